@@ -1,0 +1,58 @@
+"""A job and a schedule per linkage wave, built from the asset groups that exist.
+
+Wave refreshes run weekly, as MoJ's linking pipeline does; schedules start stopped so that
+nothing runs until an engineer turns them on in the UI.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+WAVES = ("wave_0", "wave_1", "wave_2", "wave_3", "wave_4")
+WAVE_CRON = {
+    "wave_0": "0 3 * * 1",  # Mondays 03:00
+    "wave_1": "0 3 * * 2",
+    "wave_2": "0 3 * * 3",
+    "wave_3": "0 3 * * 4",
+    "wave_4": "0 3 * * 5",
+}
+
+
+def _groups(defs: dg.Definitions) -> set[str]:
+    groups: set[str] = set()
+    for asset_def in defs.assets or []:
+        if isinstance(asset_def, dg.AssetsDefinition):
+            groups.update(asset_def.group_names_by_key.values())
+    return groups
+
+
+def wave_job_name(wave: str) -> str:
+    return f"{wave}_job"
+
+
+def build_defs(area_defs: dg.Definitions) -> dg.Definitions:
+    """One job per wave that has assets (plus the cross-wave evaluation), one schedule per job."""
+    present = _groups(area_defs)
+    jobs, schedules = [], []
+    for wave in WAVES:
+        if wave not in present:
+            continue
+        selection = dg.AssetSelection.groups(wave)
+        if "evaluation" in present:
+            selection = selection | dg.AssetSelection.groups("evaluation")
+        job = dg.define_asset_job(
+            wave_job_name(wave),
+            selection=selection,
+            description=f"Materialise linkage {wave.replace('_', ' ')} and its evaluation.",
+        )
+        jobs.append(job)
+        schedules.append(
+            dg.ScheduleDefinition(
+                name=f"{wave}_weekly_refresh",
+                job=job,
+                cron_schedule=WAVE_CRON[wave],
+                execution_timezone="Europe/London",
+                default_status=dg.DefaultScheduleStatus.STOPPED,
+            )
+        )
+    return dg.Definitions(jobs=jobs, schedules=schedules)

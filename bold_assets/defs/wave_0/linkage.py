@@ -1,0 +1,5 @@
+"""Placeholder: this area's assets arrive with their issue."""
+
+import dagster as dg
+
+defs = dg.Definitions()

@@ -1,0 +1,59 @@
+"""All settings of bold-assets, read from the environment in one place.
+
+| variable           | meaning                                               | default             |
+|--------------------|-------------------------------------------------------|---------------------|
+| BOLD_WAREHOUSE     | DuckDB file of the warehouse                          | data/bold.duckdb    |
+| BOLD_POPULATION    | persons in the synthetic population                   | 20000               |
+| BOLD_SEED          | seed of the synthetic world                           | 20240601            |
+| BOLD_LANDING_DIR   | folder of landed extracts; raw assets read it when set | unset              |
+| BOLD_PROJECT_KEY   | secret for keyed pseudonymous ids                     | random, in data dir |
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_WAREHOUSE = "data/bold.duckdb"
+DEFAULT_POPULATION = 20_000
+DEFAULT_SEED = 20240601
+
+
+def _int_env(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value in (None, ""):
+        return default
+    try:
+        return int(value.replace("_", ""))
+    except ValueError:
+        raise ValueError(f"{name}={value!r} is not a whole number; unset it or set e.g. "
+                         f"{name}={default}") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    warehouse: Path
+    population: int
+    seed: int
+    landing_dir: Path | None
+
+    @property
+    def data_dir(self) -> Path:
+        """Folder beside the warehouse: models, the project key, reports."""
+        return self.warehouse.parent
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+
+def get_settings() -> Settings:
+    """Read the settings now (not at import), so tests can change the environment."""
+    landing = os.environ.get("BOLD_LANDING_DIR") or None
+    return Settings(
+        warehouse=Path(os.environ.get("BOLD_WAREHOUSE") or DEFAULT_WAREHOUSE),
+        population=_int_env("BOLD_POPULATION", DEFAULT_POPULATION),
+        seed=_int_env("BOLD_SEED", DEFAULT_SEED),
+        landing_dir=Path(landing) if landing else None,
+    )
