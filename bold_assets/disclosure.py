@@ -1,0 +1,405 @@
+"""Disclosure control of area aggregates (Five Safes: safe outputs), checked with ACRO.
+
+Published: for each area (LSOA, and the LAD it nests in) and each measure, the number of people
+flagged (`count`) out of the people resident there (`denominator`), and `rate`. Rules:
+
+1. Primary suppression, by ACRO (the SACRO output checker used in trusted research environments),
+   on person-level data: a crosstab of area x flag (0/1) per measure, and area x "persons" for the
+   denominator, with ACRO's default threshold 10 and zeros treated as disclosive. A count is
+   suppressed when either its flagged cell or its unflagged complement (denominator - count) fails,
+   because publishing count and denominator reveals the complement.
+2. Secondary suppression, in plain code, because ACRO does not do it: its crosstab check only
+   reports "PresenceOfLinkedTableCheck: a manual review against other outputs for differencing is
+   recommended". LSOA cells add up to their LAD's cell, so within each (LAD, measure) relation the
+   suppressed LSOA cells must be at least two, and their total (which anyone can recover as the LAD
+   value minus the published LSOA values) must itself reach the threshold: the next smallest LSOA
+   cell is suppressed until both hold. The same applies to denominators.
+3. Rounding to base 5, in plain code, because ACRO applies either its "suppress" or its "round"
+   mitigation to a table, not both. Published counts and denominators are rounded half up; rates
+   are computed from the rounded values so they reveal nothing more than the cells.
+4. Suppressed cells are published as null (count, and rate; the denominator is null only when the
+   denominator itself is suppressed).
+
+`verify` re-checks a published table and returns every violation: a published cell below the
+threshold (or, given the exact cells, one whose exact count or complement is), an unrounded value,
+a rate not derivable from the published cells, or a suppressed cell that is recoverable from its
+relation (exactly one unknown, or an unknown total below the threshold).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import tempfile
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+LEVELS = ("lsoa", "lad")
+CELL_COLUMNS = ("geography_level", "area_code", "area_name", "parent_code", "measure", "count",
+                "denominator")  # fmt: skip
+PUBLISHED_COLUMNS = ("geography_level", "area_code", "area_name", "wave", "measure", "count",
+                     "denominator", "rate", "suppressed")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Rules:
+    threshold: int = 10  # ONS SRS / ACRO minimum cell count
+    round_base: int = 5
+
+
+@dataclass
+class Protected:
+    """Result of `protect`: published cells, the exact cells with their suppression reasons, and
+    the checker report (one row per ACRO table plus the rounding and secondary steps)."""
+
+    published: pd.DataFrame
+    cells: pd.DataFrame
+    report: pd.DataFrame
+    acro_dir: Path | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+# Exact cells ---------------------------------------------------------------------------------
+
+
+def exact_cells(persons: pd.DataFrame, areas: pd.DataFrame, measures: list[str] | tuple[str, ...]
+                ) -> pd.DataFrame:
+    """Exact counts per area and measure, every area of `areas` included (zero when empty).
+
+    `persons`: one row per person with `lsoa_code`, `lad_code` and a boolean column per measure.
+    `areas`: `lsoa_code, lsoa_name, lad_code, lad_name` (reference.lsoa).
+    """
+    frames = []
+    lads = areas[["lad_code", "lad_name"]].drop_duplicates("lad_code")
+    level_areas = {
+        "lsoa": areas.rename(columns={"lsoa_code": "area_code", "lsoa_name": "area_name",
+                                      "lad_code": "parent_code"})[
+            ["area_code", "area_name", "parent_code"]],
+        "lad": lads.rename(columns={"lad_code": "area_code", "lad_name": "area_name"}).assign(
+            parent_code=None),
+    }
+    for level in LEVELS:
+        key = f"{level}_code"
+        base = level_areas[level]
+        denom = persons.groupby(key).size().rename("denominator")
+        for m in measures:
+            cnt = persons[persons[m].fillna(False).astype(bool)].groupby(key).size().rename("count")
+            f = base.merge(denom, left_on="area_code", right_index=True, how="left").merge(
+                cnt, left_on="area_code", right_index=True, how="left")
+            f[["count", "denominator"]] = f[["count", "denominator"]].fillna(0).astype("int64")
+            frames.append(f.assign(geography_level=level, measure=m))
+    out = pd.concat(frames, ignore_index=True)
+    return out[list(CELL_COLUMNS)]
+
+
+# Primary suppression (ACRO) ------------------------------------------------------------------
+
+
+def _acro_session():
+    """A quiet ACRO session with suppression on (ACRO configures logging at import)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from acro import ACRO
+    logging.getLogger("acro").setLevel(logging.WARNING)
+    return ACRO(suppress=True)
+
+
+def _crosstab(acro, index: pd.Series, columns: pd.Series) -> pd.DataFrame:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return acro.crosstab(index, columns)
+
+
+def acro_primary(persons: pd.DataFrame, cells: pd.DataFrame, measures: list[str] | tuple[str, ...],
+                 rules: Rules = Rules(), report_dir: Path | None = None
+                 ) -> tuple[pd.DataFrame, pd.DataFrame, Path | None]:
+    """Primary suppression decided by ACRO; returns (cells + flags, per-table report, report dir).
+
+    Adds `count_primary` and `denominator_primary`. Areas with nobody in them never reach ACRO's
+    crosstab (it is built from person rows): they are zero cells, which ACRO's configuration
+    treats as disclosive, so they are suppressed here with the reason `empty area`. Plain-code
+    primary rules run alongside; any disagreement is reported and the union is suppressed.
+    """
+    acro = _acro_session()
+    if acro.config.get("safe_threshold") != rules.threshold:
+        raise ValueError(f"ACRO threshold {acro.config.get('safe_threshold')} != {rules.threshold}")
+    cells = cells.copy()
+    cells["count_primary"] = False
+    cells["denominator_primary"] = False
+    cells["acro_agrees"] = True
+    report_rows = []
+    for level in LEVELS:
+        area = persons[f"{level}_code"].astype(str).rename(f"{level}_code")
+        const = pd.Series("persons", index=persons.index, name="population")
+        den_tab = _crosstab(acro, area, const)
+        den_uid = acro.results.get_keys()[-1]
+        den_ok = den_tab["persons"].notna()
+        report_rows.append(_report_row(acro, den_uid, level, "denominator"))
+        for m in measures:
+            flag = persons[m].fillna(False).astype(bool).astype(int).rename(m)
+            tab = _crosstab(acro, area, flag)
+            uid = acro.results.get_keys()[-1]
+            # a flag column absent from the table means every cell in it is zero: disclosive
+            ok = pd.Series(True, index=tab.index)
+            for v in (0, 1):
+                ok &= tab[v].notna() if v in tab.columns else False
+            sel = (cells["geography_level"] == level) & (cells["measure"] == m)
+            acro_count = ~cells.loc[sel, "area_code"].map(ok).eq(True)
+            acro_den = ~cells.loc[sel, "area_code"].map(den_ok).eq(True)
+            c = cells.loc[sel]
+            plain_count = ((c["count"] < rules.threshold)
+                           | (c["denominator"] - c["count"] < rules.threshold))
+            plain_den = c["denominator"] < rules.threshold
+            cells.loc[sel, "count_primary"] = acro_count | plain_count
+            cells.loc[sel, "denominator_primary"] = acro_den | plain_den
+            cells.loc[sel, "acro_agrees"] = (acro_count == plain_count) & (acro_den == plain_den)
+            report_rows.append(_report_row(acro, uid, level, m))
+    saved = None
+    if report_dir is not None:
+        saved = _finalise(acro, Path(report_dir))
+    return cells, pd.DataFrame(report_rows), saved
+
+
+def _report_row(acro, uid: str, level: str, measure: str) -> dict:
+    rec = acro.results.get(uid)
+    summary = rec.sdc.get("summary", {}) if rec.sdc else {}
+    return {
+        "acro_output": uid,
+        "geography_level": level,
+        "measure": measure,
+        "acro_status": rec.status,
+        "acro_threshold_fails": int(summary.get("MinimumThresholdCheck", 0)),
+        "acro_zero_cells": int(summary.get("PresenceOfZeroCheck", 0)),
+        "acro_summary": " ".join(str(rec.summary).split())[:500],
+    }
+
+
+def _finalise(acro, report_dir: Path) -> Path:
+    """Write ACRO's checking report (results.json + output csv files) to `report_dir`.
+
+    These files hold the exact, unrounded tables ACRO checked: they are for the output checker,
+    not for publication, so they stay beside the warehouse, never in `outputs`.
+    """
+    report_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=report_dir.parent)) / "acro"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        acro.finalise(str(tmp), "json")
+    if report_dir.exists():
+        shutil.rmtree(report_dir)
+    shutil.move(str(tmp), str(report_dir))
+    shutil.rmtree(tmp.parent, ignore_errors=True)
+    return report_dir
+
+
+# Secondary suppression -----------------------------------------------------------------------
+
+
+def secondary_suppress(cells: pd.DataFrame, rules: Rules = Rules()) -> pd.DataFrame:
+    """Add `count_secondary` / `denominator_secondary` so no suppressed cell is recoverable.
+
+    Relation: LAD value = sum of its LSOA values (per measure). When the LAD value is published,
+    its suppressed LSOA cells must number 0 or >= 2 and their exact total must reach the
+    threshold; otherwise the next smallest published LSOA cell (ties by area code) is suppressed.
+    If no LSOA cell is left to suppress, the LAD cell is suppressed instead.
+    """
+    cells = cells.copy()
+    for value in ("count", "denominator"):
+        primary = cells[f"{value}_primary"].to_numpy()
+        secondary = np.zeros(len(cells), dtype=bool)
+        lsoa = cells[cells["geography_level"] == "lsoa"]
+        lad = cells[cells["geography_level"] == "lad"]
+        lad_index = {(a, m): i for i, a, m in zip(lad.index, lad["area_code"], lad["measure"],
+                                                   strict=True)}
+        for (parent, measure), grp in lsoa.groupby(["parent_code", "measure"], sort=False):
+            p = lad_index.get((parent, measure))
+            if p is None or primary[p]:
+                continue  # no published total in this relation
+            order = grp.sort_values([value, "area_code"]).index.to_numpy()
+            vals = cells.loc[order, value].to_numpy()
+            hidden = primary[order] | secondary[order]
+            while hidden.any():
+                n_hidden, total = hidden.sum(), vals[hidden].sum()
+                if n_hidden >= 2 and total >= rules.threshold:
+                    break
+                if hidden.all():
+                    secondary[p] = True
+                    break
+                nxt = np.flatnonzero(~hidden)[0]
+                hidden[nxt] = True
+                secondary[order[nxt]] = True
+        cells[f"{value}_secondary"] = secondary
+    return cells
+
+
+# Rounding and publication --------------------------------------------------------------------
+
+
+def round_to_base(values: pd.Series, base: int) -> pd.Series:
+    """Round half up to a multiple of `base` (12 -> 10, 13 -> 15 for base 5)."""
+    return (np.floor(values.astype(float) / base + 0.5) * base).astype("Int64")
+
+
+def publish(cells: pd.DataFrame, wave: int, rules: Rules = Rules()) -> pd.DataFrame:
+    """Published long form: suppressed cells null, the rest rounded; rate from rounded values."""
+    hide_count = cells["count_primary"] | cells["count_secondary"]
+    hide_den = cells["denominator_primary"] | cells["denominator_secondary"]
+    count = round_to_base(cells["count"], rules.round_base).mask(hide_count)
+    den = round_to_base(cells["denominator"], rules.round_base).mask(hide_den)
+    rate = (count.astype("Float64") / den.astype("Float64")).round(4)
+    out = pd.DataFrame({
+        "geography_level": cells["geography_level"],
+        "area_code": cells["area_code"],
+        "area_name": cells["area_name"],
+        "wave": wave,
+        "measure": cells["measure"],
+        "count": count,
+        "denominator": den,
+        "rate": rate,
+        "suppressed": hide_count.astype(bool),
+    })
+    return out.reset_index(drop=True)
+
+
+def protect(persons: pd.DataFrame, areas: pd.DataFrame, measures: list[str] | tuple[str, ...],
+            wave: int, rules: Rules = Rules(), report_dir: Path | None = None) -> Protected:
+    """Exact cells -> ACRO primary suppression -> secondary suppression -> rounding -> verify.
+
+    People without a known LSOA are left out of both levels, so LAD cells are exactly the sum
+    of their LSOA cells (the strictest case for differencing).
+    """
+    persons = persons.dropna(subset=["lsoa_code", "lad_code"])
+    cells = exact_cells(persons, areas, measures)
+    cells, acro_report, saved = acro_primary(persons, cells, measures, rules, report_dir)
+    cells = secondary_suppress(cells, rules)
+    published = publish(cells, wave, rules)
+    report = summarise(cells, acro_report)
+    notes = [
+        f"primary suppression: ACRO crosstab (threshold {rules.threshold}, zeros disclosive) "
+        "on person rows",
+        "secondary suppression: plain code (ACRO leaves differencing to manual review)",
+        f"rounding to base {rules.round_base}: plain code (ACRO rounds or suppresses a table, "
+        "not both)",
+    ]
+    if report_dir is not None:
+        (Path(report_dir) / "bold_summary.json").write_text(json.dumps({
+            "rules": {"threshold": rules.threshold, "round_base": rules.round_base},
+            "notes": notes,
+            "tables": report.to_dict(orient="records"),
+            "violations": [v.__dict__ for v in verify(published, cells, rules)],
+        }, indent=2, default=str))
+    return Protected(published, cells, report, saved, notes)
+
+
+def summarise(cells: pd.DataFrame, acro_report: pd.DataFrame) -> pd.DataFrame:
+    """Checker report: ACRO's verdict per table plus what the plain-code steps changed."""
+    g = cells.assign(
+        published=~(cells["count_primary"] | cells["count_secondary"]),
+    ).groupby(["geography_level", "measure"], sort=False).agg(
+        cells=("count", "size"),
+        primary_suppressed=("count_primary", "sum"),
+        secondary_suppressed=("count_secondary", "sum"),
+        published=("published", "sum"),
+        denominator_primary=("denominator_primary", "sum"),
+        denominator_secondary=("denominator_secondary", "sum"),
+        acro_disagreements=("acro_agrees", lambda s: int((~s).sum())),
+    ).reset_index()
+    den = acro_report[acro_report["measure"] == "denominator"]
+    rep = acro_report[acro_report["measure"] != "denominator"].merge(
+        g, on=["geography_level", "measure"], how="left")
+    rep = rep.merge(den[["geography_level", "acro_output", "acro_status"]].rename(
+        columns={"acro_output": "acro_denominator_output",
+                 "acro_status": "acro_denominator_status"}), on="geography_level", how="left")
+    return rep
+
+
+# Verification --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Violation:
+    kind: str  # below_threshold | unrounded | rate | recoverable | suppressed_flag
+    geography_level: str
+    area_code: str
+    measure: str
+    detail: str
+
+
+def verify(published: pd.DataFrame, cells: pd.DataFrame | None = None, rules: Rules = Rules(),
+           lsoa_parent: dict[str, str] | None = None) -> list[Violation]:
+    """Every way `published` could disclose; empty when safe.
+
+    Checks published values are >= threshold and multiples of the rounding base, that rates
+    exist only where both cells do and equal their ratio, and that in every LAD relation the
+    suppressed cells are 0 or >= 2. With `cells` (the exact values, from `protect`) it also
+    checks exact counts, complements and denominators of published cells, and that each
+    relation's suppressed total reaches the threshold. The LSOA -> LAD map comes from `cells`
+    or `lsoa_parent`.
+    """
+    out: list[Violation] = []
+    pub = published.reset_index(drop=True)
+
+    def add(kind: str, rows: pd.DataFrame, detail: str) -> None:
+        for r in rows.itertuples(index=False):
+            out.append(Violation(kind, r.geography_level, r.area_code, r.measure, detail))
+
+    for value in ("count", "denominator"):
+        v = pub[value]
+        shown = v.notna()
+        add("below_threshold", pub[shown & (v < rules.threshold)],
+            f"published {value} below {rules.threshold}")
+        add("unrounded", pub[shown & (v % rules.round_base != 0)],
+            f"{value} not a multiple of {rules.round_base}")
+    add("suppressed_flag", pub[pub["count"].isna() != pub["suppressed"].astype(bool)],
+        "suppressed flag does not match a null count")
+    rate_bad = pub["rate"].notna() & (pub["count"].isna() | pub["denominator"].isna())
+    add("rate", pub[rate_bad], "rate published for a suppressed cell")
+    both = pub["rate"].notna() & ~rate_bad
+    expect = (pub.loc[both, "count"].astype(float) / pub.loc[both, "denominator"].astype(float))
+    add("rate", pub.loc[both][(pub.loc[both, "rate"].astype(float) - expect).abs() > 5e-4],
+        "rate not derivable from the published cells")
+
+    key = ["geography_level", "area_code", "measure"]
+    exact = None
+    if cells is not None:
+        exact = pub[key + ["count", "denominator"]].merge(
+            cells[key + ["count", "denominator", "parent_code"]], on=key, how="left",
+            suffixes=("", "_exact"))
+        cshown = exact["count"].notna()
+        small = (exact["count_exact"] < rules.threshold) | (
+            exact["denominator_exact"] - exact["count_exact"] < rules.threshold)
+        add("below_threshold", exact[cshown & small], "exact count or complement below threshold")
+        dshown = exact["denominator"].notna()
+        add("below_threshold", exact[dshown & (exact["denominator_exact"] < rules.threshold)],
+            "exact denominator below threshold")
+        parent = exact["parent_code"]
+    else:
+        parent = pub["area_code"].map(lsoa_parent or {})
+    pub = pub.assign(parent_code=parent.where(pub["geography_level"] == "lsoa"))
+
+    lad = pub[pub["geography_level"] == "lad"].set_index(["area_code", "measure"])
+    lsoa = pub[pub["geography_level"] == "lsoa"]
+    for value in ("count", "denominator"):
+        for (par, measure), grp in lsoa.groupby(["parent_code", "measure"]):
+            if (par, measure) not in lad.index:
+                continue
+            total_hidden = pd.isna(lad.loc[(par, measure), value])
+            hidden = grp[grp[value].isna()]
+            n_unknown = len(hidden) + int(total_hidden)
+            row = pd.DataFrame([{"geography_level": "lad", "area_code": par, "measure": measure}])
+            if n_unknown == 1:
+                add("recoverable", row if total_hidden else hidden,
+                    f"only unknown {value} in its LAD relation")
+            elif exact is not None and not total_hidden and len(hidden):
+                ex = exact.set_index(key)
+                tot = sum(ex.loc[("lsoa", a, measure), f"{value}_exact"]
+                          for a in hidden["area_code"])
+                if tot < rules.threshold:
+                    add("recoverable", hidden,
+                        f"suppressed {value}s in LAD {par} total {tot} < {rules.threshold}")
+    return out
