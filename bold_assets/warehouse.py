@@ -25,7 +25,9 @@ def lock_path(warehouse: Path | str) -> Path:
 
 
 @contextmanager
-def connect(warehouse: Path | str, timeout_s: float = LOCK_TIMEOUT_S) -> Iterator[duckdb.DuckDBPyConnection]:
+def connect(
+    warehouse: Path | str, timeout_s: float = LOCK_TIMEOUT_S
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the warehouse, waiting for any other process that has it open."""
     warehouse = Path(warehouse)
     warehouse.parent.mkdir(parents=True, exist_ok=True)
@@ -64,12 +66,12 @@ def replace_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, selec
     except Exception:
         con.execute("ROLLBACK")
         raise
-    return con.execute(f'SELECT count(*) FROM "{schema}"."{table}"').fetchone()[0]
+    return con.execute(f'SELECT count(*) FROM "{schema}"."{table}"').fetchall()[0][0]
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
     row = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
         [schema, table],
-    ).fetchone()
+    ).fetchall()[0]
     return bool(row[0])

@@ -1,5 +1,75 @@
-"""Placeholder: this area's assets arrive with their issue."""
+"""Wave 0 raw extracts, the synthetic truth and the reference geography.
+
+One multi-asset writes them all: generating the synthetic world is a single pass, and with
+`BOLD_LANDING_DIR` set the raw tables are read from landed files instead (all files are read and
+validated before any table is replaced). Truth exists only for generated data.
+"""
 
 import dagster as dg
+import duckdb
 
-defs = dg.Definitions()
+from bold_assets import landing
+from bold_assets.defs.resources import WarehouseResource
+from bold_assets.settings import get_settings
+from bold_assets.sources import SOURCES
+from bold_assets.world import generate_world
+from bold_assets.world.store import write_frame
+
+TRUTH_TABLES = ("persons", "record_person", "person_addresses", "mags_crown_journey")
+REFERENCE_TABLES = ("lad", "lsoa", "postcodes")
+
+RAW_SPECS = [
+    dg.AssetSpec(["raw", s.name], description=f"{s.title} extract ({s.system}), as landed.",
+                 group_name="wave_0", kinds={"duckdb"},
+                 metadata={"source_system": s.system, "record_key": s.key})
+    for s in SOURCES.values()
+]
+TRUTH_SPECS = [
+    dg.AssetSpec(["truth", t], group_name="wave_0", kinds={"duckdb"}, skippable=True,
+                 description="Synthetic ground truth; read only by the evaluation group.")
+    for t in TRUTH_TABLES
+]
+REFERENCE_SPECS = [
+    dg.AssetSpec(["reference", t], group_name="wave_0", kinds={"duckdb"},
+                 description="Geography: LSOA -> LAD with IMD deciles, and postcodes.")
+    for t in REFERENCE_TABLES
+]
+
+def table_metadata(con: duckdb.DuckDBPyConnection, key: str, preview_rows: int = 5) -> dict:
+    """Row count, column schema and a preview of a warehouse table, for the UI."""
+    rel = con.sql(f"SELECT * FROM {key}")
+    columns = [dg.TableColumn(name, str(dtype)) for name, dtype in zip(rel.columns, rel.types,
+                                                                       strict=True)]
+    preview = con.sql(f"SELECT * FROM {key} LIMIT {preview_rows}").df()
+    return {
+        "dagster/row_count": con.sql(f"SELECT count(*) FROM {key}").fetchall()[0][0],
+        "dagster/column_schema": dg.TableSchema(columns=columns),
+        "preview": dg.MetadataValue.md(preview.to_markdown(index=False)),
+    }
+
+@dg.multi_asset(specs=RAW_SPECS + TRUTH_SPECS + REFERENCE_SPECS, can_subset=True,
+                name="synthetic_world")
+def synthetic_world(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    """Generate (or land) the seven Data First extracts, with truth and reference geography."""
+    settings = get_settings()
+    selected = {"/".join(k.path) for k in context.selected_asset_keys}
+    world = generate_world(settings.population, settings.seed)
+    tables = {k.replace(".", "/"): v for k, v in world.tables.items()}
+    if settings.landing_dir is not None:
+        # Read and check every selected landed file before replacing anything.
+        for s in SOURCES:
+            if f"raw/{s}" in selected:
+                tables[f"raw/{s}"] = landing.read_landed(settings.landing_dir, s)
+                context.log.info(f"raw.{s}: read from {settings.landing_dir}")
+        selected -= {f"truth/{t}" for t in TRUTH_TABLES}
+        context.log.info("Landed extracts: truth is not materialised (no ground truth).")
+    with warehouse.connect() as con:
+        for key in sorted(selected):
+            write_frame(con, key.replace("/", "."), tables[key])
+            yield dg.MaterializeResult(
+                asset_key=dg.AssetKey(key.split("/")),
+                metadata={**table_metadata(con, key.replace("/", ".")),
+                          "population": settings.population, "seed": settings.seed,
+                          "landed": settings.landing_dir is not None and key.startswith("raw/")})
+
+defs = dg.Definitions(assets=[synthetic_world])
