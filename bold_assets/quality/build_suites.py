@@ -1,0 +1,346 @@
+"""Write the expectation suites in `expectations/` from the source registry.
+
+    python -m bold_assets.quality.build_suites          # (re)write expectations/*.json
+    python -m bold_assets.quality.build_suites --check  # exit 1 if a committed file is stale
+
+The JSON files are the source of truth that the asset checks read; this script keeps them in step
+with `bold_assets/sources.py` and the table contracts. Every expectation carries
+`meta.check_name` (the Dagster asset check) and `meta.critical` (blocking when true); GX's
+`severity` mirrors it. What is critical: the table's shape (required columns, DuckDB types, at
+least one row), its key (present, unique), the links other tables rely on (record -> case,
+record -> cluster, research row -> spine id), value sets of codes that landing also enforces, and
+disclosure rules of published outputs. Completeness, ranges and patterns warn: the synthetic
+world, like the real extracts, carries messy identifiers that linkage is built to tolerate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from bold_assets.quality.suites import SUITES_DIR
+from bold_assets.sources import (
+    LAD_CODE_PATTERN,
+    LSOA_CODE_PATTERN,
+    OASYS_NEED_THRESHOLDS,
+    OASYS_SECTIONS,
+    POSTCODE_PATTERN,
+    SOURCES,
+    Source,
+    oasys_item_columns,
+    oasys_need_column,
+)
+
+GENERATOR = "python -m bold_assets.quality.build_suites"
+
+# Minimum share of non-null values of each linkage identifier, per source, set a margin below
+# each source's known quality. Criminal extracts are keyed from charge sheets and custody
+# records: names and DOB almost always present; postcode (no fixed abode, refusals) and
+# self-defined ethnicity less so. Family and civil parties are often unrepresented respondents
+# whose DOB, sex and postcode go unrecorded, with missingness that depends on their role
+# (DOMAIN.md: linkage there is non-random). Civil rows are checked for PERSON parties only.
+COMPLETENESS: dict[str, dict[str, float]] = {
+    "mags": {"forename": 0.98, "surname": 0.98, "dob": 0.95, "sex": 0.97, "postcode": 0.80,
+             "ethnicity": 0.75},
+    "crown": {"forename": 0.98, "surname": 0.98, "dob": 0.95, "sex": 0.97, "postcode": 0.75,
+              "ethnicity": 0.70},
+    "prison": {"forename": 0.98, "surname": 0.98, "dob": 0.95, "sex": 0.97, "postcode": 0.70,
+               "ethnicity": 0.90},
+    "probation": {"forename": 0.98, "surname": 0.98, "dob": 0.95, "sex": 0.97, "postcode": 0.80,
+                  "ethnicity": 0.85},
+    "oasys": {"forename": 0.98, "surname": 0.98, "dob": 0.95, "sex": 0.97, "postcode": 0.80,
+              "ethnicity": 0.85},
+    "family": {"forename": 0.95, "surname": 0.95, "dob": 0.25, "sex": 0.45, "postcode": 0.45},
+    "civil": {"full_name": 0.95, "dob": 0.20, "postcode": 0.75},
+}  # fmt: skip
+# Share of present DOBs / postcodes that must be well formed (the rest are typos linkage absorbs).
+DOB_FORMAT_MOSTLY = 0.95
+POSTCODE_PATTERN_MOSTLY = 0.80
+EARLIEST_DOB = "1900-01-01"
+HASH_PATTERN = r"^[0-9a-f]{64}$"
+
+# Later dates of a record that must not precede earlier ones: (later, earlier).
+DATE_ORDER: dict[str, tuple[tuple[str, str], ...]] = {
+    "mags": (("first_hearing_date", "offence_date"), ("disposal_date", "first_hearing_date")),
+    "crown": (("verdict_date", "receipt_date"), ("sentence_date", "receipt_date")),
+    "prison": (("release_date", "reception_date"),),
+    "probation": (("termination_date", "referral_date"),),
+    "civil": (("order_date", "claim_date"), ("warrant_date", "order_date"),
+              ("possession_date", "warrant_date")),
+}  # fmt: skip
+# Plausible ranges of numeric columns: column -> (min, max); None is open.
+NUMERIC_RANGES: dict[str, dict[str, tuple[float | None, float | None]]] = {
+    "mags": {"age_at_offence": (10, 100), "offence_count": (1, None)},
+    "prison": {"sentence_days": (0, None)},
+    "family": {"children_involved": (0, 20)},
+    "civil": {"arrears_amount": (0, None)},
+}
+LAD_COLUMNS = {"mags": ("court_lad_code",)}
+LSOA_COLUMNS = {"probation": ("lsoa_code",)}
+
+
+# Expectation helpers ---------------------------------------------------------------------------
+
+
+def expectation(
+    kind: str, name: str, critical: bool, description: str, **kwargs: Any
+) -> dict[str, Any]:
+    return {
+        "type": kind,
+        "kwargs": kwargs,
+        "meta": {"check_name": name, "critical": critical},
+        "description": description,
+        "severity": "critical" if critical else "warning",
+    }
+
+
+def columns_present(columns: list[str], table: str) -> dict:
+    return expectation(
+        "expect_table_columns_to_match_set", "columns_present", True,
+        f"{table} has its required columns", column_set=columns, exact_match=False,
+    )  # fmt: skip
+
+
+def columns_exact(columns: list[str], table: str, critical: bool = False) -> dict:
+    what = ("exactly these columns (no identifiers leak in)" if critical
+            else "no unexpected extra columns")  # fmt: skip
+    return expectation(
+        "expect_table_columns_to_match_set", "columns_exact", critical,
+        f"{table} has {what}", column_set=columns, exact_match=True,
+    )  # fmt: skip
+
+
+def row_count(table: str) -> dict:
+    return expectation(
+        "expect_table_row_count_to_be_between", "row_count_nonzero", True,
+        f"{table} is not empty", min_value=1,
+    )  # fmt: skip
+
+
+def types(columns: dict[str, str]) -> list[dict]:
+    return [
+        expectation("expect_column_values_to_be_of_type", f"type__{c}", True,
+                    f"{c} is {t}", column=c, type_=t)
+        for c, t in columns.items()
+    ]  # fmt: skip
+
+
+def not_null(column: str, critical: bool, mostly: float = 1.0, why: str = "", **kw: Any) -> dict:
+    extra = {"mostly": mostly} if mostly < 1 else {}
+    share = f"at least {mostly:.0%} of " if mostly < 1 else ""
+    desc = f"{share}{column} present" + (f" ({why})" if why else "")
+    return expectation("expect_column_values_to_not_be_null", f"not_null__{column}", critical,
+                       desc, column=column, **extra, **kw)  # fmt: skip
+
+
+def unique(column: str) -> dict:
+    return expectation("expect_column_values_to_be_unique", f"unique__{column}", True,
+                       f"{column} is unique", column=column)  # fmt: skip
+
+
+def compound_unique(columns: list[str], name: str) -> dict:
+    return expectation("expect_compound_columns_to_be_unique", name, True,
+                       f"({', '.join(columns)}) is unique", column_list=columns)  # fmt: skip
+
+
+def in_set(column: str, values: list, critical: bool = True, **kw: Any) -> dict:
+    shown = ", ".join(map(str, values[:8])) + (", ..." if len(values) > 8 else "")
+    return expectation(
+        "expect_column_values_to_be_in_set", f"in_set__{column}", critical,
+        f"{column} in {{{shown}}}", column=column, value_set=values, **kw,
+    )  # fmt: skip
+
+
+def between(column: str, lo: Any, hi: Any, critical: bool = False, mostly: float = 1.0,
+            name: str | None = None, desc: str | None = None) -> dict:  # fmt: skip
+    kw: dict[str, Any] = {"column": column}
+    if lo is not None:
+        kw["min_value"] = lo
+    if hi is not None:
+        kw["max_value"] = hi
+    if mostly < 1:
+        kw["mostly"] = mostly
+    rng = f"{'' if lo is None else lo} .. {'' if hi is None else hi}"
+    return expectation("expect_column_values_to_be_between", name or f"between__{column}",
+                       critical, desc or f"{column} in {rng}", **kw)  # fmt: skip
+
+
+def regex(
+    column: str, pattern: str, what: str, critical: bool = False, mostly: float = 1.0
+) -> dict:
+    kw: dict[str, Any] = {"column": column, "regex": pattern}
+    if mostly < 1:
+        kw["mostly"] = mostly
+    share = f"at least {mostly:.0%} of " if mostly < 1 else ""
+    return expectation("expect_column_values_to_match_regex", f"pattern__{column}", critical,
+                       f"{share}{column} look like {what}", **kw)  # fmt: skip
+
+
+def rows(name: str, critical: bool, description: str, query: str) -> dict:
+    """No row may come back from `query`; `{batch}` is the checked table (run in DuckDB)."""
+    return expectation("unexpected_rows_expectation", f"rows__{name}", critical, description,
+                       unexpected_rows_query=" ".join(query.split()))  # fmt: skip
+
+
+def _day(year: int, end: bool = False) -> str:
+    # Datetime strings: GX's pandas engine compares them with DATE columns read as datetime64.
+    return f"{year}-12-31T00:00:00" if end else f"{year}-01-01T00:00:00"
+
+
+def _sql_list(values: tuple[str, ...] | list[str]) -> str:
+    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+
+
+# Raw ----------------------------------------------------------------------------------------
+
+
+def _dob_plausible(src: Source) -> dict:
+    dob, fmt = src.identifiers.dob, src.identifiers.dob_format
+    parsed = f"try_strptime({dob}, '{fmt}')::DATE"
+    return rows(
+        "dob_plausible", False,
+        f"{dob}, where it parses as {fmt}, lies between {EARLIEST_DOB} and {src.event_date}",
+        f"""SELECT {src.key}, {dob}, {src.event_date} FROM {{batch}}
+            WHERE {parsed} < DATE '{EARLIEST_DOB}' OR {parsed} > {src.event_date}""",
+    )  # fmt: skip
+
+
+def _oasys_need_consistent(section: int) -> dict:
+    items = oasys_item_columns(section)
+    need = oasys_need_column(section)
+    standard, severe = OASYS_NEED_THRESHOLDS[section]
+    total = " + ".join(items)
+    name = OASYS_SECTIONS[section][0]
+    return rows(
+        f"need_level_consistent__s{section}", True,
+        f"{need} ({name}) = 2 when its items sum to >= {severe}, 1 when >= {standard}, else 0",
+        f"""SELECT assessment_pk, {', '.join(items)}, {need} FROM {{batch}}
+            WHERE {' AND '.join(f'{c} IS NOT NULL' for c in items)}
+              AND {need} IS DISTINCT FROM CASE WHEN {total} >= {severe} THEN 2
+                                               WHEN {total} >= {standard} THEN 1 ELSE 0 END""",
+    )  # fmt: skip
+
+
+def raw_suite(src: Source) -> dict:
+    table = f"raw.{src.name}"
+    ids = src.identifiers
+    strength = "weak" if src.weak_identifiers else "strong"
+    person = {}
+    if src.person_filter:  # civil: only PERSON parties carry personal identifiers
+        col, val = src.person_filter.replace("'", "").split(" = ")
+        person = {"row_condition": f'{col}=="{val}"', "condition_parser": "pandas"}
+    exps = [columns_present(list(src.columns), table), columns_exact(list(src.columns), table),
+            row_count(table), *types(src.columns),
+            not_null(src.key, True, why="record id"), unique(src.key)]  # fmt: skip
+    for case_col in src.case_ids:  # every record belongs to a case / booking / claim
+        exps.append(not_null(case_col, True, why=f"each {src.key} -> one case"))
+    exps.append(not_null(src.event_date, False, 0.99, why="event date places the record in time"))
+    y0, y1 = src.coverage
+    exps.append(between(src.event_date, _day(y0), _day(y1, end=True), mostly=0.99,
+                        desc=f"{src.event_date} within coverage {y0}-{y1}"))  # fmt: skip
+    for later, earlier in DATE_ORDER.get(src.name, ()):
+        exps.append(expectation(
+            "expect_column_pair_values_a_to_be_greater_than_b", f"order__{later}__{earlier}",
+            False, f"{later} on or after {earlier}", column_A=later, column_B=earlier,
+            or_equal=True, ignore_row_if="either_value_is_missing", mostly=0.99,
+        ))  # fmt: skip
+    roles = {"forename": ids.forename, "surname": ids.surname, "full_name": ids.full_name,
+             "dob": ids.dob, "sex": ids.sex, "postcode": ids.postcode,
+             "ethnicity": ids.ethnicity}  # fmt: skip
+    for role, col in roles.items():
+        if col:
+            exps.append(not_null(col, False, COMPLETENESS[src.name][role],
+                                 why=f"{strength} {role} for linkage", **person))  # fmt: skip
+    if ids.dob:
+        exps.append(expectation(
+            "expect_column_values_to_match_strftime_format", f"dob_format__{ids.dob}", False,
+            f"at least {DOB_FORMAT_MOSTLY:.0%} of {ids.dob} in {ids.dob_format}",
+            column=ids.dob, strftime_format=ids.dob_format, mostly=DOB_FORMAT_MOSTLY,
+        ))  # fmt: skip
+        exps.append(_dob_plausible(src))
+    if ids.postcode:
+        exps.append(regex(ids.postcode, POSTCODE_PATTERN, "UK postcodes",
+                          mostly=POSTCODE_PATTERN_MOSTLY))  # fmt: skip
+    for col, values in src.codes.items():
+        exps.append(in_set(col, list(values)))
+    for col in LSOA_COLUMNS.get(src.name, ()):
+        exps.append(regex(col, LSOA_CODE_PATTERN, "LSOA 2021 codes", mostly=0.99))
+    for col in LAD_COLUMNS.get(src.name, ()):
+        exps.append(regex(col, LAD_CODE_PATTERN, "LAD codes", mostly=0.99))
+    for col, (lo, hi) in NUMERIC_RANGES.get(src.name, {}).items():
+        exps.append(between(col, lo, hi, mostly=0.99))
+    if src.name == "oasys":
+        for s in OASYS_SECTIONS:
+            for c in oasys_item_columns(s):
+                exps.append(between(c, 0, 2, critical=True, desc=f"{c} scores 0, 1 or 2"))
+        for s in OASYS_NEED_THRESHOLDS:
+            exps.append(between(oasys_need_column(s), 0, 2, critical=True,
+                                desc=f"{oasys_need_column(s)} is 0, 1 or 2"))  # fmt: skip
+            exps.append(_oasys_need_consistent(s))
+    return _suite(table, exps, source=src.name)
+
+
+# Assembly ---------------------------------------------------------------------------------
+
+
+def _suite(name: str, expectations: list[dict], **meta: Any) -> dict:
+    return {
+        "name": name,
+        "expectations": expectations,
+        "meta": {"table": name, "generated_by": GENERATOR,
+                 "critical_marker": "meta.critical (true = blocking asset check)", **meta},
+    }  # fmt: skip
+
+
+def build_all() -> dict[str, dict]:
+    """Every suite, by `<schema>.<table>`, as plain JSON-able dicts."""
+    from bold_assets.quality import build_suites_downstream as downstream
+
+    suites = [raw_suite(s) for s in SOURCES.values()]
+    suites += downstream.suites()
+    return {s["name"]: s for s in suites}
+
+
+def normalise(suite: dict) -> dict:
+    """Round-trip through GX 1.x so the file is exactly what ExpectationSuite writes."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    import great_expectations as gx
+
+    data = gx.ExpectationSuite(**suite).to_json_dict()
+    data.pop("id", None)
+    data.pop("notes", None)
+    for e in data["expectations"]:
+        e.pop("id", None)
+    return data
+
+
+def render(suite: dict) -> str:
+    return json.dumps(normalise(suite), indent=2, ensure_ascii=False) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="fail if a file is out of date")
+    parser.add_argument("--dir", type=Path, default=SUITES_DIR)
+    args = parser.parse_args(argv)
+    args.dir.mkdir(parents=True, exist_ok=True)
+    stale = []
+    for name, suite in build_all().items():
+        path = args.dir / f"{name}.json"
+        text = render(suite)
+        if path.exists() and path.read_text(encoding="utf-8") == text:
+            continue
+        stale.append(path.name)
+        if not args.check:
+            path.write_text(text, encoding="utf-8")
+    verb = "out of date" if args.check else "written"
+    print(f"{len(stale)} suite file(s) {verb}" + (": " + ", ".join(stale) if stale else ""))
+    return 1 if (args.check and stale) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

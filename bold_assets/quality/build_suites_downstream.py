@@ -1,0 +1,295 @@
+"""Suites for the tables built from the raw extracts: linkage, research and outputs.
+
+Column lists come from the registry and the table contracts in DESIGN.md (and, for the
+standardised identifiers, from `bold_assets.linkage.standardise.STD_COLUMNS`). Cross-table
+integrity (every record -> one cluster, every research row -> one spine id, nothing lost between
+zones) is written as `unexpected_rows_expectation` SQL, which the runner executes in DuckDB.
+"""
+
+from __future__ import annotations
+
+from bold_assets.quality import build_suites as b
+from bold_assets.sources import (
+    ETHNICITY_CODES,
+    LAD_CODE_PATTERN,
+    LSOA_CODE_PATTERN,
+    POSTCODE_PATTERN,
+    SOURCE_NAMES,
+    SOURCES,
+    Source,
+)
+
+ID_TYPES = ["VARCHAR", "BIGINT", "INTEGER", "HUGEINT", "UBIGINT"]
+# Completeness after standardisation: invalid values become NULL, so a little below raw's.
+STD_MARGIN = 0.05
+MIN_CELL = 10  # smallest count an unsuppressed output cell may show (ONS SRS / ACRO threshold)
+OUTPUT_COLUMNS = {
+    "geography_level": "VARCHAR", "area_code": "VARCHAR", "area_name": "VARCHAR",
+    "wave": "VARCHAR", "measure": "VARCHAR", "count": "BIGINT", "denominator": "BIGINT",
+    "rate": "DOUBLE", "suppressed": "BOOLEAN",
+}  # fmt: skip
+
+
+def _person_rows(src: Source, alias: str = "r") -> str:
+    """SQL selecting the raw records that are people, as (record_id)."""
+    where = f" WHERE {alias}.{src.person_filter}" if src.person_filter else ""
+    return (f"SELECT CAST({alias}.{src.key} AS VARCHAR) AS record_id "
+            f"FROM raw.{src.name} {alias}{where}")
+
+
+# Linkage ---------------------------------------------------------------------------------
+
+
+def std_suite(src: Source) -> dict:
+    from bold_assets.linkage.standardise import STD_COLUMNS
+
+    table = f"linkage.std_{src.name}"
+    strength = "weak" if src.weak_identifiers else "strong"
+    ids = src.identifiers
+    exps = [b.columns_present(list(STD_COLUMNS), table), b.row_count(table),
+            b.not_null("record_id", True, why="record id"), b.unique("record_id"),
+            b.in_set("source_dataset", [src.name])]  # fmt: skip
+    first = ("forename", ids.forename) if ids.forename else ("full_name", ids.full_name)
+    last = ("surname", ids.surname) if ids.surname else ("full_name", ids.full_name)
+    roles = {"forename1_std": first, "surname_std": last,
+             "dob_std": ("dob", ids.dob), "sex": ("sex", ids.sex),
+             "postcode_std": ("postcode", ids.postcode)}  # fmt: skip
+    for col, (role, raw_col) in roles.items():
+        if raw_col:
+            mostly = round(b.COMPLETENESS[src.name][role] - STD_MARGIN, 2)
+            exps.append(b.not_null(col, False, mostly, why=f"{strength} {role} for linkage"))
+    exps += [
+        b.in_set("sex", ["M", "F"]),
+        b.between("dob_std", b.EARLIEST_DOB + "T00:00:00", b._day(src.coverage[1], end=True),
+                  desc=f"dob_std between {b.EARLIEST_DOB} and {src.coverage[1]}"),
+        b.regex("postcode_std", POSTCODE_PATTERN, "UK postcodes (standardised)", critical=True),
+        b.regex("lsoa_code", LSOA_CODE_PATTERN, "LSOA 2021 codes"),
+        b.rows(
+            "one_row_per_raw_person_record", True,
+            f"every person record of raw.{src.name} has exactly one standardised row, and no other",
+            f"""WITH r AS ({_person_rows(src)}),
+                     s AS (SELECT CAST(record_id AS VARCHAR) AS record_id, count(*) AS n
+                           FROM {{batch}} GROUP BY ALL)
+                SELECT coalesce(r.record_id, s.record_id) AS record_id,
+                       coalesce(s.n, 0) AS std_rows, r.record_id IS NOT NULL AS in_raw
+                FROM r FULL JOIN s ON r.record_id = s.record_id
+                WHERE r.record_id IS NULL OR s.record_id IS NULL OR s.n <> 1""",
+        ),
+    ]  # fmt: skip
+    return b._suite(table, exps, source=src.name)
+
+
+def person_clusters_suite() -> dict:
+    table = "linkage.person_clusters"
+    cols = ["source_dataset", "record_id", "cluster_high", "cluster_medium", "cluster_low"]
+    persons = " UNION ALL ".join(
+        f"SELECT '{s.name}' AS source_dataset, record_id FROM ({_person_rows(s)})"
+        for s in SOURCES.values()
+    )
+    exps = [b.columns_present(cols, table), b.row_count(table),
+            b.compound_unique(["source_dataset", "record_id"], "unique__source_dataset_record_id"),
+            b.in_set("source_dataset", list(SOURCE_NAMES))]  # fmt: skip
+    exps += [b.not_null(c, True, why="every record is in a cluster") for c in cols]
+    exps += [b.expectation("expect_column_values_to_be_in_type_list", f"type__{c}", True,
+                           f"{c} is an id type", column=c, type_list=ID_TYPES)
+             for c in cols[2:]]  # fmt: skip
+    exps.append(b.rows(
+        "every_person_record_one_cluster", True,
+        "every person record of the seven raw extracts has exactly one cluster row, and no other",
+        f"""WITH r AS ({persons}),
+                 c AS (SELECT source_dataset, CAST(record_id AS VARCHAR) AS record_id,
+                              count(*) AS n FROM {{batch}} GROUP BY ALL)
+            SELECT coalesce(r.source_dataset, c.source_dataset) AS source_dataset,
+                   coalesce(r.record_id, c.record_id) AS record_id, coalesce(c.n, 0) AS cluster_rows
+            FROM r FULL JOIN c USING (source_dataset, record_id)
+            WHERE r.record_id IS NULL OR c.record_id IS NULL OR c.n <> 1""",
+    ))  # fmt: skip
+    for fine, coarse in (("cluster_high", "cluster_medium"), ("cluster_medium", "cluster_low")):
+        exps.append(b.rows(
+            f"{fine}_nests_in_{coarse}", False,
+            f"each {fine} lies within one {coarse} (a stricter threshold only splits clusters)",
+            f"""SELECT {fine}, count(DISTINCT {coarse}) AS n_{coarse} FROM {{batch}}
+                GROUP BY {fine} HAVING count(DISTINCT {coarse}) > 1""",
+        ))  # fmt: skip
+    return b._suite(table, exps)
+
+
+# Research --------------------------------------------------------------------------------
+
+
+def research_columns(src: Source) -> dict[str, str]:
+    """The research table's columns and DuckDB types (DESIGN.md research-zone contract)."""
+    cols: dict[str, str] = {}
+    for c, t in src.columns.items():
+        if c in src.pii_columns:
+            continue
+        if c == src.key:
+            cols["row_id_hash"] = "VARCHAR"
+        elif c in src.case_ids:
+            cols[f"{c}_hash"] = "VARCHAR"
+        else:
+            cols[c] = t
+    cols["age_at_event"] = "INTEGER"
+    cols["lsoa_code"] = "VARCHAR"
+    cols["lad_code"] = "VARCHAR"
+    return cols
+
+
+def research_suite(src: Source) -> dict:
+    table = f"research.{src.name}"
+    cols = research_columns(src)
+    hashes = ["row_id_hash", *(f"{c}_hash" for c in src.case_ids)]
+    exps = [b.columns_exact(list(cols), table, critical=True), b.row_count(table),
+            *b.types(cols), b.not_null("row_id_hash", True, why="pseudonymous record id"),
+            b.unique("row_id_hash")]  # fmt: skip
+    for h in hashes:
+        exps.append(b.regex(h, b.HASH_PATTERN, "HMAC-SHA256 hex digests", critical=True))
+    for h in hashes[1:]:
+        exps.append(b.not_null(h, True, why="each record -> one case"))
+    for col, values in src.codes.items():
+        if col in cols:
+            exps.append(b.in_set(col, list(values), critical=False))
+    if src.identifiers.ethnicity and src.identifiers.ethnicity in cols:
+        exps.append(b.not_null(src.identifiers.ethnicity, False, 0.5, why="equality monitoring"))
+    lo = 16 if src.weak_identifiers else 10
+    exps += [
+        b.between("age_at_event", lo, 100, mostly=0.99),
+        b.not_null("lsoa_code", False, 0.7, why="small-area outputs need residence"),
+        b.regex("lsoa_code", LSOA_CODE_PATTERN, "LSOA 2021 codes", critical=True),
+        b.regex("lad_code", LAD_CODE_PATTERN, "LAD codes", critical=True),
+        b.rows(
+            "lsoa_nests_in_lad", False, "lad_code is the LAD that the row's LSOA lies in",
+            """SELECT t.lsoa_code, t.lad_code, l.lad_code AS expected_lad_code FROM {batch} t
+               JOIN reference.lsoa l ON l.lsoa_code = t.lsoa_code
+               WHERE t.lad_code IS DISTINCT FROM l.lad_code""",
+        ),
+        b.rows(
+            "same_rows_as_raw", True, f"one research row per raw.{src.name} record: nothing lost",
+            f"""SELECT n_raw, n_research FROM (
+                    SELECT (SELECT count(*) FROM raw.{src.name}) AS n_raw,
+                           (SELECT count(*) FROM {{batch}}) AS n_research)
+                WHERE n_raw <> n_research""",
+        ),
+    ]  # fmt: skip
+    return b._suite(table, exps, source=src.name)
+
+
+def xjs_link_suite() -> dict:
+    table = "research.xjs_link"
+    cols = ["source_dataset", "row_id_hash", "estimated_xjs_id", "xjs_id_high", "xjs_id_low"]
+    people = " UNION ALL ".join(
+        f"SELECT '{s.name}' AS source_dataset, row_id_hash FROM research.{s.name}"
+        + (f" WHERE {s.person_filter}" if s.person_filter else "")
+        for s in SOURCES.values()
+    )
+    key = ["source_dataset", "row_id_hash"]
+    exps = [b.columns_present(cols, table), b.row_count(table),
+            b.compound_unique(key, "unique__source_dataset_row_id_hash"),
+            b.in_set("source_dataset", list(SOURCE_NAMES)),
+            b.regex("row_id_hash", b.HASH_PATTERN, "HMAC-SHA256 hex digests", critical=True)]
+    exps += [b.not_null(c, True, why="every person row has a spine id") for c in cols]
+    exps.append(b.rows(
+        "every_research_person_row_one_link", True,
+        "every person row of the seven research tables has exactly one xjs_link row, and no other",
+        f"""WITH r AS ({people}),
+                 x AS (SELECT source_dataset, row_id_hash, count(*) AS n
+                       FROM {{batch}} GROUP BY ALL)
+            SELECT coalesce(r.source_dataset, x.source_dataset) AS source_dataset,
+                   coalesce(r.row_id_hash, x.row_id_hash) AS row_id_hash, coalesce(x.n, 0) AS links
+            FROM r FULL JOIN x USING (source_dataset, row_id_hash)
+            WHERE r.row_id_hash IS NULL OR x.row_id_hash IS NULL OR x.n <> 1""",
+    ))  # fmt: skip
+    exps.append(b.rows(
+        "xjs_id_high_nests_in_estimated", False,
+        "each high-threshold spine id lies within one estimated (medium) spine id",
+        """SELECT xjs_id_high, count(DISTINCT estimated_xjs_id) AS n FROM {batch}
+           GROUP BY xjs_id_high HAVING count(DISTINCT estimated_xjs_id) > 1""",
+    ))  # fmt: skip
+    return b._suite(table, exps)
+
+
+def journey_suite() -> dict:
+    table = "research.mags_crown_journey"
+    cols = {"mc_case_id": "VARCHAR", "mc_defendant_id": "VARCHAR",
+            "cc_defendant_on_case_id": "VARCHAR", "estimated_match_score": "DOUBLE"}  # fmt: skip
+    exps = [b.columns_present(list(cols), table), *b.types(cols),
+            b.compound_unique(["mc_defendant_id", "cc_defendant_on_case_id"],
+                              "unique__mc_defendant_id_cc_defendant_on_case_id")]  # fmt: skip
+    for c in list(cols)[:3]:
+        exps.append(b.not_null(c, True, why="a journey joins a mags and a crown record"))
+        exps.append(b.regex(c, b.HASH_PATTERN, "HMAC-SHA256 hex digests", critical=True))
+    exps += [
+        b.between("estimated_match_score", 0, 1, critical=True),
+        b.rows(
+            "defendants_exist", True,
+            "every journey's mags defendant is in research.mags and its crown defendant "
+            "in research.crown",
+            """SELECT j.mc_defendant_id, j.cc_defendant_on_case_id FROM {batch} j
+               WHERE j.mc_defendant_id NOT IN (SELECT row_id_hash FROM research.mags)
+                  OR j.cc_defendant_on_case_id NOT IN (SELECT row_id_hash FROM research.crown)""",
+        ),
+        b.rows(
+            "case_matches_defendant", True,
+            "mc_case_id is the case of the journey's mags defendant",
+            """SELECT j.mc_defendant_id, j.mc_case_id, m.case_id_hash FROM {batch} j
+               JOIN research.mags m ON m.row_id_hash = j.mc_defendant_id
+               WHERE m.case_id_hash IS DISTINCT FROM j.mc_case_id""",
+        ),
+    ]  # fmt: skip
+    return b._suite(table, exps)
+
+
+# Outputs ---------------------------------------------------------------------------------
+
+
+def outputs_suite(level: str) -> dict:
+    table = f"outputs.{level.lower()}_needs_wave_0"
+    pattern = LSOA_CODE_PATTERN if level == "LSOA" else LAD_CODE_PATTERN
+    ref = "reference.lsoa" if level == "LSOA" else "reference.lad"
+    code_col = "lsoa_code" if level == "LSOA" else "lad_code"
+    exps = [b.columns_exact(list(OUTPUT_COLUMNS), table, critical=True), b.row_count(table),
+            b.in_set("geography_level", [level]), b.in_set("wave", ["wave_0"]),
+            b.not_null("area_code", True, why="every cell has an area"),
+            b.not_null("measure", True, why="every cell has a measure"),
+            b.not_null("suppressed", True, why="every cell says whether it is suppressed"),
+            b.regex("area_code", pattern, f"{level} codes", critical=True),
+            b.compound_unique(["area_code", "wave", "measure"], "unique__area_code_wave_measure"),
+            b.between("rate", 0, 1, desc="rate is a share between 0 and 1")]  # fmt: skip
+    exps += [
+        b.rows(
+            "no_small_cells", True,
+            f"no unsuppressed cell shows a count or denominator below {MIN_CELL} (disclosure)",
+            f"""SELECT area_code, measure, count, denominator FROM {{batch}}
+                WHERE NOT suppressed AND (count < {MIN_CELL} OR denominator < {MIN_CELL})""",
+        ),
+        b.rows(
+            "suppressed_cells_blank", True,
+            "a suppressed cell publishes neither its count nor its rate",
+            """SELECT area_code, measure, count, rate FROM {batch}
+               WHERE suppressed AND (count IS NOT NULL OR rate IS NOT NULL)""",
+        ),
+        b.rows(
+            "rate_matches_count", False, "rate = count / denominator where both are shown",
+            """SELECT area_code, measure, count, denominator, rate FROM {batch}
+               WHERE NOT suppressed AND denominator > 0
+                 AND abs(rate - count::DOUBLE / denominator) > 1e-6""",
+        ),
+        b.rows(
+            "area_known", False, f"every area_code is in {ref}",
+            f"""SELECT area_code FROM {{batch}}
+                WHERE area_code NOT IN (SELECT {code_col} FROM {ref})""",
+        ),
+    ]  # fmt: skip
+    return b._suite(table, exps, geography_level=level)
+
+
+def suites() -> list[dict]:
+    out = [std_suite(s) for s in SOURCES.values()]
+    out.append(person_clusters_suite())
+    out += [research_suite(s) for s in SOURCES.values()]
+    out += [xjs_link_suite(), journey_suite()]
+    out += [outputs_suite("LSOA"), outputs_suite("LAD")]
+    return out
+
+
+__all__ = ["suites", "research_columns", "ETHNICITY_CODES"]

@@ -1,0 +1,225 @@
+"""Run an expectation suite against one DuckDB table and report each expectation's outcome.
+
+Column and table expectations run in Great Expectations 1.x: an ephemeral context with a pandas
+dataframe datasource fed by `SELECT * FROM <table>` (GX's SQL datasource needs a SQLAlchemy
+dialect for DuckDB, which is not installed). Two kinds run in DuckDB instead, by the project:
+
+- `unexpected_rows_expectation`: its `unexpected_rows_query` is SQL with `{batch}` standing for
+  the table; it may join other warehouse tables, which is how cross-table integrity is checked
+  (GX 1.x has no cross-table expectation). It fails when the query returns any row.
+- `expect_column_values_to_be_of_type` / `..._in_type_list` with DuckDB type names (`VARCHAR`,
+  `INTEGER`, `DATE`, ...): compared with the warehouse catalog, as GX's SQL datasource would;
+  pandas dtypes (nullable `Int32`, `boolean`) do not map cleanly back to DuckDB types.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import duckdb
+
+from bold_assets.quality.suites import PROJECT_SIDE_TYPES, Expectation, Suite
+
+N_EXAMPLES = 5
+_gx_state: dict[str, Any] = {}
+
+
+@dataclass
+class Outcome:
+    """The result of one expectation."""
+
+    expectation: Expectation
+    success: bool
+    unexpected_count: int | None = None
+    unexpected_percent: float | None = None
+    element_count: int | None = None
+    examples: list = field(default_factory=list)
+    observed_value: Any = None
+    error: str | None = None
+
+    @property
+    def check_name(self) -> str:
+        return self.expectation.check_name
+
+    @property
+    def critical(self) -> bool:
+        return self.expectation.critical
+
+    def message(self) -> str:
+        """One line: what failed, how often, examples."""
+        exp = self.expectation
+        if self.success:
+            return f"passed: {exp.summary()}"
+        if self.error:
+            return f"could not run {exp.check_name}: {self.error}"
+        parts = [f"failed: {exp.summary()}"]
+        if self.unexpected_count is not None:
+            pct = self.unexpected_percent
+            pct = f" ({pct:.2f}%)" if pct is not None else ""
+            parts.append(f"{self.unexpected_count} unexpected{pct}")
+        if self.observed_value is not None:
+            parts.append(f"observed {self.observed_value!r}")
+        if self.examples:
+            parts.append("e.g. " + ", ".join(repr(x) for x in self.examples[:N_EXAMPLES]))
+        return "; ".join(parts)
+
+
+def _plain(value: Any) -> Any:
+    """Numpy / pandas scalars and containers -> JSON-friendly Python values."""
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        try:
+            value = value.item()
+        except (ValueError, AttributeError):
+            pass
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, (str, int, float, bool)):
+        return value
+    text = str(value)
+    return None if text in ("<NA>", "NaT", "nan") else text
+
+
+def _gx_context() -> Any:
+    """One ephemeral GX context per process, with a pandas datasource; GX imported here only."""
+    if "context" not in _gx_state:
+        os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        for name in ("great_expectations", "great_expectations.core"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+        context = gx.get_context(mode="ephemeral")
+        context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        _gx_state["gx"] = gx
+        _gx_state["context"] = context
+        _gx_state["datasource"] = context.data_sources.add_pandas("bold_warehouse")
+        _gx_state["assets"] = {}
+    return _gx_state["context"]
+
+
+def _batch(table_name: str, frame: Any) -> Any:
+    _gx_context()
+    assets = _gx_state["assets"]
+    if table_name not in assets:
+        asset = _gx_state["datasource"].add_dataframe_asset(table_name)
+        assets[table_name] = asset.add_batch_definition_whole_dataframe("whole_table")
+    return assets[table_name].get_batch(batch_parameters={"dataframe": frame})
+
+
+def _run_gx(suite: Suite, exps: list[Expectation], frame: Any) -> dict[str, Outcome]:
+    if not exps:
+        return {}
+    _gx_context()
+    gx = _gx_state["gx"]
+    gx_suite = gx.ExpectationSuite(
+        name=suite.name,
+        expectations=[
+            {**e.to_json(), "meta": {**e.meta, "check_name": e.check_name}} for e in exps
+        ],
+    )
+    result = _batch(suite.name, frame).validate(
+        gx_suite, result_format={"result_format": "SUMMARY", "partial_unexpected_count": N_EXAMPLES}
+    )
+    by_name = {e.check_name: e for e in exps}
+    outcomes: dict[str, Outcome] = {}
+    for r in result.results:
+        name = r.expectation_config.meta["check_name"]
+        res = r.result or {}
+        exc = r.exception_info or {}
+        if "raised_exception" not in exc:  # keyed by metric id when a metric failed
+            exc = next(iter(exc.values()), {}) if exc else {}
+        error = exc.get("exception_message") if exc.get("raised_exception") else None
+        observed = res.get("observed_value")
+        outcomes[name] = Outcome(
+            expectation=by_name[name],
+            success=bool(r.success) and not error,
+            unexpected_count=_plain(res.get("unexpected_count")),
+            unexpected_percent=_plain(res.get("unexpected_percent")),
+            element_count=_plain(res.get("element_count")),
+            examples=_plain(res.get("partial_unexpected_list") or []),
+            observed_value=None if observed is None else _plain(observed),
+            error=error,
+        )
+    return outcomes
+
+
+def _run_rows(con: duckdb.DuckDBPyConnection, suite: Suite, exp: Expectation) -> Outcome:
+    query = exp.kwargs["unexpected_rows_query"].replace("{batch}", suite.qualified_table)
+    try:
+        n = con.execute(f"SELECT count(*) FROM ({query}) AS q").fetchone()[0]
+        examples: list = []
+        if n:
+            cur = con.execute(f"SELECT * FROM ({query}) AS q LIMIT {N_EXAMPLES}")
+            cols = [d[0] for d in cur.description]
+            examples = [dict(zip(cols, map(_plain, row), strict=True)) for row in cur.fetchall()]
+    except duckdb.Error as exc:
+        return Outcome(exp, success=False, error=str(exc).splitlines()[0])
+    return Outcome(exp, success=n == 0, unexpected_count=int(n), examples=examples)
+
+
+def _run_type(exp: Expectation, types: dict[str, str]) -> Outcome:
+    column = exp.kwargs["column"]
+    wanted = [exp.kwargs["type_"]] if "type_" in exp.kwargs else list(exp.kwargs["type_list"])
+    observed = types.get(column)
+    if observed is None:
+        return Outcome(exp, success=False, error=f"column {column!r} does not exist")
+    ok = observed.upper() in {w.upper() for w in wanted}
+    return Outcome(exp, success=ok, observed_value=observed)
+
+
+def column_types(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> dict[str, str]:
+    rows = con.execute(
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+        [schema, table],
+    ).fetchall()
+    return dict(rows)
+
+
+def run_suite(con: duckdb.DuckDBPyConnection, suite: Suite) -> list[Outcome]:
+    """Run every expectation of `suite` on its table; outcomes in the suite's order.
+
+    A missing table makes every expectation fail with an error rather than raise, so that each
+    check still reports in the UI.
+    """
+    types = column_types(con, suite.schema, suite.table)
+    if not types:
+        msg = f"table {suite.name} does not exist; materialise its asset first"
+        return [Outcome(e, success=False, error=msg) for e in suite.expectations]
+    gx_exps = [e for e in suite.expectations if e.type not in PROJECT_SIDE_TYPES]
+    gx_outcomes: dict[str, Outcome] = {}
+    if gx_exps:
+        frame = con.execute(f"SELECT * FROM {suite.qualified_table}").df()
+        gx_outcomes = _run_gx(suite, gx_exps, frame)
+    outcomes = []
+    for e in suite.expectations:
+        if e.type == "unexpected_rows_expectation":
+            outcomes.append(_run_rows(con, suite, e))
+        elif e.type in PROJECT_SIDE_TYPES:
+            outcomes.append(_run_type(e, types))
+        else:
+            outcomes.append(
+                gx_outcomes.get(e.check_name)
+                or Outcome(e, success=False, error="Great Expectations returned no result")
+            )
+    return outcomes
+
+
+def failures(outcomes: list[Outcome], critical_only: bool = False) -> list[Outcome]:
+    return [o for o in outcomes if not o.success and (o.critical or not critical_only)]
