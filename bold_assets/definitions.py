@@ -13,7 +13,7 @@ from bold_assets.defs.evaluation import linkage_quality, needs_validity
 from bold_assets.defs.resources import warehouse_resource
 from bold_assets.defs.wave_0 import linkage, marts, outputs, raw, research
 
-_areas = dg.Definitions.merge(
+AREAS = (
     raw.defs,
     linkage.defs,
     research.defs,
@@ -25,8 +25,8 @@ _areas = dg.Definitions.merge(
 )
 
 defs = dg.Definitions.merge(
-    _areas,
-    jobs.build_defs(_areas),
+    *AREAS,
+    jobs.build_defs(dg.Definitions.merge(*AREAS)),
     dg.Definitions(
         resources={"warehouse": warehouse_resource()},
         executor=dg.in_process_executor,

@@ -70,7 +70,7 @@ PROFILES: dict[str, ErrorProfile] = {
     "civil": ErrorProfile(
         typo_forename=0.05, typo_surname=0.06, nickname=0.12, swap_names=0.05, initial_only=0.15,
         stale_surname=0.5, dob_day_month_swap=0.03, dob_year_off=0.03, dob_shift=0.02,
-        dob_placeholder=0.03, dob_missing=0.75, postcode_missing=0.03, postcode_typo=0.04,
+        dob_placeholder=0.03, dob_missing=0.45, postcode_missing=0.03, postcode_typo=0.04,
         postcode_stale=0.05, name_case="mixed",
         role_missing={"DEFENDANT": 1.0, "CLAIMANT": 16.0},
     ),

@@ -50,18 +50,6 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def _solve_intercept(score: np.ndarray, target: float) -> float:
-    """Intercept a with mean(sigmoid(a + score)) == target (calibration by bisection)."""
-    lo, hi = -20.0, 20.0
-    for _ in range(60):
-        mid = (lo + hi) / 2
-        if _sigmoid(mid + score).mean() < target:
-            lo = mid
-        else:
-            hi = mid
-    return (lo + hi) / 2
-
-
 def _choice(rng: np.random.Generator, p: dict[str, float], n: int) -> np.ndarray:
     keys = np.array(list(p), dtype=object)
     w = np.array(list(p.values()))
@@ -220,12 +208,15 @@ def _oasys(rng, prison: pd.DataFrame, prob: pd.DataFrame, z) -> pd.DataFrame:
         if section in OASYS_NEED_THRESHOLDS:
             standard, severe = OASYS_NEED_THRESHOLDS[section]
             score = 1.6 * z[OASYS_SECTION_DRIVER[section]][person]
+            # Latent-threshold model: need where driver score + logistic noise is in the top
+            # share for the setting, so prevalence matches the published figure exactly.
+            key = score + rng.logistic(size=k)
             need = np.zeros(k, dtype=bool)
             for setting_mask, target in ((custody, OASYS_NEED_PREVALENCE[section][0]),
                                          (~custody, OASYS_NEED_PREVALENCE[section][1])):
-                s = score[setting_mask]
-                p = _sigmoid(_solve_intercept(s, target) + s)
-                need[setting_mask] = rng.random(len(s)) < p
+                if setting_mask.any():
+                    cut = np.quantile(key[setting_mask], 1 - target)
+                    need[setting_mask] = key[setting_mask] > cut
             sev = need & (rng.random(k) < _sigmoid(-1.2 + score))
             lo = np.where(sev, severe, np.where(need, standard, 0))
             hi = np.where(sev, 2 * n_items, np.where(need, severe - 1, standard - 1))

@@ -76,7 +76,7 @@ def _draw_names(rng, background: np.ndarray, sex: np.ndarray, pools: dict, by_se
 
 def _latent_states(rng, deprivation_z: np.ndarray) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     n = len(deprivation_z)
-    general = rng.normal(0, 1, n) + 0.45 * deprivation_z
+    general = rng.normal(0, 1, n) + 0.7 * deprivation_z
     scores: dict[str, np.ndarray] = {}
     for d in DRIVERS:
         scores[d] = 0.65 * general + 0.75 * rng.normal(0, 1, n)
@@ -93,7 +93,7 @@ def _latent_states(rng, deprivation_z: np.ndarray) -> tuple[pd.DataFrame, dict[s
 
 
 def _address_history(rng, n: int, home_lsoa: np.ndarray, accommodation_z: np.ndarray,
-                     geo: dict[str, pd.DataFrame]) -> pd.DataFrame:
+                     geo: dict[str, pd.DataFrame], lsoa_p: np.ndarray) -> pd.DataFrame:
     """Each person's addresses over time: a first address, then 0+ moves, more if insecure."""
     lsoa, postcodes = geo["lsoa"], geo["postcodes"]
     lad_idx = pd.factorize(lsoa["lad_code"])[0]
@@ -114,7 +114,7 @@ def _address_history(rng, n: int, home_lsoa: np.ndarray, accommodation_z: np.nda
     lsoa_idx[seq == 0] = home_lsoa
     movers = np.flatnonzero(seq > 0)
     same_lad = rng.random(len(movers)) < 0.6
-    any_lsoa = rng.integers(0, len(lsoa), len(movers))
+    any_lsoa = rng.choice(len(lsoa), size=len(movers), p=lsoa_p)
     home_lad = lad_idx[home_lsoa[person[movers]]]
     # LSOAs are stored grouped by LAD: pick uniformly within the home LAD's block.
     lad_start = np.searchsorted(lad_idx, np.arange(lad_idx.max() + 1))
@@ -142,7 +142,8 @@ def make_population(n: int, geo: dict[str, pd.DataFrame], rng: np.random.Generat
     lsoa = geo["lsoa"]
     # Justice-touched people live disproportionately in deprived areas.
     w = (11 - lsoa["imd_decile"].to_numpy()) ** 1.2
-    home_lsoa = rng.choice(len(lsoa), size=n, p=w / w.sum())
+    lsoa_p = w / w.sum()
+    home_lsoa = rng.choice(len(lsoa), size=n, p=lsoa_p)
     deprivation_z = (5.5 - lsoa["imd_decile"].to_numpy()[home_lsoa]) / 2.87
 
     sex = np.where(rng.random(n) < 0.62, "M", "F").astype(object)
@@ -170,7 +171,7 @@ def make_population(n: int, geo: dict[str, pd.DataFrame], rng: np.random.Generat
         np.datetime64("NaT"))
 
     latent_flags, z = _latent_states(rng, deprivation_z)
-    addresses = _address_history(rng, n, home_lsoa, z["accommodation"], geo)
+    addresses = _address_history(rng, n, home_lsoa, z["accommodation"], geo, lsoa_p)
     last_addr = addresses.groupby("person_idx").tail(1).set_index("person_idx")
 
     persons = pd.DataFrame({
