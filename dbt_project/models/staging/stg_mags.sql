@@ -1,0 +1,16 @@
+-- Magistrates' courts (Libra): one row per defendant-case.
+select
+    row_id_hash,
+    'mags' as source_dataset,
+    case_id_hash,
+    first_hearing_date as event_date,
+    {{ sex_code('gender') }} as sex,
+    {{ ethnic_group('ethnicity') }} as ethnic_group,
+    age_at_event,
+    lsoa_code,
+    lad_code,
+    principal_offence_code as offence_code,
+    disposal_code,
+    disposal_date,
+    coalesce(disposal_code is not null and disposal_code <> 'NOT_GUILTY', false) as convicted
+from {{ source('research', 'mags') }}

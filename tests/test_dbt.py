@@ -1,0 +1,246 @@
+"""dbt project: builds standalone against a tiny hand-made warehouse; flags follow the register."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+import yaml
+
+from bold_assets import register
+from bold_assets.sources import OASYS_NEED_THRESHOLDS, OASYS_SECTIONS, SOURCES
+
+DBT_DIR = register.DBT_PROJECT_DIR
+D = dt.date
+
+
+def research_columns(name: str) -> dict[str, str]:
+    """Columns of research.<name> per the research-zone contract (common.md)."""
+    src = SOURCES[name]
+    cols: dict[str, str] = {}
+    for c, t in src.columns.items():
+        if c in src.pii_columns:
+            continue
+        if c == src.key:
+            cols["row_id_hash"] = "VARCHAR"
+        elif c in src.case_ids:
+            cols[f"{c}_hash"] = "VARCHAR"
+        else:
+            cols[c] = t
+    cols["age_at_event"] = "INTEGER"
+    cols.setdefault("lsoa_code", "VARCHAR")
+    cols["lad_code"] = "VARCHAR"
+    return cols
+
+
+def _insert(con, schema: str, table: str, cols: dict[str, str], rows: list[dict]) -> None:
+    con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+    ddl = ", ".join(f'"{c}" {t}' for c, t in cols.items())
+    con.execute(f"CREATE OR REPLACE TABLE {schema}.{table} ({ddl})")
+    if rows:
+        df = pd.DataFrame(rows).reindex(columns=list(cols)).astype(object)
+        df = df.where(df.notna(), None)
+        con.register("_rows", df)
+        casts = ", ".join(f'CAST("{c}" AS {t}) AS "{c}"' for c, t in cols.items())
+        con.execute(f"INSERT INTO {schema}.{table} SELECT {casts} FROM _rows")
+        con.unregister("_rows")
+
+
+def _oasys(pk: str, when: dt.date, lsoa: str, **items) -> dict:
+    return {"row_id_hash": pk, "assessment_date": when, "setting": "COMMUNITY", "gender": "1",
+            "ethnic_category": "W1", "age_at_event": 30, "lsoa_code": lsoa, **items}
+
+
+def _items(section: int, *scores: int | None) -> dict:
+    return {f"s{section}_q{i + 1}": s for i, s in enumerate(scores)}
+
+
+# Planted people (xjs ids) and what the register's wave-0 definitions say about them.
+LINKS = {  # row_id_hash -> (source, xjs medium, high, low)
+    "o1a": ("oasys", "X1", "H1", "L1"), "o1b": ("oasys", "X1", "H1", "L1"),
+    "m1": ("mags", "X1", "H1", "L1"),
+    "o2a": ("oasys", "X2", "H2", "L1"), "o2b": ("oasys", "X2", "H2b", "L1"),
+    "o2c": ("oasys", "X2", "H2b", "L1"),
+    "o3": ("oasys", "X3", "H3", "L3"),
+    "c4": ("civil", "X4", "H4", "L4"),
+    "f5": ("family", "X5", "H5", "L5"),
+    "m6": ("mags", "X6", "H6", "L6"), "cr6": ("crown", "X6", "H6", "L6"),
+    "p6": ("probation", "X6", "H6", "L6"),
+    "p7": ("probation", "X7", "H7", "L7"),
+    "pr8": ("prison", "X8", "H8", "L8"), "m8": ("mags", "X8", "H8", "L8"),
+}
+
+
+def build_tiny_warehouse(path: Path) -> None:
+    """Research + reference tables for eight planted people (see LINKS)."""
+    with duckdb.connect(str(path)) as con:
+        lsoa_rows = [{"lsoa_code": f"E0100000{i}", "lsoa_name": f"Area {i}",
+                      "lad_code": "E06000001" if i < 4 else "E06000002",
+                      "lad_name": "One" if i < 4 else "Two", "country": "England",
+                      "imd_decile": i + 1} for i in range(1, 7)]
+        _insert(con, "reference", "lsoa", {"lsoa_code": "VARCHAR", "lsoa_name": "VARCHAR",
+                                           "lad_code": "VARCHAR", "lad_name": "VARCHAR",
+                                           "country": "VARCHAR", "imd_decile": "INTEGER"},
+                lsoa_rows)
+        a, b = "E01000001", "E01000005"
+        rows = {name: [] for name in SOURCES}
+        rows["oasys"] = [
+            # X1: latest assessment s3 = 1+1 -> accommodation need; s4 = 7 -> ETE severe
+            _oasys("o1a", D(2015, 3, 1), a, **_items(3, 0, 0, 0, 0)),
+            _oasys("o1b", D(2020, 3, 1), a, **_items(3, 1, 1, 0, 0), **_items(4, 2, 2, 2, 1)),
+            # X2: an earlier need (sum 4) is superseded by the latest (sum 1); a later
+            # assessment after the snapshot does not count
+            _oasys("o2a", D(2016, 1, 1), b, **_items(3, 2, 2, 0, 0)),
+            _oasys("o2b", D(2022, 1, 1), b, **_items(3, 1, 0, 0, 0)),
+            _oasys("o2c", D(2024, 6, 1), b, **_items(3, 2, 2, 2, 2)),
+            # X3: items missing, recorded severe need level
+            _oasys("o3", D(2021, 1, 1), a, s3_need_level=2),
+        ]
+        rows["civil"] = [
+            {"row_id_hash": "c4", "claim_number_hash": "k1", "claim_type": "RENT_PRIVATE",
+             "party_role": "DEFENDANT", "party_type": "PERSON", "claim_date": D(2018, 1, 1),
+             "order_type": "OUTRIGHT", "order_date": D(2018, 3, 1), "lsoa_code": a},
+            {"row_id_hash": "c0", "claim_number_hash": "k1", "claim_type": "RENT_PRIVATE",
+             "party_role": "CLAIMANT", "party_type": "COMPANY", "claim_date": D(2018, 1, 1)},
+        ]
+        rows["family"] = [
+            {"row_id_hash": "f5", "case_number_hash": "fc1", "case_type": "PRIVATE",
+             "issue_date": D(2017, 5, 1), "party_role": "APPLICANT", "party_sex": "F",
+             "harm_alleged": True, "children_involved": 2, "fee_exemption": True,
+             "lsoa_code": b},
+        ]
+        rows["mags"] = [
+            {"row_id_hash": "m1", "case_id_hash": "mc1", "gender": "M", "ethnicity": "W1",
+             "first_hearing_date": D(2019, 1, 1), "disposal_code": "FINE",
+             "disposal_date": D(2019, 2, 1), "age_at_event": 25, "lsoa_code": a},
+            {"row_id_hash": "m6", "case_id_hash": "mc6", "gender": "M",
+             "first_hearing_date": D(2019, 1, 1), "disposal_code": "NOT_GUILTY",
+             "disposal_date": D(2019, 2, 1), "lsoa_code": b},
+            {"row_id_hash": "m8", "case_id_hash": "mc8", "gender": "F",
+             "first_hearing_date": D(2023, 12, 1), "disposal_code": "FINE",
+             "disposal_date": D(2024, 2, 1), "lsoa_code": b},
+        ]
+        rows["crown"] = [
+            {"row_id_hash": "cr6", "case_number_hash": "cc6", "sex": "Male",
+             "receipt_date": D(2019, 5, 1), "sentence_type": "ACQUITTED",
+             "sentence_date": D(2019, 9, 1), "lsoa_code": b},
+        ]
+        rows["probation"] = [
+            {"row_id_hash": "p6", "referral_date": D(2012, 1, 1), "event_type": "ORDER",
+             "requirements": "UPW", "lsoa_code": b},  # before the lookback window
+            {"row_id_hash": "p7", "referral_date": D(2020, 1, 1), "event_type": "ORDER",
+             "requirements": "UPW;DRR;MHTR", "gender": "M", "lsoa_code": a},
+        ]
+        rows["prison"] = [
+            {"row_id_hash": "pr8", "booking_no_hash": "b8", "reception_date": D(2023, 12, 31),
+             "gender_code": "F", "lsoa_code": b},
+        ]
+        for name in SOURCES:
+            _insert(con, "research", name, research_columns(name), rows[name])
+        _insert(con, "research", "xjs_link",
+                {"source_dataset": "VARCHAR", "row_id_hash": "VARCHAR",
+                 "estimated_xjs_id": "VARCHAR", "xjs_id_high": "VARCHAR",
+                 "xjs_id_low": "VARCHAR"},
+                [{"source_dataset": s, "row_id_hash": r, "estimated_xjs_id": m,
+                  "xjs_id_high": h, "xjs_id_low": lo}
+                 for r, (s, m, h, lo) in LINKS.items()])
+
+
+def run_dbt(warehouse: Path, *args: str, cwd: Path = DBT_DIR) -> subprocess.CompletedProcess:
+    """dbt in a subprocess from `cwd`, as a user would run it."""
+    env = {**os.environ, "BOLD_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "0"}
+    dbt = Path(sys.executable).with_name("dbt")
+    return subprocess.run([str(dbt), *args], cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=600)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    wh = tmp_path_factory.mktemp("dbt") / "tiny.duckdb"
+    build_tiny_warehouse(wh)
+    # a copy of the project so the test never touches dbt_project/target of the working tree
+    proj = tmp_path_factory.mktemp("proj") / "dbt_project"
+    shutil.copytree(DBT_DIR, proj, ignore=shutil.ignore_patterns("target", "logs"))
+    res = run_dbt(wh, "build", "--profiles-dir", ".", cwd=proj)
+    assert res.returncode == 0, res.stdout[-4000:] + res.stderr[-2000:]
+    return wh
+
+
+def _mart(wh: Path, table: str = "person_needs_wave_0") -> pd.DataFrame:
+    with duckdb.connect(str(wh), read_only=True) as con:
+        return con.execute(f"select * from marts.{table}").df().set_index("estimated_xjs_id")
+
+
+def test_dbt_build_standalone_passes(built):
+    m = _mart(built)
+    assert sorted(m.index) == [f"X{i}" for i in range(1, 9)]
+    with duckdb.connect(str(built), read_only=True) as con:
+        assert con.execute("select count(*) from marts.risk_factor_register").fetchone()[0] == 70
+    assert set(register.wave_measures(0)) <= set(m.columns)
+
+
+def test_oasys_flags_follow_register_thresholds(built):
+    m = _mart(built)
+    # driver_accommodation: latest assessment s3 item sum >= 2 (HMPPS standard threshold)
+    assert m.loc["X1", "driver_accommodation"]  # 1 + 1 = 2
+    assert not m.loc["X2", "driver_accommodation"]  # latest is 1; the 2024 one is after snapshot
+    assert m.loc["X3", "driver_accommodation"] and m.loc["X3", "outcome_homelessness"]  # level 2
+    assert m.loc["X1", "driver_employment"] and m.loc["X1", "outcome_inactivity"]  # s4 = 7
+    assert not m.loc["X1", "outcome_homelessness"]  # s3 = 2 is not severe (7)
+    assert m.loc["X1", "has_oasys_assessment"] and not m.loc["X4", "has_oasys_assessment"]
+
+
+def test_court_and_probation_flags_follow_register(built):
+    m = _mart(built)
+    assert m.loc["X4", "driver_accommodation"] and m.loc["X4", "outcome_homelessness"]
+    assert m.loc["X4", "outcome_in_work_poverty"]  # rent-arrears claim, no ETE need
+    assert m.loc["X5", "driver_low_income"] and m.loc["X5", "driver_family"]
+    assert m.loc["X5", "outcome_poor_child_outcomes"]
+    assert m.loc["X1", "outcome_offending"]
+    assert not m.loc["X6", "outcome_offending"]  # not guilty, acquitted, probation too old
+    assert m.loc["X7", "driver_substance_misuse"] and m.loc["X7", "driver_mental_health"]
+    assert m.loc["X7", "outcome_offending"]
+    assert m.loc["X8", "outcome_offending"]  # prison reception the day before the snapshot
+    assert m.loc["X8", "sex"] == "F" and m.loc["X5", "sex"] == "F"
+    assert m.loc["X1", "lad_code"] == "E06000001" and m.loc["X1", "imd_decile"] == 2
+    flags = list(register.wave_measures(0))
+    assert not m.loc["X6", flags].any()
+
+
+def test_sensitivity_marts_regroup_people(built):
+    high, low = _mart(built, "person_needs_wave_0_high"), _mart(built, "person_needs_wave_0_low")
+    assert len(high) == 9 and len(low) == 7  # X2 split in two; X1 and X2 merged
+    # merged at low: the latest assessment of the merged person is X2's (sum 1)
+    assert not low.loc["L1", "driver_accommodation"] and low.loc["L1", "outcome_offending"]
+    assert high.loc["H2", "driver_accommodation"]  # H2 holds only X2's 2016 assessment
+
+
+def test_snapshot_var_moves_the_as_at_date(built, tmp_path):
+    wh = tmp_path / "copy.duckdb"
+    shutil.copy(built, wh)
+    proj = tmp_path / "dbt_project"
+    shutil.copytree(DBT_DIR, proj, ignore=shutil.ignore_patterns("target", "logs"))
+    res = run_dbt(wh, "run", "--profiles-dir", ".", "--select", "+person_needs_wave_0",
+                  "--vars", "{snapshot_date: '2019-01-15'}", cwd=proj)
+    assert res.returncode == 0, res.stdout[-3000:]
+    m = _mart(wh)
+    assert "X7" not in m.index  # first record in 2020
+    assert not m.loc["X1", "driver_accommodation"]  # only the 2015 assessment (sum 0) is before
+    assert not m.loc["X1", "outcome_offending"]  # conviction disposed Feb 2019
+
+
+def test_oasys_vars_match_source_registry():
+    cfg = yaml.safe_load((DBT_DIR / "dbt_project.yml").read_text())
+    for s in cfg["vars"]["oasys_sections"]:
+        n = s["section"]
+        assert s["items"] == OASYS_SECTIONS[n][1]
+        if n in OASYS_NEED_THRESHOLDS:
+            assert (s["standard"], s["severe"]) == OASYS_NEED_THRESHOLDS[n]
+            assert s["need_level"]
