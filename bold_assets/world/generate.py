@@ -44,10 +44,9 @@ def _issue_ids(rng, df: pd.DataFrame, date_col: str, source: str) -> pd.DataFram
 
 def _case_numbers(case_no: np.ndarray, fmt: str, rng) -> np.ndarray:
     """Stable case numbers: one per distinct case, in a random order."""
-    uniq = np.unique(case_no)
-    perm = rng.permutation(len(uniq))
-    mapping = dict(zip(uniq, (fmt.format(i) for i in perm), strict=True))
-    return np.array([mapping[c] for c in case_no], dtype=object)
+    uniq, inverse = np.unique(case_no, return_inverse=True)
+    labels = np.array([fmt.format(i) for i in rng.permutation(len(uniq))], dtype=object)
+    return labels[inverse]
 
 
 def _full_names(ids: pd.DataFrame, rng) -> np.ndarray:

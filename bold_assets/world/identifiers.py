@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from bold_assets.world.names import nicknames
 
@@ -106,41 +108,45 @@ def _nickname(name: str, rng: np.random.Generator) -> str:
 
 
 def _case(values: np.ndarray, mode: str, rng: np.random.Generator) -> np.ndarray:
-    s = pd.Series(values, dtype=object)
-    upper, title = s.str.upper(), s.str.title()
+    arr = pa.array(values, type=pa.string())
     if mode == "upper":
-        out = upper
+        out = pc.utf8_upper(arr)
     elif mode == "title":
-        out = title
-    else:
-        pick = rng.random(len(s))
-        out = upper.where(pick < 0.5, title.where(pick < 0.9, s.str.lower()))
-    return out.where(s.notna(), None).to_numpy(dtype=object)
+        out = pc.utf8_title(arr)
+    else:  # mixed: mostly upper or title, some lower case
+        pick = pa.array(rng.random(len(values)))
+        out = pc.if_else(pc.less(pick, 0.5), pc.utf8_upper(arr),
+                         pc.if_else(pc.less(pick, 0.9), pc.utf8_title(arr), pc.utf8_lower(arr)))
+    return np.asarray(out.to_numpy(zero_copy_only=False), dtype=object)
 
 
-def _format_postcode(pc: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    s = pd.Series(pc, dtype=object)
-    pick = rng.random(len(s))
-    out = s.where(pick < 0.75, s.str.replace(" ", "", regex=False))
-    out = out.where(pick < 0.88, s.str.lower())
-    out = out.where(pick < 0.96, " " + s + "  ")
-    return out.where(s.notna(), None).to_numpy(dtype=object)
+def _format_postcode(pc_values: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    arr = pa.array(pc_values, type=pa.string())
+    pick = pa.array(rng.random(len(pc_values)))
+    nospace = pc.replace_substring(arr, " ", "")
+    padded = pc.binary_join_element_wise(" ", arr, "  ", "")
+    out = pc.if_else(pc.less(pick, 0.75), arr,
+                     pc.if_else(pc.less(pick, 0.88), nospace,
+                                pc.if_else(pc.less(pick, 0.96), pc.utf8_lower(arr), padded)))
+    return np.asarray(out.to_numpy(zero_copy_only=False), dtype=object)
+
+
+_PAD2 = np.array([f"{i:02d}" for i in range(100)], dtype=object)
+_PAD4 = np.array([f"{i:04d}" for i in range(3000)], dtype=object)
 
 
 def format_dob(y: np.ndarray, m: np.ndarray, d: np.ndarray, fmt: str) -> np.ndarray:
     """Render year / month / day as the source's DOB string; fields < 0 mean missing."""
-    ys = pd.Series(y).astype(str).str.zfill(4)
-    ms = pd.Series(m).astype(str).str.zfill(2)
-    ds = pd.Series(d).astype(str).str.zfill(2)
+    ys, ms, ds = _PAD4[np.clip(y, 0, 2999)], _PAD2[np.clip(m, 0, 99)], _PAD2[np.clip(d, 0, 99)]
     if fmt == "%Y-%m-%d":
         out = ys + "-" + ms + "-" + ds
     elif fmt == "%d/%m/%Y":
         out = ds + "/" + ms + "/" + ys
     elif fmt == "%d-%b-%Y":
-        out = ds + "-" + pd.Series(_MONTHS[np.clip(m, 0, 12)]) + "-" + ys
+        out = ds + "-" + _MONTHS[np.clip(m, 0, 12)] + "-" + ys
     else:
         raise ValueError(f"unsupported DOB format {fmt!r}")
-    return out.where(pd.Series(y) >= 0, None).to_numpy(dtype=object)
+    return np.where(y >= 0, out, None)
 
 
 def address_at(addresses: pd.DataFrame, person_idx: np.ndarray, dates: np.ndarray):
