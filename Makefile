@@ -1,0 +1,38 @@
+# bold-assets: two commands do everything on a fresh machine with Python 3.11.
+#   make run    install, then materialise every wave-0 asset into data/bold.duckdb
+#   make test   install, then run the test suite
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+
+.PHONY: install run test ui lint bench
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(BIN)/.installed
+
+run: install
+	mkdir -p $(DAGSTER_HOME)
+	$(BIN)/bold materialize
+	@echo ""
+	@echo "Warehouse ready: $${BOLD_WAREHOUSE:-data/bold.duckdb}. Open the Dagster UI on it with:"
+	@echo "    make ui        (= DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/dagster dev -w workspace.yaml)"
+	@echo "then browse http://127.0.0.1:3000 (Assets -> Global asset lineage)."
+
+ui: install
+	mkdir -p $(DAGSTER_HOME)
+	$(BIN)/dagster dev -w workspace.yaml
+
+test: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check bold_assets tests benchmarks
+
+bench: install
+	$(BIN)/python benchmarks/bench_world.py
