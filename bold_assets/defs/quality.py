@@ -1,5 +1,162 @@
-"""Placeholder: this area's assets arrive with their issue."""
+"""Great Expectations suites as Dagster asset checks, one check per expectation.
+
+For every suite in `expectations/` whose table is an asset of the code location, one
+`multi_asset_check` runs the suite (GX 1.x, `bold_assets.quality.runner`) and reports one
+AssetCheckResult per expectation, with its unexpected count and example values. Expectations
+marked `meta.critical` are blocking checks with ERROR severity: when one fails, the check step
+fails with a message saying what is wrong and what to do, and downstream assets do not
+materialise. The rest are warnings (WARN severity); the run goes on and the UI shows them.
+
+Checks are built from the asset keys present, so a suite whose table has no asset yet (another
+area still in progress) simply has no checks. Cross-table SQL checks also depend on the tables
+they read, when those are not downstream of the checked table, so they run after them.
+"""
+
+
+import re
 
 import dagster as dg
 
-defs = dg.Definitions()
+from bold_assets.defs.resources import WarehouseResource
+from bold_assets.quality.suites import SUITES_DIR, Suite, load_suites
+
+_TABLE_REF = re.compile(r"\b(raw|truth|reference|linkage|research|marts|outputs)\.([a-z_0-9]+)\b")
+
+
+def referenced_keys(suite: Suite) -> set[dg.AssetKey]:
+    """Other tables that the suite's SQL expectations read."""
+    keys: set[dg.AssetKey] = set()
+    for e in suite.expectations:
+        query = e.kwargs.get("unexpected_rows_query")
+        if query:
+            keys.update(dg.AssetKey([s, t]) for s, t in _TABLE_REF.findall(query))
+    keys.discard(dg.AssetKey(suite.asset_key_path))
+    return keys
+
+
+def _metadata(outcome, suite: Suite) -> dict[str, object]:
+    e = outcome.expectation
+    md: dict[str, object] = {
+        "critical": e.critical,
+        "expectation_type": e.type,
+        "expectation": dg.MetadataValue.json(e.kwargs),
+        "suite": dg.MetadataValue.path(str(SUITES_DIR / f"{suite.name}.json")),
+    }
+    if e.column:
+        md["column"] = e.column
+    for name in ("unexpected_count", "unexpected_percent", "element_count"):
+        value = getattr(outcome, name)
+        if value is not None:
+            md[name] = value
+    if outcome.examples:
+        md["examples"] = dg.MetadataValue.json(outcome.examples)
+    if outcome.observed_value is not None:
+        md["observed_value"] = dg.MetadataValue.text(str(outcome.observed_value))
+    if outcome.error:
+        md["error"] = dg.MetadataValue.text(outcome.error)
+    return md
+
+
+def critical_failure_message(suite: Suite, failed: list) -> str:
+    """First line: what failed and what to do; then one line per failed critical check."""
+    key = "/".join(suite.asset_key_path)
+    head = (f"{suite.name} failed {len(failed)} critical quality check(s) "
+            f"({', '.join(o.check_name for o in failed[:4])}{', ...' if len(failed) > 4 else ''})"
+            f", so assets downstream of {key} were not built: fix the data (or the asset that "
+            f"builds {suite.name}) and rematerialise {key}.")  # fmt: skip
+    lines = [f"- {o.check_name}: {o.message()[:400]}" for o in failed]
+    return "\n".join([head, *lines, f"Suite: expectations/{suite.name}.json"])
+
+
+def suite_check(suite: Suite, deps: set[dg.AssetKey]) -> dg.AssetChecksDefinition:
+    """One multi-asset check that runs `suite` and reports each expectation as a check."""
+    key = dg.AssetKey(suite.asset_key_path)
+    specs = [
+        dg.AssetCheckSpec(
+            name=e.check_name, asset=key, description=e.summary(), blocking=e.critical,
+            additional_deps=sorted(deps, key=lambda k: k.path),
+            metadata={"critical": e.critical, "expectation_type": e.type},
+        )
+        for e in suite.expectations
+    ]  # fmt: skip
+
+    @dg.multi_asset_check(
+        specs=specs, name=f"gx_{suite.schema}__{suite.table}", can_subset=False,
+        description=f"Great Expectations suite expectations/{suite.name}.json",
+    )  # fmt: skip
+    def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
+        from bold_assets.quality.runner import failures, run_suite
+
+        with warehouse.connect() as con:
+            outcomes = run_suite(con, suite)
+        for o in outcomes:
+            yield dg.AssetCheckResult(
+                asset_key=key, check_name=o.check_name, passed=o.success,
+                severity=dg.AssetCheckSeverity.ERROR if o.critical else dg.AssetCheckSeverity.WARN,
+                metadata=_metadata(o, suite), description=o.message()[:1000],
+            )  # fmt: skip
+        failed = failures(outcomes, critical_only=True)
+        warned = [o for o in failures(outcomes) if not o.critical]
+        context.log.info(f"{suite.name}: {len(outcomes)} expectations, {len(failed)} critical "
+                         f"and {len(warned)} warning failures")  # fmt: skip
+        for o in warned:
+            context.log.warning(f"{suite.name}: {o.message()[:300]}")
+        if failed:
+            raise dg.Failure(description=critical_failure_message(suite, failed))
+
+    return _check
+
+
+def asset_parents(area_defs: dg.Definitions) -> dict[dg.AssetKey, set[dg.AssetKey]]:
+    """Each asset key of `area_defs` with the keys it depends on (no resources needed)."""
+    parents: dict[dg.AssetKey, set[dg.AssetKey]] = {}
+    for a in area_defs.assets or []:
+        if isinstance(a, dg.AssetsDefinition):
+            for k, deps in a.asset_deps.items():
+                parents.setdefault(k, set()).update(deps)
+        elif isinstance(a, dg.AssetSpec):
+            parents.setdefault(a.key, set()).update(d.asset_key for d in a.deps)
+    return parents
+
+
+def _ancestors(parents: dict[dg.AssetKey, set[dg.AssetKey]], key: dg.AssetKey) -> set:
+    seen: set[dg.AssetKey] = set()
+    todo = list(parents.get(key, ()))
+    while todo:
+        k = todo.pop()
+        if k not in seen:
+            seen.add(k)
+            todo.extend(parents.get(k, ()))
+    return seen
+
+
+def build_checks(area_defs: dg.Definitions) -> list[dg.AssetChecksDefinition]:
+    """Checks for every suite whose table is an asset of `area_defs`."""
+    parents = asset_parents(area_defs)
+    checks = []
+    for suite in load_suites().values():
+        key = dg.AssetKey(suite.asset_key_path)
+        if key not in parents:
+            continue
+        # Read tables become deps unless they are built from this one (that would be a cycle).
+        deps = {k for k in referenced_keys(suite) & set(parents)
+                if key not in _ancestors(parents, k)}  # fmt: skip
+        checks.append(suite_check(suite, deps))
+    return checks
+
+
+def build_defs(area_defs: dg.Definitions) -> dg.Definitions:
+    return dg.Definitions(asset_checks=build_checks(area_defs))
+
+
+def _area_defs() -> dg.Definitions:
+    from bold_assets.defs.evaluation import linkage_quality, needs_validity
+    from bold_assets.defs.wave_0 import linkage, marts, outputs, raw, research
+
+    return dg.Definitions.merge(
+        raw.defs, linkage.defs, research.defs, marts.defs, outputs.defs,
+        linkage_quality.defs, needs_validity.defs,
+    )  # fmt: skip
+
+
+defs = build_defs(_area_defs())
