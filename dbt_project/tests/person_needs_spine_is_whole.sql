@@ -1,4 +1,5 @@
 -- Every linked person with a record before the snapshot has exactly one mart row.
+{{ config(meta={"dagster": {"ref": {"name": "person_needs_wave_0"}}}) }}
 with expected as (
     select distinct l.estimated_xjs_id
     from {{ ref('int_record_links') }} as l

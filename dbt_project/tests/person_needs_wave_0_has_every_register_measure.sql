@@ -1,4 +1,5 @@
 -- Every factor the register says wave 0 can measure is a boolean flag column of the mart.
+{{ config(meta={"dagster": {"ref": {"name": "person_needs_wave_0"}}}) }}
 select r.id
 from {{ ref('risk_factor_register') }} as r
 left join information_schema.columns as c

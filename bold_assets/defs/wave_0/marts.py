@@ -1,5 +1,170 @@
-"""Placeholder: this area's assets arrive with their issue."""
+"""Wave 0 dbt models as Dagster assets: the risk factor register seed and the person marts.
+
+Every dbt node is an asset in group `wave_0`, keyed `[schema, table]` like the Python assets
+(`marts/person_needs_wave_0`, `dbt_staging/stg_oasys`); dbt sources map to the Python-built
+tables (`research/<source>`, `research/xjs_link`, `reference/lsoa`), so lineage runs from raw
+extracts through linkage and pseudonymisation into dbt; dbt tests are asset checks.
+
+The register asset is the dbt seed `marts/risk_factor_register`: its definition carries the
+register as a table (visible in the UI before any run) and each materialisation repeats it.
+
+dbt writes the DuckDB file from its own process. The step takes the warehouse's inter-process
+lock (the one `warehouse.connect` uses) around the dbt invocation without opening a connection
+itself, so concurrent runs queue instead of failing on DuckDB's single-writer lock.
+"""
+
+
+import os
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from filelock import FileLock
 
-defs = dg.Definitions()
+from bold_assets import register
+from bold_assets import warehouse as wh
+from bold_assets.defs.resources import WarehouseResource
+
+DBT_PROJECT = DbtProject(project_dir=register.DBT_PROJECT_DIR)
+# The venv's dbt, so nothing depends on the venv being on PATH.
+_VENV_DBT = Path(sys.executable).with_name("dbt")
+DBT_EXECUTABLE = str(_VENV_DBT) if _VENV_DBT.exists() else "dbt"
+REGISTER_KEY = dg.AssetKey(["marts", "risk_factor_register"])
+_PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests")
+
+
+def _newest_source_mtime(project_dir: Path) -> float:
+    newest = 0.0
+    for name in _PROJECT_FILES:
+        p = project_dir / name
+        paths = [p] if p.is_file() else (p.rglob("*") if p.exists() else [])
+        for f in paths:
+            newest = max(newest, f.stat().st_mtime)
+    return newest
+
+
+def prepare_manifest(project: DbtProject = DBT_PROJECT) -> Path:
+    """Make sure target/manifest.json exists and is newer than the project files.
+
+    `dbt parse` needs no network and no warehouse, so a fresh clone gets its manifest the first
+    time the definitions load (`dagster definitions validate`, `dagster dev`, the `bold` CLI).
+    Under `dagster dev` the project is re-parsed on every load, as `prepare_if_dev` would (which
+    is not used because it expects `dbt` on PATH). Parallel loads parse one at a time.
+    """
+    manifest = project.manifest_path
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(manifest.parent / ".bold_parse.lock"), timeout=600):
+        stale = (not manifest.exists() or os.environ.get("DAGSTER_IS_DEV_CLI")
+                 or manifest.stat().st_mtime < _newest_source_mtime(project.project_dir))
+        if stale:
+            DbtCliResource(project_dir=project, dbt_executable=DBT_EXECUTABLE).cli(
+                ["parse", "--quiet"], target_path=project.target_path).wait()
+    return manifest
+
+
+def register_metadata() -> dict[str, Any]:
+    """The register for the UI: a measure-type matrix (factor x wave) and the full table."""
+    reg = register.load_register()
+    matrix = reg.pivot(index="id", columns="wave", values="measure_type").reindex(
+        register.factor_ids())
+    matrix.columns = [f"wave {w}" for w in matrix.columns]
+    cols = ["id", "wave", "name", "measure_type", "operational_definition",
+            "fallback_proxy_measure", "notes_bias_missingness"]
+    table = dg.MetadataValue.table(
+        records=[dg.TableRecord({c: (int(v) if c == "wave" else str(v)) for c, v in row.items()})
+                 for row in reg[cols].to_dict(orient="records")],
+        schema=dg.TableSchema(columns=[dg.TableColumn(c, "int" if c == "wave" else "string")
+                                       for c in cols]),
+    )
+    return {
+        "register_rows": len(reg),
+        "wave_0_measures": dg.MetadataValue.json(list(register.wave_measures(0, reg))),
+        "measure_types_by_wave": dg.MetadataValue.md(matrix.to_markdown()),
+        "register": table,
+    }
+
+
+class BoldDbtTranslator(DagsterDbtTranslator):
+    """dbt node -> asset key `[schema, table]`, group `wave_0`; sources -> Python assets."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return dg.AssetKey([dbt_resource_props["source_name"], dbt_resource_props["name"]])
+        table = dbt_resource_props.get("alias") or dbt_resource_props["name"]
+        return dg.AssetKey([dbt_resource_props["schema"], table])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        return "wave_0"
+
+    def get_metadata(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, Any]:
+        metadata = dict(super().get_metadata(dbt_resource_props))
+        if (dbt_resource_props["resource_type"] == "seed"
+                and dbt_resource_props["name"] == "risk_factor_register"):
+            metadata.update(register_metadata())
+        return metadata
+
+
+@contextmanager
+def _warehouse_env(path: Path) -> Iterator[None]:
+    """BOLD_WAREHOUSE for the dbt subprocess only (the env is copied when it starts)."""
+    old = os.environ.get("BOLD_WAREHOUSE")
+    os.environ["BOLD_WAREHOUSE"] = str(path)
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("BOLD_WAREHOUSE", None)
+        else:
+            os.environ["BOLD_WAREHOUSE"] = old
+
+
+def _table_metadata(con, key: dg.AssetKey) -> dict[str, Any]:
+    schema, table = key.path
+    if not wh.table_exists(con, schema, table):
+        return {}
+    n = con.execute(f'SELECT count(*) FROM "{schema}"."{table}"').fetchone()[0]
+    md: dict[str, Any] = {"dagster/row_count": n}
+    if table.startswith("person_needs_wave_0"):
+        flags = ", ".join(f"avg({m}::int) AS {m}" for m in register.wave_measures(0))
+        prev = con.execute(f'SELECT {flags} FROM "{schema}"."{table}"').df().T
+        prev.columns = ["share of persons flagged"]
+        md["prevalence"] = dg.MetadataValue.md(prev.round(3).to_markdown())
+    return md
+
+
+prepare_manifest()
+
+
+@dbt_assets(manifest=DBT_PROJECT.manifest_path, project=DBT_PROJECT,
+            dagster_dbt_translator=BoldDbtTranslator(), name="wave_0_dbt")
+def wave_0_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource,
+               warehouse: WarehouseResource):
+    """`dbt build` of the selected models, seeds and tests, under the warehouse writer lock."""
+    path = Path(warehouse.path).resolve()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    events = []
+    with FileLock(str(wh.lock_path(path)), timeout=wh.LOCK_TIMEOUT_S):
+        with _warehouse_env(path):
+            invocation = dbt.cli(["build"], context=context, raise_on_error=False)
+        events = list(invocation.stream())
+        ok = invocation.is_successful()
+    # Enrich the materialisations once dbt has released the file.
+    with warehouse.connect() as con:
+        for event in events:
+            if isinstance(event, dg.Output):
+                key = context.asset_key_for_output(event.output_name)
+                extra = register_metadata() if key == REGISTER_KEY else _table_metadata(con, key)
+                event = event.with_metadata({**event.metadata, **extra})
+            yield event
+    if not ok:
+        raise invocation.get_error() or dg.Failure("dbt build failed")
+
+
+defs = dg.Definitions(
+    assets=[wave_0_dbt],
+    resources={"dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=DBT_EXECUTABLE)},
+)
