@@ -101,11 +101,23 @@ def exact_cells(persons: pd.DataFrame, areas: pd.DataFrame, measures: list[str] 
 
 
 def _acro_session():
-    """A quiet ACRO session with suppression on (ACRO configures logging at import)."""
+    """A quiet ACRO session with suppression on.
+
+    ACRO calls `logging.basicConfig(level=INFO)` at import; the root logger is put back as it was
+    and ACRO's own loggers ("acro", "acro:records", ...) are set to WARNING.
+    """
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from acro import ACRO
-    logging.getLogger("acro").setLevel(logging.WARNING)
+    for h in root.handlers[:]:
+        if h not in handlers:
+            root.removeHandler(h)
+    root.setLevel(level)
+    for name in list(logging.root.manager.loggerDict):
+        if name.startswith("acro"):
+            logging.getLogger(name).setLevel(logging.WARNING)
     return ACRO(suppress=True)
 
 
