@@ -25,7 +25,13 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from bold_assets.sources import Source
+from bold_assets.sources import (
+    OASYS_NEED_THRESHOLDS,
+    OASYS_SECTIONS,
+    Source,
+    oasys_item_columns,
+    oasys_need_column,
+)
 
 N_EXAMPLES = 3
 MAGIC = {
@@ -70,6 +76,8 @@ def _fail(path: Path, what: str, todo: str, table: str) -> LandingError:
 
 
 def _show(value: object, limit: int = 40) -> str:
+    if value is None:
+        return "(empty)"
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 4] + "...'"
 
@@ -87,9 +95,15 @@ def _check_bytes(path: Path, data: bytes, table: str) -> str:
         if data.startswith(magic):
             raise _fail(path, f"the file is {kind}, not comma-separated text",
                         "export the extract as UTF-8 CSV (or .parquet) and land it again", table)
-    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or data[:1000].count(b"\x00") > 10:
-        raise _fail(path, "the file is UTF-16 encoded (or binary: it holds NUL bytes)",
+    head = data[:8192]
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or head[1::2].count(0) > len(head) // 4:
+        raise _fail(path, "the file is UTF-16 encoded (every other byte is NUL)",
                     "re-save it as UTF-8 CSV and land it again", table)
+    control = sum(1 for x in head if x < 32 and x not in (9, 10, 12, 13) or x == 127)
+    if control > 0.05 * len(head):
+        raise _fail(path, f"the file is binary junk, not text ({control} of the first "
+                    f"{len(head)} bytes are control bytes)",
+                    "land a clean UTF-8 CSV export of the extract", table)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -129,26 +143,27 @@ def _parse_csv(path: Path, text: str, src: Source, table: str) -> tuple[list[str
     lines: list[int] = []
     bad: list[tuple[int, int]] = []
     n_bad = 0
+    last_line = 1
     try:
         for row in reader:
+            start, last_line = last_line + 1, reader.line_num
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue  # blank line
             if len(row) != n:
                 n_bad += 1
                 if len(bad) < N_EXAMPLES:
-                    bad.append((reader.line_num, len(row)))
+                    bad.append((start, len(row)))
                 continue
-            lines.append(reader.line_num)
+            lines.append(start)
             for i, v in enumerate(row):
                 columns[i].append(v if v.strip() else None)
     except csv.Error as exc:
-        raise _fail(path, f"line {reader.line_num + 1}: the CSV is malformed ({exc}); "
-                    "a quoted field is probably never closed",
-                    "fix the quoting (or land a complete export) and land it again",
-                    table) from None
+        raise _fail(path, f"a quoted field opened on line {last_line + 1} is never closed "
+                    f"(the CSV parser hit: {exc})", "close the quote (or land a complete "
+                    "export) and land it again", table) from None
     if n_bad:
-        last_line = text.rstrip("\r\n").count("\n") + 1
-        cut = bad[-1][0] == last_line and not text.endswith(("\n", "\r"))
+        final_line = text.rstrip("\r\n").count("\n") + 1
+        cut = bad[-1][0] == final_line and not text.endswith(("\n", "\r"))
         examples = ", ".join(f"line {ln} has {k}" for ln, k in bad)
         if cut and n_bad == 1:
             raise _fail(path, f"the file ends mid-row: line {bad[-1][0]} has {bad[-1][1]} of "
@@ -190,6 +205,15 @@ def _read_parquet(path: Path, data: bytes, table: str) -> tuple[list[str], pa.Ta
     return header, tbl.append_column("_line", pa.array(range(1, tbl.num_rows + 1), pa.int64()))
 
 
+def integer_value_sets(src: Source) -> dict[str, tuple[int, ...]]:
+    """Integer columns whose values form a code list: OASys item scores and need levels."""
+    if src.name != "oasys":
+        return {}
+    cols = [c for s in OASYS_SECTIONS for c in oasys_item_columns(s)]
+    cols += [oasys_need_column(s) for s in OASYS_NEED_THRESHOLDS]
+    return {c: (0, 1, 2) for c in cols}
+
+
 # Columns and values --------------------------------------------------------------------------
 
 
@@ -211,7 +235,7 @@ def _check_header(path: Path, header: list[str], src: Source, table: str
             if close:
                 hints.append(f"{close[0]!r} -> {m!r}?")
         hint = f" (rename {'; '.join(hints)})" if hints else ""
-        problems.insert(0, f"{path}: missing required column(s) {', '.join(missing)}{hint}; "
+        problems.append(f"{path}: missing required column(s) {', '.join(missing)}{hint}; "
                         f"the file has {len(header)} columns ({_show(', '.join(header[:6]), 70)})"
                         f"; add or rename the columns as in the {src.title} extract layout and "
                         "land again")
@@ -275,6 +299,16 @@ def _check_values(con: duckdb.DuckDBPyConnection, path: Path, src: Source, cols:
             problems.append(f"{path}: column {name}: {n} value(s) outside the code list "
                             f"({shown}), e.g. {ex}; map them to {src.system} codes and land "
                             "again")
+    for name, values in integer_value_sets(src).items():
+        if any(p.startswith(f"{path}: column {name}:") for p in problems):
+            continue  # already reported as not a whole number
+        c = cols[name]
+        n, ex = _examples(con, f"{c} IS NOT NULL AND TRY_CAST(trim(CAST({c} AS VARCHAR)) AS "
+                          f"DOUBLE) NOT IN ({', '.join(map(str, values))})", c, unit)
+        if n:
+            problems.append(f"{path}: column {name}: {n} value(s) outside the scores "
+                            f"{', '.join(map(str, values))}, e.g. {ex}; correct the scores and "
+                            "land again")
     y0, y1 = src.coverage
     ev = cols[src.event_date]
     n, ex = _examples(con, f"year(TRY_CAST(trim(CAST({ev} AS VARCHAR)) AS DATE)) "
@@ -302,7 +336,13 @@ def validate_extract(path: Path | str, src: Source) -> LandedExtract:
         warnings.append(f"{path}: starts with a UTF-8 byte-order mark (ignored)")
     con = duckdb.connect()
     try:
-        con.register("landed", tbl)
+        con.register("landed_file", tbl)
+        # Every value as text, blank -> NULL, so CSV and parquet are checked and cast alike.
+        text_cols = ", ".join(
+            f"CASE WHEN trim(CAST({c} AS VARCHAR)) = '' THEN NULL ELSE CAST({c} AS VARCHAR) END "
+            f"AS {c}" for c in tbl.column_names if c != "_line"
+        )  # fmt: skip
+        con.execute(f"CREATE TEMP TABLE landed AS SELECT {text_cols}, _line FROM landed_file")
         problems, value_warnings = _check_values(con, path, src, cols, unit)
         if problems:
             raise LandingError(problems, table)
