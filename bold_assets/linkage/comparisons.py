@@ -1,0 +1,194 @@
+"""Splink comparisons and blocking rules over the standard identifier form.
+
+One set of comparisons serves every model; a model drops the comparisons whose columns its records
+never fill (civil records have no sex, a local extract may have no postcode), so a new source needs
+configuration, not Splink code.
+
+Names: exact (term-frequency adjusted) / diminutive (nickname lookup) / Jaro-Winkler / first and
+middle name used the other way round / forename and surname swapped / phonetic.
+Date of birth: exact / day and month swapped / one character keyed wrong / +-1 year / within 60 days
+/ same year and month. Postcode: full (term-frequency adjusted) / sector / district. Sex: exact.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from splink import block_on
+from splink.internals.blocking_rule_creator import BlockingRuleCreator
+
+JW = "jaro_winkler_similarity"
+
+# Columns each comparison needs; a comparison is used when its first column holds values.
+COMPARISON_COLUMNS: dict[str, tuple[str, ...]] = {
+    "name": ("surname_std", "forename1_std", "forename2_std", "forename1_keys", "forename1_dm",
+             "surname_dm", "name_pair"),
+    "dob": ("dob_std", "dob_year", "dob_month", "dob_day", "dob_year_month"),
+    "postcode": ("postcode_std", "postcode_sector", "postcode_district"),
+    "sex": ("sex",),
+}  # fmt: skip
+
+
+def _lvl(sql: str, label: str, **extra: Any) -> dict[str, Any]:
+    return {"sql_condition": sql, "label_for_charts": label, **extra}
+
+
+def _null(col: str) -> dict[str, Any]:
+    return _lvl(f'"{col}_l" IS NULL OR "{col}_r" IS NULL', f"{col} is NULL", is_null_level=True)
+
+
+# A forename "close" to another: diminutive, small typo, initial, first / middle transposed.
+_FORENAME_CLOSE = (
+    "list_has_any(forename1_keys_l, forename1_keys_r) "
+    f"OR {JW}(forename1_std_l, forename1_std_r) >= 0.9 "
+    "OR forename1_std_l = forename2_std_r OR forename2_std_l = forename1_std_r"
+)
+_FORENAME_WEAK = (
+    "((length(forename1_std_l) = 1 OR length(forename1_std_r) = 1) "
+    "AND left(forename1_std_l, 1) = left(forename1_std_r, 1)) "
+    f"OR forename1_dm_l = forename1_dm_r OR {JW}(forename1_std_l, forename1_std_r) >= 0.8"
+)
+_SURNAME_CLOSE = (
+    f"{JW}(surname_std_l, surname_std_r) >= 0.9 OR surname_dm_l = surname_dm_r"
+)
+
+
+def name_comparison() -> dict[str, Any]:
+    """Forename and surname together, so that agreement on a common name pair (and a swapped
+    pair) is term-frequency adjusted as a pair, and relatives (same surname, other forename) or
+    a changed surname (same forename, other surname) get their own weights."""
+    return {
+        "output_column_name": "name",
+        "comparison_description": "Forename and surname",
+        "comparison_levels": [
+            _lvl("(forename1_std_l IS NULL OR forename1_std_r IS NULL) AND "
+                 "(surname_std_l IS NULL OR surname_std_r IS NULL)", "Names missing",
+                 is_null_level=True),
+            _lvl("name_pair_l = name_pair_r", "Exact forename and surname (or the two swapped)",
+                 tf_adjustment_column="name_pair", tf_adjustment_weight=1.0),
+            _lvl(f"surname_std_l = surname_std_r AND ({_FORENAME_CLOSE})",
+                 "Exact surname, forename diminutive / typo / middle name",
+                 tf_adjustment_column="surname_std", tf_adjustment_weight=0.5),
+            _lvl(f"forename1_std_l = forename1_std_r AND ({_SURNAME_CLOSE})",
+                 "Exact forename, surname typo / phonetic",
+                 tf_adjustment_column="forename1_std", tf_adjustment_weight=0.5),
+            _lvl(f"({_FORENAME_CLOSE}) AND ({_SURNAME_CLOSE})",
+                 "Forename and surname both close"),
+            _lvl(f"surname_std_l = surname_std_r AND ({_FORENAME_WEAK})",
+                 "Exact surname, forename initial / phonetic",
+                 tf_adjustment_column="surname_std", tf_adjustment_weight=1.0),
+            _lvl("surname_std_l = surname_std_r", "Exact surname, forename differs",
+                 tf_adjustment_column="surname_std", tf_adjustment_weight=1.0),
+            _lvl("forename1_std_l = forename1_std_r", "Exact forename, surname differs",
+                 tf_adjustment_column="forename1_std", tf_adjustment_weight=1.0),
+            _lvl(_FORENAME_CLOSE, "Forename close, surname differs"),
+            {"sql_condition": "ELSE", "label_for_charts": "All other comparisons"},
+        ],
+    }
+
+
+def dob_comparison() -> dict[str, Any]:
+    return {
+        "output_column_name": "dob",
+        "comparison_description": "Date of birth",
+        "comparison_levels": [
+            _null("dob_std"),
+            _lvl("dob_std_l = dob_std_r", "Exact match"),
+            _lvl("dob_year_l = dob_year_r AND dob_month_l = dob_day_r "
+                 "AND dob_day_l = dob_month_r", "Day and month swapped"),
+            _lvl("levenshtein(strftime(dob_std_l, '%Y%m%d'), strftime(dob_std_r, '%Y%m%d')) <= 1",
+                 "One digit different"),
+            _lvl("dob_month_l = dob_month_r AND dob_day_l = dob_day_r "
+                 "AND abs(dob_year_l - dob_year_r) <= 1", "Same day and month, +-1 year"),
+            _lvl("abs(date_diff('day', dob_std_l, dob_std_r)) <= 60", "Within 60 days"),
+            _lvl("dob_year_month_l = dob_year_month_r OR (dob_year_l = dob_year_r AND "
+                 "((dob_month_l = 1 AND dob_day_l = 1) OR (dob_month_r = 1 AND dob_day_r = 1)))",
+                 "Same year and month, or same year and one is 1 January"),
+            {"sql_condition": "ELSE", "label_for_charts": "All other comparisons"},
+        ],
+    }
+
+
+def postcode_comparison() -> dict[str, Any]:
+    return {
+        "output_column_name": "postcode",
+        "comparison_description": "Postcode",
+        "comparison_levels": [
+            _null("postcode_std"),
+            _lvl("postcode_std_l = postcode_std_r", "Exact match on full postcode",
+                 tf_adjustment_column="postcode_std", tf_adjustment_weight=1.0),
+            _lvl("postcode_sector_l = postcode_sector_r", "Same sector"),
+            _lvl("postcode_district_l = postcode_district_r", "Same district"),
+            {"sql_condition": "ELSE", "label_for_charts": "All other comparisons"},
+        ],
+    }
+
+
+def sex_comparison() -> dict[str, Any]:
+    return {
+        "output_column_name": "sex",
+        "comparison_description": "Sex",
+        "comparison_levels": [
+            _null("sex"),
+            _lvl("sex_l = sex_r", "Exact match"),
+            {"sql_condition": "ELSE", "label_for_charts": "All other comparisons"},
+        ],
+    }
+
+
+_BUILDERS = {
+    "name": name_comparison,
+    "dob": dob_comparison,
+    "postcode": postcode_comparison,
+    "sex": sex_comparison,
+}
+
+
+def comparisons_for(filled: set[str]) -> list[dict[str, Any]]:
+    """The comparisons usable on records whose filled (non-null somewhere) columns are `filled`."""
+    return [build() for name, build in _BUILDERS.items() if COMPARISON_COLUMNS[name][0] in filled]
+
+
+def blocking_rules_for(filled: set[str]) -> list[BlockingRuleCreator | str]:
+    """Candidate pairs for prediction: any one rule admits a pair.
+
+    Each rule survives a different combination of errors: a wrong date of birth, a changed
+    surname or postcode, typos in both names, swapped names.
+    """
+    rules: list[BlockingRuleCreator | str] = []
+    if "dob_std" in filled:
+        rules.append(block_on("dob_std"))
+    if {"forename1_std", "surname_std"} <= filled:
+        rules.append(block_on("forename1_std", "surname_std"))
+        rules.append("l.forename1_std = r.surname_std AND l.surname_std = r.forename1_std")
+    if {"surname_dm", "dob_year"} <= filled:
+        rules.append(block_on("surname_dm", "dob_year"))
+    if {"forename1_dm", "dob_year_month"} <= filled:
+        rules.append(block_on("forename1_dm", "dob_year_month"))
+    if {"postcode_std", "forename1_dm"} <= filled:
+        rules.append(block_on("postcode_std", "forename1_dm"))
+    if not rules:
+        raise ValueError("no blocking rule fits these records: they need a date of birth or "
+                         "both forename and surname")
+    return rules
+
+
+def training_blocks(filled: set[str]) -> list[BlockingRuleCreator]:
+    """Blocks for expectation maximisation: each leaves some comparisons free to estimate."""
+    blocks: list[BlockingRuleCreator] = []
+    if "dob_std" in filled:
+        blocks.append(block_on("dob_std"))
+    if {"forename1_std", "surname_std"} <= filled:
+        blocks.append(block_on("forename1_std", "surname_std"))
+    if "postcode_std" in filled and "dob_year" in filled:
+        blocks.append(block_on("postcode_std", "dob_year"))
+    return blocks
+
+
+def deterministic_columns(filled: set[str]) -> list[str]:
+    """Columns of a near-certain exact rule, used to estimate the prior match probability."""
+    cols = [c for c in ("forename1_std", "surname_std", "dob_std") if c in filled]
+    if len(cols) < 3:
+        cols = [c for c in ("forename1_std", "surname_std", "dob_std", "postcode_std")
+                if c in filled][:3]
+    return cols

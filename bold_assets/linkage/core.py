@@ -1,0 +1,362 @@
+"""The reusable linkage core: dedupe or link any table of person records with Splink.
+
+Entry points
+------------
+`dedupe(data, mapping=None)` finds the records of one table that belong to the same person.
+`link_records(left, right, ...)` dedupes both tables and links them, clustering once over all edges.
+
+`data` is a pandas DataFrame, a pyarrow Table, a DuckDB relation or a path to a CSV / parquet file.
+It is either already in the standard identifier form (`standardise.STD_COLUMNS`: `record_id`,
+`forename1_std`, `surname_std`, `dob_std`, ...), or any table plus a column mapping such as::
+
+    {"record_id": "id", "forename": "first", "surname": "last", "dob": "birth",
+     "dob_format": "%d/%m/%Y", "sex": "gender", "sex_codes": {"1": "M", "2": "F"},
+     "postcode": "pc", "event_date": "seen_on"}
+
+Without a mapping, common column names are recognised (`standardise.infer_mapping`). Columns a table
+lacks simply drop out of the model. Both return a `LinkageResult`: `clusters` (source_dataset,
+record_id, cluster_high, cluster_medium, cluster_low) and scored `pairs`, plus the trained Splink
+models, which can be passed back in (`models=`) to score new data without retraining.
+
+    >>> from bold_assets.linkage import dedupe
+    >>> result = dedupe("people.csv", mapping={"record_id": "id", "full_name": "name", "dob": "dob"})
+    >>> result.clusters.to_pandas()
+
+The Dagster assets of wave 0 run the same `LinkageSession` with one plan per Data First source.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+from splink import DuckDBAPI, Linker
+from splink.internals.clustering import cluster_pairwise_predictions_at_multiple_thresholds
+
+from bold_assets.linkage import models as mdl
+from bold_assets.linkage.standardise import (
+    STD_COLUMNS,
+    RecordSpec,
+    infer_mapping,
+    standardise_table,
+)
+
+logger = logging.getLogger(__name__)
+
+# The three clustering thresholds (match probability), named in one place.
+THRESHOLDS: dict[str, float] = {"high": 0.99, "medium": 0.95, "low": 0.8}
+# Scored pairs below this probability are dropped (they never join a cluster).
+PREDICT_FLOOR = 0.05
+PAIR_COLUMNS = (
+    "model", "source_dataset_l", "record_id_l", "source_dataset_r", "record_id_r",
+    "match_weight", "match_probability", "match_key",
+)  # fmt: skip
+CLUSTER_COLUMNS = ("source_dataset", "record_id", *(f"cluster_{k}" for k in THRESHOLDS))
+
+
+def _uid_sql(alias: str = "") -> str:
+    p = f"{alias}." if alias else ""
+    return f"{p}source_dataset || '|' || {p}record_id"
+
+
+class LinkageSession:
+    """Standardised records in Splink's own in-memory DuckDB, ready to train, score and cluster.
+
+    Splink never touches the warehouse connection: records come in as arrow, results go out as
+    arrow (DuckDB 2 connections shared with Splink must hold no unfinished result).
+    """
+
+    def __init__(self, records: Any, *, threads: int | None = None,
+                 memory_limit: str | None = None, temp_dir: str | None = None) -> None:
+        self.con = duckdb.connect()
+        if threads:
+            self.con.execute(f"SET threads = {int(threads)}")
+        if memory_limit:
+            self.con.execute(f"SET memory_limit = '{memory_limit}'")
+        if temp_dir:
+            self.con.execute(f"SET temp_directory = '{temp_dir}'")
+        items = records if isinstance(records, list | tuple) else [records]
+        for i, item in enumerate(items):
+            self.con.register(f"__bold_in_{i}", item)
+        union = " UNION ALL BY NAME ".join(
+            f"SELECT * FROM __bold_in_{i}" for i in range(len(items)))
+        self.con.execute(
+            f"CREATE TABLE records AS SELECT *, {_uid_sql()} AS uid FROM ({union})")
+        for i in range(len(items)):
+            self.con.unregister(f"__bold_in_{i}")
+        missing = [c for c in ("source_dataset", "record_id") if c not in self.columns("records")]
+        if missing:
+            raise ValueError(f"standardised records lack {missing}")
+        self._inputs: dict[str, str] = {}
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> LinkageSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # Inputs ------------------------------------------------------------------------------
+
+    def columns(self, table: str) -> list[str]:
+        return [r[0] for r in self.con.execute(f"DESCRIBE {table}").fetchall()]
+
+    def sources(self) -> list[str]:
+        rows = self.con.execute(
+            "SELECT DISTINCT source_dataset FROM records ORDER BY 1").fetchall()
+        return [r[0] for r in rows]
+
+    def input_table(self, plan: mdl.ModelPlan) -> str:
+        """The records a model reads, with the `link_group` column its link type needs."""
+        if plan.name in self._inputs:
+            return self._inputs[plan.name]
+        name = f"input_{plan.name}"
+        cols = [c for c in self.columns("records") if c in STD_COLUMNS or c == "uid"]
+        cases = " ".join(f"WHEN '{s}' THEN '{plan.group_of(s)}'" for s in plan.sources)
+        in_list = ", ".join(f"'{s}'" for s in plan.sources)
+        name_pair = ("CASE WHEN forename1_std IS NOT NULL AND surname_std IS NOT NULL THEN "
+                     "least(forename1_std, surname_std) || ' ' || "
+                     "greatest(forename1_std, surname_std) END AS name_pair"
+                     if {"forename1_std", "surname_std"} <= set(cols) else
+                     "CAST(NULL AS VARCHAR) AS name_pair")
+        self.con.execute(f"""
+            CREATE OR REPLACE TABLE {name} AS
+            SELECT {", ".join(cols)}, {name_pair},
+                   CASE source_dataset {cases} END AS link_group
+            FROM records WHERE source_dataset IN ({in_list})
+        """)
+        self._inputs[plan.name] = name
+        return name
+
+    def completeness(self, table: str) -> dict[str, float]:
+        """Share of non-null values in each column of `table`."""
+        cols = self.columns(table)
+        row = self.con.execute(
+            "SELECT count(*), " + ", ".join(f'count("{c}")' for c in cols) + f" FROM {table}"
+        ).fetchall()[0]
+        n = row[0] or 1
+        return {c: k / n for c, k in zip(cols, row[1:], strict=True)}
+
+    def filled(self, table: str) -> set[str]:
+        """Columns of `table` holding at least one value."""
+        return {c for c, share in self.completeness(table).items() if share > 0}
+
+    def record_count(self, plan: mdl.ModelPlan) -> int:
+        return self.con.execute(f"SELECT count(*) FROM {self.input_table(plan)}").fetchall()[0][0]
+
+    def _usable(self, plan: mdl.ModelPlan) -> bool:
+        """A plan needs records, and for linking, records in two groups."""
+        table = self.input_table(plan)
+        n, groups = self.con.execute(
+            f"SELECT count(*), count(DISTINCT link_group) FROM {table}").fetchall()[0]
+        return n >= 2 and (plan.link_type == "dedupe_only" or groups >= 2)
+
+    # Train / predict ------------------------------------------------------------------------
+
+    def train(self, plan: mdl.ModelPlan, *, seed: int = 1, u_max_pairs: float = 5e6,
+              em_max_pairs: float | None = 2e6) -> dict[str, Any]:
+        table = self.input_table(plan)
+        return mdl.train(DuckDBAPI(self.con), table, plan, self.completeness(table), seed=seed,
+                         u_max_pairs=u_max_pairs, em_max_pairs=em_max_pairs)
+
+    def predict(self, plan: mdl.ModelPlan, model: dict[str, Any],
+                floor: float = PREDICT_FLOOR) -> str:
+        """Score candidate pairs of one model; returns the name of the pairs table."""
+        table = self.input_table(plan)
+        db_api = DuckDBAPI(self.con)  # a fresh Splink cache: term frequencies of this input
+        linker = Linker(db_api.register(table), model, log_level=mdl.SPLINK_LOG_LEVEL)
+        scored = linker.inference.predict(threshold_match_probability=floor, warning_mode="never")
+        out = f"pairs_{plan.name}"
+        self.con.execute(f"""
+            CREATE OR REPLACE TABLE {out} AS
+            SELECT '{plan.name}' AS model,
+                   split_part(uid_l, '|', 1) AS source_dataset_l,
+                   substr(uid_l, strpos(uid_l, '|') + 1) AS record_id_l,
+                   split_part(uid_r, '|', 1) AS source_dataset_r,
+                   substr(uid_r, strpos(uid_r, '|') + 1) AS record_id_r,
+                   match_weight, match_probability,
+                   CAST(match_key AS VARCHAR) AS match_key
+            FROM {scored.physical_name}
+        """)
+        scored.drop_table_from_database_and_remove_from_cache()
+        db_api.delete_tables_created_by_splink_from_db()
+        return out
+
+    # Cluster ----------------------------------------------------------------------------------
+
+    def cluster(self, pair_tables: Sequence[str],
+                thresholds: dict[str, float] | None = None) -> str:
+        """Cluster every record once over the union of all scored pairs; returns a table name."""
+        thresholds = dict(thresholds or THRESHOLDS)
+        ordered = sorted(thresholds.items(), key=lambda kv: kv[1])
+        lowest = ordered[0][1]
+        union = " UNION ALL ".join(
+            f"SELECT {_uid_sql_pair('l')} AS uid_l, {_uid_sql_pair('r')} AS uid_r, "
+            f"match_probability FROM {t} WHERE match_probability >= {lowest}"
+            for t in pair_tables
+        ) or "SELECT NULL::VARCHAR AS uid_l, NULL::VARCHAR AS uid_r, NULL::DOUBLE AS " \
+             "match_probability WHERE false"
+        self.con.execute(f"CREATE OR REPLACE TABLE cluster_edges AS {union}")
+        self.con.execute("CREATE OR REPLACE TABLE cluster_nodes AS SELECT uid FROM records")
+        db_api = DuckDBAPI(self.con)
+        cc = cluster_pairwise_predictions_at_multiple_thresholds(
+            db_api.register("cluster_nodes"),
+            db_api.register("cluster_edges"),
+            db_api=db_api,
+            node_id_column_name="uid",
+            match_probability_thresholds=[p for _, p in ordered],
+        )
+        cc_cols = [c for c in self.columns(cc.physical_name) if c.startswith("cluster_")]
+        # the output names clusters by the threshold, in ascending order
+        names = {name: col for col, (name, _) in zip(cc_cols, ordered, strict=True)}
+        select_ordered = ", ".join(f"{names[n]} AS cluster_{n}" for n in thresholds)
+        self.con.execute(f"""
+            CREATE OR REPLACE TABLE clusters AS
+            SELECT r.source_dataset, r.record_id, {select_ordered}
+            FROM {cc.physical_name} c JOIN records r USING (uid)
+        """)
+        db_api.delete_tables_created_by_splink_from_db()
+        return "clusters"
+
+    def fetch(self, table: str) -> pa.Table:
+        return self.con.sql(f"SELECT * FROM {table}").to_arrow_table()
+
+
+def _uid_sql_pair(side: str) -> str:
+    return f"source_dataset_{side} || '|' || record_id_{side}"
+
+
+# Public entry points ---------------------------------------------------------------------------
+
+
+@dataclass
+class LinkageResult:
+    """Output of `dedupe` / `link_records`."""
+
+    clusters: pa.Table
+    pairs: pa.Table
+    models: dict[str, dict[str, Any]] = field(default_factory=dict)
+    thresholds: dict[str, float] = field(default_factory=lambda: dict(THRESHOLDS))
+
+    def save_models(self, folder: Path | str) -> list[Path]:
+        """Save every model as versioned Splink JSON under `folder/<model>/`."""
+        paths = []
+        for name, model in self.models.items():
+            plan = mdl.ModelPlan(name, model["link_type"], ())
+            paths.append(mdl.save_model(Path(folder), plan, model, {}))
+        return paths
+
+
+def read_table(data: Any) -> Any:
+    """A path (CSV / parquet) becomes an arrow table; frames and relations pass through."""
+    if isinstance(data, str | Path):
+        path = Path(data)
+        if not path.exists():
+            raise FileNotFoundError(f"no such file: {path}")
+        reader = "read_parquet" if path.suffix.lower() in (".parquet", ".pq") else "read_csv"
+        opts = ", all_varchar = true" if reader == "read_csv" else ""
+        with duckdb.connect() as con:
+            return con.execute(f"SELECT * FROM {reader}(?{opts})", [str(path)]).to_arrow_table()
+    return data
+
+
+def standardise_input(data: Any, mapping: dict[str, Any] | None, source_dataset: str) -> pa.Table:
+    """Standardise any input table (see module docs) into the standard form, as arrow."""
+    table = read_table(data)
+    with duckdb.connect() as con:
+        con.register("__bold_raw", table)
+        cols = [r[0] for r in con.execute("DESCRIBE __bold_raw").fetchall()]
+        mapping = dict(mapping) if mapping else infer_mapping(cols)
+        missing = [v for k, v in mapping.items() if k not in ("dob_format", "sex_codes",
+                   "person_filter", "source_dataset") and isinstance(v, str) and v not in cols]
+        if missing:
+            raise ValueError(f"mapped columns not in the table: {missing}; it has {cols}")
+        spec = RecordSpec.from_mapping(mapping, source_dataset=source_dataset)
+        return standardise_table(con, spec, "__bold_raw").to_arrow_table()
+
+
+def run_plans(
+    session: LinkageSession,
+    plans: Iterable[mdl.ModelPlan],
+    models: dict[str, dict[str, Any]] | None = None,
+    *,
+    thresholds: dict[str, float] | None = None,
+    seed: int = 1,
+    u_max_pairs: float = 5e6,
+) -> LinkageResult:
+    """Train (unless a model is given), score and cluster: the whole linkage of a session."""
+    models = dict(models or {})
+    pair_tables = []
+    for plan in plans:
+        if not session._usable(plan):
+            continue
+        if plan.name not in models:
+            models[plan.name] = session.train(plan, seed=seed, u_max_pairs=u_max_pairs)
+        pair_tables.append(session.predict(plan, models[plan.name]))
+    clusters = session.cluster(pair_tables, thresholds)
+    union = " UNION ALL ".join(f"SELECT * FROM {t}" for t in pair_tables)
+    pairs = (session.con.sql(union).to_arrow_table() if pair_tables
+             else pa.table({c: pa.array([], pa.string()) for c in PAIR_COLUMNS}))
+    return LinkageResult(session.fetch(clusters), pairs, models,
+                         dict(thresholds or THRESHOLDS))
+
+
+def dedupe(
+    data: Any,
+    mapping: dict[str, Any] | None = None,
+    *,
+    source_dataset: str = "input",
+    models: dict[str, dict[str, Any]] | None = None,
+    thresholds: dict[str, float] | None = None,
+    seed: int = 1,
+) -> LinkageResult:
+    """Find the records of one table that belong to the same person.
+
+    `data`: DataFrame / arrow / relation / CSV or parquet path, in standard form or with
+    `mapping` (see the module docs). `models`: a previous result's `models` to reuse (keyed
+    "dedupe_<source_dataset>"). Returns clusters at `thresholds` (default `THRESHOLDS`) and pairs.
+    """
+    std = standardise_input(data, mapping, source_dataset)
+    names = sorted(set(std.column("source_dataset").to_pylist()))
+    plans = [mdl.ModelPlan(f"dedupe_{s}", "dedupe_only", (s,)) for s in names]
+    with LinkageSession(std) as session:
+        return run_plans(session, plans, models, thresholds=thresholds, seed=seed)
+
+
+def link_records(
+    left: Any,
+    right: Any,
+    mapping: dict[str, Any] | None = None,
+    right_mapping: dict[str, Any] | None = None,
+    *,
+    left_name: str = "left",
+    right_name: str = "right",
+    dedupe_inputs: bool = True,
+    models: dict[str, dict[str, Any]] | None = None,
+    thresholds: dict[str, float] | None = None,
+    seed: int = 1,
+) -> LinkageResult:
+    """Link two tables of person records (and, by default, dedupe each), clustering once.
+
+    `mapping` applies to `left` (and to `right` unless `right_mapping` is given). Models are
+    "dedupe_<left_name>", "dedupe_<right_name>" and "link_<left_name>_<right_name>".
+    """
+    if left_name == right_name:
+        raise ValueError("left_name and right_name must differ")
+    std_l = standardise_input(left, mapping, left_name)
+    std_r = standardise_input(right, right_mapping or mapping, right_name)
+    plans = []
+    if dedupe_inputs:
+        plans += [mdl.ModelPlan(f"dedupe_{n}", "dedupe_only", (n,))
+                  for n in (left_name, right_name)]
+    plans.append(mdl.ModelPlan(f"link_{left_name}_{right_name}", "link_only",
+                               (left_name, right_name)))
+    with LinkageSession([std_l, std_r]) as session:
+        return run_plans(session, plans, models, thresholds=thresholds, seed=seed)

@@ -1,0 +1,119 @@
+"""Wave 0 glue: the seven Data First sources through the linkage core, warehouse in and out.
+
+Plain functions over a warehouse connection (no dagster): the Dagster assets in
+`bold_assets.defs.wave_0.linkage` call them, and so does the benchmark.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from bold_assets import warehouse as wh
+from bold_assets.linkage import models as mdl
+from bold_assets.linkage.core import (
+    PAIR_COLUMNS,
+    THRESHOLDS,
+    LinkageSession,
+)
+from bold_assets.linkage.standardise import STD_COLUMNS, RecordSpec, standardise_sql
+from bold_assets.linkage.standardise import register_functions as _register
+from bold_assets.sources import CRIMINAL_SOURCES, SOURCE_NAMES, WEAK_SOURCES, get_source
+
+PLANS: list[mdl.ModelPlan] = mdl.justice_plans(CRIMINAL_SOURCES, WEAK_SOURCES)
+PLANS_BY_NAME = {p.name: p for p in PLANS}
+
+
+def std_table(source: str) -> str:
+    return f"linkage.std_{source}"
+
+
+def standardise_source(con: duckdb.DuckDBPyConnection, source: str) -> int:
+    """Write `linkage.std_<source>` from `raw.<source>`; returns the row count."""
+    _register(con)
+    lookup = "reference.postcodes" if wh.table_exists(con, "reference", "postcodes") else None
+    sql = standardise_sql(RecordSpec.from_source(get_source(source)), f"raw.{source}", lookup)
+    return wh.replace_table(con, "linkage", f"std_{source}", sql)
+
+
+def std_quality(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, Any]:
+    """Completeness and invalid-value counts of a standardised table, for the UI."""
+    row = con.execute(f"""
+        SELECT count(*), count(forename1_std), count(surname_std), count(dob_std),
+               count(*) FILTER (WHERE dob_invalid), count(sex), count(postcode_std),
+               count(*) FILTER (WHERE postcode_invalid), count(lsoa_code)
+        FROM {std_table(source)}
+    """).fetchall()[0]
+    n = row[0] or 1
+    names = ["records", "forename", "surname", "dob", "dob_invalid", "sex", "postcode",
+             "postcode_invalid", "lsoa_found"]
+    return {"records": row[0]} | {
+        f"pct_{k}": round(100 * v / n, 1) for k, v in zip(names[1:], row[1:], strict=True)}
+
+
+def read_std(con: duckdb.DuckDBPyConnection, sources: tuple[str, ...] = SOURCE_NAMES) -> pa.Table:
+    """All standardised records of `sources`, as one arrow table."""
+    parts = " UNION ALL ".join(
+        f"SELECT {', '.join(STD_COLUMNS)} FROM {std_table(s)}" for s in sources
+        if wh.table_exists(con, "linkage", f"std_{s}"))
+    return con.sql(parts).to_arrow_table()
+
+
+def train_or_load(
+    session: LinkageSession,
+    models_dir: Path,
+    *,
+    retrain: bool = False,
+    seed: int = 1,
+    u_max_pairs: float = 5e6,
+    plans: list[mdl.ModelPlan] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Each plan's model: the latest saved one, or a newly trained (and saved) one when asked
+    or when none exists. Returns {plan: {"model", "meta", "trained"}}."""
+    out: dict[str, dict[str, Any]] = {}
+    for plan in plans or PLANS:
+        if not session._usable(plan):
+            continue
+        saved = None if retrain else mdl.load_latest(models_dir, plan.name)
+        if saved is not None:
+            model, meta = saved
+            out[plan.name] = {"model": model, "meta": meta, "trained": False}
+            continue
+        model = session.train(plan, seed=seed, u_max_pairs=u_max_pairs)
+        meta = {"records": session.record_count(plan), "seed": seed,
+                "filled_columns": sorted(session.filled(session.input_table(plan)))}
+        path = mdl.save_model(models_dir, plan, model, meta)
+        out[plan.name] = {"model": model, "meta": meta | {"path": str(path)}, "trained": True}
+    return out
+
+
+def predict_all(session: LinkageSession, models: dict[str, dict[str, Any]]) -> pa.Table:
+    """Scored pairs of every model, as one arrow table (PAIR_COLUMNS)."""
+    tables = [session.predict(PLANS_BY_NAME[name], entry["model"])
+              for name, entry in models.items()]
+    if not tables:
+        return pa.table({c: pa.array([], pa.string()) for c in PAIR_COLUMNS})
+    return session.con.sql(" UNION ALL ".join(f"SELECT * FROM {t}" for t in tables)
+                           ).to_arrow_table()
+
+
+def cluster_all(records: pa.Table, pairs: pa.Table,
+                thresholds: dict[str, float] | None = None) -> pa.Table:
+    """Cluster every record once over all scored pairs (within and across sources)."""
+    with LinkageSession(records) as session:
+        session.con.register("__pairs", pairs)
+        session.con.execute("CREATE TABLE all_pairs AS SELECT * FROM __pairs")
+        session.con.unregister("__pairs")
+        return session.fetch(session.cluster(["all_pairs"], thresholds or THRESHOLDS))
+
+
+def write_arrow(con: duckdb.DuckDBPyConnection, schema: str, table: str, data: pa.Table) -> int:
+    """Replace a warehouse table with an arrow table."""
+    con.register("__bold_arrow", data)
+    try:
+        return wh.replace_table(con, schema, table, "SELECT * FROM __bold_arrow")
+    finally:
+        con.unregister("__bold_arrow")

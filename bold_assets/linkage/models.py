@@ -1,0 +1,241 @@
+"""Linkage models: which models a run needs, how each is trained, saved and loaded.
+
+MoJ's pattern: dedupe each dataset with its own model, then link across datasets with models over
+groups of sources that have similar identifiers, and cluster all edges once. A `ModelPlan` names
+one model: the sources it reads and, for a cross-source model, the link groups (records in the same
+group are never compared by that model; their pairs come from the dedupe models).
+
+Trained models are Splink JSON files, versioned: `<models_dir>/<plan>/model_v0001.json` plus a
+`.meta.json` sidecar (spec version, training time, record counts). A model is reused until a run
+asks to retrain or `MODEL_SPEC_VERSION` (bumped when the comparisons change) no longer matches.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+from bold_assets.linkage import comparisons as cmp
+
+logger = logging.getLogger(__name__)
+
+MODEL_SPEC_VERSION = 1
+SPLINK_LOG_LEVEL = logging.WARNING
+
+LinkType = Literal["dedupe_only", "link_only"]
+
+
+@dataclass(frozen=True)
+class ModelPlan:
+    """One Splink model of a linkage run."""
+
+    name: str
+    link_type: LinkType
+    sources: tuple[str, ...]
+    # source_dataset -> link group; link_only models compare records of different groups only.
+    groups: dict[str, str] = field(default_factory=dict)
+    # Recall of the deterministic rule (exact names and DOB) among matches whose identifiers are
+    # all recorded; scaled down by missingness (see `deterministic_recall`).
+    deterministic_recall: float = 0.8
+
+    def group_of(self, source: str) -> str:
+        return self.groups.get(source, source)
+
+
+def justice_plans(
+    criminal: tuple[str, ...], weak: tuple[str, ...]
+) -> list[ModelPlan]:
+    """Data First wave 0: a dedupe model per source, a criminal cross-source model (strong
+    identifiers), and a model linking family / civil records to each other and to everything."""
+    plans = [ModelPlan(f"dedupe_{s}", "dedupe_only", (s,)) for s in (*criminal, *weak)]
+    plans.append(ModelPlan("link_criminal", "link_only", tuple(criminal)))
+    groups = {s: "criminal" for s in criminal} | {s: s for s in weak}
+    plans.append(ModelPlan("link_family_civil", "link_only", (*criminal, *weak), groups))
+    return plans
+
+
+def settings_for(plan: ModelPlan, filled: set[str]) -> SettingsCreator:
+    return SettingsCreator(
+        link_type=plan.link_type,
+        comparisons=cmp.comparisons_for(filled),
+        blocking_rules_to_generate_predictions=cmp.blocking_rules_for(filled),
+        unique_id_column_name="uid",
+        source_dataset_column_name="link_group",
+        retain_matching_columns=False,
+        retain_intermediate_calculation_columns=False,
+    )
+
+
+def train(
+    db_api: DuckDBAPI,
+    table: str,
+    plan: ModelPlan,
+    completeness: dict[str, float],
+    *,
+    seed: int = 1,
+    u_max_pairs: float = 5e6,
+    em_max_pairs: float | None = 2e6,
+) -> dict[str, Any]:
+    """Estimate a model's parameters on `table` (registered on `db_api`); returns Splink JSON.
+
+    `completeness`: share of non-null values per column of `table`.
+    """
+    filled = {c for c, share in completeness.items() if share > 0}
+    linker = Linker(db_api.register(table), settings_for(plan, filled),
+                    log_level=SPLINK_LOG_LEVEL)
+    rule_cols = cmp.deterministic_columns(filled)
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on(*rule_cols)], recall=deterministic_recall(completeness, rule_cols, plan)
+    )
+    linker.training.estimate_u_using_random_sampling(max_pairs=u_max_pairs, seed=seed)
+    for block in cmp.training_blocks(filled):
+        before = linker.misc.save_model_to_json()
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                block, estimate_without_term_frequencies=True, max_pairs=em_max_pairs
+            )
+        except (ValueError, ArithmeticError) as exc:
+            # EM can collapse on small or sparse inputs (an m probability underflows). Drop
+            # this session's estimates (the failed session may have half-updated the linker)
+            # and carry on with the others.
+            logger.warning("%s: EM blocked on %s failed (%s); skipped", plan.name,
+                           block.get_blocking_rule("duckdb").blocking_rule_sql, exc)
+            linker = Linker(db_api.register(table), before, log_level=SPLINK_LOG_LEVEL)
+    model = linker.misc.save_model_to_json()
+    return regularise_levels(model)
+
+
+def deterministic_recall(completeness: dict[str, float], cols: list[str],
+                         plan: ModelPlan) -> float:
+    """Share of true matches the exact rule on `cols` finds: both records must hold every
+    column (completeness squared), and then agree exactly (`plan.deterministic_recall`)."""
+    recall = plan.deterministic_recall
+    for c in cols:
+        recall *= completeness.get(c, 0.0) ** 2
+    return min(max(recall, 0.02), 0.95)
+
+
+M_FLOOR = 1e-3  # smallest m probability kept: no single level may veto a match outright
+
+
+def regularise_levels(model: dict[str, Any]) -> dict[str, Any]:
+    """Make every level's weight finite and moderate.
+
+    Levels EM could not estimate (too few pairs in a small source) are left by Splink at None or
+    'level not observed' (read as 1e-6, an extreme weight): they get a neutral weight. EM also
+    drives the m of rare levels towards 0 (weights of -50 and below), which would let a single
+    disagreement veto a pair whatever else agrees: m is floored at `M_FLOOR`.
+    """
+    for comparison in model["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if level.get("is_null_level"):
+                continue
+            m, u = level.get("m_probability"), level.get("u_probability")
+            m_ok = isinstance(m, float | int) and m > 0
+            u_ok = isinstance(u, float | int) and u > 0
+            if not u_ok:
+                level["u_probability"] = u = 1e-4
+            if not m_ok:
+                level["m_probability"] = u  # Bayes factor 1: the level says nothing
+            else:
+                level["m_probability"] = max(m, M_FLOOR)
+    return model
+
+
+# Save / load ---------------------------------------------------------------------------------
+
+_VERSION_RE = re.compile(r"^model_v(\d{4,})\.json$")
+
+
+def model_dir(models_dir: Path, plan_name: str) -> Path:
+    return Path(models_dir) / plan_name
+
+
+def _versions(models_dir: Path, plan_name: str) -> list[tuple[int, Path]]:
+    folder = model_dir(models_dir, plan_name)
+    if not folder.is_dir():
+        return []
+    found = []
+    for p in folder.iterdir():
+        m = _VERSION_RE.match(p.name)
+        if m:
+            found.append((int(m.group(1)), p))
+    return sorted(found)
+
+
+def save_model(
+    models_dir: Path, plan: ModelPlan, model: dict[str, Any], meta: dict[str, Any]
+) -> Path:
+    """Write the next version of a model; returns its path."""
+    versions = _versions(models_dir, plan.name)
+    version = versions[-1][0] + 1 if versions else 1
+    folder = model_dir(models_dir, plan.name)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"model_v{version:04d}.json"
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(model, indent=2))
+    full_meta = {
+        "plan": plan.name,
+        "version": version,
+        "spec_version": MODEL_SPEC_VERSION,
+        "link_type": plan.link_type,
+        "sources": list(plan.sources),
+        "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        **meta,
+    }
+    path.with_name(path.stem + ".meta.json").write_text(json.dumps(full_meta, indent=2))
+    tmp.replace(path)
+    return path
+
+
+def load_latest(models_dir: Path, plan_name: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The newest saved model of the current spec version, with its metadata; None if none."""
+    for _, path in reversed(_versions(models_dir, plan_name)):
+        meta_path = path.with_name(path.stem + ".meta.json")
+        try:
+            meta = json.loads(meta_path.read_text())
+            if meta.get("spec_version") != MODEL_SPEC_VERSION:
+                continue
+            return json.loads(path.read_text()), meta | {"path": str(path)}
+        except (OSError, json.JSONDecodeError):
+            continue
+    return None
+
+
+def parameter_rows(plan_name: str, model: dict[str, Any]) -> list[dict[str, Any]]:
+    """m, u and match weight of every comparison level: for the UI and `linkage.model_parameters`."""
+    import math
+
+    rows = []
+    for comparison in model["comparisons"]:
+        for i, level in enumerate(comparison["comparison_levels"]):
+            if level.get("is_null_level"):
+                continue
+            m, u = level.get("m_probability"), level.get("u_probability")
+            weight = math.log2(m / u) if isinstance(m, float | int) and isinstance(
+                u, float | int) and m > 0 and u > 0 else None  # fmt: skip
+            rows.append({
+                "model": plan_name,
+                "comparison": comparison["output_column_name"],
+                "level": i,
+                "label": level.get("label_for_charts", level["sql_condition"]),
+                "m_probability": m,
+                "u_probability": u,
+                "match_weight": weight,
+                "tf_adjusted": bool(level.get("tf_adjustment_column")),
+            })
+    return rows
+
+
+def prior_match_weight(model: dict[str, Any]) -> float:
+    import math
+
+    p = model["probability_two_random_records_match"]
+    return math.log2(p / (1 - p))

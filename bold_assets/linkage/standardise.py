@@ -1,0 +1,425 @@
+"""Standardise personal identifiers into one form that every linkage model reads.
+
+Any table is described by a `RecordSpec`: which column holds the record id, the names, the date of
+birth (and its format), sex (and its codes), postcode and event date. The seven Data First sources
+build their spec from the source registry (`RecordSpec.from_source`); any other table from a
+column mapping (`RecordSpec.from_mapping`) or by recognising common column names
+(`infer_mapping`).
+
+Standard form (`STD_COLUMNS`), one row per person record:
+
+| column | meaning |
+|---|---|
+| source_dataset, record_id | where the record comes from and its row id there |
+| forename1_std, forename2_std, surname_std | upper case A-Z words; titles, punctuation, placeholders removed |
+| surname_dm, forename1_dm | phonetic keys (Metaphone, see below) |
+| forename1_keys | the forename plus the full names it is a diminutive of (`data/nicknames.csv`) |
+| dob_std DATE, dob_year, dob_month, dob_day, dob_year_month | date of birth and its parts |
+| dob_invalid | a date of birth was given but is impossible, implausible or unreadable |
+| sex | 'M' / 'F' / NULL |
+| postcode_std, postcode_district, postcode_sector | 'AB1 2CD', 'AB1', 'AB1 2' |
+| postcode_invalid | a postcode was given but is malformed |
+| event_date, lsoa_code | date of the record's event; LSOA of the postcode (when a lookup is given) |
+
+Phonetic key: MoJ uses double metaphone (`surname_dm`). The installed `jellyfish` offers Metaphone,
+Soundex, NYSIIS and the match rating codex but not double metaphone; we use Metaphone, which keeps
+more consonant detail than Soundex (fewer false agreements on common surnames) and handles the
+English spelling variants (PH/F, CK/K, silent letters) that dominate the synthetic errors. The
+column keeps MoJ's name.
+
+Bad values never fail the run: an impossible date (31/02/1990), a date of birth after the event
+or before 1900, a malformed postcode all become NULL with the `*_invalid` flag set.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import duckdb
+import jellyfish
+import pyarrow as pa
+
+from bold_assets.sources import POSTCODE_PATTERN, Identifiers, Source
+
+STD_COLUMNS: tuple[str, ...] = (
+    "source_dataset", "record_id", "forename1_std", "forename2_std", "surname_std",
+    "surname_dm", "forename1_dm", "forename1_keys", "dob_std", "dob_year", "dob_month",
+    "dob_day", "dob_year_month", "dob_invalid", "sex", "postcode_std", "postcode_district",
+    "postcode_sector", "postcode_invalid", "event_date", "lsoa_code",
+)  # fmt: skip
+
+# Date formats tried after the source's own, for values keyed in another way.
+FALLBACK_DOB_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d-%b-%Y", "%d.%m.%Y", "%Y%m%d")
+EARLIEST_DOB = "1900-01-02"  # 1900-01-01 is the usual "unknown" filler
+NAME_PLACEHOLDERS = (
+    "UNKNOWN", "NOT KNOWN", "NOTKNOWN", "NK", "N K", "NA", "N A", "NONE", "NULL", "X", "XX",
+    "XXX", "ZZ", "ZZZ", "TBC", "REFUSED", "ANON", "ANONYMOUS", "PERSON UNKNOWN",
+)  # fmt: skip
+TITLES = ("MR", "MRS", "MS", "MISS", "MX", "DR", "MASTER", "SIR", "REV", "PROF")
+POSTCODE_PLACEHOLDERS = ("NFA", "NOFIXEDABODE", "ZZ993VZ", "ZZ993WZ", "NK", "UNKNOWN", "NONE")
+
+# Common column names, for tables the linkage has never seen (see `infer_mapping`).
+COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
+    "record_id": ("record_id", "id", "unique_id", "row_id", "person_record_id", "key"),
+    "forename": ("forename1_std", "forename", "forenames", "first_name", "firstname",
+                 "given_name", "given_names", "forename_1", "first_names"),
+    "middle_name": ("forename2_std", "middle_name", "middle_names", "second_forename",
+                    "forename_2", "other_names"),
+    "surname": ("surname_std", "surname", "last_name", "lastname", "family_name"),
+    "full_name": ("full_name", "name", "fullname", "person_name"),
+    "dob": ("dob_std", "dob", "date_of_birth", "birth_date", "birthdate", "dateofbirth"),
+    "sex": ("sex", "gender", "sex_code", "gender_code"),
+    "postcode": ("postcode_std", "postcode", "post_code", "zip", "address_postcode"),
+    "event_date": ("event_date", "date", "record_date"),
+    "source_dataset": ("source_dataset",),
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class RecordSpec:
+    """Where a table keeps a person's identifiers: everything standardisation needs."""
+
+    source_dataset: str
+    record_id: str
+    identifiers: Identifiers
+    event_date: str | None = None
+    person_filter: str | None = None  # SQL condition selecting person rows
+    source_dataset_column: str | None = None  # when the table mixes several sources
+
+    @classmethod
+    def from_source(cls, source: Source) -> RecordSpec:
+        return cls(
+            source_dataset=source.name,
+            record_id=source.key,
+            identifiers=source.identifiers,
+            event_date=source.event_date,
+            person_filter=source.person_filter,
+        )
+
+    @classmethod
+    def from_mapping(cls, mapping: dict[str, Any], source_dataset: str = "input") -> RecordSpec:
+        """Build a spec from a column mapping.
+
+        Keys: `record_id` (required), `forename`, `middle_name`, `surname` or `full_name`, `dob`,
+        `dob_format` (DuckDB strptime, default ISO), `sex`, `sex_codes` ({code: 'M'/'F'}),
+        `postcode`, `event_date`, `person_filter` (SQL), `source_dataset` (a literal name) or
+        `source_dataset_column`.
+        """
+        known = {"record_id", "forename", "middle_name", "surname", "full_name", "dob",
+                 "dob_format", "sex", "sex_codes", "postcode", "event_date", "person_filter",
+                 "source_dataset", "source_dataset_column"}  # fmt: skip
+        unknown = set(mapping) - known
+        if unknown:
+            raise ValueError(f"unknown mapping keys {sorted(unknown)}; expected {sorted(known)}")
+        if not mapping.get("record_id"):
+            raise ValueError("the column mapping needs `record_id` (the table's row id column)")
+        ident_kwargs: dict[str, Any] = {
+            k: mapping[k]
+            for k in ("forename", "middle_name", "surname", "full_name", "dob", "sex", "postcode")
+            if mapping.get(k)
+        }
+        if mapping.get("dob_format"):
+            ident_kwargs["dob_format"] = mapping["dob_format"]
+        if mapping.get("sex_codes"):
+            ident_kwargs["sex_codes"] = dict(mapping["sex_codes"])
+        if not any(k in ident_kwargs for k in ("forename", "surname", "full_name", "dob")):
+            raise ValueError("the column mapping names no identifier: give at least one of "
+                             "forename, surname, full_name, dob")
+        return cls(
+            source_dataset=mapping.get("source_dataset") or source_dataset,
+            record_id=mapping["record_id"],
+            identifiers=Identifiers(**ident_kwargs),
+            event_date=mapping.get("event_date"),
+            person_filter=mapping.get("person_filter"),
+            source_dataset_column=mapping.get("source_dataset_column"),
+        )
+
+
+def infer_mapping(columns: list[str]) -> dict[str, Any]:
+    """Guess a column mapping from common column names (case-insensitive).
+
+    A table already in standard form (`forename1_std`, `surname_std`, `dob_std`, ...) maps onto
+    itself, so standardising it again is harmless.
+    """
+    lower = {c.lower(): c for c in columns}
+    mapping: dict[str, Any] = {}
+    for role, aliases in COLUMN_ALIASES.items():
+        for alias in aliases:
+            if alias in lower:
+                mapping[role] = lower[alias]
+                break
+    if "source_dataset" in mapping:
+        mapping["source_dataset_column"] = mapping.pop("source_dataset")
+    if mapping.get("full_name") and (mapping.get("forename") or mapping.get("surname")):
+        mapping.pop("full_name")
+    if "record_id" not in mapping:
+        raise ValueError(f"cannot tell which column is the record id among {columns}; pass a "
+                         "column mapping with `record_id`")
+    return mapping
+
+
+# Name helpers --------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def nickname_table() -> pa.Table:
+    """Diminutive -> full name pairs (upper case), from `linkage/data/nicknames.csv`."""
+    text = resources.files("bold_assets.linkage").joinpath("data/nicknames.csv").read_text()
+    rows = list(csv.DictReader(text.splitlines()))
+    return pa.table({
+        "name": [r["name"].strip().upper() for r in rows],
+        "canonical": [r["canonical"].strip().upper() for r in rows],
+    })
+
+
+def metaphone(name: str | None) -> str | None:
+    """Phonetic key of a standardised name (None for None or empty)."""
+    if not name:
+        return None
+    return jellyfish.metaphone(name.replace(" ", "")) or None
+
+
+def _metaphone_arrow(values: pa.Array) -> pa.Array:
+    cache: dict[str, str | None] = {}
+    out = []
+    for v in values.to_pylist():
+        if v is None:
+            out.append(None)
+        else:
+            if v not in cache:
+                cache[v] = metaphone(v)
+            out.append(cache[v])
+    return pa.array(out, type=pa.string())
+
+
+def register_functions(con: duckdb.DuckDBPyConnection) -> None:
+    """Make the phonetic UDF, name macro and nickname table available on a connection."""
+    try:
+        con.create_function(
+            "bold_metaphone", _metaphone_arrow, ["VARCHAR"], "VARCHAR", type="arrow", null_handling="special",
+            side_effects=False,
+        )
+    except (duckdb.CatalogException, duckdb.NotImplementedException, RuntimeError):
+        pass  # already registered on this connection
+    placeholders = ", ".join(f"'{p}'" for p in NAME_PLACEHOLDERS)
+    titles = "|".join(TITLES)
+    # upper case, accents off, apostrophes and dots dropped, other non-letters (but hyphens) ->
+    # space, a leading title dropped, placeholders -> NULL.
+    cleaned = (
+        "trim(regexp_replace(trim(regexp_replace(regexp_replace("
+        "upper(strip_accents(CAST(x AS VARCHAR))), '[''`.]', '', 'g'), "
+        "'[^A-Z-]+|-{2,}', ' ', 'g')), "
+        f"'^({titles}) |^-+|-+$', '', 'g'))"
+    )
+    con.execute(f"""
+        CREATE OR REPLACE TEMP MACRO bold_clean_name(x) AS
+        CASE WHEN {cleaned} = '' OR {cleaned} IN ({placeholders}) THEN NULL ELSE {cleaned} END
+    """)
+    con.register("__bold_nick", nickname_table())
+    try:
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE bold_nicknames AS
+            SELECT name, list_distinct(list(canonical)) AS canonicals
+            FROM __bold_nick GROUP BY name
+        """)
+    finally:
+        con.unregister("__bold_nick")
+
+
+# SQL -----------------------------------------------------------------------------------------
+
+
+def _col(name: str | None) -> str:
+    return f'CAST("{name}" AS VARCHAR)' if name else "CAST(NULL AS VARCHAR)"
+
+
+def _sex_sql(ident: Identifiers) -> str:
+    if not ident.sex:
+        return "CAST(NULL AS VARCHAR)"
+    raw = f'upper(trim(CAST("{ident.sex}" AS VARCHAR)))'
+    whens = " ".join(
+        f"WHEN '{str(code).upper()}' THEN '{mf}'" for code, mf in ident.sex_codes.items()
+    )
+    return (f"CASE {raw} {whens} ELSE CASE WHEN {raw} IN ('M', 'MALE') THEN 'M' "
+            f"WHEN {raw} IN ('F', 'FEMALE') THEN 'F' END END")
+
+
+def _dob_formats(ident: Identifiers) -> str:
+    fmts = [ident.dob_format] + [f for f in FALLBACK_DOB_FORMATS if f != ident.dob_format]
+    return "[" + ", ".join(f"'{f}'" for f in fmts) + "]"
+
+
+def standardise_sql(spec: RecordSpec, table: str, postcode_lookup: str | None = None) -> str:
+    """SELECT producing the standard form of `table` (needs `register_functions` on the con).
+
+    `postcode_lookup` is a table with (postcode, lsoa_code) to place each postcode in an LSOA.
+    """
+    ident = spec.identifiers
+    source_expr = (f'CAST("{spec.source_dataset_column}" AS VARCHAR)'
+                   if spec.source_dataset_column else f"'{spec.source_dataset}'")
+    event = f'TRY_CAST("{spec.event_date}" AS DATE)' if spec.event_date else "CAST(NULL AS DATE)"
+    where = f"WHERE {spec.person_filter}" if spec.person_filter else ""
+    dob_raw = f'CAST("{ident.dob}" AS VARCHAR)' if ident.dob else "CAST(NULL AS VARCHAR)"
+    # Hyphens survive cleaning so that a full name splits into words correctly; they become
+    # spaces in the standard form ("SMITH-JONES" -> "SMITH JONES", "MARY-JANE" -> "MARY", "JANE").
+    if ident.full_name:
+        names = """
+            full_clean AS (
+                SELECT *,
+                    CASE WHEN strpos(full_raw, ',') > 0
+                         THEN bold_clean_name(split_part(full_raw, ',', 1)) END AS comma_surname,
+                    string_split(CASE WHEN strpos(full_raw, ',') > 0
+                         THEN bold_clean_name(substr(full_raw, strpos(full_raw, ',') + 1))
+                         ELSE bold_clean_name(full_raw) END, ' ') AS words
+                FROM src
+            ),
+            split_names AS (
+                SELECT *,
+                    coalesce(comma_surname, words[-1]) AS sn_clean,
+                    CASE WHEN comma_surname IS NOT NULL THEN array_to_string(words, ' ')
+                         ELSE nullif(array_to_string(words[1:-2], ' '), '') END AS fn_clean,
+                    CAST(NULL AS VARCHAR) AS mn_clean
+                FROM full_clean
+            ),"""
+        src_names = f"{_col(ident.full_name)} AS full_raw"
+    else:
+        names = """
+            split_names AS (
+                SELECT *, bold_clean_name(sn_raw) AS sn_clean, bold_clean_name(fn_raw) AS fn_clean,
+                    bold_clean_name(mn_raw) AS mn_clean
+                FROM src
+            ),"""
+        src_names = (f"{_col(ident.forename)} AS fn_raw, {_col(ident.middle_name)} AS mn_raw, "
+                     f"{_col(ident.surname)} AS sn_raw")
+    names += """
+            named AS (
+                SELECT *,
+                    string_split(replace(fn_clean, '-', ' '), ' ')[1] AS f1,
+                    coalesce(string_split(replace(mn_clean, '-', ' '), ' ')[1],
+                             string_split(replace(fn_clean, '-', ' '), ' ')[2]) AS f2,
+                    replace(sn_clean, '-', ' ') AS sn
+                FROM split_names
+            )"""
+    pc_placeholders = ", ".join(f"'{p}'" for p in POSTCODE_PLACEHOLDERS)
+    valid_pc = POSTCODE_PATTERN.replace(" ?", " ")
+    lookup_join = lookup_col = ""
+    if postcode_lookup:
+        lookup_join = (f"LEFT JOIN (SELECT DISTINCT ON (pc_key) pc_key, lsoa_code FROM "
+                       f"(SELECT replace(upper(postcode), ' ', '') AS pc_key, lsoa_code "
+                       f"FROM {postcode_lookup})) pl ON pl.pc_key = replace(d.postcode_std, ' ', '')")
+        lookup_col = "pl.lsoa_code"
+    else:
+        lookup_col = "CAST(NULL AS VARCHAR)"
+    return f"""
+        WITH src AS (
+            SELECT {source_expr} AS source_dataset,
+                   CAST("{spec.record_id}" AS VARCHAR) AS record_id,
+                   {src_names},
+                   nullif(trim({dob_raw}), '') AS dob_raw,
+                   {_sex_sql(ident)} AS sex,
+                   nullif(trim({_col(ident.postcode)}), '') AS pc_raw,
+                   {event} AS event_date
+            FROM {table} {where}
+        ),
+        {names},
+        dated AS (
+            SELECT *, CAST(try_strptime(dob_raw, {_dob_formats(ident)}) AS DATE) AS dob_parsed,
+                upper(regexp_replace(coalesce(pc_raw, ''), '[^A-Za-z0-9]', '', 'g')) AS pc_compact
+            FROM named
+        ),
+        pc AS (
+            SELECT *,
+                CASE WHEN length(pc_compact) BETWEEN 5 AND 7 THEN
+                    left(pc_compact, length(pc_compact) - 3) || ' ' ||
+                    replace(replace(substr(pc_compact, length(pc_compact) - 2, 1), 'O', '0'),
+                            'I', '1') ||
+                    replace(replace(right(pc_compact, 2), '0', 'O'), '1', 'I')
+                END AS pc_candidate
+            FROM dated
+        ),
+        d AS (
+            SELECT *,
+                CASE WHEN dob_parsed >= DATE '{EARLIEST_DOB}'
+                      AND dob_parsed <= coalesce(event_date, current_date)
+                     THEN dob_parsed END AS dob_std,
+                CASE WHEN regexp_full_match(coalesce(pc_candidate, ''), '{valid_pc}')
+                     THEN pc_candidate END AS postcode_std
+            FROM pc
+        )
+        SELECT
+            d.source_dataset, d.record_id,
+            d.f1 AS forename1_std, nullif(d.f2, '') AS forename2_std, d.sn AS surname_std,
+            bold_metaphone(d.sn) AS surname_dm, bold_metaphone(d.f1) AS forename1_dm,
+            CASE WHEN d.f1 IS NOT NULL THEN
+                list_distinct(list_prepend(d.f1, coalesce(nk.canonicals, []))) END
+                AS forename1_keys,
+            d.dob_std,
+            year(d.dob_std) AS dob_year, month(d.dob_std) AS dob_month, day(d.dob_std) AS dob_day,
+            strftime(d.dob_std, '%Y-%m') AS dob_year_month,
+            (d.dob_raw IS NOT NULL AND d.dob_std IS NULL
+             AND d.dob_raw NOT IN ('1900-01-01', '01/01/1900', '01-Jan-1900', '01-01-1900'))
+                AS dob_invalid,
+            d.sex,
+            d.postcode_std,
+            split_part(d.postcode_std, ' ', 1) AS postcode_district,
+            left(d.postcode_std, length(d.postcode_std) - 2) AS postcode_sector,
+            (d.pc_compact <> '' AND d.postcode_std IS NULL
+             AND d.pc_compact NOT IN ({pc_placeholders})) AS postcode_invalid,
+            d.event_date,
+            {lookup_col} AS lsoa_code
+        FROM d
+        LEFT JOIN bold_nicknames nk ON nk.name = d.f1
+        {lookup_join}
+    """
+
+
+@dataclass
+class _Frame:
+    """Helper to register a python object on a connection under a fixed name."""
+
+    con: duckdb.DuckDBPyConnection
+    name: str
+    obj: Any = field(repr=False)
+
+    def __enter__(self) -> str:
+        self.con.register(self.name, self.obj)
+        return self.name
+
+    def __exit__(self, *exc: object) -> None:
+        self.con.unregister(self.name)
+
+
+def standardise_table(
+    con: duckdb.DuckDBPyConnection,
+    spec: RecordSpec,
+    table: str,
+    postcode_lookup: str | None = None,
+) -> duckdb.DuckDBPyRelation:
+    """Standardise `table` (a name visible on `con`); returns a relation (not materialised)."""
+    register_functions(con)
+    return con.sql(standardise_sql(spec, table, postcode_lookup))
+
+
+def standardise_frame(
+    data: Any,
+    spec: RecordSpec | None = None,
+    mapping: dict[str, Any] | None = None,
+    source_dataset: str = "input",
+) -> pa.Table:
+    """Standardise an in-memory table (pandas / arrow / duckdb relation) into an arrow table."""
+    con = duckdb.connect()
+    try:
+        with _Frame(con, "__bold_input", data) as name:
+            if spec is None:
+                cols = [c[0] for c in con.execute(f"DESCRIBE {name}").fetchall()]
+                mapping = mapping or infer_mapping(cols)
+                spec = RecordSpec.from_mapping(mapping, source_dataset=source_dataset)
+            elif source_dataset != "input":
+                spec = replace(spec, source_dataset=source_dataset)
+            return standardise_table(con, spec, name).to_arrow_table()
+    finally:
+        con.close()
