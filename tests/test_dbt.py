@@ -244,3 +244,24 @@ def test_oasys_vars_match_source_registry():
         if n in OASYS_NEED_THRESHOLDS:
             assert (s["standard"], s["severe"]) == OASYS_NEED_THRESHOLDS[n]
             assert s["need_level"]
+
+
+def test_dagster_translator_keys_groups_lineage_and_checks():
+    import dagster as dg
+
+    from bold_assets.defs.wave_0 import marts
+
+    a = marts.wave_0_dbt
+    keys = {k.to_user_string() for k in a.keys}
+    assert {"marts/person_needs_wave_0", "marts/risk_factor_register",
+            "dbt_staging/stg_oasys", "dbt_intermediate/int_signals"} <= keys
+    assert set(a.group_names_by_key.values()) == {"wave_0"}
+    deps = {d.to_user_string() for k in a.keys for d in a.asset_deps[k]}
+    assert {f"research/{s}" for s in SOURCES} | {"research/xjs_link", "reference/lsoa"} <= deps
+    mart = dg.AssetKey(["marts", "person_needs_wave_0"])
+    assert "marts/risk_factor_register" in {d.to_user_string() for d in a.asset_deps[mart]}
+    checks = {c.name for c in a.check_specs if c.asset_key == mart}
+    assert "person_needs_wave_0_has_every_register_measure" in checks
+    assert any(c.startswith("unique_person_needs_wave_0_estimated_xjs_id") for c in checks)
+    reg_md = a.specs_by_key[marts.REGISTER_KEY].metadata
+    assert reg_md["register_rows"] == 70 and len(reg_md["register"].records) == 70
