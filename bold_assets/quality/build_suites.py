@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -172,6 +173,8 @@ def between(column: str, lo: Any, hi: Any, critical: bool = False, mostly: float
 def regex(
     column: str, pattern: str, what: str, critical: bool = False, mostly: float = 1.0
 ) -> dict:
+    # Non-capturing groups: pandas warns about match groups in str.contains.
+    pattern = re.sub(r"\((?!\?)", "(?:", pattern)
     kw: dict[str, Any] = {"column": column, "regex": pattern}
     if mostly < 1:
         kw["mostly"] = mostly
@@ -232,7 +235,8 @@ def raw_suite(src: Source) -> dict:
     person = {}
     if src.person_filter:  # civil: only PERSON parties carry personal identifiers
         col, val = src.person_filter.replace("'", "").split(" = ")
-        person = {"row_condition": f'{col}=="{val}"', "condition_parser": "pandas"}
+        person = {"row_condition": {"type": "comparison", "column": {"name": col},
+                                    "operator": "==", "parameter": val}}  # GX 1.9+ Condition
     exps = [columns_present(list(src.columns), table), columns_exact(list(src.columns), table),
             row_count(table), *types(src.columns),
             not_null(src.key, True, why="record id"), unique(src.key)]  # fmt: skip

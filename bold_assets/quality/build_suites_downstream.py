@@ -23,9 +23,10 @@ ID_TYPES = ["VARCHAR", "BIGINT", "INTEGER", "HUGEINT", "UBIGINT"]
 # Completeness after standardisation: invalid values become NULL, so a little below raw's.
 STD_MARGIN = 0.05
 MIN_CELL = 10  # smallest count an unsuppressed output cell may show (ONS SRS / ACRO threshold)
+ROUND_BASE = 5  # published counts and denominators are multiples of this (bold_assets.disclosure)
 OUTPUT_COLUMNS = {
     "geography_level": "VARCHAR", "area_code": "VARCHAR", "area_name": "VARCHAR",
-    "wave": "VARCHAR", "measure": "VARCHAR", "count": "BIGINT", "denominator": "BIGINT",
+    "wave": "INTEGER", "measure": "VARCHAR", "count": "INTEGER", "denominator": "INTEGER",
     "rate": "DOUBLE", "suppressed": "BOOLEAN",
 }  # fmt: skip
 
@@ -243,36 +244,44 @@ def journey_suite() -> dict:
 
 
 def outputs_suite(level: str) -> dict:
-    table = f"outputs.{level.lower()}_needs_wave_0"
-    pattern = LSOA_CODE_PATTERN if level == "LSOA" else LAD_CODE_PATTERN
-    ref = "reference.lsoa" if level == "LSOA" else "reference.lad"
-    code_col = "lsoa_code" if level == "LSOA" else "lad_code"
+    """Published aggregates (`bold_assets.disclosure`): the disclosure rules are critical."""
+    table = f"outputs.{level}_needs_wave_0"
+    pattern = LSOA_CODE_PATTERN if level == "lsoa" else LAD_CODE_PATTERN
+    ref, code_col = f"reference.{level}", f"{level}_code"
     exps = [b.columns_exact(list(OUTPUT_COLUMNS), table, critical=True), b.row_count(table),
-            b.in_set("geography_level", [level]), b.in_set("wave", ["wave_0"]),
+            *b.types(OUTPUT_COLUMNS),
+            b.in_set("geography_level", [level]), b.in_set("wave", [0]),
             b.not_null("area_code", True, why="every cell has an area"),
             b.not_null("measure", True, why="every cell has a measure"),
             b.not_null("suppressed", True, why="every cell says whether it is suppressed"),
-            b.regex("area_code", pattern, f"{level} codes", critical=True),
+            b.not_null("area_name", False, why="areas are named for readers"),
+            b.regex("area_code", pattern, f"{level.upper()} codes", critical=True),
             b.compound_unique(["area_code", "wave", "measure"], "unique__area_code_wave_measure"),
             b.between("rate", 0, 1, desc="rate is a share between 0 and 1")]  # fmt: skip
     exps += [
         b.rows(
             "no_small_cells", True,
-            f"no unsuppressed cell shows a count or denominator below {MIN_CELL} (disclosure)",
+            f"no published count or denominator is below {MIN_CELL} (disclosure threshold)",
             f"""SELECT area_code, measure, count, denominator FROM {{batch}}
-                WHERE NOT suppressed AND (count < {MIN_CELL} OR denominator < {MIN_CELL})""",
+                WHERE count < {MIN_CELL} OR denominator < {MIN_CELL}""",
+        ),
+        b.rows(
+            "rounded_to_base", True,
+            f"published counts and denominators are multiples of {ROUND_BASE}",
+            f"""SELECT area_code, measure, count, denominator FROM {{batch}}
+                WHERE count % {ROUND_BASE} <> 0 OR denominator % {ROUND_BASE} <> 0""",
         ),
         b.rows(
             "suppressed_cells_blank", True,
-            "a suppressed cell publishes neither its count nor its rate",
-            """SELECT area_code, measure, count, rate FROM {batch}
-               WHERE suppressed AND (count IS NOT NULL OR rate IS NOT NULL)""",
+            "a cell is suppressed exactly when its count is blank, and then shows no rate",
+            """SELECT area_code, measure, count, rate, suppressed FROM {batch}
+               WHERE suppressed <> (count IS NULL) OR (suppressed AND rate IS NOT NULL)""",
         ),
         b.rows(
-            "rate_matches_count", False, "rate = count / denominator where both are shown",
+            "rate_matches_count", False, "rate = count / denominator of the published cells",
             """SELECT area_code, measure, count, denominator, rate FROM {batch}
-               WHERE NOT suppressed AND denominator > 0
-                 AND abs(rate - count::DOUBLE / denominator) > 1e-6""",
+               WHERE rate IS NOT NULL AND denominator > 0
+                 AND abs(rate - count::DOUBLE / denominator) > 5e-4""",
         ),
         b.rows(
             "area_known", False, f"every area_code is in {ref}",
@@ -288,7 +297,7 @@ def suites() -> list[dict]:
     out.append(person_clusters_suite())
     out += [research_suite(s) for s in SOURCES.values()]
     out += [xjs_link_suite(), journey_suite()]
-    out += [outputs_suite("LSOA"), outputs_suite("LAD")]
+    out += [outputs_suite("lsoa"), outputs_suite("lad")]
     return out
 
 

@@ -1,0 +1,225 @@
+"""Great Expectations suites: in step with the registry, run by the runner, wired as checks."""
+
+import json
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from bold_assets.defs.resources import WarehouseResource
+from bold_assets.quality import build_suites
+from bold_assets.quality.runner import failures, run_suite
+from bold_assets.quality.samples import sample_frame
+from bold_assets.quality.suites import SUITES_DIR, get_suite, load_suites
+from bold_assets.sources import SOURCES
+
+EXPECTED_SUITES = (
+    {f"raw.{s}" for s in SOURCES} | {f"linkage.std_{s}" for s in SOURCES}
+    | {f"research.{s}" for s in SOURCES}
+    | {"linkage.person_clusters", "research.xjs_link", "research.mags_crown_journey",
+       "outputs.lsoa_needs_wave_0", "outputs.lad_needs_wave_0"}
+)  # fmt: skip
+
+
+def _sample_db() -> duckdb.DuckDBPyConnection:
+    """In-memory DuckDB with valid sample rows of every raw table, typed as the registry says."""
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA raw")
+    for s, src in SOURCES.items():
+        df = sample_frame(s, 40)  # noqa: F841 (read by DuckDB)
+        cols = ", ".join(f'CAST("{c}" AS {t}) AS "{c}"' for c, t in src.columns.items())
+        con.execute(f"CREATE TABLE raw.{s} AS SELECT {cols} FROM df")
+    return con
+
+
+@pytest.fixture(scope="module")
+def sample_db():
+    con = _sample_db()
+    yield con
+    con.close()
+
+
+# Suites ------------------------------------------------------------------------------------
+
+
+def test_suites_are_in_step_with_the_registry(capsys):
+    """`python -m bold_assets.quality.build_suites --check`: committed JSON == generated."""
+    assert build_suites.main(["--check"]) == 0, capsys.readouterr().out
+
+
+def test_there_is_a_suite_for_every_checked_table():
+    assert set(load_suites()) == EXPECTED_SUITES
+
+
+def test_suites_are_gx_suites_with_named_critical_expectations():
+    import great_expectations as gx
+
+    for path in sorted(SUITES_DIR.glob("*.json")):
+        data = json.loads(path.read_text())
+        suite = gx.ExpectationSuite(**data)  # raises on unknown types or bad kwargs
+        assert len(suite.expectations) == len(data["expectations"]) > 3, path.name
+        for e in data["expectations"]:
+            assert isinstance(e["meta"]["critical"], bool), (path.name, e)
+            assert e["severity"] == ("critical" if e["meta"]["critical"] else "warning")
+            assert e["meta"]["check_name"] and e.get("description")
+        kinds = {e["type"] for e in data["expectations"] if e["meta"]["critical"]}
+        assert kinds, f"{path.name} has no critical expectation"
+
+
+def test_raw_suites_cover_columns_keys_codes_ranges_and_integrity():
+    for s, src in SOURCES.items():
+        names = {e.check_name for e in get_suite(f"raw.{s}").expectations}
+        assert {"columns_present", "row_count_nonzero", f"unique__{src.key}"} <= names
+        assert {f"type__{c}" for c in src.columns} <= names
+        assert {f"in_set__{c}" for c in src.codes} <= names
+        assert f"between__{src.event_date}" in names  # coverage years
+        assert f"not_null__{src.identifiers.dob}" in names  # completeness
+        assert "rows__dob_plausible" in names
+        assert {f"not_null__{c}" for c in src.case_ids} <= names  # record -> case
+    oasys = {e.check_name: e for e in get_suite("raw.oasys").expectations}
+    assert oasys["between__s3_q1"].kwargs == {"column": "s3_q1", "min_value": 0, "max_value": 2}
+    assert oasys["rows__need_level_consistent__s3"].critical
+    clusters = {e.check_name: e for e in get_suite("linkage.person_clusters").expectations}
+    assert clusters["rows__every_person_record_one_cluster"].critical
+
+
+def test_completeness_is_weaker_for_family_and_civil():
+    def mostly(suite: str, column: str) -> float:
+        e = {e.check_name: e for e in get_suite(suite).expectations}[f"not_null__{column}"]
+        return e.kwargs["mostly"]
+
+    assert mostly("raw.family", "party_dob") < mostly("raw.mags", "defendant_dob")
+    assert mostly("raw.civil", "party_dob") < mostly("raw.crown", "date_of_birth")
+    civil = {e.check_name: e for e in get_suite("raw.civil").expectations}
+    civil_dob = civil["not_null__party_dob"]
+    assert "PERSON" in json.dumps(civil_dob.kwargs["row_condition"])  # companies have no DOB
+
+
+# Runner ------------------------------------------------------------------------------------
+
+
+def test_clean_samples_pass_every_raw_suite(sample_db):
+    for s in SOURCES:
+        outcomes = run_suite(sample_db, get_suite(f"raw.{s}"))
+        assert [o.message() for o in failures(outcomes)] == [], s
+
+
+def test_failures_report_counts_examples_and_criticality():
+    con = _sample_db()
+    con.execute("UPDATE raw.mags SET defendant_id = 'MA0000001' WHERE defendant_id = 'MA0000002'")
+    con.execute("UPDATE raw.mags SET gender = 'X' WHERE defendant_id = 'MA0000003'")
+    con.execute("UPDATE raw.mags SET defendant_postcode = NULL")
+    con.execute("UPDATE raw.oasys SET s3_need_level = 2 - s3_need_level")
+    out = {o.check_name: o for o in run_suite(con, get_suite("raw.mags"))}
+    dup = out["unique__defendant_id"]
+    assert (dup.success, dup.critical, dup.unexpected_count) == (False, True, 2)
+    assert dup.examples == ["MA0000001", "MA0000001"]
+    code = out["in_set__gender"]
+    assert (code.success, code.unexpected_count, code.examples) == (False, 1, ["X"])
+    postcode = out["not_null__defendant_postcode"]
+    assert (postcode.success, postcode.critical, postcode.unexpected_count) == (False, False, 40)
+    assert out["type__gender"].success and out["type__gender"].observed_value == "VARCHAR"
+    assert sum(not o.success for o in out.values()) == 3
+    oasys = {o.check_name: o for o in run_suite(con, get_suite("raw.oasys"))}
+    need = oasys["rows__need_level_consistent__s3"]
+    assert not need.success and need.critical and need.unexpected_count > 0
+    assert {"assessment_pk", "s3_q1", "s3_need_level"} <= set(need.examples[0])
+    con.execute("ALTER TABLE raw.prison ALTER sentence_days TYPE VARCHAR")
+    prison = {o.check_name: o for o in run_suite(con, get_suite("raw.prison"))}
+    assert not prison["type__sentence_days"].success
+    assert prison["type__sentence_days"].observed_value == "VARCHAR"
+
+
+def test_a_missing_table_fails_every_expectation_with_a_reason():
+    out = run_suite(duckdb.connect(), get_suite("raw.civil"))
+    assert out and all(not o.success for o in out)
+    assert "materialise its asset first" in out[0].error
+
+
+def test_raw_suites_hold_on_the_generated_extracts(raw_warehouse, read_only):
+    """The blocking expectations never fire on the synthetic world (or the pipeline would stop)."""
+    with read_only(raw_warehouse) as con:
+        for s in SOURCES:
+            outcomes = run_suite(con, get_suite(f"raw.{s}"))
+            critical = [o.message() for o in failures(outcomes, critical_only=True)]
+            assert critical == [], s
+
+
+# Dagster checks --------------------------------------------------------------------------
+
+
+def test_every_expectation_is_a_check_and_critical_ones_block(capsys):
+    from bold_assets.definitions import defs
+    from bold_assets.defs.quality_summary import check_counts, main
+
+    graph = defs.resolve_asset_graph()
+    by_asset: dict[tuple, dict[str, bool]] = {}
+    for key in graph.asset_check_keys:
+        spec = graph.get_check_spec(key)
+        if "expectation_type" in (spec.metadata or {}):
+            by_asset.setdefault(tuple(key.asset_key.path), {})[key.name] = spec.blocking
+    assert {("raw", s) for s in SOURCES} <= set(by_asset)
+    for path, checks in by_asset.items():
+        suite = get_suite(".".join(path))
+        assert checks == {e.check_name: e.critical for e in suite.expectations}
+    counts = check_counts(defs)
+    assert counts["raw"]["checks"] == sum(len(get_suite(f"raw.{s}").expectations) for s in SOURCES)
+    assert 0 < counts["raw"]["blocking"] < counts["raw"]["checks"]
+    main()
+    print(capsys.readouterr().out)  # shown with pytest -s: checks per schema, blocking
+
+
+def _pipeline(tmp_path: Path, frame_edit: str | None):
+    """raw/mags (sample rows, optionally edited by SQL) -> linkage/std_mags, with GX checks."""
+    from bold_assets.defs.quality import suite_check
+    from bold_assets.warehouse import replace_table
+
+    @dg.asset(key=["raw", "mags"])
+    def mags(warehouse: WarehouseResource) -> None:
+        cols = ", ".join(f'CAST("{c}" AS {t}) AS "{c}"' for c, t in SOURCES["mags"].columns.items())
+        with warehouse.connect() as con:
+            con.register("sample", sample_frame("mags", 30))
+            replace_table(con, "raw", "mags", f"SELECT {cols} FROM sample")
+            if frame_edit:
+                con.execute(frame_edit)
+
+    @dg.asset(key=["linkage", "std_mags"], deps=[mags])
+    def std_mags() -> None:
+        return None
+
+    check = suite_check(get_suite("raw.mags"), set())
+    resources = {"warehouse": WarehouseResource(path=str(tmp_path / "bold.duckdb"))}
+    return dg.materialize([mags, std_mags, check], resources=resources, raise_on_error=False)
+
+
+def test_a_failed_critical_check_blocks_downstream_with_a_legible_error(tmp_path):
+    result = _pipeline(tmp_path, "UPDATE raw.mags SET defendant_id = 'X' WHERE offence_count > 1")
+    assert not result.success
+    evals = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert len(evals) == len(get_suite("raw.mags").expectations)
+    dup = evals["unique__defendant_id"]
+    assert not dup.passed and dup.severity == dg.AssetCheckSeverity.ERROR
+    assert dup.metadata["unexpected_count"].value > 1
+    assert dup.metadata["examples"].value[0] == "X"
+    assert evals["in_set__gender"].passed
+    materialised = {tuple(e.materialization.asset_key.path)
+                    for e in result.get_asset_materialization_events()}
+    assert ("raw", "mags") in materialised and ("linkage", "std_mags") not in materialised
+    err = result.get_step_failure_events()[0].step_failure_data.error
+    assert err.cls_name == "Failure"
+    first = err.message.splitlines()[0]
+    assert "raw.mags failed 1 critical quality check(s) (unique__defendant_id)" in first
+    assert "rematerialise raw/mags" in first
+
+
+def test_a_failed_warning_check_does_not_block(tmp_path):
+    result = _pipeline(tmp_path, "UPDATE raw.mags SET defendant_postcode = NULL")
+    assert result.success
+    evals = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    warn = evals["not_null__defendant_postcode"]
+    assert not warn.passed and warn.severity == dg.AssetCheckSeverity.WARN
+    assert warn.metadata["unexpected_count"].value == 30
+    materialised = {tuple(e.materialization.asset_key.path)
+                    for e in result.get_asset_materialization_events()}
+    assert ("linkage", "std_mags") in materialised
