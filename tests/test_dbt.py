@@ -265,3 +265,39 @@ def test_dagster_translator_keys_groups_lineage_and_checks():
     assert any(c.startswith("unique_person_needs_wave_0_estimated_xjs_id") for c in checks)
     reg_md = a.specs_by_key[marts.REGISTER_KEY].metadata
     assert reg_md["register_rows"] == 70 and len(reg_md["register"].records) == 70
+
+
+def test_dbt_asset_waits_for_the_warehouse_lock(tmp_path, monkeypatch):
+    """The dbt step takes the same inter-process lock as warehouse.connect: while another
+    writer holds it, dbt does not start (here: a short lock timeout expires instead)."""
+    import dagster as dg
+    from filelock import FileLock
+
+    from bold_assets import warehouse as wh
+    from bold_assets.defs.resources import WarehouseResource
+    from bold_assets.defs.wave_0 import marts
+
+    path = tmp_path / "locked.duckdb"
+    build_tiny_warehouse(path)
+    monkeypatch.setattr(wh, "LOCK_TIMEOUT_S", 0.5)
+    resources = {"warehouse": WarehouseResource(path=str(path)),
+                 "dbt": marts.DbtCliResource(project_dir=marts.DBT_PROJECT,
+                                             dbt_executable=marts.DBT_EXECUTABLE)}
+    with FileLock(str(wh.lock_path(path))):
+        result = dg.materialize([marts.wave_0_dbt], resources=resources, raise_on_error=False)
+    assert not result.success
+    failure = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"][0]
+    assert "Timeout" in str(failure.event_specific_data.error)
+    with duckdb.connect(str(path), read_only=True) as con:
+        assert not wh.table_exists(con, "marts", "person_needs_wave_0")
+    # once the lock is free the same step builds, and no connection of its own blocks dbt
+    monkeypatch.setattr(wh, "LOCK_TIMEOUT_S", 120)
+    result = dg.materialize([marts.wave_0_dbt], resources=resources, raise_on_error=False)
+    assert result.success
+    checks = result.get_asset_check_evaluations()
+    assert checks and all(c.passed for c in checks)
+    mats = {e.materialization.asset_key: e.materialization
+            for e in result.get_asset_materialization_events()}
+    assert mats[dg.AssetKey(["marts", "person_needs_wave_0"])].metadata[
+        "dagster/row_count"].value == 8
+    assert mats[marts.REGISTER_KEY].metadata["register_rows"].value == 70
