@@ -14,6 +14,7 @@ itself, so concurrent runs queue instead of failing on DuckDB's single-writer lo
 """
 
 
+import json
 import os
 import sys
 from collections.abc import Iterator, Mapping
@@ -139,17 +140,30 @@ def _table_metadata(con, key: dg.AssetKey) -> dict[str, Any]:
 prepare_manifest()
 
 
+class DbtBuildConfig(dg.Config):
+    """Run config: the as-at date and lookback of the person marts (dbt vars); blank = the
+    defaults in dbt_project.yml."""
+
+    snapshot_date: str = ""
+    lookback_years: int = 0
+
+
 @dbt_assets(manifest=DBT_PROJECT.manifest_path, project=DBT_PROJECT,
             dagster_dbt_translator=BoldDbtTranslator(), name="wave_0_dbt")
 def wave_0_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource,
-               warehouse: WarehouseResource):
+               warehouse: WarehouseResource, config: DbtBuildConfig):
     """`dbt build` of the selected models, seeds and tests, under the warehouse writer lock."""
+    args = ["build"]
+    dbt_vars = {k: v for k, v in (("snapshot_date", config.snapshot_date),
+                                  ("lookback_years", config.lookback_years)) if v}
+    if dbt_vars:
+        args += ["--vars", json.dumps(dbt_vars)]
     path = Path(warehouse.path).resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
     events = []
     with FileLock(str(wh.lock_path(path)), timeout=wh.LOCK_TIMEOUT_S):
         with _warehouse_env(path):
-            invocation = dbt.cli(["build"], context=context, raise_on_error=False)
+            invocation = dbt.cli(args, context=context, raise_on_error=False)
         events = list(invocation.stream())
         ok = invocation.is_successful()
     # Enrich the materialisations once dbt has released the file.
