@@ -3,20 +3,29 @@
 DuckDB lets one process hold a file open for writing. Dagster runs steps (and whole runs, when a
 schedule fires during a manual materialisation) in separate processes, so every connection here
 holds an inter-process file lock beside the warehouse for as long as it is open: a second writer
-waits its turn instead of failing with "Could not set lock on file".
+waits its turn instead of failing with "Could not set lock on file". The lock is re-entrant
+within a process (a helper that opens the warehouse inside an open connection does not wait for
+itself), and a file held by a program outside bold's lock (a DuckDB shell, a notebook) is waited
+for a while, then reported as WarehouseBusy with what to do.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
-from filelock import FileLock
+from filelock import FileLock, Timeout
 
 SCHEMAS = ("raw", "truth", "reference", "linkage", "research", "marts", "outputs", "evaluation")
 LOCK_TIMEOUT_S = 3600
+OUTSIDE_HOLDER_WAIT_S = 300  # how long to wait for a program that opened the file directly
+
+
+class WarehouseBusy(RuntimeError):
+    """The warehouse stayed in use too long; the message says by whom and what to do."""
 
 
 def lock_path(warehouse: Path | str) -> Path:
@@ -24,19 +33,48 @@ def lock_path(warehouse: Path | str) -> Path:
     return warehouse.with_name(warehouse.name + ".lock")
 
 
+def _open(warehouse: Path, wait_s: float) -> duckdb.DuckDBPyConnection:
+    """duckdb.connect, retrying while a process outside bold's lock holds the file."""
+    deadline = time.monotonic() + wait_s
+    delay = 0.05
+    while True:
+        try:
+            return duckdb.connect(str(warehouse))
+        except duckdb.IOException as exc:
+            if "Could not set lock" not in str(exc):
+                raise
+            if time.monotonic() >= deadline:
+                raise WarehouseBusy(
+                    f"{warehouse} is held open by a program outside bold's lock (a DuckDB shell, "
+                    f"notebook or BI tool) for over {wait_s:.0f} s; close it and re-execute"
+                ) from exc
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+
+
 @contextmanager
 def connect(
     warehouse: Path | str, timeout_s: float = LOCK_TIMEOUT_S
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the warehouse, waiting for any other process that has it open."""
-    warehouse = Path(warehouse)
+    warehouse = Path(warehouse).resolve()
     warehouse.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(lock_path(warehouse)), timeout=timeout_s):
-        con = duckdb.connect(str(warehouse))
+    lock = FileLock(str(lock_path(warehouse)), is_singleton=True)
+    try:
+        lock.acquire(timeout=timeout_s)
+    except Timeout:
+        raise WarehouseBusy(
+            f"{warehouse} stayed in use by another run for over {timeout_s:.0f} s; wait for that "
+            "run to finish (Runs in the Dagster UI) and re-execute this one"
+        ) from None
+    try:
+        con = _open(warehouse, min(timeout_s, OUTSIDE_HOLDER_WAIT_S))
         try:
             yield con
         finally:
             con.close()
+    finally:
+        lock.release()
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection, schema: str) -> None:

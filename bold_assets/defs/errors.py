@@ -10,9 +10,9 @@ from contextlib import contextmanager
 
 import dagster as dg
 import duckdb
-from filelock import Timeout
 
 from bold_assets.quality.extract_validation import LandingError
+from bold_assets.warehouse import WarehouseBusy
 
 
 def explain(exc: BaseException, table: str | None = None) -> str | None:
@@ -20,10 +20,8 @@ def explain(exc: BaseException, table: str | None = None) -> str | None:
     what = f"{table}: " if table else ""
     if isinstance(exc, LandingError):
         return str(exc)
-    if isinstance(exc, Timeout):
-        return (f"{what}the warehouse stayed locked by another run for too long "
-                f"({exc.lock_file}); wait for that run to finish (see Runs in the UI) and "
-                "re-execute this one")
+    if isinstance(exc, WarehouseBusy):
+        return f"{what}{exc}"
     text = str(exc)
     if isinstance(exc, duckdb.IOException) and "Could not set lock" in text:
         return (f"{what}the warehouse file is open in another program (a DuckDB shell or "
@@ -39,7 +37,7 @@ def explain(exc: BaseException, table: str | None = None) -> str | None:
 def legible_errors(table: str | None = None) -> Iterator[None]:
     try:
         yield
-    except (LandingError, Timeout, duckdb.Error) as exc:
+    except (LandingError, WarehouseBusy, duckdb.Error) as exc:
         message = explain(exc, table)
         if message is None:
             raise

@@ -85,8 +85,9 @@ def suite_check(suite: Suite, deps: set[dg.AssetKey]) -> dg.AssetChecksDefinitio
         description=f"Great Expectations suite expectations/{suite.name}.json",
     )  # fmt: skip
     def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
-        from bold_assets.quality.runner import failures, run_suite
+        from bold_assets.quality.runner import failures, run_suite, warm_up
 
+        warm_up()  # import GX before taking the warehouse lock, so other runs wait less
         with warehouse.connect() as con:
             outcomes = run_suite(con, suite)
         for o in outcomes:

@@ -113,6 +113,11 @@ def _gx_context() -> Any:
     return _gx_state["context"]
 
 
+def warm_up() -> None:
+    """Import Great Expectations now (~3 s), e.g. before taking the warehouse lock."""
+    _gx_context()
+
+
 def _batch(table_name: str, frame: Any) -> Any:
     _gx_context()
     assets = _gx_state["assets"]
