@@ -53,28 +53,42 @@ def _open(warehouse: Path, wait_s: float) -> duckdb.DuckDBPyConnection:
 
 
 @contextmanager
-def connect(
-    warehouse: Path | str, timeout_s: float = LOCK_TIMEOUT_S
-) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open the warehouse, waiting for any other process that has it open."""
+def lock(warehouse: Path | str, timeout_s: float | None = None) -> Iterator[Path]:
+    """Hold the warehouse's writer lock without opening it (e.g. around a dbt subprocess).
+
+    Re-entrant within a process and thread; other processes wait up to `timeout_s` (default
+    LOCK_TIMEOUT_S). Yields the resolved warehouse path.
+    """
     warehouse = Path(warehouse).resolve()
     warehouse.parent.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(lock_path(warehouse)), is_singleton=True)
+    timeout_s = LOCK_TIMEOUT_S if timeout_s is None else timeout_s
+    file_lock = FileLock(str(lock_path(warehouse)), is_singleton=True)
     try:
-        lock.acquire(timeout=timeout_s)
+        file_lock.acquire(timeout=timeout_s)
     except Timeout:
         raise WarehouseBusy(
             f"{warehouse} stayed in use by another run for over {timeout_s:.0f} s; wait for that "
             "run to finish (Runs in the Dagster UI) and re-execute this one"
         ) from None
     try:
-        con = _open(warehouse, min(timeout_s, OUTSIDE_HOLDER_WAIT_S))
+        yield warehouse
+    finally:
+        file_lock.release()
+
+
+@contextmanager
+def connect(
+    warehouse: Path | str, timeout_s: float | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the warehouse, waiting for any other process that has it open."""
+    with lock(warehouse, timeout_s) as path:
+        wait_s = OUTSIDE_HOLDER_WAIT_S if timeout_s is None else min(timeout_s,
+                                                                      OUTSIDE_HOLDER_WAIT_S)
+        con = _open(path, wait_s)
         try:
             yield con
         finally:
             con.close()
-    finally:
-        lock.release()
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection, schema: str) -> None:
