@@ -59,7 +59,18 @@ def std_suite(src: Source) -> dict:
         if raw_col:
             mostly = round(b.COMPLETENESS[src.name][role] - STD_MARGIN, 2)
             exps.append(b.not_null(col, False, mostly, why=f"{strength} {role} for linkage"))
+    exps += [b.expectation("expect_column_values_to_be_of_type", f"type__{c}", True, f"{c} is {t}",
+                           column=c, type_=t)
+             for c, t in (("record_id", "VARCHAR"), ("dob_std", "DATE"), ("event_date", "DATE"),
+                          ("dob_invalid", "BOOLEAN"), ("postcode_invalid", "BOOLEAN"))]
     exps += [
+        b.rows(
+            "invalid_values_blanked", True,
+            "an identifier flagged invalid is blank in standard form (never linked on)",
+            """SELECT record_id, dob_std, dob_invalid, postcode_std, postcode_invalid FROM {batch}
+               WHERE (dob_invalid AND dob_std IS NOT NULL)
+                  OR (postcode_invalid AND postcode_std IS NOT NULL)""",
+        ),
         b.in_set("sex", ["M", "F"]),
         b.between("dob_std", b.EARLIEST_DOB + "T00:00:00", b._day(src.coverage[1], end=True),
                   desc=f"dob_std between {b.EARLIEST_DOB} and {src.coverage[1]}"),
