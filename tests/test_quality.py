@@ -223,3 +223,33 @@ def test_a_failed_warning_check_does_not_block(tmp_path):
     materialised = {tuple(e.materialization.asset_key.path)
                     for e in result.get_asset_materialization_events()}
     assert ("linkage", "std_mags") in materialised
+
+
+def _outputs_db() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA outputs; CREATE SCHEMA reference")
+    con.execute("""CREATE TABLE reference.lsoa AS SELECT * FROM (VALUES
+        ('E01000001', 'A 1', 'E06000001', 'One'), ('E01000002', 'A 2', 'E06000001', 'One'))
+        t(lsoa_code, lsoa_name, lad_code, lad_name)""")
+    con.execute("""CREATE TABLE outputs.lsoa_needs_wave_0 AS SELECT
+        'lsoa' AS geography_level, area_code, area_name, 0 AS wave, measure,
+        CAST("count" AS INTEGER) AS "count", CAST(denominator AS INTEGER) AS denominator,
+        CAST("count" AS DOUBLE) / denominator AS rate, "count" IS NULL AS suppressed
+        FROM (VALUES ('E01000001', 'A 1', 'driver_accommodation', 40, 90),
+                     ('E01000002', 'A 2', 'driver_accommodation', NULL, 60),
+                     ('E01000001', 'A 1', 'outcome_offending', 15, 90))
+        t(area_code, area_name, measure, "count", denominator)""")
+    return con
+
+
+def test_outputs_suite_enforces_disclosure_rules():
+    con = _outputs_db()
+    suite = get_suite("outputs.lsoa_needs_wave_0")
+    assert failures(run_suite(con, suite)) == []
+    con.execute("""UPDATE outputs.lsoa_needs_wave_0 SET "count" = 3, rate = 3 / 90
+                   WHERE measure = 'outcome_offending'""")
+    con.execute("""UPDATE outputs.lsoa_needs_wave_0 SET rate = 0.5
+                   WHERE area_code = 'E01000002'""")  # a rate shown for a suppressed cell
+    failed = {o.check_name for o in failures(run_suite(con, suite), critical_only=True)}
+    assert failed == {"rows__no_small_cells", "rows__rounded_to_base",
+                      "rows__suppressed_cells_blank"}

@@ -258,7 +258,7 @@ def outputs_suite(level: str) -> dict:
     """Published aggregates (`bold_assets.disclosure`): the disclosure rules are critical."""
     table = f"outputs.{level}_needs_wave_0"
     pattern = LSOA_CODE_PATTERN if level == "lsoa" else LAD_CODE_PATTERN
-    ref, code_col = f"reference.{level}", f"{level}_code"
+    ref, code_col = "reference.lsoa", f"{level}_code"  # the outputs' own area reference
     exps = [b.columns_exact(list(OUTPUT_COLUMNS), table, critical=True), b.row_count(table),
             *b.types(OUTPUT_COLUMNS),
             b.in_set("geography_level", [level]), b.in_set("wave", [0]),
