@@ -149,11 +149,13 @@ def comparisons_for(filled: set[str]) -> list[dict[str, Any]]:
     return [build() for name, build in _BUILDERS.items() if COMPARISON_COLUMNS[name][0] in filled]
 
 
-def blocking_rules_for(filled: set[str]) -> list[BlockingRuleCreator | str]:
+def blocking_rules_for(filled: set[str], weak: bool = False) -> list[BlockingRuleCreator | str]:
     """Candidate pairs for prediction: any one rule admits a pair.
 
     Each rule survives a different combination of errors: a wrong date of birth, a changed
-    surname or postcode, typos in both names, swapped names.
+    surname or postcode, typos in both names, swapped names. `weak` adds rules for records that
+    often lack a date of birth (family, civil): same address and surname, or same address and
+    forename.
     """
     rules: list[BlockingRuleCreator | str] = []
     if "dob_std" in filled:
@@ -167,6 +169,10 @@ def blocking_rules_for(filled: set[str]) -> list[BlockingRuleCreator | str]:
         rules.append(block_on("forename1_dm", "dob_year_month"))
     if {"postcode_std", "forename1_dm"} <= filled:
         rules.append(block_on("postcode_std", "forename1_dm"))
+    if weak and {"postcode_std", "surname_std"} <= filled:
+        rules.append(block_on("surname_std", "postcode_std"))
+    if weak and {"postcode_std", "forename1_std"} <= filled:
+        rules.append(block_on("forename1_std", "postcode_std"))
     if not rules:
         raise ValueError("no blocking rule fits these records: they need a date of birth or "
                          "both forename and surname")

@@ -19,7 +19,8 @@ record_id, cluster_high, cluster_medium, cluster_low) and scored `pairs`, plus t
 models, which can be passed back in (`models=`) to score new data without retraining.
 
     >>> from bold_assets.linkage import dedupe
-    >>> result = dedupe("people.csv", mapping={"record_id": "id", "full_name": "name", "dob": "dob"})
+    >>> result = dedupe("people.csv",
+    ...                 mapping={"record_id": "id", "full_name": "name", "dob": "dob"})
     >>> result.clusters.to_pandas()
 
 The Dagster assets of wave 0 run the same `LinkageSession` with one plan per Data First source.
@@ -49,7 +50,7 @@ from bold_assets.linkage.standardise import (
 logger = logging.getLogger(__name__)
 
 # The three clustering thresholds (match probability), named in one place.
-THRESHOLDS: dict[str, float] = {"high": 0.99, "medium": 0.95, "low": 0.8}
+THRESHOLDS: dict[str, float] = {"high": 0.95, "medium": 0.8, "low": 0.5}
 # Scored pairs below this probability are dropped (they never join a cluster).
 PREDICT_FLOOR = 0.05
 PAIR_COLUMNS = (
@@ -144,6 +145,28 @@ class LinkageSession:
         n = row[0] or 1
         return {c: k / n for c, k in zip(cols, row[1:], strict=True)}
 
+    def pair_completeness(self, plan: mdl.ModelPlan) -> dict[str, float]:
+        """Share of the pairs a model compares in which both records hold each column."""
+        table = self.input_table(plan)
+        cols = self.columns(table)
+        rows = self.con.execute(
+            "SELECT link_group, count(*), " + ", ".join(f'count("{c}")' for c in cols)
+            + f" FROM {table} GROUP BY link_group").fetchall()
+        out = {}
+        for j, c in enumerate(cols):
+            if plan.link_type == "dedupe_only":
+                n = sum(r[1] for r in rows)
+                k = sum(r[2 + j] for r in rows)
+                both, total = k * (k - 1), n * (n - 1)
+            else:
+                both = total = 0
+                for a in range(len(rows)):
+                    for b in range(a + 1, len(rows)):
+                        both += rows[a][2 + j] * rows[b][2 + j]
+                        total += rows[a][1] * rows[b][1]
+            out[c] = both / total if total else 0.0
+        return out
+
     def filled(self, table: str) -> set[str]:
         """Columns of `table` holding at least one value."""
         return {c for c, share in self.completeness(table).items() if share > 0}
@@ -160,10 +183,10 @@ class LinkageSession:
 
     # Train / predict ------------------------------------------------------------------------
 
-    def train(self, plan: mdl.ModelPlan, *, seed: int = 1, u_max_pairs: float = 5e6,
+    def train(self, plan: mdl.ModelPlan, *, seed: int = 1, u_max_pairs: float = 2e6,
               em_max_pairs: float | None = 2e6) -> dict[str, Any]:
         table = self.input_table(plan)
-        return mdl.train(DuckDBAPI(self.con), table, plan, self.completeness(table), seed=seed,
+        return mdl.train(DuckDBAPI(self.con), table, plan, self.pair_completeness(plan), seed=seed,
                          u_max_pairs=u_max_pairs, em_max_pairs=em_max_pairs)
 
     def predict(self, plan: mdl.ModelPlan, model: dict[str, Any],
@@ -289,7 +312,7 @@ def run_plans(
     *,
     thresholds: dict[str, float] | None = None,
     seed: int = 1,
-    u_max_pairs: float = 5e6,
+    u_max_pairs: float = 2e6,
 ) -> LinkageResult:
     """Train (unless a model is given), score and cluster: the whole linkage of a session."""
     models = dict(models or {})

@@ -153,8 +153,11 @@ def subgroup_table(
             """).df()
             g = f"""coalesce(CAST("{dim}" AS VARCHAR), 'unknown')"""
             # pairs involving the subgroup: all pairs minus pairs with no subgroup record
-            inv = (lambda grp, g=g: f"{_c2('count(*)')} - "
-                   f"{_c2(f'count(*) - count(*) FILTER (WHERE {g} = {grp})')}")
+
+            def inv(grp: str, g: str = g) -> str:
+                return (f"{_c2('count(*)')} - "
+                        f"{_c2(f'count(*) - count(*) FILTER (WHERE {g} = {grp})')}")
+
             pairs = con.sql(f"""
                 WITH groups AS (SELECT DISTINCT {g} AS grp FROM __bold_sg),
                 x AS (SELECT grp, s.* FROM groups, __bold_sg s),

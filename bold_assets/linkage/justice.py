@@ -68,7 +68,7 @@ def train_or_load(
     *,
     retrain: bool = False,
     seed: int = 1,
-    u_max_pairs: float = 5e6,
+    u_max_pairs: float = 2e6,
     plans: list[mdl.ModelPlan] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Each plan's model: the latest saved one, or a newly trained (and saved) one when asked

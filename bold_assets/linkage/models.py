@@ -44,6 +44,8 @@ class ModelPlan:
     # Recall of the deterministic rule (exact names and DOB) among matches whose identifiers are
     # all recorded; scaled down by missingness (see `deterministic_recall`).
     deterministic_recall: float = 0.8
+    # Weak identifiers (many missing dates of birth): add looser blocking rules.
+    weak: bool = False
 
     def group_of(self, source: str) -> str:
         return self.groups.get(source, source)
@@ -54,10 +56,12 @@ def justice_plans(
 ) -> list[ModelPlan]:
     """Data First wave 0: a dedupe model per source, a criminal cross-source model (strong
     identifiers), and a model linking family / civil records to each other and to everything."""
-    plans = [ModelPlan(f"dedupe_{s}", "dedupe_only", (s,)) for s in (*criminal, *weak)]
+    plans = [ModelPlan(f"dedupe_{s}", "dedupe_only", (s,)) for s in criminal]
+    plans += [ModelPlan(f"dedupe_{s}", "dedupe_only", (s,), weak=True) for s in weak]
     plans.append(ModelPlan("link_criminal", "link_only", tuple(criminal)))
     groups = {s: "criminal" for s in criminal} | {s: s for s in weak}
-    plans.append(ModelPlan("link_family_civil", "link_only", (*criminal, *weak), groups))
+    plans.append(ModelPlan("link_family_civil", "link_only", (*criminal, *weak), groups,
+                           weak=True))
     return plans
 
 
@@ -65,7 +69,7 @@ def settings_for(plan: ModelPlan, filled: set[str]) -> SettingsCreator:
     return SettingsCreator(
         link_type=plan.link_type,
         comparisons=cmp.comparisons_for(filled),
-        blocking_rules_to_generate_predictions=cmp.blocking_rules_for(filled),
+        blocking_rules_to_generate_predictions=cmp.blocking_rules_for(filled, plan.weak),
         unique_id_column_name="uid",
         source_dataset_column_name="link_group",
         retain_matching_columns=False,
@@ -77,22 +81,22 @@ def train(
     db_api: DuckDBAPI,
     table: str,
     plan: ModelPlan,
-    completeness: dict[str, float],
+    pair_completeness: dict[str, float],
     *,
     seed: int = 1,
-    u_max_pairs: float = 5e6,
+    u_max_pairs: float = 2e6,
     em_max_pairs: float | None = 2e6,
 ) -> dict[str, Any]:
     """Estimate a model's parameters on `table` (registered on `db_api`); returns Splink JSON.
 
-    `completeness`: share of non-null values per column of `table`.
+    `pair_completeness`: share of compared pairs in which both records hold each column.
     """
-    filled = {c for c, share in completeness.items() if share > 0}
+    filled = {c for c, share in pair_completeness.items() if share > 0}
     linker = Linker(db_api.register(table), settings_for(plan, filled),
                     log_level=SPLINK_LOG_LEVEL)
     rule_cols = cmp.deterministic_columns(filled)
     linker.training.estimate_probability_two_random_records_match(
-        [block_on(*rule_cols)], recall=deterministic_recall(completeness, rule_cols, plan)
+        [block_on(*rule_cols)], recall=deterministic_recall(pair_completeness, rule_cols, plan)
     )
     linker.training.estimate_u_using_random_sampling(max_pairs=u_max_pairs, seed=seed)
     for block in cmp.training_blocks(filled):
@@ -112,13 +116,13 @@ def train(
     return regularise_levels(model)
 
 
-def deterministic_recall(completeness: dict[str, float], cols: list[str],
+def deterministic_recall(pair_completeness: dict[str, float], cols: list[str],
                          plan: ModelPlan) -> float:
     """Share of true matches the exact rule on `cols` finds: both records must hold every
-    column (completeness squared), and then agree exactly (`plan.deterministic_recall`)."""
+    column, and then agree exactly (`plan.deterministic_recall`)."""
     recall = plan.deterministic_recall
     for c in cols:
-        recall *= completeness.get(c, 0.0) ** 2
+        recall *= pair_completeness.get(c, 0.0)
     return min(max(recall, 0.02), 0.95)
 
 
@@ -210,7 +214,7 @@ def load_latest(models_dir: Path, plan_name: str) -> tuple[dict[str, Any], dict[
 
 
 def parameter_rows(plan_name: str, model: dict[str, Any]) -> list[dict[str, Any]]:
-    """m, u and match weight of every comparison level: for the UI and `linkage.model_parameters`."""
+    """m, u and match weight of every comparison level (UI, `linkage.model_parameters`)."""
     import math
 
     rows = []

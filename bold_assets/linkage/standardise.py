@@ -11,7 +11,8 @@ Standard form (`STD_COLUMNS`), one row per person record:
 | column | meaning |
 |---|---|
 | source_dataset, record_id | where the record comes from and its row id there |
-| forename1_std, forename2_std, surname_std | upper case A-Z words; titles, punctuation, placeholders removed |
+| forename1_std, forename2_std, surname_std | upper-case A-Z words; titles, punctuation and |
+| | placeholders removed |
 | surname_dm, forename1_dm | phonetic keys (Metaphone, see below) |
 | forename1_keys | the forename plus the full names it is a diminutive of (`data/nicknames.csv`) |
 | dob_std DATE, dob_year, dob_month, dob_day, dob_year_month | date of birth and its parts |
@@ -19,7 +20,7 @@ Standard form (`STD_COLUMNS`), one row per person record:
 | sex | 'M' / 'F' / NULL |
 | postcode_std, postcode_district, postcode_sector | 'AB1 2CD', 'AB1', 'AB1 2' |
 | postcode_invalid | a postcode was given but is malformed |
-| event_date, lsoa_code | date of the record's event; LSOA of the postcode (when a lookup is given) |
+| event_date, lsoa_code | date of the record's event; LSOA of the postcode (given a lookup) |
 
 Phonetic key: MoJ uses double metaphone (`surname_dm`). The installed `jellyfish` offers Metaphone,
 Soundex, NYSIIS and the match rating codex but not double metaphone; we use Metaphone, which keeps
@@ -200,8 +201,8 @@ def register_functions(con: duckdb.DuckDBPyConnection) -> None:
     """Make the phonetic UDF, name macro and nickname table available on a connection."""
     try:
         con.create_function(
-            "bold_metaphone", _metaphone_arrow, ["VARCHAR"], "VARCHAR", type="arrow", null_handling="special",
-            side_effects=False,
+            "bold_metaphone", _metaphone_arrow, ["VARCHAR"], "VARCHAR", type="arrow",
+            null_handling="special", side_effects=False,
         )
     except (duckdb.CatalogException, duckdb.NotImplementedException, RuntimeError):
         pass  # already registered on this connection
@@ -310,7 +311,8 @@ def standardise_sql(spec: RecordSpec, table: str, postcode_lookup: str | None = 
     if postcode_lookup:
         lookup_join = (f"LEFT JOIN (SELECT DISTINCT ON (pc_key) pc_key, lsoa_code FROM "
                        f"(SELECT replace(upper(postcode), ' ', '') AS pc_key, lsoa_code "
-                       f"FROM {postcode_lookup})) pl ON pl.pc_key = replace(d.postcode_std, ' ', '')")
+                       f"FROM {postcode_lookup})) pl "
+                       "ON pl.pc_key = replace(d.postcode_std, ' ', '')")
         lookup_col = "pl.lsoa_code"
     else:
         lookup_col = "CAST(NULL AS VARCHAR)"

@@ -1,5 +1,239 @@
-"""Placeholder: this area's assets arrive with their issue."""
+"""Wave 0 linkage assets: standardise, train, score, cluster (MoJ's Data First pattern).
+
+`linkage/std_<source>` -> `linkage/model_parameters` (training: versioned Splink JSON beside the
+warehouse; reused unless run config says `retrain: true` or no model exists) ->
+`linkage/pairwise_predictions` (every dedupe and cross-source model) -> `linkage/person_clusters`
+(one clustering over all edges at the three thresholds of `bold_assets.linkage.THRESHOLDS`).
+The work is done by plain functions in `bold_assets.linkage`.
+"""
 
 import dagster as dg
+import duckdb
+import pandas as pd
 
-defs = dg.Definitions()
+from bold_assets.defs.resources import WarehouseResource
+from bold_assets.linkage import charts
+from bold_assets.linkage import justice as J
+from bold_assets.linkage import models as mdl
+from bold_assets.linkage.core import PREDICT_FLOOR, THRESHOLDS, LinkageSession
+from bold_assets.settings import get_settings
+from bold_assets.sources import SOURCE_NAMES, get_source
+
+GROUP = "wave_0"
+STD_KEYS = {s: dg.AssetKey(["linkage", f"std_{s}"]) for s in SOURCE_NAMES}
+PARAMS_KEY = dg.AssetKey(["linkage", "model_parameters"])
+PAIRS_KEY = dg.AssetKey(["linkage", "pairwise_predictions"])
+CLUSTERS_KEY = dg.AssetKey(["linkage", "person_clusters"])
+
+def table_meta(con: duckdb.DuckDBPyConnection, table: str, preview: int = 5) -> dict:
+    """Row count, column schema and preview of a warehouse table, for the UI."""
+    rel = con.sql(f"SELECT * FROM {table}")
+    columns = [dg.TableColumn(n, str(t)) for n, t in zip(rel.columns, rel.types, strict=True)]
+    head = con.sql(f"SELECT * FROM {table} LIMIT {preview}").df()
+    return {
+        "dagster/row_count": con.sql(f"SELECT count(*) FROM {table}").fetchall()[0][0],
+        "dagster/column_schema": dg.TableSchema(columns=columns),
+        "preview": dg.MetadataValue.md(head.to_markdown(index=False)),
+    }
+
+def _std_asset(source: str) -> dg.AssetsDefinition:
+    src = get_source(source)
+
+    @dg.asset(
+        key=STD_KEYS[source],
+        deps=[dg.AssetKey(["raw", source]), dg.AssetKey(["reference", "postcodes"])],
+        group_name=GROUP,
+        kinds={"duckdb"},
+        description=f"{src.title}: identifiers in the standard form (names split and cleaned, "
+        "phonetic keys, DOB parts, postcode district / sector, LSOA). Bad values -> NULL + flag.",
+    )
+    def _std(warehouse: WarehouseResource) -> dg.MaterializeResult:
+        with warehouse.connect() as con:
+            J.standardise_source(con, source)
+            quality = J.std_quality(con, source)
+            meta = table_meta(con, J.std_table(source))
+        return dg.MaterializeResult(metadata={**meta, **quality})
+
+    return _std
+
+STD_ASSETS = [_std_asset(s) for s in SOURCE_NAMES]
+
+class TrainingConfig(dg.Config):
+    """Run config of `linkage/model_parameters`."""
+
+    retrain: bool = False  # train new model versions even when saved ones exist
+    u_max_pairs: float = 2e6  # pairs sampled to estimate u probabilities
+
+def _models(warehouse: WarehouseResource, retrain: bool, u_max_pairs: float) -> dict:
+    """Saved models, training (and saving) those asked for or missing."""
+    settings = get_settings()
+    if not retrain:
+        saved = {p.name: mdl.load_latest(settings.models_dir, p.name) for p in J.PLANS}
+        if all(v is not None for v in saved.values()):
+            return {n: {"model": m, "meta": meta, "trained": False}
+                    for n, (m, meta) in saved.items()}
+    with warehouse.connect() as con:
+        records = J.read_std(con)
+    with LinkageSession(records) as session:
+        return J.train_or_load(session, settings.models_dir, retrain=retrain,
+                               seed=settings.seed, u_max_pairs=u_max_pairs)
+
+@dg.asset(
+    key=PARAMS_KEY,
+    deps=list(STD_KEYS.values()),
+    group_name=GROUP,
+    kinds={"duckdb", "splink"},
+    description="Trains the linkage models (a dedupe model per source, a criminal cross-source "
+    "model, a family / civil model) or reuses the saved versions; their m / u probabilities "
+    "and match weights. Set run config `retrain: true` to train new versions.",
+)
+def model_parameters(
+    context: dg.AssetExecutionContext, config: TrainingConfig, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    settings = get_settings()
+    models = _models(warehouse, config.retrain, config.u_max_pairs)
+    rows, summary, images, links = [], [], [], {}
+    reports = settings.data_dir / "reports" / "linkage"
+    for name, entry in models.items():
+        meta = entry["meta"]
+        params = pd.DataFrame(mdl.parameter_rows(name, entry["model"]))
+        params.insert(1, "version", meta.get("version"))
+        rows.append(params)
+        summary.append({
+            "model": name, "version": meta.get("version"),
+            "status": "trained now" if entry["trained"] else "reused",
+            "trained_at": meta.get("trained_at"), "records": meta.get("records"),
+            "prior_match_weight": round(mdl.prior_match_weight(entry["model"]), 2),
+            "path": meta.get("path"),
+        })
+        stem = f"{name}_v{meta.get('version', 0):04d}"
+        html = charts.splink_match_weights_html(entry["model"], reports / f"{stem}.html")
+        png = charts.match_weights_png(params, f"{name} v{meta.get('version')}",
+                                       reports / f"{stem}.png")
+        links[f"match_weights_chart_{name}"] = dg.MetadataValue.path(str(html))
+        if name.startswith("link_") or name == "dedupe_mags":
+            images.append(charts.markdown_image(png, name))
+        context.log.info(f"{name}: {summary[-1]['status']} (version {meta.get('version')})")
+    table = pd.concat(rows, ignore_index=True)
+    with warehouse.connect() as con:
+        J.write_arrow(con, "linkage", "model_parameters", _arrow(table))
+        meta = table_meta(con, "linkage.model_parameters")
+    retrained = sum(e["trained"] for e in models.values())
+    return dg.MaterializeResult(metadata={
+        **meta,
+        "models": dg.MetadataValue.md(pd.DataFrame(summary).to_markdown(index=False)),
+        "models_trained_this_run": retrained,
+        "models_dir": dg.MetadataValue.path(str(settings.models_dir)),
+        "m_u_parameters": dg.MetadataValue.md(
+            table.drop(columns=["tf_adjusted"]).round(5).to_markdown(index=False)),
+        "match_weights": dg.MetadataValue.md("\n\n".join(images)),
+        **links,
+    })
+
+def _arrow(df: pd.DataFrame):
+    import pyarrow as pa
+
+    return pa.Table.from_pandas(df, preserve_index=False)
+
+@dg.asset(
+    key=PAIRS_KEY,
+    deps=[PARAMS_KEY, *STD_KEYS.values()],
+    group_name=GROUP,
+    kinds={"duckdb", "splink"},
+    description="Scored record pairs of every model (match weight and probability), using the "
+    f"saved models; pairs below probability {PREDICT_FLOOR} are dropped.",
+)
+def pairwise_predictions(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    settings = get_settings()
+    with warehouse.connect() as con:
+        records = J.read_std(con)
+    with LinkageSession(records) as session:
+        models = J.train_or_load(session, settings.models_dir, seed=settings.seed)
+        trained = [n for n, e in models.items() if e["trained"]]
+        if trained:
+            context.log.warning(f"no saved model for {trained}: trained and saved now")
+        pairs = J.predict_all(session, models)
+    with warehouse.connect() as con:
+        J.write_arrow(con, "linkage", "pairwise_predictions", pairs)
+        by_model = con.sql(
+            "SELECT model, count(*) AS pairs, "
+            + ", ".join(f"count(*) FILTER (WHERE match_probability >= {p}) AS above_{k}"
+                        for k, p in THRESHOLDS.items())
+            + " FROM linkage.pairwise_predictions GROUP BY model ORDER BY model").df()
+        meta = table_meta(con, "linkage.pairwise_predictions")
+    return dg.MaterializeResult(metadata={
+        **meta,
+        "pairs_by_model": dg.MetadataValue.md(by_model.to_markdown(index=False)),
+        "model_versions": dg.MetadataValue.json(
+            {n: e["meta"].get("version") for n, e in models.items()}),
+    })
+
+@dg.asset(
+    key=CLUSTERS_KEY,
+    deps=[PAIRS_KEY, *STD_KEYS.values()],
+    group_name=GROUP,
+    kinds={"duckdb", "splink"},
+    description="The cross-justice person spine: every person record clustered once over all "
+    "scored pairs (within and across sources) at the thresholds "
+    + ", ".join(f"{k} >= {v}" for k, v in THRESHOLDS.items()) + ".",
+)
+def person_clusters(warehouse: WarehouseResource) -> dg.MaterializeResult:
+    with warehouse.connect() as con:
+        records = J.read_std(con)
+        pairs = con.sql("SELECT * FROM linkage.pairwise_predictions").to_arrow_table()
+    clusters = J.cluster_all(records, pairs)
+    with warehouse.connect() as con:
+        J.write_arrow(con, "linkage", "person_clusters", clusters)
+        stats = con.sql("SELECT count(*) AS records, " + ", ".join(
+            f"count(DISTINCT cluster_{k}) AS persons_{k}" for k in THRESHOLDS)
+            + " FROM linkage.person_clusters").df()
+        linked = con.sql("""
+            WITH c AS (SELECT *, count(DISTINCT source_dataset) OVER (PARTITION BY
+                       cluster_medium) AS n_src FROM linkage.person_clusters)
+            SELECT source_dataset, count(*) AS records,
+                   round(100 * avg(CAST(n_src > 1 AS DOUBLE)), 1)
+                       AS pct_linked_to_another_source_medium
+            FROM c GROUP BY 1 ORDER BY 1
+        """).df()
+        meta = table_meta(con, "linkage.person_clusters")
+    return dg.MaterializeResult(metadata={
+        **meta,
+        "thresholds": dg.MetadataValue.json(THRESHOLDS),
+        "persons_by_threshold": dg.MetadataValue.md(stats.to_markdown(index=False)),
+        "linked_rate_by_source": dg.MetadataValue.md(linked.to_markdown(index=False)),
+    })
+
+@dg.asset_check(asset=CLUSTERS_KEY, description="Every standardised record has one row.")
+def clusters_cover_every_record(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    with warehouse.connect() as con:
+        parts = " UNION ALL ".join(f"SELECT source_dataset, record_id FROM {J.std_table(s)}"
+                                   for s in SOURCE_NAMES)
+        n_std, n_clusters, n_dupes = con.execute(f"""
+            SELECT (SELECT count(*) FROM ({parts})),
+                   (SELECT count(*) FROM linkage.person_clusters),
+                   (SELECT count(*) FROM (SELECT source_dataset, record_id
+                    FROM linkage.person_clusters GROUP BY ALL HAVING count(*) > 1))
+        """).fetchall()[0]
+    return dg.AssetCheckResult(passed=n_std == n_clusters and n_dupes == 0, metadata={
+        "standardised_records": n_std, "cluster_rows": n_clusters, "duplicated": n_dupes})
+
+@dg.asset_check(asset=CLUSTERS_KEY,
+                description="Clusters nest: a high-threshold cluster lies within one medium "
+                "cluster, a medium cluster within one low cluster.")
+def clusters_nest(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+    levels = sorted(THRESHOLDS, key=THRESHOLDS.get, reverse=True)
+    broken = {}
+    with warehouse.connect() as con:
+        for fine, coarse in zip(levels, levels[1:], strict=False):
+            broken[f"{fine}_in_{coarse}"] = con.execute(f"""
+                SELECT count(*) FROM (SELECT cluster_{fine} FROM linkage.person_clusters
+                GROUP BY 1 HAVING count(DISTINCT cluster_{coarse}) > 1)
+            """).fetchall()[0][0]
+    return dg.AssetCheckResult(passed=not any(broken.values()), metadata=broken)
+
+defs = dg.Definitions(
+    assets=[*STD_ASSETS, model_parameters, pairwise_predictions, person_clusters],
+    asset_checks=[clusters_cover_every_record, clusters_nest],
+)

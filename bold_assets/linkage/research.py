@@ -1,0 +1,118 @@
+"""Research-zone tables: the extracts without identifiers, ids as keyed hashes, and the link files.
+
+SQL builders over a warehouse connection on which `pseudonymise.register_hmac` has been run.
+Contract (see DESIGN.md): `research.<source>` = raw columns minus `Source.pii_columns`, the key
+column replaced by `row_id_hash`, each case id by `<col>_hash`, plus `age_at_event`, `lsoa_code`
+(from the standardised postcode; probation keeps its own) and `lad_code`.
+"""
+
+from __future__ import annotations
+
+from bold_assets.linkage.core import THRESHOLDS
+from bold_assets.pseudonymise import hash_expr
+from bold_assets.sources import SOURCES, get_source
+
+# Crown Court receipt is expected within this many days of the magistrates' first hearing.
+JOURNEY_MAX_DAYS = 182
+
+
+def research_source_sql(source: str) -> str:
+    """SELECT for `research.<source>`."""
+    s = get_source(source)
+    dropped = set(s.pii_columns) | {s.key, *s.case_ids}
+    keep = [c for c in s.columns if c not in dropped and c != "lsoa_code"]
+    hashes = [f"{hash_expr(source, s.key, f'r.{s.key}')} AS row_id_hash"] + [
+        f"{hash_expr(source, c, f'r.{c}')} AS {c}_hash" for c in s.case_ids]
+    lsoa = "r.lsoa_code" if "lsoa_code" in s.columns else "std.lsoa_code"
+    age = ("CASE WHEN std.dob_std IS NOT NULL AND std.event_date IS NOT NULL THEN "
+           "date_diff('year', std.dob_std, std.event_date) - CAST("
+           "strftime(std.event_date, '%m%d') < strftime(std.dob_std, '%m%d') AS INTEGER) END")
+    cols = ", ".join([*hashes, *(f'r."{c}"' for c in keep)])
+    return f"""
+        SELECT {cols},
+               CAST({age} AS INTEGER) AS age_at_event,
+               {lsoa} AS lsoa_code,
+               l.lad_code
+        FROM raw.{source} r
+        LEFT JOIN linkage.std_{source} std ON std.record_id = CAST(r."{s.key}" AS VARCHAR)
+        LEFT JOIN reference.lsoa l ON l.lsoa_code = {lsoa}
+    """
+
+
+def row_hash_sql(source_col: str = "source_dataset", id_col: str = "record_id") -> str:
+    """SQL hashing a (source, record id) pair exactly as `research.<source>.row_id_hash`."""
+    whens = " ".join(f"WHEN '{s.name}' THEN {hash_expr(s.name, s.key, id_col)}"
+                     for s in SOURCES.values())
+    return f"CASE {source_col} {whens} END"
+
+
+def xjs_link_sql() -> str:
+    """SELECT for `research.xjs_link`: hashed record id -> hashed person id at each threshold."""
+    def pid(level: str) -> str:
+        return f"bold_hmac('xjs:' || cluster_{level})"
+
+    extra = ", ".join(f"{pid(t)} AS xjs_id_{t}" for t in THRESHOLDS if t != "medium")
+    return f"""
+        SELECT source_dataset, {row_hash_sql()} AS row_id_hash,
+               {pid('medium')} AS estimated_xjs_id, {extra}
+        FROM linkage.person_clusters
+    """
+
+
+def journey_sql() -> str:
+    """SELECT for `research.mags_crown_journey`: each Crown Court defendant-on-case matched to the
+    magistrates' case that sent it.
+
+    Candidates: a mags case with disposal SENT_CC and a crown case of the same person (same
+    `cluster_low`), received 0-182 days after the first hearing. Score = person link probability
+    (the scored pair, else the threshold the two records clustered at) x agreement of offence
+    x closeness in time; then one-to-one, best score first.
+    """
+    th = THRESHOLDS
+    return f"""
+        WITH cand AS (
+            SELECT m.case_id, m.defendant_id, c.defendant_on_case_id,
+                coalesce(p.match_probability,
+                    CASE WHEN cm.cluster_high = cc.cluster_high THEN {th['high']}
+                         WHEN cm.cluster_medium = cc.cluster_medium THEN {th['medium']}
+                         ELSE {th['low']} END) AS p_person,
+                CASE WHEN m.principal_offence_code = c.offence_code THEN 1.0 ELSE 0.6 END
+                    AS p_offence,
+                CASE WHEN date_diff('day', m.first_hearing_date, c.receipt_date) <= 70 THEN 1.0
+                     ELSE 0.7 END AS p_time,
+                date_diff('day', m.first_hearing_date, c.receipt_date) AS gap
+            FROM raw.mags m
+            JOIN linkage.person_clusters cm
+              ON cm.source_dataset = 'mags' AND cm.record_id = m.defendant_id
+            JOIN linkage.person_clusters cc
+              ON cc.source_dataset = 'crown' AND cc.cluster_low = cm.cluster_low
+            JOIN raw.crown c ON c.defendant_on_case_id = cc.record_id
+            LEFT JOIN linkage.pairwise_predictions p
+              ON (p.source_dataset_l = 'mags' AND p.record_id_l = m.defendant_id
+                  AND p.source_dataset_r = 'crown' AND p.record_id_r = c.defendant_on_case_id)
+              OR (p.source_dataset_r = 'mags' AND p.record_id_r = m.defendant_id
+                  AND p.source_dataset_l = 'crown' AND p.record_id_l = c.defendant_on_case_id)
+            WHERE m.disposal_code = 'SENT_CC'
+              AND date_diff('day', m.first_hearing_date, c.receipt_date)
+                  BETWEEN 0 AND {JOURNEY_MAX_DAYS}
+        ),
+        scored AS (
+            SELECT *, p_person * p_offence * p_time AS score FROM cand
+        ),
+        best_crown AS (  -- each crown case keeps its best mags case ...
+            SELECT * FROM scored
+            QUALIFY row_number() OVER (PARTITION BY defendant_on_case_id
+                                       ORDER BY score DESC, gap, defendant_id) = 1
+        ),
+        one_to_one AS (  -- ... and each mags case its best crown case
+            SELECT * FROM best_crown
+            QUALIFY row_number() OVER (PARTITION BY defendant_id
+                                       ORDER BY score DESC, gap, defendant_on_case_id) = 1
+        )
+        SELECT {hash_expr('mags', 'case_id', 'case_id')} AS mc_case_id,
+               {hash_expr('mags', 'defendant_id', 'defendant_id')} AS mc_defendant_id,
+               {hash_expr('crown', 'defendant_on_case_id', 'defendant_on_case_id')}
+                   AS cc_defendant_on_case_id,
+               round(score, 4) AS estimated_match_score
+        FROM one_to_one
+    """

@@ -1,0 +1,283 @@
+"""Split-file pseudonymisation: keyed hashes for ids, and a scan for identifiers that leak.
+
+Ids leave the identifier zone only as HMAC-SHA256 (hex) keyed with the project key, so they join
+within the project and nowhere else, and cannot be reversed by hashing guesses (record ids are
+sequential, dates of birth low-entropy: an unkeyed hash of either is not a pseudonym).
+
+The key is `BOLD_PROJECT_KEY` when set; otherwise a random 256-bit key is created once in the data
+folder (`<data_dir>/project.key`, mode 0600) and reused. The key is never logged or returned in
+metadata; the warehouse only ever sees key-derived pads bound as query parameters.
+
+`scan_identifiers` looks at every column of the research, marts and outputs schemas for names,
+dates of birth, postcodes and source record ids, by column name and by sampling contents against
+the values held in `raw` and `linkage`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from bold_assets.settings import Settings, get_settings
+from bold_assets.sources import POSTCODE_PATTERN, SOURCES
+
+KEY_ENV = "BOLD_PROJECT_KEY"
+KEY_FILE = "project.key"
+_BLOCK = 64  # SHA-256 block size
+
+
+def key_path(settings: Settings | None = None) -> Path:
+    return (settings or get_settings()).data_dir / KEY_FILE
+
+
+def project_key(settings: Settings | None = None) -> bytes:
+    """The project's secret: from `BOLD_PROJECT_KEY`, else the key file (created on first use)."""
+    env = os.environ.get(KEY_ENV)
+    if env:
+        return env.encode("utf-8")
+    path = key_path(settings)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process created it first
+            pass
+        else:
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_hex(32))
+    key = path.read_text().strip()
+    if not key:
+        raise RuntimeError(f"the project key file {path} is empty; delete it to create a new "
+                           f"key (all pseudonymous ids will change) or set {KEY_ENV}")
+    return key.encode("utf-8")
+
+
+def hmac_hex(value: str, key: bytes) -> str:
+    """HMAC-SHA256 of a value, hex: the reference implementation of `register_hmac`."""
+    return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _pads(key: bytes) -> tuple[bytes, bytes]:
+    if len(key) > _BLOCK:
+        key = hashlib.sha256(key).digest()
+    key = key.ljust(_BLOCK, b"\0")
+    return bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5C for b in key)
+
+
+def register_hmac(con: duckdb.DuckDBPyConnection, key: bytes) -> None:
+    """Define the SQL macro `bold_hmac(text)` on `con` (HMAC-SHA256 hex, keyed with `key`).
+
+    Pure SQL (DuckDB's sha256 over BLOBs), so hashing a table is one vectorised query. The pads
+    live in a temporary table filled through bound parameters: never in SQL text or logs.
+    """
+    inner, outer = _pads(key)
+    con.execute("CREATE OR REPLACE TEMP TABLE __bold_key (ipad BLOB, opad BLOB)")
+    con.execute("INSERT INTO __bold_key VALUES (?, ?)", [inner, outer])
+    con.execute("""
+        CREATE OR REPLACE TEMP MACRO bold_hmac(x) AS
+        CASE WHEN x IS NULL THEN NULL ELSE sha256(
+            (SELECT opad FROM __bold_key) ||
+            unhex(sha256((SELECT ipad FROM __bold_key) || encode(CAST(x AS VARCHAR))))
+        ) END
+    """)
+
+
+def hash_expr(source: str, column: str, expr: str) -> str:
+    """SQL for the pseudonym of an id column of a source (namespaced: equal ids in two sources or
+    two columns never share a pseudonym). Needs `register_hmac` on the connection."""
+    return f"bold_hmac('{source}:{column}:' || CAST({expr} AS VARCHAR))"
+
+
+def pseudonym(source: str, column: str, value: str, key: bytes) -> str:
+    """The pseudonym `hash_expr` gives, computed in Python."""
+    return hmac_hex(f"{source}:{column}:{value}", key)
+
+
+def row_id_hashes(
+    sources: Iterable[str], record_ids: Iterable[object], key: bytes | None = None
+) -> list[str]:
+    """`row_id_hash` of each (source_dataset, record_id), as the research tables hold it."""
+    key = key if key is not None else project_key()
+    return [pseudonym(s, SOURCES[s].key, str(r), key)
+            for s, r in zip(sources, record_ids, strict=True)]
+
+
+# Identifier scan ---------------------------------------------------------------------------------
+
+# Column names that hold an identifier wherever they appear (hashed columns end in _hash).
+_NAME_WORDS = re.compile(
+    r"(^|_)(forename|forenames|surname|first_?name|last_?name|middle_?name|family_?name|"
+    r"full_?name|party_?name|given_?name|maiden_?name|birth_?surname|dob|date_of_birth|"
+    r"birth_?date|postcode|post_?code|record_id|nhs_?number|pnc_?id)($|_)"
+)
+SCANNED_SCHEMAS = ("research", "marts", "outputs")
+SAMPLE_VALUES = 2000
+
+
+@dataclass(frozen=True)
+class Finding:
+    schema: str
+    table: str
+    column: str
+    kind: str  # name | dob | postcode | record_id
+    how: str  # column name | content
+    detail: str
+
+
+def _registry_columns() -> dict[str, str]:
+    """Raw column -> kind for every identifier and id column of the registry."""
+    kinds: dict[str, str] = {}
+    for s in SOURCES.values():
+        ident = s.identifiers
+        for c in (ident.forename, ident.middle_name, ident.surname, ident.full_name):
+            if c:
+                kinds[c] = "name"
+        if ident.dob:
+            kinds[ident.dob] = "dob"
+        if ident.postcode:
+            kinds[ident.postcode] = "postcode"
+        for c in (s.key, *s.case_ids):
+            kinds[c] = "record_id"
+    return kinds
+
+
+def _kind_by_name(column: str, registry: dict[str, str]) -> str | None:
+    col = column.lower()
+    if col.endswith("_hash"):
+        return None
+    if col in registry:
+        return registry[col]
+    m = _NAME_WORDS.search(col)
+    if not m:
+        return None
+    word = m.group(2)
+    if "post" in word:
+        return "postcode"
+    if word in ("dob", "date_of_birth", "birth_date", "birthdate"):
+        return "dob"
+    if word in ("record_id", "nhs_number", "nhsnumber", "pnc_id", "pncid"):
+        return "record_id"
+    return "name"
+
+
+def _build_reference(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Temp tables of identifier values found in raw / linkage, by kind."""
+    existing = {(r[0], r[1]) for r in con.execute(
+        "SELECT schema_name, table_name FROM duckdb_tables()").fetchall()}
+    names, dobs, pcs, ids = [], [], [], []
+    for s in SOURCES.values():
+        if ("raw", s.name) not in existing:
+            continue
+        ident = s.identifiers
+        for c in (ident.forename, ident.surname, ident.middle_name):
+            if c:
+                names.append(f'SELECT upper(trim(CAST("{c}" AS VARCHAR))) AS v FROM raw.{s.name}')
+        if ident.full_name:
+            names.append(f'SELECT upper(trim(CAST("{ident.full_name}" AS VARCHAR))) AS v '
+                         f"FROM raw.{s.name}")
+        for c in (s.key, *s.case_ids):
+            ids.append(f'SELECT CAST("{c}" AS VARCHAR) AS v FROM raw.{s.name}')
+        if ident.postcode:
+            pcs.append(f"""SELECT replace(upper(CAST("{ident.postcode}" AS VARCHAR)), ' ', '')
+                           AS v FROM raw.{s.name}""")
+        if ("linkage", f"std_{s.name}") in existing:
+            dobs.append(f"SELECT dob_std AS v FROM linkage.std_{s.name}")
+            names.append(f"SELECT surname_std AS v FROM linkage.std_{s.name}")
+            names.append(f"SELECT forename1_std AS v FROM linkage.std_{s.name}")
+    if ("linkage", "person_clusters") in existing:
+        ids.append("SELECT record_id AS v FROM linkage.person_clusters")
+    tables = {}
+    for kind, parts, typ in (("name", names, "VARCHAR"), ("dob", dobs, "DATE"),
+                             ("postcode", pcs, "VARCHAR"), ("record_id", ids, "VARCHAR")):
+        name = f"__bold_ref_{kind}"
+        body = " UNION ".join(parts) if parts else f"SELECT CAST(NULL AS {typ}) AS v"
+        # names of one or two letters (initials) say nothing on their own
+        keep = "length(v) >= 3" if kind == "name" else "v IS NOT NULL"
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS "
+                    f"SELECT DISTINCT v FROM ({body}) WHERE {keep}")
+        tables[kind] = name
+    return tables
+
+
+def scan_identifiers(
+    con: duckdb.DuckDBPyConnection,
+    schemas: tuple[str, ...] = SCANNED_SCHEMAS,
+    tables: list[tuple[str, str]] | None = None,
+    sample: int = SAMPLE_VALUES,
+) -> list[Finding]:
+    """Columns of `schemas` (or of the given (schema, table) list) that hold identifiers.
+
+    By name: any column named like a name, date of birth, postcode or record id (or like an
+    identifier column of the source registry) that is not a `_hash`. By content: a sample of each
+    column's distinct values, compared with the names, dates of birth, postcodes and record ids
+    held in `raw` and `linkage`:
+    - text columns: flagged when at least 5 distinct sampled values, and at least half of them,
+      are known names or record ids; or postcodes (known or shaped like one);
+    - date columns: flagged when at least 90% of sampled distinct values are known dates of birth
+      and most predate 2005 (event dates of the justice extracts start in 2011).
+    """
+    where = " OR ".join(f"table_schema = '{s}'" for s in schemas) or "false"
+    cols = con.execute(f"""
+        SELECT table_schema, table_name, column_name, data_type
+        FROM information_schema.columns WHERE {where}
+        ORDER BY table_schema, table_name, ordinal_position
+    """).fetchall()
+    if tables is not None:
+        wanted = set(tables)
+        cols = [c for c in cols if (c[0], c[1]) in wanted]
+    registry = _registry_columns()
+    findings: list[Finding] = []
+    if not cols:
+        return findings
+    ref = _build_reference(con)
+    pc_regex = POSTCODE_PATTERN
+    for schema, table, column, dtype in cols:
+        kind = _kind_by_name(column, registry)
+        if kind:
+            findings.append(Finding(schema, table, column, kind, "column name",
+                                    f"column named like a {kind}"))
+            continue
+        q = f'"{schema}"."{table}"'
+        c = f'"{column}"'
+        dtype = dtype.upper()
+        if dtype in ("DATE", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE"):
+            row = con.execute(f"""
+                WITH s AS (SELECT DISTINCT CAST({c} AS DATE) AS v FROM {q}
+                           WHERE {c} IS NOT NULL LIMIT {sample})
+                SELECT count(*), count(*) FILTER (WHERE v IN (SELECT v FROM {ref['dob']})),
+                       count(*) FILTER (WHERE year(v) < 2005) FROM s
+            """).fetchall()[0]
+            n, hits, old = row
+            if n >= 5 and hits >= 0.9 * n and old >= 0.5 * n:
+                findings.append(Finding(schema, table, column, "dob", "content",
+                                        f"{hits}/{n} sampled dates are known dates of birth"))
+            continue
+        if dtype != "VARCHAR":
+            continue
+        row = con.execute(f"""
+            WITH s AS (SELECT DISTINCT upper(trim(CAST({c} AS VARCHAR))) AS v FROM {q}
+                       WHERE {c} IS NOT NULL LIMIT {sample})
+            SELECT count(*),
+                count(*) FILTER (WHERE v IN (SELECT v FROM {ref['name']})),
+                count(*) FILTER (WHERE replace(v, ' ', '') IN (SELECT v FROM {ref['postcode']})
+                                 OR regexp_full_match(v, '{pc_regex}')),
+                count(*) FILTER (WHERE v IN (SELECT upper(v) FROM {ref['record_id']}))
+            FROM s
+        """).fetchall()[0]
+        n, names, pcs, ids = row
+        for kind, hits in (("name", names), ("postcode", pcs), ("record_id", ids)):
+            if hits >= 5 and hits >= 0.5 * n:
+                findings.append(Finding(schema, table, column, kind, "content",
+                                        f"{hits}/{n} sampled values are known {kind}s"))
+                break
+    for t in ref.values():
+        con.execute(f"DROP TABLE IF EXISTS {t}")
+    return findings
