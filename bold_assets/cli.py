@@ -57,6 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     mat.add_argument("--select", help="comma-separated 'schema/table' globs, e.g. 'raw/*'")
     mat.add_argument("--job", default="wave_0_job", help="job to run (default wave_0_job)")
     mat.set_defaults(func=_materialize)
+    from bold_assets.linkage.cli import add_parser as add_link_parser
+
+    add_link_parser(sub)
     return parser
 
 

@@ -184,10 +184,12 @@ class LinkageSession:
     # Train / predict ------------------------------------------------------------------------
 
     def train(self, plan: mdl.ModelPlan, *, seed: int = 1, u_max_pairs: float = 2e6,
-              em_max_pairs: float | None = 2e6) -> dict[str, Any]:
+              em_max_pairs: float | None = 2e6,
+              reference: dict[str, Any] | None = None) -> dict[str, Any]:
         table = self.input_table(plan)
-        return mdl.train(DuckDBAPI(self.con), table, plan, self.pair_completeness(plan), seed=seed,
-                         u_max_pairs=u_max_pairs, em_max_pairs=em_max_pairs)
+        return mdl.train(DuckDBAPI(self.con), table, plan, self.pair_completeness(plan),
+                         seed=seed, u_max_pairs=u_max_pairs, em_max_pairs=em_max_pairs,
+                         reference=reference)
 
     def predict(self, plan: mdl.ModelPlan, model: dict[str, Any],
                 floor: float = PREDICT_FLOOR) -> str:
@@ -321,7 +323,8 @@ def run_plans(
         if not session._usable(plan):
             continue
         if plan.name not in models:
-            models[plan.name] = session.train(plan, seed=seed, u_max_pairs=u_max_pairs)
+            models[plan.name] = session.train(plan, seed=seed, u_max_pairs=u_max_pairs,
+                                              reference=models.get(plan.reference or ""))
         pair_tables.append(session.predict(plan, models[plan.name]))
     clusters = session.cluster(pair_tables, thresholds)
     union = " UNION ALL ".join(f"SELECT * FROM {t}" for t in pair_tables)

@@ -82,7 +82,8 @@ def train_or_load(
             model, meta = saved
             out[plan.name] = {"model": model, "meta": meta, "trained": False}
             continue
-        model = session.train(plan, seed=seed, u_max_pairs=u_max_pairs)
+        ref = out.get(plan.reference or "", {}).get("model")
+        model = session.train(plan, seed=seed, u_max_pairs=u_max_pairs, reference=ref)
         meta = {"records": session.record_count(plan), "seed": seed,
                 "filled_columns": sorted(session.filled(session.input_table(plan)))}
         path = mdl.save_model(models_dir, plan, model, meta)

@@ -46,6 +46,10 @@ class ModelPlan:
     deterministic_recall: float = 0.8
     # Weak identifiers (many missing dates of birth): add looser blocking rules.
     weak: bool = False
+    # Comparisons whose m probabilities are taken (and held fixed) from the `reference` model:
+    # EM on sparse, error-prone records latches onto relatives or namesakes for them.
+    borrow: tuple[str, ...] = ()
+    reference: str | None = None
 
     def group_of(self, source: str) -> str:
         return self.groups.get(source, source)
@@ -57,24 +61,49 @@ def justice_plans(
     """Data First wave 0: a dedupe model per source, a criminal cross-source model (strong
     identifiers), and a model linking family / civil records to each other and to everything."""
     plans = [ModelPlan(f"dedupe_{s}", "dedupe_only", (s,)) for s in criminal]
-    plans += [ModelPlan(f"dedupe_{s}", "dedupe_only", (s,), weak=True) for s in weak]
     plans.append(ModelPlan("link_criminal", "link_only", tuple(criminal)))
+    # Weak sources hold few dates of birth: their DOB and sex agreement rates among matches
+    # come from the criminal model, EM estimates the rest.
+    borrowed = {"weak": True, "borrow": ("dob", "sex"), "reference": "link_criminal"}
+    plans += [ModelPlan(f"dedupe_{s}", "dedupe_only", (s,), **borrowed) for s in weak]
     groups = {s: "criminal" for s in criminal} | {s: s for s in weak}
     plans.append(ModelPlan("link_family_civil", "link_only", (*criminal, *weak), groups,
-                           weak=True))
+                           **borrowed))
     return plans
 
 
-def settings_for(plan: ModelPlan, filled: set[str]) -> SettingsCreator:
+def settings_for(plan: ModelPlan, filled: set[str],
+                 reference: dict[str, Any] | None = None) -> SettingsCreator:
+    comparisons = cmp.comparisons_for(filled)
+    if reference is not None and plan.borrow:
+        borrow_m(comparisons, reference, plan.borrow)
     return SettingsCreator(
         link_type=plan.link_type,
-        comparisons=cmp.comparisons_for(filled),
+        comparisons=comparisons,
         blocking_rules_to_generate_predictions=cmp.blocking_rules_for(filled, plan.weak),
         unique_id_column_name="uid",
         source_dataset_column_name="link_group",
         retain_matching_columns=False,
         retain_intermediate_calculation_columns=False,
     )
+
+
+def borrow_m(comparisons: list[dict[str, Any]], reference: dict[str, Any],
+             names: tuple[str, ...]) -> None:
+    """Copy (and fix) the m probabilities of the named comparisons from a reference model,
+    level by level (matched on the level's label)."""
+    ref = {c["output_column_name"]: {lv.get("label_for_charts"): lv.get("m_probability")
+                                     for lv in c["comparison_levels"]}
+           for c in reference["comparisons"]}
+    for comparison in comparisons:
+        levels = ref.get(comparison["output_column_name"])
+        if comparison["output_column_name"] not in names or not levels:
+            continue
+        for level in comparison["comparison_levels"]:
+            m = levels.get(level.get("label_for_charts"))
+            if not level.get("is_null_level") and isinstance(m, float | int) and m > 0:
+                level["m_probability"] = float(m)
+                level["fix_m_probability"] = True
 
 
 def train(
@@ -86,13 +115,15 @@ def train(
     seed: int = 1,
     u_max_pairs: float = 2e6,
     em_max_pairs: float | None = 2e6,
+    reference: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Estimate a model's parameters on `table` (registered on `db_api`); returns Splink JSON.
 
     `pair_completeness`: share of compared pairs in which both records hold each column.
+    `reference`: the trained model named by `plan.reference` (for `plan.borrow`).
     """
     filled = {c for c, share in pair_completeness.items() if share > 0}
-    linker = Linker(db_api.register(table), settings_for(plan, filled),
+    linker = Linker(db_api.register(table), settings_for(plan, filled, reference),
                     log_level=SPLINK_LOG_LEVEL)
     rule_cols = cmp.deterministic_columns(filled)
     linker.training.estimate_probability_two_random_records_match(
