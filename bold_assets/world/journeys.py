@@ -243,6 +243,28 @@ def _items_with_total(rng, total: np.ndarray, n_items: int) -> np.ndarray:
     return items
 
 
+_ADULT = np.timedelta64(18 * 365 + 5, "D")
+
+
+def _adult_dates(rng, dob: np.ndarray, start: str, end: str) -> tuple[np.ndarray, np.ndarray]:
+    """Event dates in [start, end] at which each person is an adult; mask of who can have one."""
+    earliest = np.maximum(dob + _ADULT, np.datetime64(start))
+    ok = earliest < np.datetime64(end)
+    return _uniform_dates(rng, earliest[ok], np.datetime64(end), int(ok.sum())), ok
+
+
+def _adult_others(rng, pool: np.ndarray, dob: np.ndarray, dates: np.ndarray,
+                  exclude: np.ndarray) -> np.ndarray:
+    """Draw another party from `pool` for each date: an adult then, and not the index person."""
+    other = rng.choice(pool, size=len(dates))
+    for _ in range(20):
+        bad = (dob[other] + _ADULT > dates) | (other == exclude)
+        if not bad.any():
+            break
+        other[bad] = rng.choice(pool, size=int(bad.sum()))
+    return other
+
+
 def family_cases(persons: pd.DataFrame, z, rng: np.random.Generator) -> pd.DataFrame:
     """Family court parties: one row per adult party on a case."""
     n = len(persons)
@@ -250,16 +272,18 @@ def family_cases(persons: pd.DataFrame, z, rng: np.random.Generator) -> pd.DataF
     index = np.flatnonzero(rng.random(n) < _sigmoid(-2.4 + 1.1 * z["family"] + 0.3 * female))
     n_cases = 1 + rng.poisson(0.35, len(index))
     person = np.repeat(index, n_cases)
+    dob = persons["dob"].to_numpy().astype("datetime64[D]")
+    issue, adult = _adult_dates(rng, dob[person], "2011-01-01", "2023-03-31")
+    person = person[adult]
     c = len(person)
     case_type = _choice(rng, FAMILY_CASE_P, c)
-    issue = _uniform_dates(rng, np.datetime64("2011-01-01"), np.datetime64("2023-03-31"), c)
-    # the other party: a person of the opposite sex, drawn from the whole population
+    # the other party: an adult of the opposite sex, drawn from the whole population
     sex = persons["sex"].to_numpy()
-    by_sex = {s: np.flatnonzero(sex == s) for s in ("M", "F")}
     other = np.empty(c, dtype=np.int64)
     for s, opp in (("M", "F"), ("F", "M")):
         mask = sex[person] == s
-        other[mask] = rng.choice(by_sex[opp], size=mask.sum())
+        other[mask] = _adult_others(rng, np.flatnonzero(sex == opp), dob, issue[mask],
+                                    person[mask])
     index_applies = rng.random(c) < np.where(female[person], 0.65, 0.4)
     role_index = np.where(index_applies, "APPLICANT", "RESPONDENT")
     role_other = np.where(index_applies, "RESPONDENT", "APPLICANT")
@@ -293,9 +317,11 @@ def civil_cases(persons: pd.DataFrame, z, rng: np.random.Generator) -> pd.DataFr
     index = np.flatnonzero(
         rng.random(n) < _sigmoid(-3.4 + 1.0 * z["accommodation"] + 0.7 * z["low_income"]))
     person = np.repeat(index, 1 + rng.poisson(0.3, len(index)))
+    dob = persons["dob"].to_numpy().astype("datetime64[D]")
+    claim_date, adult = _adult_dates(rng, dob[person], "2012-01-01", "2022-01-31")
+    person = person[adult]
     c = len(person)
     claim_type = _choice(rng, CIVIL_CLAIM_P, c)
-    claim_date = _uniform_dates(rng, np.datetime64("2012-01-01"), np.datetime64("2022-01-31"), c)
     order_type = np.where(rng.random(c) < 0.8, _choice(
         rng, {"OUTRIGHT": 0.35, "SUSPENDED": 0.4, "ADJOURNED": 0.15, "DISMISSED": 0.1}, c), None)
     order_date = np.where(order_type != None, claim_date + _days(rng, 30, 90, c),  # noqa: E711
@@ -315,14 +341,15 @@ def civil_cases(persons: pd.DataFrame, z, rng: np.random.Generator) -> pd.DataFr
     })
     defendants = case.assign(person_idx=person, party_role="DEFENDANT", party_type="PERSON")
     joint = rng.random(c) < 0.3
-    partner = rng.integers(0, n, c)
+    partner = _adult_others(rng, np.arange(n), dob, claim_date, person)
     joint_defendants = case[joint].assign(person_idx=partner[joint], party_role="DEFENDANT",
                                           party_type="PERSON")
     # Claimants: private landlords are people (less deprived); otherwise companies.
     private = np.isin(claim_type, ["RENT_PRIVATE", "ACCELERATED"]) & (rng.random(c) < 0.8)
     better_off = np.flatnonzero(persons["imd_decile"].to_numpy() >= 5)
     pool = better_off if len(better_off) else np.arange(n)
-    landlords = case[private].assign(person_idx=rng.choice(pool, size=private.sum()),
+    landlord = _adult_others(rng, pool, dob, claim_date[private], person[private])
+    landlords = case[private].assign(person_idx=landlord,
                                      party_role="CLAIMANT", party_type="PERSON")
     companies = case[~private].assign(person_idx=-1, party_role="CLAIMANT", party_type="COMPANY")
     companies["company_name"] = [
