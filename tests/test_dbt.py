@@ -269,9 +269,8 @@ def test_dagster_translator_keys_groups_lineage_and_checks():
 
 def test_dbt_asset_waits_for_the_warehouse_lock(tmp_path, monkeypatch):
     """The dbt step takes the same inter-process lock as warehouse.connect: while another
-    writer holds it, dbt does not start (here: a short lock timeout expires instead)."""
+    process holds it, dbt does not start (here: a short lock timeout expires instead)."""
     import dagster as dg
-    from filelock import FileLock
 
     from bold_assets import warehouse as wh
     from bold_assets.defs.resources import WarehouseResource
@@ -279,15 +278,23 @@ def test_dbt_asset_waits_for_the_warehouse_lock(tmp_path, monkeypatch):
 
     path = tmp_path / "locked.duckdb"
     build_tiny_warehouse(path)
-    monkeypatch.setattr(wh, "LOCK_TIMEOUT_S", 0.5)
     resources = {"warehouse": WarehouseResource(path=str(path)),
                  "dbt": marts.DbtCliResource(project_dir=marts.DBT_PROJECT,
                                              dbt_executable=marts.DBT_EXECUTABLE)}
-    with FileLock(str(wh.lock_path(path))):
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, filelock; lock = filelock.FileLock(sys.argv[1]); "
+         "lock.acquire(); print('held', flush=True); sys.stdin.read()",
+         str(wh.lock_path(path))], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        monkeypatch.setattr(wh, "LOCK_TIMEOUT_S", 0.5)
         result = dg.materialize([marts.wave_0_dbt], resources=resources, raise_on_error=False)
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=30)
     assert not result.success
     failure = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"][0]
-    assert "Timeout" in str(failure.event_specific_data.error)
+    assert "WarehouseBusy" in str(failure.event_specific_data.error)
     with duckdb.connect(str(path), read_only=True) as con:
         assert not wh.table_exists(con, "marts", "person_needs_wave_0")
     # once the lock is free the same step builds, and no connection of its own blocks dbt

@@ -49,16 +49,21 @@ SUBGROUPS = ("sex", "ethnic_group", "age_band", "imd_quintile")
 def record_hashes(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """(source_dataset, record_id, row_id_hash) for every clustered record.
 
-    The research zone knows records only by `row_id_hash` (a keyed hash of the source key) and
-    the identifier zone only by `record_id`; the pseudonymisation module is the one place that
-    can compute one from the other.
+    The research zone knows records only by `row_id_hash` (the project-keyed HMAC of the source
+    key) and the identifier zone only by `record_id`; `bold_assets.pseudonymise` computes one
+    from the other, here in SQL on the warehouse connection.
     """
-    from bold_assets import pseudonymise  # helper A's module: keyed hashing of record ids
+    from bold_assets import pseudonymise as ps
+    from bold_assets.settings import get_settings
+    from bold_assets.sources import SOURCES
 
-    rec = con.execute("SELECT DISTINCT source_dataset, record_id FROM linkage.person_clusters"
-                      ).df()
-    rec["row_id_hash"] = pseudonymise.row_id_hashes(rec["source_dataset"], rec["record_id"])
-    return rec
+    ps.register_hmac(con, ps.project_key(get_settings()))
+    parts = " UNION ALL ".join(
+        f"""SELECT DISTINCT source_dataset, record_id,
+                   {ps.hash_expr(name, src.key, 'record_id')} AS row_id_hash
+            FROM linkage.person_clusters WHERE source_dataset = '{name}'"""
+        for name, src in SOURCES.items())
+    return con.execute(parts).df()
 
 
 def estimated_person_truth(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -283,7 +288,7 @@ def _img_md(png: bytes, alt: str) -> dg.MetadataValue:
     return dg.MetadataValue.md(f"![{alt}](data:image/png;base64,{base64.b64encode(png).decode()})")
 
 
-def _reports_dir(warehouse_path: str) -> Path:
+def _reports_dir(warehouse_path: str | Path) -> Path:
     d = Path(warehouse_path).resolve().parent / "reports"
     d.mkdir(parents=True, exist_ok=True)
     return d
@@ -319,7 +324,7 @@ def wave_0_needs_validity(context: dg.AssetExecutionContext, warehouse: Warehous
         by_imd = by_imd_table(joined, register.wave_measures(WAVE))
         n_val = _write(con, VALIDITY_KEY, validity)
         n_imd = _write(con, IMD_KEY, by_imd)
-    reports = _reports_dir(warehouse.path)
+    reports = _reports_dir(warehouse.file)
     v_png, i_png = validity_chart(validity), imd_chart(by_imd)
     (reports / "needs_validity_wave_0.png").write_bytes(v_png)
     (reports / "prevalence_by_imd_wave_0.png").write_bytes(i_png)

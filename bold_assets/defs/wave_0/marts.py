@@ -158,10 +158,8 @@ def wave_0_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource,
                                   ("lookback_years", config.lookback_years)) if v}
     if dbt_vars:
         args += ["--vars", json.dumps(dbt_vars)]
-    path = Path(warehouse.path).resolve()
-    path.parent.mkdir(parents=True, exist_ok=True)
     events = []
-    with FileLock(str(wh.lock_path(path)), timeout=wh.LOCK_TIMEOUT_S):
+    with wh.lock(warehouse.file) as path:  # the writer lock, no connection: dbt writes
         with _warehouse_env(path):
             invocation = dbt.cli(args, context=context, raise_on_error=False)
         events = list(invocation.stream())

@@ -81,7 +81,7 @@ def wave_0_safe_outputs(context: dg.AssetExecutionContext, warehouse: WarehouseR
     """Aggregate the mart by area, protect the cells, verify, then publish."""
     with warehouse.connect() as con:
         persons, areas, measures = read_inputs(con)
-    report_dir = acro_report_dir(warehouse.path)
+    report_dir = acro_report_dir(warehouse.file)
     prot = disclosure.protect(persons, areas, measures, wave=WAVE, rules=RULES,
                               report_dir=report_dir)
     violations = disclosure.verify(prot.published, prot.cells, RULES)
