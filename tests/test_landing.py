@@ -415,3 +415,36 @@ def test_good_files_round_trip_exactly(good_files, raw_warehouse):
             pd.testing.assert_frame_equal(got, want, check_dtype=False)
     finally:
         con.close()
+
+
+def test_a_file_that_lands_but_fails_a_critical_check_blocks_downstream(good_files, baseline,
+                                                                          tmp_path):
+    """Need levels that contradict their item scores pass landing (they are valid codes) but
+    fail the blocking GX check on raw.oasys: linkage.std_oasys is not rebuilt from them."""
+    import dagster as dg
+
+    from bold_assets.definitions import defs
+
+    landing = tmp_path / "landing"
+    shutil.copytree(good_files, landing)
+    df = _frame(landing, "oasys")
+    df["s3_need_level"] = df["s3_need_level"].map({"0": "2", "1": "0", "2": "1"})
+    _write(df, landing, "oasys")
+    read_landed(landing, "oasys")  # landing accepts it
+    warehouse = tmp_path / "copy.duckdb"
+    shutil.copy(baseline, warehouse)
+    with bold_env(BOLD_WAREHOUSE=str(warehouse), BOLD_POPULATION=str(SMALL_POPULATION),
+                  BOLD_SEED=str(TEST_SEED), BOLD_PROJECT_KEY=TEST_PROJECT_KEY,
+                  BOLD_LANDING_DIR=str(landing), DAGSTER_HOME=None):  # fmt: skip
+        result = defs.resolve_job_def("wave_0_job").execute_in_process(
+            instance=dg.DagsterInstance.ephemeral(), raise_on_error=False,
+            asset_selection=[dg.AssetKey(["raw", "oasys"]), dg.AssetKey(["linkage", "std_oasys"])],
+        )  # fmt: skip
+    assert not result.success
+    evals = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert not evals["rows__need_level_consistent__s3"].passed
+    done = {tuple(e.materialization.asset_key.path)
+            for e in result.get_asset_materialization_events()}
+    assert ("raw", "oasys") in done and ("linkage", "std_oasys") not in done
+    first = result.get_step_failure_events()[0].step_failure_data.error.message.splitlines()[0]
+    assert "raw.oasys failed" in first and "rows__need_level_consistent__s3" in first

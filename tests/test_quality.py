@@ -253,3 +253,38 @@ def test_outputs_suite_enforces_disclosure_rules():
     failed = {o.check_name for o in failures(run_suite(con, suite), critical_only=True)}
     assert failed == {"rows__no_small_cells", "rows__rounded_to_base",
                       "rows__suppressed_cells_blank"}
+
+
+def test_every_suite_holds_on_the_pipeline_and_integrity_breaks_are_caught(
+        pipeline_warehouse, tmp_path):  # fmt: skip
+    import shutil
+
+    copy = tmp_path / "bold.duckdb"
+    shutil.copy(pipeline_warehouse, copy)
+    con = duckdb.connect(str(copy))
+    try:
+        for name, suite in load_suites().items():
+            critical = [o.message() for o in failures(run_suite(con, suite), critical_only=True)]
+            assert critical == [], name
+        # break one link of each kind
+        con.execute("""DELETE FROM linkage.person_clusters WHERE record_id =
+                       (SELECT min(record_id) FROM linkage.person_clusters
+                        WHERE source_dataset = 'mags')""")
+        con.execute("INSERT INTO research.xjs_link SELECT * FROM research.xjs_link LIMIT 1")
+        con.execute("""UPDATE research.mags_crown_journey SET mc_defendant_id = repeat('0', 64)
+                       WHERE cc_defendant_on_case_id = (SELECT min(cc_defendant_on_case_id)
+                                                        FROM research.mags_crown_journey)""")
+        con.execute("DELETE FROM research.civil WHERE row_id_hash = "
+                    "(SELECT min(row_id_hash) FROM research.civil)")
+
+        def failed(table: str) -> set[str]:
+            outcomes = run_suite(con, get_suite(table))
+            return {o.check_name for o in failures(outcomes, critical_only=True)}
+
+        assert "rows__every_person_record_one_cluster" in failed("linkage.person_clusters")
+        assert {"unique__source_dataset_row_id_hash",
+                "rows__every_research_person_row_one_link"} <= failed("research.xjs_link")
+        assert "rows__defendants_exist" in failed("research.mags_crown_journey")
+        assert "rows__same_rows_as_raw" in failed("research.civil")
+    finally:
+        con.close()

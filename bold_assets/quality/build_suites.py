@@ -228,15 +228,20 @@ def _oasys_need_consistent(section: int) -> dict:
     )  # fmt: skip
 
 
+def person_condition(src: Source) -> dict:
+    """GX row condition selecting person rows (civil: PERSON parties), as expectation kwargs."""
+    if not src.person_filter:
+        return {}
+    col, val = src.person_filter.replace("'", "").split(" = ")
+    return {"row_condition": {"type": "comparison", "column": {"name": col},
+                              "operator": "==", "parameter": val}}  # GX 1.9+ Condition
+
+
 def raw_suite(src: Source) -> dict:
     table = f"raw.{src.name}"
     ids = src.identifiers
     strength = "weak" if src.weak_identifiers else "strong"
-    person = {}
-    if src.person_filter:  # civil: only PERSON parties carry personal identifiers
-        col, val = src.person_filter.replace("'", "").split(" = ")
-        person = {"row_condition": {"type": "comparison", "column": {"name": col},
-                                    "operator": "==", "parameter": val}}  # GX 1.9+ Condition
+    person = person_condition(src)
     exps = [columns_present(list(src.columns), table), columns_exact(list(src.columns), table),
             row_count(table), *types(src.columns),
             not_null(src.key, True, why="record id"), unique(src.key)]  # fmt: skip

@@ -22,6 +22,7 @@ from bold_assets.sources import (
 ID_TYPES = ["VARCHAR", "BIGINT", "INTEGER", "HUGEINT", "UBIGINT"]
 # Completeness after standardisation: invalid values become NULL, so a little below raw's.
 STD_MARGIN = 0.05
+RESEARCH_MARGIN = 0.10  # derived fields (age, LSOA) also need a valid value and a lookup hit
 MIN_CELL = 10  # smallest count an unsuppressed output cell may show (ONS SRS / ACRO threshold)
 ROUND_BASE = 5  # published counts and denominators are multiples of this (bold_assets.disclosure)
 OUTPUT_COLUMNS = {
@@ -164,9 +165,16 @@ def research_suite(src: Source) -> dict:
     if src.identifiers.ethnicity and src.identifiers.ethnicity in cols:
         exps.append(b.not_null(src.identifiers.ethnicity, False, 0.5, why="equality monitoring"))
     lo = 16 if src.weak_identifiers else 10
+    # Residence and age come from the postcode and DOB: as complete as those, less a margin for
+    # invalid values and postcodes outside the lookup. Civil: person parties only.
+    person = b.person_condition(src)
+    known = b.COMPLETENESS[src.name]
     exps += [
         b.between("age_at_event", lo, 100, mostly=0.99),
-        b.not_null("lsoa_code", False, 0.7, why="small-area outputs need residence"),
+        b.not_null("age_at_event", False, round(known["dob"] - RESEARCH_MARGIN, 2),
+                   why="age needs a valid date of birth", **person),
+        b.not_null("lsoa_code", False, round(known["postcode"] - RESEARCH_MARGIN, 2),
+                   why="small-area outputs need residence", **person),
         b.regex("lsoa_code", LSOA_CODE_PATTERN, "LSOA 2021 codes", critical=True),
         b.regex("lad_code", LAD_CODE_PATTERN, "LAD codes", critical=True),
         b.rows(
