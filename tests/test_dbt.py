@@ -71,7 +71,8 @@ LINKS = {  # row_id_hash -> (source, xjs medium, high, low)
     "o3": ("oasys", "X3", "H3", "L3"),
     "c4": ("civil", "X4", "H4", "L4"),
     "f5": ("family", "X5", "H5", "L5"),
-    "m6": ("mags", "X6", "H6", "L6"), "cr6": ("crown", "X6", "H6", "L6"),
+    "m6": ("mags", "X6", "H6", "L6"), "m6b": ("mags", "X6", "H6", "L6"),
+    "cr6": ("crown", "X6", "H6", "L6"),
     "p6": ("probation", "X6", "H6", "L6"),
     "p7": ("probation", "X7", "H7", "L7"),
     "pr8": ("prison", "X8", "H8", "L8"), "m8": ("mags", "X8", "H8", "L8"),
@@ -123,6 +124,9 @@ def build_tiny_warehouse(path: Path) -> None:
             {"row_id_hash": "m6", "case_id_hash": "mc6", "gender": "M",
              "first_hearing_date": D(2019, 1, 1), "disposal_code": "NOT_GUILTY",
              "disposal_date": D(2019, 2, 1), "lsoa_code": b},
+            {"row_id_hash": "m6b", "case_id_hash": "mc6b", "gender": "M",
+             "first_hearing_date": D(2019, 3, 1), "disposal_code": "SENT_CC",
+             "lsoa_code": b},  # sent to the Crown Court: its acquittal decides
             {"row_id_hash": "m8", "case_id_hash": "mc8", "gender": "F",
              "first_hearing_date": D(2023, 12, 1), "disposal_code": "FINE",
              "disposal_date": D(2024, 2, 1), "lsoa_code": b},
@@ -204,7 +208,8 @@ def test_court_and_probation_flags_follow_register(built):
     assert m.loc["X5", "driver_low_income"] and m.loc["X5", "driver_family"]
     assert m.loc["X5", "outcome_poor_child_outcomes"]
     assert m.loc["X1", "outcome_offending"]
-    assert not m.loc["X6", "outcome_offending"]  # not guilty, acquitted, probation too old
+    # not guilty; sent to the Crown Court and acquitted there; probation before the window
+    assert not m.loc["X6", "outcome_offending"]
     assert m.loc["X7", "driver_substance_misuse"] and m.loc["X7", "driver_mental_health"]
     assert m.loc["X7", "outcome_offending"]
     assert m.loc["X8", "outcome_offending"]  # prison reception the day before the snapshot

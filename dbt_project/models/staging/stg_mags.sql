@@ -12,5 +12,6 @@ select
     principal_offence_code as offence_code,
     disposal_code,
     disposal_date,
-    coalesce(disposal_code is not null and disposal_code <> 'NOT_GUILTY', false) as convicted
+    -- SENT_CC: sent to the Crown Court, whose verdict counts instead
+    coalesce(disposal_code is not null and disposal_code not in ('NOT_GUILTY', 'SENT_CC'), false) as convicted
 from {{ source('research', 'mags') }}
