@@ -187,9 +187,20 @@ class LinkageSession:
               em_max_pairs: float | None = 2e6,
               reference: dict[str, Any] | None = None) -> dict[str, Any]:
         table = self.input_table(plan)
+        # small inputs: a tenth of all possible pairs estimates u well enough
+        u_pairs = min(u_max_pairs, max(2e5, self.possible_pairs(plan) / 10))
         return mdl.train(DuckDBAPI(self.con), table, plan, self.pair_completeness(plan),
-                         seed=seed, u_max_pairs=u_max_pairs, em_max_pairs=em_max_pairs,
+                         seed=seed, u_max_pairs=u_pairs, em_max_pairs=em_max_pairs,
                          reference=reference)
+
+    def possible_pairs(self, plan: mdl.ModelPlan) -> float:
+        """Pairs a model could compare without blocking."""
+        sizes = [r[0] for r in self.con.execute(
+            f"SELECT count(*) FROM {self.input_table(plan)} GROUP BY link_group").fetchall()]
+        if plan.link_type == "dedupe_only":
+            n = sum(sizes)
+            return n * (n - 1) / 2
+        return sum(a * b for i, a in enumerate(sizes) for b in sizes[i + 1:])
 
     def predict(self, plan: mdl.ModelPlan, model: dict[str, Any],
                 floor: float = PREDICT_FLOOR) -> str:
@@ -287,8 +298,9 @@ def read_table(data: Any) -> Any:
             raise FileNotFoundError(f"no such file: {path}")
         reader = "read_parquet" if path.suffix.lower() in (".parquet", ".pq") else "read_csv"
         opts = ", all_varchar = true" if reader == "read_csv" else ""
+        literal = str(path).replace("'", "''")
         with duckdb.connect() as con:
-            return con.execute(f"SELECT * FROM {reader}(?{opts})", [str(path)]).to_arrow_table()
+            return con.sql(f"SELECT * FROM {reader}('{literal}'{opts})").to_arrow_table()
     return data
 
 

@@ -27,7 +27,7 @@ from bold_assets.linkage import comparisons as cmp
 logger = logging.getLogger(__name__)
 
 MODEL_SPEC_VERSION = 1
-SPLINK_LOG_LEVEL = logging.WARNING
+SPLINK_LOG_LEVEL = logging.ERROR  # Splink warns per untrainable level: noise in run logs
 
 LinkType = Literal["dedupe_only", "link_only"]
 
