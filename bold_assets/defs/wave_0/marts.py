@@ -49,19 +49,19 @@ def _newest_source_mtime(project_dir: Path) -> float:
 
 
 def prepare_manifest(project: DbtProject = DBT_PROJECT) -> Path:
-    """Make sure target/manifest.json exists and is newer than the project files.
+    """Make sure target/manifest.json exists and is newer than every project file.
 
     `dbt parse` needs no network and no warehouse, so a fresh clone gets its manifest the first
-    time the definitions load (`dagster definitions validate`, `dagster dev`, the `bold` CLI).
-    Under `dagster dev` the project is re-parsed on every load, as `prepare_if_dev` would (which
-    is not used because it expects `dbt` on PATH). Parallel loads parse one at a time.
+    time the definitions load (`dagster definitions validate`, `dagster dev`, the `bold` CLI), and
+    an edited model is re-parsed on the next load (what `prepare_if_dev` does under `dagster dev`;
+    not used because it expects `dbt` on PATH and re-parses on every load, runs included).
+    Parallel loads parse one at a time.
     """
     manifest = project.manifest_path
     manifest.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(manifest.parent / ".bold_parse.lock"), timeout=600):
-        stale = (not manifest.exists() or os.environ.get("DAGSTER_IS_DEV_CLI")
-                 or manifest.stat().st_mtime < _newest_source_mtime(project.project_dir))
-        if stale:
+        if (not manifest.exists()
+                or manifest.stat().st_mtime < _newest_source_mtime(project.project_dir)):
             DbtCliResource(project_dir=project, dbt_executable=DBT_EXECUTABLE).cli(
                 ["parse", "--quiet"], target_path=project.target_path).wait()
     return manifest
