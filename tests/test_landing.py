@@ -448,3 +448,25 @@ def test_a_file_that_lands_but_fails_a_critical_check_blocks_downstream(good_fil
     assert ("raw", "oasys") in done and ("linkage", "std_oasys") not in done
     first = result.get_step_failure_events()[0].step_failure_data.error.message.splitlines()[0]
     assert "raw.oasys failed" in first and "rows__need_level_consistent__s3" in first
+
+
+def test_legible_errors_puts_the_domain_message_first(tmp_path):
+    """What raw assets get by reading landed files inside `legible_errors()`."""
+    import dagster as dg
+
+    from bold_assets.defs.errors import legible_errors
+
+    (tmp_path / "mags.csv").write_text("defendant_id;case_id\nD1;C1\n")
+
+    @dg.asset
+    def landed() -> None:
+        with legible_errors("raw.mags"):
+            read_landed(tmp_path, "mags")
+
+    result = dg.materialize([landed], raise_on_error=False)
+    err = result.get_step_failure_events()[0].step_failure_data.error
+    assert err.cls_name == "Failure"
+    first = err.message.splitlines()[0]
+    assert first.startswith(f"dagster._core.definitions.events.Failure: {tmp_path}/mags.csv: "
+                            "the header has one column")
+    assert first.endswith("export it with commas as the delimiter and land it again.")
