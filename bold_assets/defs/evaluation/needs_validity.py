@@ -141,6 +141,13 @@ def validity_frame(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.Dat
         """).df()
     finally:
         con.unregister("_truth_map")
+    if joined.empty:
+        n = con.execute("SELECT count(*) FROM marts.person_needs_wave_0").fetchall()[0][0]
+        if n:
+            raise RuntimeError(
+                f"none of the {n} estimated persons matched a clustered record: the project key "
+                "differs from the one that built research.xjs_link (BOLD_PROJECT_KEY, or "
+                "project.key beside BOLD_WAREHOUSE); set the same key and re-run")
     return joined, flag_validity(joined, measures)
 
 
