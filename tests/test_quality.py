@@ -71,14 +71,16 @@ def test_raw_suites_cover_columns_keys_codes_ranges_and_integrity():
     for s, src in SOURCES.items():
         names = {e.check_name for e in get_suite(f"raw.{s}").expectations}
         assert {"columns_present", "row_count_nonzero", f"unique__{src.key}"} <= names
-        assert {f"type__{c}" for c in src.columns} <= names
+        assert "rows__column_types" in names  # DuckDB types of every column, one check
         assert {f"in_set__{c}" for c in src.codes} <= names
         assert f"between__{src.event_date}" in names  # coverage years
         assert f"not_null__{src.identifiers.dob}" in names  # completeness
         assert "rows__dob_plausible" in names
         assert {f"not_null__{c}" for c in src.case_ids} <= names  # record -> case
     oasys = {e.check_name: e for e in get_suite("raw.oasys").expectations}
-    assert oasys["between__s3_q1"].kwargs == {"column": "s3_q1", "min_value": 0, "max_value": 2}
+    assert oasys["rows__item_scores__s3"].critical  # OASys items score 0-2
+    assert "s3_q4 NOT IN (0, 1, 2)" in oasys["rows__item_scores__s3"].kwargs[
+        "unexpected_rows_query"]
     assert oasys["rows__need_level_consistent__s3"].critical
     clusters = {e.check_name: e for e in get_suite("linkage.person_clusters").expectations}
     assert clusters["rows__every_person_record_one_cluster"].critical
@@ -119,16 +121,20 @@ def test_failures_report_counts_examples_and_criticality():
     assert (code.success, code.unexpected_count, code.examples) == (False, 1, ["X"])
     postcode = out["not_null__defendant_postcode"]
     assert (postcode.success, postcode.critical, postcode.unexpected_count) == (False, False, 40)
-    assert out["type__gender"].success and out["type__gender"].observed_value == "VARCHAR"
     assert sum(not o.success for o in out.values()) == 3
     oasys = {o.check_name: o for o in run_suite(con, get_suite("raw.oasys"))}
     need = oasys["rows__need_level_consistent__s3"]
     assert not need.success and need.critical and need.unexpected_count > 0
     assert {"assessment_pk", "s3_q1", "s3_need_level"} <= set(need.examples[0])
     con.execute("ALTER TABLE raw.prison ALTER sentence_days TYPE VARCHAR")
+    con.execute("UPDATE raw.oasys SET s5_q2 = 3 WHERE assessment_pk = 'OA0000004'")
     prison = {o.check_name: o for o in run_suite(con, get_suite("raw.prison"))}
-    assert not prison["type__sentence_days"].success
-    assert prison["type__sentence_days"].observed_value == "VARCHAR"
+    types = prison["rows__column_types"]
+    assert (types.success, types.critical, types.unexpected_count) == (False, True, 1)
+    assert types.examples == [{"column_name": "sentence_days", "expected_type": "INTEGER",
+                               "actual_type": "VARCHAR"}]
+    oasys = {o.check_name: o for o in run_suite(con, get_suite("raw.oasys"))}
+    assert oasys["rows__item_scores__s5"].examples[0]["s5_q2"] == 3
 
 
 def test_a_missing_table_fails_every_expectation_with_a_reason():

@@ -60,10 +60,8 @@ def std_suite(src: Source) -> dict:
         if raw_col:
             mostly = round(b.COMPLETENESS[src.name][role] - STD_MARGIN, 2)
             exps.append(b.not_null(col, False, mostly, why=f"{strength} {role} for linkage"))
-    exps += [b.expectation("expect_column_values_to_be_of_type", f"type__{c}", True, f"{c} is {t}",
-                           column=c, type_=t)
-             for c, t in (("record_id", "VARCHAR"), ("dob_std", "DATE"), ("event_date", "DATE"),
-                          ("dob_invalid", "BOOLEAN"), ("postcode_invalid", "BOOLEAN"))]
+    exps += b.types(table, {"record_id": "VARCHAR", "dob_std": "DATE", "event_date": "DATE",
+                            "dob_invalid": "BOOLEAN", "postcode_invalid": "BOOLEAN"})
     exps += [
         b.rows(
             "invalid_values_blanked", True,
@@ -103,9 +101,7 @@ def person_clusters_suite() -> dict:
             b.compound_unique(["source_dataset", "record_id"], "unique__source_dataset_record_id"),
             b.in_set("source_dataset", list(SOURCE_NAMES))]  # fmt: skip
     exps += [b.not_null(c, True, why="every record is in a cluster") for c in cols]
-    exps += [b.expectation("expect_column_values_to_be_in_type_list", f"type__{c}", True,
-                           f"{c} is an id type", column=c, type_list=ID_TYPES)
-             for c in cols[2:]]  # fmt: skip
+    exps += b.types(table, {c: ID_TYPES for c in cols[2:]})
     exps.append(b.rows(
         "every_person_record_one_cluster", True,
         "every person record of the seven raw extracts has exactly one cluster row, and no other",
@@ -153,7 +149,7 @@ def research_suite(src: Source) -> dict:
     cols = research_columns(src)
     hashes = ["row_id_hash", *(f"{c}_hash" for c in src.case_ids)]
     exps = [b.columns_exact(list(cols), table, critical=True), b.row_count(table),
-            *b.types(cols), b.not_null("row_id_hash", True, why="pseudonymous record id"),
+            *b.types(table, cols), b.not_null("row_id_hash", True, why="pseudonymous record id"),
             b.unique("row_id_hash")]  # fmt: skip
     for h in hashes:
         exps.append(b.regex(h, b.HASH_PATTERN, "HMAC-SHA256 hex digests", critical=True))
@@ -232,7 +228,7 @@ def journey_suite() -> dict:
     table = "research.mags_crown_journey"
     cols = {"mc_case_id": "VARCHAR", "mc_defendant_id": "VARCHAR",
             "cc_defendant_on_case_id": "VARCHAR", "estimated_match_score": "DOUBLE"}  # fmt: skip
-    exps = [b.columns_present(list(cols), table), *b.types(cols),
+    exps = [b.columns_present(list(cols), table), *b.types(table, cols),
             b.compound_unique(["mc_defendant_id", "cc_defendant_on_case_id"],
                               "unique__mc_defendant_id_cc_defendant_on_case_id")]  # fmt: skip
     for c in list(cols)[:3]:
@@ -268,7 +264,7 @@ def outputs_suite(level: str) -> dict:
     pattern = LSOA_CODE_PATTERN if level == "lsoa" else LAD_CODE_PATTERN
     ref, code_col = "reference.lsoa", f"{level}_code"  # the outputs' own area reference
     exps = [b.columns_exact(list(OUTPUT_COLUMNS), table, critical=True), b.row_count(table),
-            *b.types(OUTPUT_COLUMNS),
+            *b.types(table, OUTPUT_COLUMNS),
             b.in_set("geography_level", [level]), b.in_set("wave", [0]),
             b.not_null("area_code", True, why="every cell has an area"),
             b.not_null("measure", True, why="every cell has a measure"),
