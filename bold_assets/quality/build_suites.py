@@ -55,8 +55,8 @@ COMPLETENESS: dict[str, dict[str, float]] = {
                   "ethnicity": 0.85},
     "oasys": {"forename": 0.98, "surname": 0.98, "dob": 0.95, "sex": 0.97, "postcode": 0.80,
               "ethnicity": 0.85},
-    "family": {"forename": 0.95, "surname": 0.95, "dob": 0.25, "sex": 0.45, "postcode": 0.45},
-    "civil": {"full_name": 0.95, "dob": 0.20, "postcode": 0.75},
+    "family": {"forename": 0.95, "surname": 0.95, "dob": 0.60, "sex": 0.45, "postcode": 0.65},
+    "civil": {"full_name": 0.95, "dob": 0.40, "postcode": 0.75},
 }  # fmt: skip
 # Share of present DOBs / postcodes that must be well formed (the rest are typos linkage absorbs).
 DOB_FORMAT_MOSTLY = 0.95
