@@ -1,7 +1,8 @@
 """The Dagster code location: every area's definitions, merged, with one warehouse resource.
 
-Areas follow the waves (`defs/wave_0/...`) plus cross-wave groups (`defs/evaluation/...`,
-`defs/quality.py`). Each area module exposes `defs`; this file only merges them.
+Areas follow the waves (`defs/wave_0/...`) plus the cross-wave `evaluation` group. Each area
+module exposes `defs`; this file merges them, then derives from the merged assets the Great
+Expectations checks (`defs/quality.py`) and the per-wave jobs and schedules (`defs/jobs.py`).
 """
 
 from __future__ import annotations
@@ -21,14 +22,20 @@ AREAS = (
     outputs.defs,
     linkage_quality.defs,
     needs_validity.defs,
-    quality.defs,
 )
 
-defs = dg.Definitions.merge(
-    *AREAS,
-    jobs.build_defs(dg.Definitions.merge(*AREAS)),
-    dg.Definitions(
-        resources={"warehouse": warehouse_resource()},
-        executor=dg.in_process_executor,
-    ),
-)
+
+def build_definitions() -> dg.Definitions:
+    assets = dg.Definitions.merge(*AREAS)
+    return dg.Definitions.merge(
+        assets,
+        quality.build_defs(assets),  # a GX asset check per expectation, for each suite's asset
+        jobs.build_defs(assets),  # a job and a schedule per wave
+        dg.Definitions(
+            resources={"warehouse": warehouse_resource()},
+            executor=dg.in_process_executor,
+        ),
+    )
+
+
+defs = build_definitions()

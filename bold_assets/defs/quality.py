@@ -148,16 +148,3 @@ def build_checks(area_defs: dg.Definitions) -> list[dg.AssetChecksDefinition]:
 
 def build_defs(area_defs: dg.Definitions) -> dg.Definitions:
     return dg.Definitions(asset_checks=build_checks(area_defs))
-
-
-def _area_defs() -> dg.Definitions:
-    from bold_assets.defs.evaluation import linkage_quality, needs_validity
-    from bold_assets.defs.wave_0 import linkage, marts, outputs, raw, research
-
-    return dg.Definitions.merge(
-        raw.defs, linkage.defs, research.defs, marts.defs, outputs.defs,
-        linkage_quality.defs, needs_validity.defs,
-    )  # fmt: skip
-
-
-defs = build_defs(_area_defs())

@@ -9,6 +9,7 @@ import dagster as dg
 import duckdb
 
 from bold_assets import landing
+from bold_assets.defs.errors import legible_errors
 from bold_assets.defs.resources import WarehouseResource
 from bold_assets.settings import get_settings
 from bold_assets.sources import SOURCES
@@ -59,7 +60,11 @@ def synthetic_world(context: dg.AssetExecutionContext, warehouse: WarehouseResou
         # Read and check every selected landed file before replacing anything.
         for s in SOURCES:
             if f"raw/{s}" in selected:
-                tables[f"raw/{s}"] = landing.read_landed(settings.landing_dir, s)
+                with legible_errors(f"raw.{s}"):
+                    frame = landing.read_landed(settings.landing_dir, s)
+                for warning in frame.attrs.get("landing_warnings", []):
+                    context.log.warning(f"raw.{s}: {warning}")
+                tables[f"raw/{s}"] = frame
                 context.log.info(f"raw.{s}: read from {settings.landing_dir}")
         selected -= {f"truth/{t}" for t in TRUTH_TABLES}
         context.log.info("Landed extracts: truth is not materialised (no ground truth).")
