@@ -157,18 +157,26 @@ def blocking_rules_for(filled: set[str], weak: bool = False) -> list[BlockingRul
     often lack a date of birth (family, civil): same address and surname, or same address and
     forename.
     """
+    # Every rule keeps blocks small at a million records: exact names alone, or a phonetic
+    # surname with the birth year, would compare every pair of common names (hundreds of
+    # millions of pairs), so names are always paired with a date or an area.
     rules: list[BlockingRuleCreator | str] = []
     if "dob_std" in filled:
         rules.append(block_on("dob_std"))
-    if {"forename1_std", "surname_std"} <= filled:
-        rules.append(block_on("forename1_std", "surname_std"))
-        rules.append("l.forename1_std = r.surname_std AND l.surname_std = r.forename1_std")
-    if {"surname_dm", "dob_year"} <= filled:
-        rules.append(block_on("surname_dm", "dob_year"))
+    if {"forename1_std", "surname_std", "dob_year"} <= filled:
+        rules.append(block_on("forename1_std", "surname_std", "dob_year"))
+        rules.append("l.forename1_std = r.surname_std AND l.surname_std = r.forename1_std "
+                     "AND l.dob_year = r.dob_year")
+    if {"forename1_std", "surname_std", "postcode_district"} <= filled:
+        rules.append(block_on("forename1_std", "surname_std", "postcode_district"))
+    if {"surname_dm", "dob_year_month"} <= filled:
+        rules.append(block_on("surname_dm", "dob_year_month"))
     if {"forename1_dm", "dob_year_month"} <= filled:
         rules.append(block_on("forename1_dm", "dob_year_month"))
     if {"postcode_std", "forename1_dm"} <= filled:
         rules.append(block_on("postcode_std", "forename1_dm"))
+    if not rules and {"forename1_std", "surname_std"} <= filled:
+        rules.append(block_on("forename1_std", "surname_std"))  # names are all there is
     if weak and {"postcode_std", "surname_std"} <= filled:
         rules.append(block_on("surname_std", "postcode_std"))
     if weak and {"postcode_std", "forename1_std"} <= filled:

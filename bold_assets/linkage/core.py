@@ -29,6 +29,7 @@ The Dagster assets of wave 0 run the same `LinkageSession` with one plan per Dat
 from __future__ import annotations
 
 import logging
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +54,9 @@ logger = logging.getLogger(__name__)
 THRESHOLDS: dict[str, float] = {"high": 0.95, "medium": 0.8, "low": 0.5}
 # Scored pairs below this probability are dropped (they never join a cluster).
 PREDICT_FLOOR = 0.05
+# DuckDB memory of a linkage session (beyond it, DuckDB spills to disk): keeps a million-record
+# run well under 12 GB of peak RSS with room for the arrow tables around it.
+MEMORY_LIMIT = "6GB"
 PAIR_COLUMNS = (
     "model", "source_dataset_l", "record_id_l", "source_dataset_r", "record_id_r",
     "match_weight", "match_probability", "match_key",
@@ -73,14 +77,15 @@ class LinkageSession:
     """
 
     def __init__(self, records: Any, *, threads: int | None = None,
-                 memory_limit: str | None = None, temp_dir: str | None = None) -> None:
+                 memory_limit: str | None = MEMORY_LIMIT, temp_dir: str | None = None) -> None:
         self.con = duckdb.connect()
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
         if memory_limit:
             self.con.execute(f"SET memory_limit = '{memory_limit}'")
-        if temp_dir:
-            self.con.execute(f"SET temp_directory = '{temp_dir}'")
+        # spill (beyond the memory limit) to a private temp folder, not the working directory
+        self._tmp = tempfile.TemporaryDirectory(prefix="bold-linkage-", dir=temp_dir)
+        self.con.execute(f"SET temp_directory = '{self._tmp.name}'")
         items = records if isinstance(records, list | tuple) else [records]
         for i, item in enumerate(items):
             self.con.register(f"__bold_in_{i}", item)
@@ -97,6 +102,7 @@ class LinkageSession:
 
     def close(self) -> None:
         self.con.close()
+        self._tmp.cleanup()
 
     def __enter__(self) -> LinkageSession:
         return self

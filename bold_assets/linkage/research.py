@@ -70,7 +70,16 @@ def journey_sql() -> str:
     """
     th = THRESHOLDS
     return f"""
-        WITH cand AS (
+        WITH mc_pairs AS (  -- scored mags-crown pairs, either way round
+            SELECT record_id_l AS mags_id, record_id_r AS crown_id, match_probability
+            FROM linkage.pairwise_predictions
+            WHERE source_dataset_l = 'mags' AND source_dataset_r = 'crown'
+            UNION ALL
+            SELECT record_id_r, record_id_l, match_probability
+            FROM linkage.pairwise_predictions
+            WHERE source_dataset_l = 'crown' AND source_dataset_r = 'mags'
+        ),
+        cand AS (
             SELECT m.case_id, m.defendant_id, c.defendant_on_case_id,
                 coalesce(p.match_probability,
                     CASE WHEN cm.cluster_high = cc.cluster_high THEN {th['high']}
@@ -87,11 +96,8 @@ def journey_sql() -> str:
             JOIN linkage.person_clusters cc
               ON cc.source_dataset = 'crown' AND cc.cluster_low = cm.cluster_low
             JOIN raw.crown c ON c.defendant_on_case_id = cc.record_id
-            LEFT JOIN linkage.pairwise_predictions p
-              ON (p.source_dataset_l = 'mags' AND p.record_id_l = m.defendant_id
-                  AND p.source_dataset_r = 'crown' AND p.record_id_r = c.defendant_on_case_id)
-              OR (p.source_dataset_r = 'mags' AND p.record_id_r = m.defendant_id
-                  AND p.source_dataset_l = 'crown' AND p.record_id_l = c.defendant_on_case_id)
+            LEFT JOIN mc_pairs p
+              ON p.mags_id = m.defendant_id AND p.crown_id = c.defendant_on_case_id
             WHERE m.disposal_code = 'SENT_CC'
               AND date_diff('day', m.first_hearing_date, c.receipt_date)
                   BETWEEN 0 AND {JOURNEY_MAX_DAYS}
