@@ -114,6 +114,17 @@ def leak_check(
     return _check
 
 
+def leak_checks_for(defs: dg.Definitions,
+                    schemas: Sequence[str] = ("marts", "outputs")) -> dg.Definitions:
+    """The identifier leak check on every asset of `defs` whose key starts with one of `schemas`
+    (merge the result into the code location: `Definitions.merge(areas, leak_checks_for(areas))`).
+    """
+    keys = sorted({k for a in defs.assets or [] if isinstance(a, dg.AssetsDefinition)
+                   for k in a.keys if k.path[0] in schemas and len(k.path) >= 2},
+                  key=lambda k: k.path)
+    return dg.Definitions(asset_checks=[leak_check(k) for k in keys])
+
+
 LEAK_CHECKS = [leak_check(k) for k in (*SOURCE_KEYS.values(), XJS_KEY, JOURNEY_KEY)]
 
 defs = dg.Definitions(
