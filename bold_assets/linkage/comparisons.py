@@ -18,6 +18,7 @@ from splink import block_on
 from splink.internals.blocking_rule_creator import BlockingRuleCreator
 
 JW = "jaro_winkler_similarity"
+NAME_TF_WEIGHT = 0.5
 
 # Columns each comparison needs; a comparison is used when its first column holds values.
 COMPARISON_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -65,7 +66,7 @@ def name_comparison() -> dict[str, Any]:
                  "(surname_std_l IS NULL OR surname_std_r IS NULL)", "Names missing",
                  is_null_level=True),
             _lvl("name_pair_l = name_pair_r", "Exact forename and surname (or the two swapped)",
-                 tf_adjustment_column="name_pair", tf_adjustment_weight=1.0),
+                 tf_adjustment_column="name_pair", tf_adjustment_weight=NAME_TF_WEIGHT),
             _lvl(f"surname_std_l = surname_std_r AND ({_FORENAME_CLOSE})",
                  "Exact surname, forename diminutive / typo / middle name",
                  tf_adjustment_column="surname_std", tf_adjustment_weight=0.5),
@@ -167,8 +168,12 @@ def blocking_rules_for(filled: set[str], weak: bool = False) -> list[BlockingRul
         rules.append(block_on("forename1_std", "surname_std", "dob_year"))
         rules.append("l.forename1_std = r.surname_std AND l.surname_std = r.forename1_std "
                      "AND l.dob_year = r.dob_year")
+    if {"forename1_std", "surname_std", "dob_month", "dob_day"} <= filled:  # year keyed wrong
+        rules.append(block_on("forename1_std", "surname_std", "dob_month", "dob_day"))
     if {"forename1_std", "surname_std", "postcode_district"} <= filled:
         rules.append(block_on("forename1_std", "surname_std", "postcode_district"))
+        rules.append("l.forename1_std = r.surname_std AND l.surname_std = r.forename1_std "
+                     "AND l.postcode_district = r.postcode_district")
     if {"surname_dm", "dob_year_month"} <= filled:
         rules.append(block_on("surname_dm", "dob_year_month"))
     if {"forename1_dm", "dob_year_month"} <= filled:
@@ -181,6 +186,8 @@ def blocking_rules_for(filled: set[str], weak: bool = False) -> list[BlockingRul
         rules.append(block_on("surname_std", "postcode_std"))
     if weak and {"postcode_std", "forename1_std"} <= filled:
         rules.append(block_on("forename1_std", "postcode_std"))
+        # an initial for a forename and a mistyped surname, at the same address
+        rules.append(block_on("substr(forename1_std, 1, 1)", "postcode_std"))
     if not rules:
         raise ValueError("no blocking rule fits these records: they need a date of birth or "
                          "both forename and surname")

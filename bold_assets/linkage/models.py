@@ -143,8 +143,38 @@ def train(
             logger.warning("%s: EM blocked on %s failed (%s); skipped", plan.name,
                            block.get_blocking_rule("duckdb").blocking_rule_sql, exc)
             linker = Linker(db_api.register(table), before, log_level=SPLINK_LOG_LEVEL)
+    # Re-estimate the prior with the recall the trained model implies for the exact rule: a
+    # match passes it when both records hold its columns and each agrees exactly.
+    implied = implied_recall(linker.misc.save_model_to_json(), pair_completeness, rule_cols)
+    if implied is not None:
+        linker.training.estimate_probability_two_random_records_match(
+            [block_on(*rule_cols)], recall=implied)
     model = linker.misc.save_model_to_json()
     return regularise_levels(model)
+
+
+# comparison whose first non-null level is exact agreement on a column of the exact rule
+_EXACT_LEVEL_OF = {"forename1_std": "name", "surname_std": "name", "dob_std": "dob",
+                   "postcode_std": "postcode"}
+
+
+def implied_recall(model: dict[str, Any], pair_completeness: dict[str, float],
+                   cols: list[str]) -> float | None:
+    """Recall of the exact rule on `cols` implied by the trained m probabilities."""
+    exact_m = {}
+    for comparison in model["comparisons"]:
+        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        m = levels[0].get("m_probability") if levels else None
+        if isinstance(m, float | int) and m > 0:
+            exact_m[comparison["output_column_name"]] = float(m)
+    recall = 1.0
+    for comp in dict.fromkeys(_EXACT_LEVEL_OF.get(c) for c in cols):
+        if comp not in exact_m:
+            return None
+        recall *= exact_m[comp]
+    for c in cols:
+        recall *= pair_completeness.get(c, 0.0)
+    return min(max(recall, 0.01), 0.95)
 
 
 def deterministic_recall(pair_completeness: dict[str, float], cols: list[str],
