@@ -130,6 +130,7 @@ def test_models_reused_without_retraining(people, tmp_path, monkeypatch):
     with LinkageSession(records) as session:
         first = J.train_or_load(session, tmp_path, plans=plans)
     assert all(e["trained"] for e in first.values())
+    assert first["dedupe_mags"]["meta"]["version"] == 1
     saved = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.json"))
     assert saved == ["dedupe_mags/model_v0001.json", "dedupe_mags/model_v0001.meta.json",
                      "link_mc/model_v0001.json", "link_mc/model_v0001.meta.json"]

@@ -6,6 +6,7 @@ Plain functions over a warehouse connection (no dagster): the Dagster assets in
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -87,7 +88,9 @@ def train_or_load(
         meta = {"records": session.record_count(plan), "seed": seed,
                 "filled_columns": sorted(session.filled(session.input_table(plan)))}
         path = mdl.save_model(models_dir, plan, model, meta)
-        out[plan.name] = {"model": model, "meta": meta | {"path": str(path)}, "trained": True}
+        saved_meta = json.loads(path.with_name(path.stem + ".meta.json").read_text())
+        out[plan.name] = {"model": model, "meta": saved_meta | {"path": str(path)},
+                          "trained": True}
     return out
 
 
