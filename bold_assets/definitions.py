@@ -30,6 +30,7 @@ def build_definitions() -> dg.Definitions:
     return dg.Definitions.merge(
         assets,
         quality.build_defs(assets),  # a GX asset check per expectation, for each suite's asset
+        research.leak_checks_for(assets),  # no identifier in any marts or outputs table
         jobs.build_defs(assets),  # a job and a schedule per wave
         dg.Definitions(
             resources={"warehouse": warehouse_resource()},

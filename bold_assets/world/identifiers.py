@@ -65,14 +65,14 @@ PROFILES: dict[str, ErrorProfile] = {
     "family": ErrorProfile(
         typo_forename=0.05, typo_surname=0.06, nickname=0.12, swap_names=0.04, initial_only=0.06,
         stale_surname=0.5, dob_day_month_swap=0.03, dob_year_off=0.03, dob_shift=0.02,
-        dob_placeholder=0.02, dob_missing=0.12, sex_missing=0.2, postcode_missing=0.1,
+        dob_placeholder=0.02, dob_missing=0.06, sex_missing=0.2, postcode_missing=0.06,
         postcode_typo=0.04, postcode_stale=0.12, name_case="mixed",
         role_missing={"APPLICANT": 1.0, "RESPONDENT": 1.9},
     ),
     "civil": ErrorProfile(
         typo_forename=0.05, typo_surname=0.06, nickname=0.12, swap_names=0.05, initial_only=0.15,
         stale_surname=0.5, dob_day_month_swap=0.03, dob_year_off=0.03, dob_shift=0.02,
-        dob_placeholder=0.03, dob_missing=0.25, postcode_missing=0.03, postcode_typo=0.04,
+        dob_placeholder=0.03, dob_missing=0.12, postcode_missing=0.03, postcode_typo=0.04,
         postcode_stale=0.05, name_case="mixed",
         role_missing={"DEFENDANT": 1.0, "CLAIMANT": 16.0},
     ),
