@@ -110,6 +110,24 @@ class Source:
     def pii_columns(self) -> tuple[str, ...]:
         return self.identifiers.pii_columns
 
+    @property
+    def research_columns(self) -> dict[str, str]:
+        """Columns and types of `research.<name>` (the research-zone contract): the raw columns
+        less personal identifiers, the key as `row_id_hash`, case ids as `<col>_hash`, plus age
+        at the event and the LSOA / LAD of residence."""
+        cols: dict[str, str] = {}
+        for c, t in self.columns.items():
+            if c in self.pii_columns:
+                continue
+            if c == self.key:
+                cols["row_id_hash"] = "VARCHAR"
+            elif c in self.case_ids:
+                cols[f"{c}_hash"] = "VARCHAR"
+            else:
+                cols[c] = t
+        cols.update({"age_at_event": "INTEGER", "lsoa_code": "VARCHAR", "lad_code": "VARCHAR"})
+        return cols
+
 
 _SEX_WORDS = {"Male": "M", "Female": "F"}
 _SEX_DIGITS = {"1": "M", "2": "F"}

@@ -22,22 +22,8 @@ D = dt.date
 
 
 def research_columns(name: str) -> dict[str, str]:
-    """Columns of research.<name> per the research-zone contract (common.md)."""
-    src = SOURCES[name]
-    cols: dict[str, str] = {}
-    for c, t in src.columns.items():
-        if c in src.pii_columns:
-            continue
-        if c == src.key:
-            cols["row_id_hash"] = "VARCHAR"
-        elif c in src.case_ids:
-            cols[f"{c}_hash"] = "VARCHAR"
-        else:
-            cols[c] = t
-    cols["age_at_event"] = "INTEGER"
-    cols.setdefault("lsoa_code", "VARCHAR")
-    cols["lad_code"] = "VARCHAR"
-    return cols
+    """Columns of research.<name> per the research-zone contract."""
+    return SOURCES[name].research_columns
 
 
 def _insert(con, schema: str, table: str, cols: dict[str, str], rows: list[dict]) -> None:

@@ -127,21 +127,8 @@ def person_clusters_suite() -> dict:
 
 
 def research_columns(src: Source) -> dict[str, str]:
-    """The research table's columns and DuckDB types (DESIGN.md research-zone contract)."""
-    cols: dict[str, str] = {}
-    for c, t in src.columns.items():
-        if c in src.pii_columns:
-            continue
-        if c == src.key:
-            cols["row_id_hash"] = "VARCHAR"
-        elif c in src.case_ids:
-            cols[f"{c}_hash"] = "VARCHAR"
-        else:
-            cols[c] = t
-    cols["age_at_event"] = "INTEGER"
-    cols["lsoa_code"] = "VARCHAR"
-    cols["lad_code"] = "VARCHAR"
-    return cols
+    """The research table's columns and DuckDB types (the registry's research-zone contract)."""
+    return src.research_columns
 
 
 def research_suite(src: Source) -> dict:
