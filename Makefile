@@ -29,6 +29,7 @@ ui: install
 	$(BIN)/dagster dev -w workspace.yaml
 
 test: install
+	mkdir -p $(DAGSTER_HOME)
 	$(BIN)/pytest
 
 lint: install
