@@ -220,7 +220,7 @@ def secondary_suppress(cells: pd.DataFrame, rules: Rules = Rules()) -> pd.DataFr
     threshold; otherwise the next smallest published LSOA cell (ties by area code) is suppressed.
     If no LSOA cell is left to suppress, the LAD cell is suppressed instead.
     """
-    cells = cells.copy()
+    cells = cells.reset_index(drop=True)  # positions below are row numbers
     for value in ("count", "denominator"):
         primary = cells[f"{value}_primary"].to_numpy()
         secondary = np.zeros(len(cells), dtype=bool)
@@ -234,10 +234,14 @@ def secondary_suppress(cells: pd.DataFrame, rules: Rules = Rules()) -> pd.DataFr
                 continue  # no published total in this relation
             order = grp.sort_values([value, "area_code"]).index.to_numpy()
             vals = cells.loc[order, value].to_numpy()
+            # for counts, the hidden complement (denominator - count) must be safe too
+            comps = (cells.loc[order, "denominator"].to_numpy() - vals if value == "count"
+                     else np.full(len(vals), rules.threshold))
             hidden = primary[order] | secondary[order]
             while hidden.any():
                 n_hidden, total = hidden.sum(), vals[hidden].sum()
-                if n_hidden >= 2 and total >= rules.threshold:
+                if (n_hidden >= 2 and total >= rules.threshold
+                        and comps[hidden].sum() >= rules.threshold):
                     break
                 if hidden.all():
                     secondary[p] = True
@@ -409,9 +413,12 @@ def verify(published: pd.DataFrame, cells: pd.DataFrame | None = None, rules: Ru
                     f"only unknown {value} in its LAD relation")
             elif exact is not None and not total_hidden and len(hidden):
                 ex = exact.set_index(key)
-                tot = sum(ex.loc[("lsoa", a, measure), f"{value}_exact"]
-                          for a in hidden["area_code"])
-                if tot < rules.threshold:
+                rows = ex.loc[[("lsoa", a, measure) for a in hidden["area_code"]]]
+                tot = rows[f"{value}_exact"].fillna(0).sum()
+                comp = ((rows["denominator_exact"] - rows["count_exact"]).fillna(0).sum()
+                        if value == "count" else rules.threshold)
+                if tot < rules.threshold or comp < rules.threshold:
                     add("recoverable", hidden,
-                        f"suppressed {value}s in LAD {par} total {tot} < {rules.threshold}")
+                        f"suppressed {value}s in LAD {par}: their total or complement is below "
+                        f"{rules.threshold}")
     return out

@@ -75,7 +75,10 @@ def test_published_cells_are_rounded_and_safe(protected):
     pub = protected.published
     shown = pub["count"].dropna()
     assert len(shown) > 0 and (shown % 5 == 0).all() and (shown >= 10).all()
-    assert _cell(pub, "C")["count"] == 30 and _cell(pub, "E")["count"] == 35  # 33 -> 35
+    assert _cell(pub, "C")["count"] == 30
+    # L2 = D + E + F with D (3 unflagged) and F (empty) hidden: L2 minus E would reveal the
+    # 3 unflagged people of D, so E (33) is hidden too
+    assert _cell(pub, "E")["suppressed"] and _cell(protected.cells, "E")["count_secondary"]
     assert dc.verify(pub, protected.cells) == []
     assert list(pub.columns) == list(dc.PUBLISHED_COLUMNS)
 
@@ -130,3 +133,24 @@ def test_acro_report_is_saved(protected):
     assert (rep["acro_disagreements"] == 0).all()
     m_lsoa = rep[(rep["measure"] == "m") & (rep["geography_level"] == "lsoa")].iloc[0]
     assert m_lsoa["secondary_suppressed"] >= 1 and m_lsoa["acro_threshold_fails"] >= 2
+
+
+def test_hidden_complements_must_not_be_recoverable(tmp_path):
+    """Two cells hidden for small complements (5 and 4 unflagged) hide 9 unflagged people in
+    total, which the LAD total and published denominators would reveal: a third cell must go."""
+    areas = pd.DataFrame({"lsoa_code": ["G", "H", "I", "J"], "lsoa_name": ["G", "H", "I", "J"],
+                          "lad_code": ["L3"] * 4, "lad_name": ["Lad three"] * 4})
+    plan = [("G", 30, 25), ("H", 40, 36), ("I", 50, 20), ("J", 60, 30)]
+    persons = pd.DataFrame([{"lsoa_code": a, "lad_code": "L3", "m": i < k}
+                            for a, n, k in plan for i in range(n)])
+    result = dc.protect(persons, areas, ["m"], wave=0, report_dir=tmp_path / "report")
+    cells, pub = result.cells, result.published
+    assert _cell(cells, "G")["count_primary"] and _cell(cells, "H")["count_primary"]
+    assert _cell(cells, "I")["count_secondary"]  # the smallest remaining cell is suppressed
+    assert not _cell(pub, "L3")["suppressed"]
+    assert dc.verify(pub, cells) == []
+    # verify flags the published table if the third cell is put back
+    leaked = pub.copy()
+    i = (leaked["area_code"] == "I") & (leaked["measure"] == "m")
+    leaked.loc[i, ["count", "suppressed"]] = [20, False]
+    assert any(v.kind == "recoverable" for v in dc.verify(leaked, cells))
