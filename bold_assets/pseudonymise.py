@@ -20,6 +20,7 @@ import hmac
 import os
 import re
 import secrets
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,14 +46,18 @@ def project_key(settings: Settings | None = None) -> bytes:
         return env.encode("utf-8")
     path = key_path(settings)
     if not path.exists():
+        # Write the key to a private temporary file, then link it into place: a concurrent
+        # process either wins the link or reads a complete key, never an empty file.
         path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".project-key-")
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process created it first
-            pass
-        else:
             with os.fdopen(fd, "w") as f:
                 f.write(secrets.token_hex(32))
+            os.link(tmp, path)
+        except FileExistsError:  # another process created it first
+            pass
+        finally:
+            os.unlink(tmp)
     key = path.read_text().strip()
     if not key:
         raise RuntimeError(f"the project key file {path} is empty; delete it to create a new "
