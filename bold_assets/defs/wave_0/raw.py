@@ -6,10 +6,10 @@ validated before any table is replaced). Truth exists only for generated data.
 """
 
 import dagster as dg
-import duckdb
 
 from bold_assets import landing
 from bold_assets.defs.errors import legible_errors
+from bold_assets.defs.metadata import table_metadata
 from bold_assets.defs.resources import WarehouseResource
 from bold_assets.settings import get_settings
 from bold_assets.sources import SOURCES
@@ -36,18 +36,6 @@ REFERENCE_SPECS = [
     for t in REFERENCE_TABLES
 ]
 
-def table_metadata(con: duckdb.DuckDBPyConnection, key: str, preview_rows: int = 5) -> dict:
-    """Row count, column schema and a preview of a warehouse table, for the UI."""
-    rel = con.sql(f"SELECT * FROM {key}")
-    columns = [dg.TableColumn(name, str(dtype)) for name, dtype in zip(rel.columns, rel.types,
-                                                                       strict=True)]
-    preview = con.sql(f"SELECT * FROM {key} LIMIT {preview_rows}").df()
-    return {
-        "dagster/row_count": con.sql(f"SELECT count(*) FROM {key}").fetchall()[0][0],
-        "dagster/column_schema": dg.TableSchema(columns=columns),
-        "preview": dg.MetadataValue.md(preview.to_markdown(index=False)),
-    }
-
 @dg.multi_asset(specs=RAW_SPECS + TRUTH_SPECS + REFERENCE_SPECS, can_subset=True,
                 name="synthetic_world")
 def synthetic_world(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
@@ -67,8 +55,13 @@ def synthetic_world(context: dg.AssetExecutionContext, warehouse: WarehouseResou
                 tables[f"raw/{s}"] = frame
                 context.log.info(f"raw.{s}: read from {settings.landing_dir}")
         selected -= {f"truth/{t}" for t in TRUTH_TABLES}
-        context.log.info("Landed extracts: truth is not materialised (no ground truth).")
     with warehouse.connect() as con:
+        if settings.landing_dir is not None:
+            # Synthetic truth does not describe landed extracts: remove it, so evaluation is
+            # skipped (or fails plainly) instead of scoring landed data against another world.
+            for t in TRUTH_TABLES:
+                con.execute(f"DROP TABLE IF EXISTS truth.{t}")
+            context.log.info("Landed extracts: truth is not materialised (no ground truth).")
         for key in sorted(selected):
             write_frame(con, key.replace("/", "."), tables[key])
             yield dg.MaterializeResult(
