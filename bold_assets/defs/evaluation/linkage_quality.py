@@ -14,8 +14,9 @@ import pandas as pd
 import pyarrow as pa
 
 from bold_assets import pseudonymise as ps
+from bold_assets.defs.metadata import table_metadata as table_meta
 from bold_assets.defs.resources import WarehouseResource
-from bold_assets.defs.wave_0.linkage import CLUSTERS_KEY, PAIRS_KEY, STD_KEYS, table_meta
+from bold_assets.defs.wave_0.linkage import CLUSTERS_KEY, PAIRS_KEY, STD_KEYS
 from bold_assets.defs.wave_0.research import JOURNEY_KEY
 from bold_assets.linkage import charts
 from bold_assets.linkage import evaluation as ev

@@ -8,9 +8,9 @@ The work is done by plain functions in `bold_assets.linkage`.
 """
 
 import dagster as dg
-import duckdb
 import pandas as pd
 
+from bold_assets.defs.metadata import table_metadata as table_meta
 from bold_assets.defs.resources import WarehouseResource
 from bold_assets.linkage import charts
 from bold_assets.linkage import justice as J
@@ -24,17 +24,6 @@ STD_KEYS = {s: dg.AssetKey(["linkage", f"std_{s}"]) for s in SOURCE_NAMES}
 PARAMS_KEY = dg.AssetKey(["linkage", "model_parameters"])
 PAIRS_KEY = dg.AssetKey(["linkage", "pairwise_predictions"])
 CLUSTERS_KEY = dg.AssetKey(["linkage", "person_clusters"])
-
-def table_meta(con: duckdb.DuckDBPyConnection, table: str, preview: int = 5) -> dict:
-    """Row count, column schema and preview of a warehouse table, for the UI."""
-    rel = con.sql(f"SELECT * FROM {table}")
-    columns = [dg.TableColumn(n, str(t)) for n, t in zip(rel.columns, rel.types, strict=True)]
-    head = con.sql(f"SELECT * FROM {table} LIMIT {preview}").df()
-    return {
-        "dagster/row_count": con.sql(f"SELECT count(*) FROM {table}").fetchall()[0][0],
-        "dagster/column_schema": dg.TableSchema(columns=columns),
-        "preview": dg.MetadataValue.md(head.to_markdown(index=False)),
-    }
 
 def _std_asset(source: str) -> dg.AssetsDefinition:
     src = get_source(source)

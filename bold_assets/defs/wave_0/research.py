@@ -14,8 +14,9 @@ import dagster as dg
 
 from bold_assets import pseudonymise as ps
 from bold_assets import warehouse as wh
+from bold_assets.defs.metadata import table_metadata as table_meta
 from bold_assets.defs.resources import WarehouseResource
-from bold_assets.defs.wave_0.linkage import CLUSTERS_KEY, PAIRS_KEY, STD_KEYS, table_meta
+from bold_assets.defs.wave_0.linkage import CLUSTERS_KEY, PAIRS_KEY, STD_KEYS
 from bold_assets.linkage import research as R
 from bold_assets.settings import get_settings
 from bold_assets.sources import SOURCE_NAMES, get_source
