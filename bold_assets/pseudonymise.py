@@ -31,6 +31,8 @@ from bold_assets.settings import Settings, get_settings
 from bold_assets.sources import POSTCODE_PATTERN, SOURCES
 
 KEY_ENV = "BOLD_PROJECT_KEY"
+# Every date-of-birth format the sources use, for finding DOBs carried as text.
+_DOB_FORMATS = tuple(sorted({s.identifiers.dob_format for s in SOURCES.values()}))
 KEY_FILE = "project.key"
 _BLOCK = 64  # SHA-256 block size
 
@@ -265,8 +267,11 @@ def scan_identifiers(
                 findings.append(Finding(schema, table, column, "dob", "content",
                                         f"{hits}/{n} sampled dates are known dates of birth"))
             continue
-        if dtype != "VARCHAR":
+        if dtype not in ("VARCHAR", "INTEGER", "BIGINT", "HUGEINT"):
             continue
+        # text (and whole numbers, which can hold numeric record ids): names, postcodes,
+        # record ids, and dates of birth written in any of the sources' formats
+        as_date = "coalesce(" + ", ".join(f"try_strptime(v, '{f}')" for f in _DOB_FORMATS) + ")"
         row = con.execute(f"""
             WITH s AS (SELECT DISTINCT upper(trim(CAST({c} AS VARCHAR))) AS v FROM {q}
                        WHERE {c} IS NOT NULL LIMIT {sample})
@@ -274,11 +279,13 @@ def scan_identifiers(
                 count(*) FILTER (WHERE v IN (SELECT v FROM {ref['name']})),
                 count(*) FILTER (WHERE replace(v, ' ', '') IN (SELECT v FROM {ref['postcode']})
                                  OR regexp_full_match(v, '{pc_regex}')),
-                count(*) FILTER (WHERE v IN (SELECT upper(v) FROM {ref['record_id']}))
+                count(*) FILTER (WHERE v IN (SELECT upper(v) FROM {ref['record_id']})),
+                count(*) FILTER (WHERE CAST({as_date} AS DATE) IN (SELECT v FROM {ref['dob']}))
             FROM s
         """).fetchall()[0]
-        n, names, pcs, ids = row
-        for kind, hits in (("name", names), ("postcode", pcs), ("record_id", ids)):
+        n, names, pcs, ids, dobs = row
+        for kind, hits in (("name", names), ("postcode", pcs), ("record_id", ids),
+                           ("dob", dobs)):
             if hits >= 5 and hits >= 0.5 * n:
                 findings.append(Finding(schema, table, column, kind, "content",
                                         f"{hits}/{n} sampled values are known {kind}s"))

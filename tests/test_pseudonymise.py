@@ -87,6 +87,8 @@ def test_clean_research_passes(zones):
     ("who", "lower(defendant_forename)", "name", "content"),
     ("party_surname", "'X'", "name", "column name"),
     ("born", "CAST(defendant_dob AS DATE)", "dob", "content"),
+    ("born_text", "defendant_dob", "dob", "content"),  # a DOB kept as the source's text
+    ("born_uk", "strftime(CAST(defendant_dob AS DATE), '%d/%m/%Y')", "dob", "content"),
     ("area", "replace(defendant_postcode, ' ', '')", "postcode", "content"),
     ("ref", "defendant_id", "record_id", "content"),
     ("case_id", "'abc'", "record_id", "column name"),
