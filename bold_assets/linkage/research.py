@@ -17,22 +17,24 @@ JOURNEY_MAX_DAYS = 182
 
 
 def research_source_sql(source: str) -> str:
-    """SELECT for `research.<source>`."""
+    """SELECT for `research.<source>`, column for column as `Source.research_columns`."""
     s = get_source(source)
-    dropped = set(s.pii_columns) | {s.key, *s.case_ids}
-    keep = [c for c in s.columns if c not in dropped and c != "lsoa_code"]
-    hashes = [f"{hash_expr(source, s.key, f'r.{s.key}')} AS row_id_hash"] + [
-        f"{hash_expr(source, c, f'r.{c}')} AS {c}_hash" for c in s.case_ids]
     lsoa = "r.lsoa_code" if "lsoa_code" in s.columns else "std.lsoa_code"
     age = ("CASE WHEN std.dob_std IS NOT NULL AND std.event_date IS NOT NULL THEN "
            "date_diff('year', std.dob_std, std.event_date) - CAST("
            "strftime(std.event_date, '%m%d') < strftime(std.dob_std, '%m%d') AS INTEGER) END")
-    cols = ", ".join([*hashes, *(f'r."{c}"' for c in keep)])
+    derived = {
+        "row_id_hash": hash_expr(source, s.key, f"r.{s.key}"),
+        **{f"{c}_hash": hash_expr(source, c, f"r.{c}") for c in s.case_ids},
+        "age_at_event": f"CAST({age} AS INTEGER)",
+        "lsoa_code": lsoa,
+        "lad_code": "l.lad_code",
+    }
+    exprs = [derived.get(c, f'r."{c}"') for c in s.research_columns]
+    cols = ",\n               ".join(f'{e} AS "{c}"' for e, c in zip(exprs, s.research_columns,
+                                                                     strict=True))
     return f"""
-        SELECT {cols},
-               CAST({age} AS INTEGER) AS age_at_event,
-               {lsoa} AS lsoa_code,
-               l.lad_code
+        SELECT {cols}
         FROM raw.{source} r
         LEFT JOIN linkage.std_{source} std ON std.record_id = CAST(r."{s.key}" AS VARCHAR)
         LEFT JOIN reference.lsoa l ON l.lsoa_code = {lsoa}
