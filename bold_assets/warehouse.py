@@ -121,6 +121,20 @@ def replace_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, selec
     return con.execute(f'SELECT count(*) FROM "{schema}"."{table}"').fetchall()[0][0]
 
 
+def replace_table_from(con: duckdb.DuckDBPyConnection, schema: str, table: str, data: object,
+                       columns: str = "*") -> int:
+    """Replace `schema.table` by an in-memory frame (pandas, arrow), atomically; the row count.
+
+    `columns` is the select list over the frame, e.g. to cast or order columns.
+    """
+    view = f"__frame_{schema}_{table}"
+    con.register(view, data)
+    try:
+        return replace_table(con, schema, table, f"SELECT {columns} FROM {view}")
+    finally:
+        con.unregister(view)
+
+
 def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
     row = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",

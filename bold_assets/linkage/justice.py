@@ -116,8 +116,4 @@ def cluster_all(records: pa.Table, pairs: pa.Table,
 
 def write_arrow(con: duckdb.DuckDBPyConnection, schema: str, table: str, data: pa.Table) -> int:
     """Replace a warehouse table with an arrow table."""
-    con.register("__bold_arrow", data)
-    try:
-        return wh.replace_table(con, schema, table, "SELECT * FROM __bold_arrow")
-    finally:
-        con.unregister("__bold_arrow")
+    return wh.replace_table_from(con, schema, table, data)

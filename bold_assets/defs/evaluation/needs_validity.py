@@ -302,11 +302,7 @@ def _reports_dir(warehouse_path: str | Path) -> Path:
 
 
 def _write(con, key: dg.AssetKey, frame: pd.DataFrame) -> int:
-    con.register("_frame", frame)
-    try:
-        return wh.replace_table(con, key.path[0], key.path[1], "SELECT * FROM _frame")
-    finally:
-        con.unregister("_frame")
+    return wh.replace_table_from(con, key.path[0], key.path[1], frame)
 
 
 # Assets --------------------------------------------------------------------------------------

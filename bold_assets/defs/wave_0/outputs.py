@@ -18,7 +18,7 @@ import pandas as pd
 
 from bold_assets import disclosure, register
 from bold_assets.defs.resources import WarehouseResource
-from bold_assets.warehouse import replace_table
+from bold_assets.warehouse import replace_table_from
 
 WAVE = 0
 MART = dg.AssetKey(["marts", "person_needs_wave_0"])
@@ -94,13 +94,9 @@ def wave_0_safe_outputs(context: dg.AssetExecutionContext, warehouse: WarehouseR
     with warehouse.connect() as con:
         for key, level in ((LSOA_KEY, "lsoa"), (LAD_KEY, "lad")):
             frame = pub[pub["geography_level"] == level].reset_index(drop=True)
-            con.register("_published", frame)
-            replace_table(con, "outputs", key.path[1], f"SELECT {_COLS} FROM _published")
-            con.unregister("_published")
+            replace_table_from(con, "outputs", key.path[1], frame, _COLS)
             yield dg.MaterializeResult(asset_key=key, metadata=_publish_metadata(frame))
-        con.register("_report", report)
-        n = replace_table(con, "outputs", REPORT_KEY.path[1], "SELECT * FROM _report")
-        con.unregister("_report")
+        n = replace_table_from(con, "outputs", REPORT_KEY.path[1], report)
     yield dg.MaterializeResult(asset_key=REPORT_KEY, metadata={
         "dagster/row_count": n,
         "acro_results": dg.MetadataValue.path(str(report_dir / "results.json")),
