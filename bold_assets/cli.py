@@ -2,6 +2,7 @@
 
     bold materialize                      # every asset of wave 0 and its evaluation
     bold materialize --select 'raw/*'     # only the matching assets ("schema/table" globs)
+    bold materialize --select '+research/xjs_link'   # an asset and everything upstream of it
     bold link ...                         # the reusable linkage core (see `bold link --help`)
 
 Runs are recorded in the Dagster instance at DAGSTER_HOME when it is set (as `make run` does),
@@ -14,39 +15,136 @@ import argparse
 import fnmatch
 import os
 import sys
+from pathlib import Path
+
+
+def _fail(message: str, code: int = 2) -> int:
+    print(f"bold: {message}", file=sys.stderr)
+    return code
+
+
+def resolve_selection(select: str, graph) -> list:
+    """Asset keys of a --select value: comma-separated "schema/table" globs, each optionally
+    prefixed with `+` (the asset and everything upstream of it), or Dagster's selection syntax
+    (`+key:"research/xjs_link"`, `group:wave_0`)."""
+    import dagster as dg
+
+    all_keys = sorted(graph.get_all_asset_keys(), key=lambda k: k.path)
+    if any(w in select for w in ("key:", "group:", "kind:", "tag:", "owner:")):
+        return sorted(dg.AssetSelection.from_string(select).resolve(graph), key=lambda k: k.path)
+    chosen: set = set()
+    for pattern in (p.strip() for p in select.split(",") if p.strip()):
+        upstream = pattern.startswith("+")
+        pattern = pattern.lstrip("+")
+        matched = [k for k in all_keys if fnmatch.fnmatch("/".join(k.path), pattern)]
+        chosen.update(matched)
+        if upstream and matched:
+            chosen.update(dg.AssetSelection.assets(*matched).upstream().resolve(graph))
+    return sorted(chosen, key=lambda k: k.path)
+
+
+def missing_upstream(selection: list, graph, warehouse) -> list[str]:
+    """"<asset> needs <parent>" for every parent outside the selection whose table is not in the
+    warehouse (a run would fail on it)."""
+    from bold_assets import warehouse as wh
+
+    chosen = set(selection)
+    parents = sorted({(k, p) for k in chosen for p in graph.get(k).parent_keys
+                      if p not in chosen}, key=lambda kp: (kp[0].path, kp[1].path))
+    if not parents:
+        return []
+    if not warehouse.exists():
+        present: set = set()
+    else:
+        with wh.connect(warehouse) as con:
+            present = {tuple(r) for r in con.execute(
+                "SELECT table_schema, table_name FROM information_schema.tables").fetchall()}
+    return [f"{'/'.join(k.path)} needs {'/'.join(p.path)}" for k, p in parents
+            if tuple(p.path[-2:]) not in present]
 
 
 def _materialize(args: argparse.Namespace) -> int:
+    import time
+
+    from bold_assets.settings import SettingsError, get_settings
+
+    try:  # settings first: nothing starts on a bad value
+        settings = get_settings()
+    except SettingsError as exc:
+        return _fail(str(exc))
+
     import dagster as dg
 
+    from bold_assets import run_report
+    from bold_assets import warehouse as wh
     from bold_assets.definitions import defs
-    from bold_assets.settings import get_settings
 
-    job = defs.resolve_job_def(args.job)
-    all_keys = sorted(defs.resolve_asset_graph().get_all_asset_keys(), key=lambda k: k.path)
+    try:
+        job = defs.resolve_job_def(args.job)
+    except Exception:
+        names = sorted(j.name for j in defs.resolve_all_job_defs() if not j.name.startswith("__"))
+        return _fail(f"--job {args.job!r} is not a job; jobs: {', '.join(names)}")
+    graph = defs.resolve_asset_graph()
+    job_keys = set(job.asset_layer.executable_asset_keys)
     selection = None
     if args.select:
-        patterns = [p.strip() for p in args.select.split(",")]
-        selection = [k for k in all_keys
-                     if any(fnmatch.fnmatch("/".join(k.path), p) for p in patterns)]
+        try:
+            selection = resolve_selection(args.select, graph)
+        except Exception as exc:  # a malformed Dagster selection string
+            return _fail(f"--select {args.select!r}: {str(exc).splitlines()[0]}")
         if not selection:
-            print(f"bold: --select {args.select!r} matches no asset; asset keys look like "
-                  f"{'/'.join(all_keys[0].path)}", file=sys.stderr)
-            return 2
-    settings = get_settings()
-    print(f"bold: warehouse {settings.warehouse}, population {settings.population}, "
-          f"seed {settings.seed}")
+            example = "/".join(min(job_keys, key=lambda k: k.path).path)
+            return _fail(f"--select {args.select!r} matches no asset; asset keys look like "
+                         f"{example}, e.g. --select 'raw/*' or --select '+research/xjs_link'")
+        outside = [k for k in selection if k not in job_keys]
+        if outside:
+            return _fail(f"{', '.join('/'.join(k.path) for k in outside)} not in job "
+                         f"{args.job}; use --job all_assets_job")
+    missing = missing_upstream(selection or sorted(job_keys, key=lambda k: k.path), graph,
+                               settings.warehouse)
+    if missing:
+        return _fail("the selection lacks upstream assets that are not in the warehouse "
+                     f"{settings.warehouse}:\n  " + "\n  ".join(missing)
+                     + f"\nselect them too, or everything upstream: --select "
+                     f"'+{args.select or ''}'")
     instance = (dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME")
                 else dg.DagsterInstance.ephemeral())
-    result = job.execute_in_process(instance=instance, asset_selection=selection,
-                                    raise_on_error=False)
-    failed = [e for e in result.all_events if e.is_failure or e.event_type_value == "STEP_FAILURE"]
+    subset = job.get_subset(asset_selection=set(selection)) if selection else job
+    total = len(subset.graph.node_dict)
+    log_dir = (Path(os.environ["DAGSTER_HOME"]) / "logs" if os.environ.get("DAGSTER_HOME")
+               else settings.data_dir / "logs")
+    log_file = log_dir / f"bold-materialize-{time.strftime('%Y%m%d-%H%M%S')}.log"
+    print(f"bold: {args.job}, {len(selection) if selection else len(job_keys)} assets in "
+          f"{total} steps; warehouse {settings.warehouse}, population {settings.population:,}, "
+          f"seed {settings.seed}")
+    print(f"bold: Dagster's full event log: {log_file}")
+    started = time.monotonic()
+    job = job.with_logger_defs({"bold": run_report.progress_logger})
+    result = job.execute_in_process(
+        instance=instance, asset_selection=selection, raise_on_error=False,
+        run_config={"loggers": {"bold": {"config": {"total_steps": total,
+                                                     "log_file": str(log_file)}}}})
+    events = result.all_events
     if not result.success:
-        for event in failed[:5]:
-            print(f"bold: step {event.step_key} failed", file=sys.stderr)
+        failed = [e for e in events if e.event_type_value == "STEP_FAILURE"]
+        for e in failed[:5]:
+            error = getattr(e.event_specific_data, "error", None)
+            text = (error.message if error else e.message or "").strip()
+            print(f"bold: step {e.step_key} failed: {text}", file=sys.stderr)
+        if not failed:
+            print(f"bold: run {result.run_id} failed; see {log_file}", file=sys.stderr)
+        print(f"bold: full log {log_file}; earlier tables are unchanged", file=sys.stderr)
         return 1
-    n = len([e for e in result.all_events if e.event_type_value == "ASSET_MATERIALIZATION"])
-    print(f"bold: {n} asset materialisations written to {settings.warehouse}")
+    with wh.connect(settings.warehouse) as con:
+        lines = run_report.summary_lines(con, events, time.monotonic() - started)
+    print("\n".join(lines))
+    home = os.environ.get("DAGSTER_HOME")
+    if home:
+        print(f"Open the Dagster UI on this warehouse: make ui  (= DAGSTER_HOME={home} "
+              "dagster dev -w workspace.yaml), then http://127.0.0.1:3000")
+    else:
+        print("This run used a temporary Dagster instance; set DAGSTER_HOME (as `make run` does)"
+              " to keep runs for the UI: make ui, then http://127.0.0.1:3000")
     return 0
 
 
@@ -54,8 +152,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bold", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     mat = sub.add_parser("materialize", help="materialise assets into the warehouse")
-    mat.add_argument("--select", help="comma-separated 'schema/table' globs, e.g. 'raw/*'")
-    mat.add_argument("--job", default="wave_0_job", help="job to run (default wave_0_job)")
+    mat.add_argument("--select", help="comma-separated 'schema/table' globs, e.g. 'raw/*'; "
+                     "prefix '+' for everything upstream too, e.g. '+research/xjs_link'; or "
+                     "Dagster's selection syntax, e.g. '+key:\"research/xjs_link\"'")
+    mat.add_argument("--job", default="all_assets_job",
+                     help="job to run (default all_assets_job: every wave, truth and the "
+                     "evaluation; wave_0_job is the production wave without truth)")
     mat.set_defaults(func=_materialize)
     from bold_assets.linkage.cli import add_parser as add_link_parser
 

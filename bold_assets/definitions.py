@@ -11,6 +11,7 @@ import dagster as dg
 
 from bold_assets.defs import jobs, quality
 from bold_assets.defs.evaluation import linkage_quality, needs_validity
+from bold_assets.defs.metadata import present
 from bold_assets.defs.resources import warehouse_resource
 from bold_assets.defs.wave_0 import linkage, marts, outputs, raw, research
 
@@ -27,6 +28,11 @@ AREAS = (
 
 def build_definitions() -> dg.Definitions:
     assets = dg.Definitions.merge(*AREAS)
+    # layer first in every description; truth and reference in their own groups
+    assets = dg.Definitions.merge(
+        dg.Definitions(assets=present(assets.assets or [])),
+        dg.Definitions(asset_checks=assets.asset_checks, resources=assets.resources),
+    )
     return dg.Definitions.merge(
         assets,
         quality.build_defs(assets),  # a GX asset check per expectation, for each suite's asset

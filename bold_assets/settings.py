@@ -18,17 +18,26 @@ from pathlib import Path
 DEFAULT_WAREHOUSE = "data/bold.duckdb"
 DEFAULT_POPULATION = 20_000
 DEFAULT_SEED = 20240601
+MIN_POPULATION = 100  # fewer persons leave areas and sources too empty to link or publish
 
 
-def _int_env(name: str, default: int) -> int:
+class SettingsError(ValueError):
+    """A setting is wrong; the message names the variable, its value and a valid example."""
+
+
+def _int_env(name: str, default: int, minimum: int = 0) -> int:
     value = os.environ.get(name)
     if value in (None, ""):
         return default
     try:
-        return int(value.replace("_", ""))
+        number = int(value.replace("_", ""))
     except ValueError:
-        raise ValueError(f"{name}={value!r} is not a whole number; unset it or set e.g. "
-                         f"{name}={default}") from None
+        raise SettingsError(f"{name}={value!r} is not a whole number; unset it or set e.g. "
+                            f"{name}={default}") from None
+    if number < minimum:
+        raise SettingsError(f"{name}={value!r} is below {minimum}; unset it or set e.g. "
+                            f"{name}={default}")
+    return number
 
 
 @dataclass(frozen=True)
@@ -51,9 +60,13 @@ class Settings:
 def get_settings() -> Settings:
     """Read the settings now (not at import), so tests can change the environment."""
     landing = os.environ.get("BOLD_LANDING_DIR") or None
+    warehouse = Path(os.environ.get("BOLD_WAREHOUSE") or DEFAULT_WAREHOUSE)
+    if warehouse.is_dir():
+        raise SettingsError(f"BOLD_WAREHOUSE={str(warehouse)!r} is a folder; set it to a DuckDB "
+                            f"file, e.g. BOLD_WAREHOUSE={warehouse / 'bold.duckdb'}")
     return Settings(
-        warehouse=Path(os.environ.get("BOLD_WAREHOUSE") or DEFAULT_WAREHOUSE),
-        population=_int_env("BOLD_POPULATION", DEFAULT_POPULATION),
+        warehouse=warehouse,
+        population=_int_env("BOLD_POPULATION", DEFAULT_POPULATION, MIN_POPULATION),
         seed=_int_env("BOLD_SEED", DEFAULT_SEED),
         landing_dir=Path(landing) if landing else None,
     )

@@ -7,6 +7,11 @@ waits its turn instead of failing with "Could not set lock on file". The lock is
 within a process (a helper that opens the warehouse inside an open connection does not wait for
 itself), and a file held by a program outside bold's lock (a DuckDB shell, a notebook) is waited
 for a while, then reported as WarehouseBusy with what to do.
+
+The file is attached under a fixed catalog name (`CATALOG`) and made the default, so any file
+name works: DuckDB would otherwise name the catalog after the file stem, and a warehouse called
+`outputs.duckdb` (or `raw.duckdb`, `linkage.duckdb`, ...) would make `outputs.x` ambiguous
+between the catalog and the schema.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from filelock import FileLock, Timeout
 SCHEMAS = ("raw", "truth", "reference", "linkage", "research", "marts", "outputs", "evaluation")
 LOCK_TIMEOUT_S = 3600
 OUTSIDE_HOLDER_WAIT_S = 300  # how long to wait for a program that opened the file directly
+CATALOG = "bold_warehouse"  # the warehouse file's catalog name in every connection
 
 
 class WarehouseBusy(RuntimeError):
@@ -33,13 +39,28 @@ def lock_path(warehouse: Path | str) -> Path:
     return warehouse.with_name(warehouse.name + ".lock")
 
 
-def _open(warehouse: Path, wait_s: float) -> duckdb.DuckDBPyConnection:
-    """duckdb.connect, retrying while a process outside bold's lock holds the file."""
+def open_file(warehouse: Path | str, read_only: bool = False,
+              config: dict | None = None) -> duckdb.DuckDBPyConnection:
+    """A connection whose default catalog is the warehouse file, attached as CATALOG."""
+    con = duckdb.connect(":memory:", config=config or {})
+    try:
+        path = str(warehouse).replace("'", "''")
+        con.execute(f"ATTACH '{path}' AS {CATALOG}{' (READ_ONLY)' if read_only else ''}")
+        con.execute(f"USE {CATALOG}")
+    except Exception:
+        con.close()
+        raise
+    return con
+
+
+def _open(warehouse: Path, wait_s: float, config: dict | None = None
+          ) -> duckdb.DuckDBPyConnection:
+    """open_file, retrying while a process outside bold's lock holds the file."""
     deadline = time.monotonic() + wait_s
     delay = 0.05
     while True:
         try:
-            return duckdb.connect(str(warehouse))
+            return open_file(warehouse, config=config)
         except duckdb.IOException as exc:
             if "Could not set lock" not in str(exc):
                 raise
@@ -78,13 +99,13 @@ def lock(warehouse: Path | str, timeout_s: float | None = None) -> Iterator[Path
 
 @contextmanager
 def connect(
-    warehouse: Path | str, timeout_s: float | None = None
+    warehouse: Path | str, timeout_s: float | None = None, config: dict | None = None
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the warehouse, waiting for any other process that has it open."""
     with lock(warehouse, timeout_s) as path:
         wait_s = OUTSIDE_HOLDER_WAIT_S if timeout_s is None else min(timeout_s,
                                                                       OUTSIDE_HOLDER_WAIT_S)
-        con = _open(path, wait_s)
+        con = _open(path, wait_s, config)
         try:
             yield con
         finally:

@@ -1,5 +1,9 @@
 """A job and a schedule per linkage wave, built from the asset groups that exist.
 
+Wave jobs are production: the wave's assets and the reference geography, never the synthetic
+truth. `evaluation_job` scores the latest wave tables against truth (groups `evaluation` and
+`truth`); `all_assets_job` runs everything, as `bold materialize` does by default.
+
 Wave refreshes run weekly, as MoJ's linking pipeline does; schedules start stopped so that
 nothing runs until an engineer turns them on in the UI.
 """
@@ -37,13 +41,12 @@ def build_defs(area_defs: dg.Definitions) -> dg.Definitions:
     for wave in WAVES:
         if wave not in present:
             continue
-        selection = dg.AssetSelection.groups(wave)
-        if "evaluation" in present:
-            selection = selection | dg.AssetSelection.groups("evaluation")
+        selection = dg.AssetSelection.groups(wave, *({"reference"} & present))
         job = dg.define_asset_job(
             wave_job_name(wave),
             selection=selection,
-            description=f"Materialise linkage {wave.replace('_', ' ')} and its evaluation.",
+            description=f"Materialise linkage {wave.replace('_', ' ')} (production: no truth, "
+            "no evaluation).",
         )
         jobs.append(job)
         schedules.append(
@@ -55,4 +58,13 @@ def build_defs(area_defs: dg.Definitions) -> dg.Definitions:
                 default_status=dg.DefaultScheduleStatus.STOPPED,
             )
         )
+    if "evaluation" in present:
+        jobs.append(dg.define_asset_job(
+            "evaluation_job", selection=dg.AssetSelection.groups(
+                "evaluation", *({"truth"} & present)),
+            description="Score the latest wave tables against the synthetic truth."))
+    jobs.append(dg.define_asset_job(
+        "all_assets_job", selection=dg.AssetSelection.all(),
+        description="Every asset: the waves, the synthetic truth and the evaluation (what "
+        "`bold materialize` runs)."))
     return dg.Definitions(jobs=jobs, schedules=schedules)

@@ -7,6 +7,12 @@ marked `meta.critical` are blocking checks with ERROR severity: when one fails, 
 fails with a message saying what is wrong and what to do, and downstream assets do not
 materialise. The rest are warnings (WARN severity); the run goes on and the UI shows them.
 
+Each check can execute on its own (from the asset's Checks tab, without rematerialising it): the
+multi-asset check is subsettable and runs only the expectations selected. Example values and
+observed values from identifier-zone tables are masked before they reach Dagster. A cross-table
+expectation whose other table is not in the warehouse (outside the run's selection) is reported as
+not run, with a WARN that names the missing table, and never blocks.
+
 Checks are built from the asset keys present, so a suite whose table has no asset yet (another
 area still in progress) simply has no checks. Cross-table SQL checks also depend on the tables
 they read, when those are not downstream of the checked table, so they run after them.
@@ -14,9 +20,12 @@ they read, when those are not downstream of the checked table, so they run after
 
 
 import re
+from dataclasses import replace
 
 import dagster as dg
 
+from bold_assets import warehouse as wh
+from bold_assets.defs.metadata import IDENTIFIER_ZONE, is_identifier_column, mask_examples, masked
 from bold_assets.defs.resources import WarehouseResource
 from bold_assets.quality.suites import SUITES_DIR, Suite, load_suites
 
@@ -32,6 +41,28 @@ def referenced_keys(suite: Suite) -> set[dg.AssetKey]:
             keys.update(dg.AssetKey([s, t]) for s, t in _TABLE_REF.findall(query))
     keys.discard(dg.AssetKey(suite.asset_key_path))
     return keys
+
+
+def _query_tables(expectation) -> set[tuple[str, str]]:
+    query = expectation.kwargs.get("unexpected_rows_query") or ""
+    return set(_TABLE_REF.findall(query))
+
+
+def without_identifiers(outcome, suite: Suite):
+    """The outcome with example and observed values masked when the table is identifier zone."""
+    if suite.schema not in IDENTIFIER_ZONE:
+        return outcome
+    column = outcome.expectation.column
+    observed = outcome.observed_value
+    if observed is not None and column and is_identifier_column(suite.schema, column):
+        observed = masked(observed)
+    return replace(outcome, examples=mask_examples(outcome.examples, suite.schema, column),
+                   observed_value=observed)
+
+
+def check_description(e) -> str:
+    """The check's description; blocking checks say so first, so check lists show it."""
+    return f"BLOCKING (critical): {e.summary()}" if e.critical else f"Warning: {e.summary()}"
 
 
 def _metadata(outcome, suite: Suite) -> dict[str, object]:
@@ -73,7 +104,7 @@ def suite_check(suite: Suite, deps: set[dg.AssetKey]) -> dg.AssetChecksDefinitio
     key = dg.AssetKey(suite.asset_key_path)
     specs = [
         dg.AssetCheckSpec(
-            name=e.check_name, asset=key, description=e.summary(), blocking=e.critical,
+            name=e.check_name, asset=key, description=check_description(e), blocking=e.critical,
             additional_deps=sorted(deps, key=lambda k: k.path),
             metadata={"critical": e.critical, "expectation_type": e.type},
         )
@@ -81,15 +112,35 @@ def suite_check(suite: Suite, deps: set[dg.AssetKey]) -> dg.AssetChecksDefinitio
     ]  # fmt: skip
 
     @dg.multi_asset_check(
-        specs=specs, name=f"gx_{suite.schema}__{suite.table}", can_subset=False,
+        specs=specs, name=f"gx_{suite.schema}__{suite.table}", can_subset=True,
         description=f"Great Expectations suite expectations/{suite.name}.json",
     )  # fmt: skip
     def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
         from bold_assets.quality.runner import failures, run_suite, warm_up
 
         warm_up()  # import GX before taking the warehouse lock, so other runs wait less
+        selected = {k.name for k in context.selected_asset_check_keys}
+        chosen = [e for e in suite.expectations if e.check_name in selected]
         with warehouse.connect() as con:
-            outcomes = run_suite(con, suite)
+            missing = {e.check_name: sorted(f"{s}.{t}" for s, t in _query_tables(e)
+                                            if not wh.table_exists(con, s, t))
+                       for e in chosen}  # fmt: skip
+            runnable = tuple(e for e in chosen if not missing[e.check_name])
+            outcomes = run_suite(con, replace(suite, expectations=runnable)) if runnable else []
+        outcomes = [without_identifiers(o, suite) for o in outcomes]
+        for e in chosen:
+            if missing[e.check_name]:
+                tables = ", ".join(missing[e.check_name])
+                assets = ", ".join(t.replace(".", "/") for t in missing[e.check_name])
+                text = (f"not run: {e.check_name} reads {tables}, which is not in the warehouse "
+                        f"(outside this run's selection); materialise {assets} and execute this "
+                        "check again")  # fmt: skip
+                context.log.warning(f"{suite.name}: {text}")
+                yield dg.AssetCheckResult(
+                    asset_key=key, check_name=e.check_name, passed=False,
+                    severity=dg.AssetCheckSeverity.WARN, description=text,
+                    metadata={"not_run": True, "missing_tables": dg.MetadataValue.json(
+                        missing[e.check_name])})
         for o in outcomes:
             yield dg.AssetCheckResult(
                 asset_key=key, check_name=o.check_name, passed=o.success,

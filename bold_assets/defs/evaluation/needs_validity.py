@@ -27,6 +27,7 @@ import pandas as pd
 
 from bold_assets import register
 from bold_assets import warehouse as wh
+from bold_assets.defs.metadata import column_schema
 from bold_assets.defs.resources import WarehouseResource
 
 WAVE = 0
@@ -327,6 +328,7 @@ def wave_0_needs_validity(context: dg.AssetExecutionContext, warehouse: Warehous
         by_imd = by_imd_table(joined, register.wave_measures(WAVE))
         n_val = _write(con, VALIDITY_KEY, validity)
         n_imd = _write(con, IMD_KEY, by_imd)
+        schemas = {k: column_schema(con, ".".join(k.path)) for k in (VALIDITY_KEY, IMD_KEY)}
     reports = _reports_dir(warehouse.file)
     v_png, i_png = validity_chart(validity), imd_chart(by_imd)
     (reports / "needs_validity_wave_0.png").write_bytes(v_png)
@@ -335,6 +337,7 @@ def wave_0_needs_validity(context: dg.AssetExecutionContext, warehouse: Warehous
                      "sensitivity", "specificity", "ppv", "sensitivity_assessed"]]
     yield dg.MaterializeResult(asset_key=VALIDITY_KEY, metadata={
         "dagster/row_count": n_val,
+        "dagster/column_schema": schemas[VALIDITY_KEY],
         "estimated_persons": len(joined),
         "mean_cluster_purity": round(float(joined["purity"].mean()), 4),
         "validity": dg.MetadataValue.md(show.to_markdown(index=False)),
@@ -343,6 +346,7 @@ def wave_0_needs_validity(context: dg.AssetExecutionContext, warehouse: Warehous
     })
     yield dg.MaterializeResult(asset_key=IMD_KEY, metadata={
         "dagster/row_count": n_imd,
+        "dagster/column_schema": schemas[IMD_KEY],
         "chart": _img_md(i_png, "prevalence by IMD decile"),
         "chart_file": dg.MetadataValue.path(str(reports / "prevalence_by_imd_wave_0.png")),
     })
@@ -367,10 +371,12 @@ def wave_0_linkage_sensitivity(context: dg.AssetExecutionContext,
         lad, sub = linkage_sensitivity(con)
         n_lad = _write(con, SENS_LAD_KEY, lad)
         n_sub = _write(con, SENS_SUB_KEY, sub)
+        schemas = {k: column_schema(con, ".".join(k.path)) for k in (SENS_LAD_KEY, SENS_SUB_KEY)}
     summary = sensitivity_summary(lad, sub)
     persons = lad.groupby("measure").first()[["persons_high", "persons_medium", "persons_low"]]
     yield dg.MaterializeResult(asset_key=SENS_LAD_KEY, metadata={
         "dagster/row_count": n_lad,
+        "dagster/column_schema": schemas[SENS_LAD_KEY],
         "summary": dg.MetadataValue.md(summary.to_markdown(index=False)),
         "max_abs_diff_high": float(summary["lad_max_abs_diff_high"].max()),
         "max_abs_diff_low": float(summary["lad_max_abs_diff_low"].max()),
@@ -380,6 +386,7 @@ def wave_0_linkage_sensitivity(context: dg.AssetExecutionContext,
         columns="abs_low")
     yield dg.MaterializeResult(asset_key=SENS_SUB_KEY, metadata={
         "dagster/row_count": n_sub,
+        "dagster/column_schema": schemas[SENS_SUB_KEY],
         "largest_low_threshold_shifts": dg.MetadataValue.md(worst.to_markdown(index=False)),
     })
 

@@ -28,6 +28,7 @@ from filelock import FileLock
 
 from bold_assets import register
 from bold_assets import warehouse as wh
+from bold_assets.defs.metadata import column_schema
 from bold_assets.defs.resources import WarehouseResource
 
 DBT_PROJECT = DbtProject(project_dir=register.DBT_PROJECT_DIR)
@@ -89,6 +90,28 @@ def register_metadata() -> dict[str, Any]:
     }
 
 
+def dbt_test_description(test: Mapping[str, Any]) -> str:
+    """What a dbt test asserts, in words (its own description when it has one)."""
+    blocking = "BLOCKING (dbt build fails): " if test.get("config", {}).get(
+        "severity", "ERROR").upper() == "ERROR" else "Warning: "
+    own = (test.get("description") or "").strip()
+    if own:
+        return blocking + own
+    meta = test.get("test_metadata") or {}
+    kwargs = {k: v for k, v in (meta.get("kwargs") or {}).items() if k != "model"}
+    column = kwargs.pop("column_name", None) or test.get("column_name")
+    if meta.get("name"):
+        what = {"not_null": "no nulls", "unique": "unique values",
+                "accepted_values": "values in {}".format(kwargs.pop("values", "")),
+                "relationships": "every value found in {}".format(kwargs.pop("to", ""))
+                }.get(meta["name"], meta["name"].replace("_", " "))
+        extra = "".join(f"; {k}={v}" for k, v in kwargs.items())
+        return f"{blocking}dbt test: {what}" + (f" in column {column}" if column else "") + extra
+    path = test.get("original_file_path", "")
+    return (f"{blocking}dbt singular test {test['name'].replace('_', ' ')} "
+            f"(rows returned by dbt_project/{path} are failures)")
+
+
 class BoldDbtTranslator(DagsterDbtTranslator):
     """dbt node -> asset key `[schema, table]`, group `wave_0`; sources -> Python assets."""
 
@@ -100,6 +123,25 @@ class BoldDbtTranslator(DagsterDbtTranslator):
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         return "wave_0"
+
+    def get_description(self, dbt_resource_props: Mapping[str, Any]) -> str:
+        """The node's dbt description; never its raw SQL (dagster-dbt's fallback)."""
+        text = (dbt_resource_props.get("description") or "").strip()
+        if text:
+            return text
+        kind = dbt_resource_props["resource_type"]
+        materialized = dbt_resource_props.get("config", {}).get("materialized", "")
+        path = dbt_resource_props.get("original_file_path", "")
+        return (f"dbt {kind} {dbt_resource_props['name']} ({materialized}); its SQL is "
+                f"dbt_project/{path}.").replace(" ()", "")
+
+    def get_asset_check_spec(self, asset_spec: dg.AssetSpec, manifest: Mapping[str, Any],
+                             unique_id: str, project: DbtProject | None
+                             ) -> dg.AssetCheckSpec | None:
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None:
+            return None
+        return spec._replace(description=dbt_test_description(manifest["nodes"][unique_id]))
 
     def get_metadata(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, Any]:
         metadata = dict(super().get_metadata(dbt_resource_props))
@@ -128,7 +170,8 @@ def _table_metadata(con, key: dg.AssetKey) -> dict[str, Any]:
     if not wh.table_exists(con, schema, table):
         return {}
     n = con.execute(f'SELECT count(*) FROM "{schema}"."{table}"').fetchone()[0]
-    md: dict[str, Any] = {"dagster/row_count": n}
+    md: dict[str, Any] = {"dagster/row_count": n,
+                          "dagster/column_schema": column_schema(con, f"{schema}.{table}")}
     if table.startswith("person_needs_wave_0"):
         flags = ", ".join(f"avg({m}::int) AS {m}" for m in register.wave_measures(0))
         prev = con.execute(f'SELECT {flags} FROM "{schema}"."{table}"').df().T

@@ -17,6 +17,7 @@ import dagster as dg
 import pandas as pd
 
 from bold_assets import disclosure, register
+from bold_assets.defs.metadata import column_schema
 from bold_assets.defs.resources import WarehouseResource
 from bold_assets.warehouse import replace_table_from
 
@@ -95,10 +96,14 @@ def wave_0_safe_outputs(context: dg.AssetExecutionContext, warehouse: WarehouseR
         for key, level in ((LSOA_KEY, "lsoa"), (LAD_KEY, "lad")):
             frame = pub[pub["geography_level"] == level].reset_index(drop=True)
             replace_table_from(con, "outputs", key.path[1], frame, _COLS)
-            yield dg.MaterializeResult(asset_key=key, metadata=_publish_metadata(frame))
+            yield dg.MaterializeResult(asset_key=key, metadata={
+                **_publish_metadata(frame),
+                "dagster/column_schema": column_schema(con, f"outputs.{key.path[1]}")})
         n = replace_table_from(con, "outputs", REPORT_KEY.path[1], report)
+        report_schema = column_schema(con, f"outputs.{REPORT_KEY.path[1]}")
     yield dg.MaterializeResult(asset_key=REPORT_KEY, metadata={
         "dagster/row_count": n,
+        "dagster/column_schema": report_schema,
         "acro_results": dg.MetadataValue.path(str(report_dir / "results.json")),
         "method": dg.MetadataValue.md("\n".join(f"- {n}" for n in prot.notes)),
         "report": dg.MetadataValue.md(report.drop(columns=["acro_summary"]).to_markdown(
@@ -123,15 +128,19 @@ def check_published(con) -> list[disclosure.Violation]:
 @dg.multi_asset_check(
     specs=[dg.AssetCheckSpec("no_disclosive_cells", asset=key, blocking=True,
                              additional_deps=[MART, AREAS],
-                             description="No published cell below 10, unrounded, or "
-                                         "recoverable from the other cells and totals.")
+                             description="BLOCKING: no published cell below 10, unrounded, "
+                                         "or recoverable from the other cells and totals.")
            for key in (LSOA_KEY, LAD_KEY)],
+    can_subset=True,  # each can execute on its own, without rematerialising the outputs
 )
 def no_disclosive_cells(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
     with warehouse.connect() as con:
         violations = check_published(con)
     by_level = {"lsoa": LSOA_KEY, "lad": LAD_KEY}
+    selected = {k.asset_key for k in context.selected_asset_check_keys}
     for level, key in by_level.items():
+        if key not in selected:
+            continue
         mine = [v for v in violations if v.geography_level == level]
         kinds = pd.Series([v.kind for v in mine], dtype=object).value_counts().to_dict()
         md = {"violations": len(mine), "by_kind": dg.MetadataValue.json(kinds)}

@@ -1,0 +1,143 @@
+"""What `bold materialize` prints: progress while the run goes, and a closing summary.
+
+On the terminal: one line per step as it starts (`[done/total elapsed] step`), warnings and
+errors from the steps, and at the end the tables per schema with row counts, the checks passed /
+warned / failed, the linkage F1 line and the command that opens the UI. Dagster's full event log
+(DEBUG) goes to a log file and, as always, to the instance the UI reads.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, TextIO
+
+import dagster as dg
+import duckdb
+
+SUMMARY_SCHEMAS = ("raw", "truth", "reference", "linkage", "research", "dbt_staging",
+                   "dbt_intermediate", "marts", "outputs", "evaluation")  # fmt: skip
+
+
+def _clock(seconds: float) -> str:
+    m, s = divmod(int(seconds), 60)
+    h, m = divmod(m, 60)
+    return f"{h}:{m:02d}:{s:02d}"
+
+
+class ProgressHandler(logging.Handler):
+    """Prints step progress and step warnings / errors; everything else stays in the log file."""
+
+    def __init__(self, total_steps: int, stream: TextIO | None = None) -> None:
+        super().__init__(logging.DEBUG)
+        self.total = total_steps
+        self.done = 0
+        self.started = time.monotonic()
+        self.stream = stream or sys.stdout
+
+    def _say(self, text: str) -> None:
+        print(f"[{self.done:>3}/{self.total} {_clock(time.monotonic() - self.started)}] {text}",
+              file=self.stream, flush=True)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        meta = getattr(record, "dagster_meta", None) or {}
+        event = meta.get("dagster_event")
+        if event is not None:
+            kind = event.event_type_value
+            if kind == "STEP_START":
+                self._say(f"running {event.step_key}")
+            elif kind in ("STEP_SUCCESS", "STEP_SKIPPED"):
+                self.done += 1
+            elif kind == "STEP_FAILURE":
+                self.done += 1
+                error = getattr(event.event_specific_data, "error", None)
+                first = (error.message if error else event.message or "").strip().splitlines()
+                self._say(f"FAILED {event.step_key}: {first[0] if first else ''}")
+            elif kind == "RUN_FAILURE" and not self.done:
+                self._say(f"run failed: {(event.message or '').strip()}")
+            return
+        if record.levelno >= logging.WARNING:
+            text = str(meta.get("orig_message") or record.getMessage()).strip().splitlines()
+            step = meta.get("step_key") or ""
+            self._say(f"{record.levelname.lower()} {step}: {text[0][:240] if text else ''}")
+
+
+@dg.logger(
+    config_schema={"total_steps": dg.Field(int, default_value=0),
+                   "log_file": dg.Field(str, default_value="")},
+    description="Terminal progress of `bold materialize`; full DEBUG event log to a file.",
+)
+def progress_logger(init_context: dg.InitLoggerContext) -> logging.Logger:
+    logger = logging.Logger("bold", logging.DEBUG)  # unregistered: one per run
+    logger.addHandler(ProgressHandler(init_context.logger_config["total_steps"]))
+    log_file = init_context.logger_config["log_file"]
+    if log_file:
+        Path(log_file).parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(log_file)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        logger.addHandler(handler)
+    return logger
+
+
+def check_counts(events: Iterable[Any]) -> dict[str, int]:
+    """Checks passed, warned (failed with WARN severity) and failed (ERROR) in a run."""
+    counts = {"passed": 0, "warned": 0, "failed": 0}
+    for e in events:
+        if e.event_type_value != "ASSET_CHECK_EVALUATION":
+            continue
+        data = e.event_specific_data
+        if data.passed:
+            counts["passed"] += 1
+        elif data.severity == dg.AssetCheckSeverity.WARN:
+            counts["warned"] += 1
+        else:
+            counts["failed"] += 1
+    return counts
+
+
+def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, int]]]:
+    """Tables and views per schema with their row counts."""
+    rows = con.execute("""
+        SELECT table_schema, table_name FROM information_schema.tables
+        WHERE table_name NOT LIKE '\\_\\_%' ESCAPE '\\'
+        ORDER BY table_schema, table_name""").fetchall()
+    out: dict[str, list[tuple[str, int]]] = {}
+    for schema, table in rows:
+        if schema not in SUMMARY_SCHEMAS:
+            continue
+        n = con.execute(f'SELECT count(*) FROM "{schema}"."{table}"').fetchall()[0][0]
+        out.setdefault(schema, []).append((table, n))
+    return out
+
+
+def f1_line(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The linkage F1 at the medium threshold, overall and per source group."""
+    exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE "
+                         "table_schema = 'evaluation' AND table_name = 'linkage_f1'").fetchall()
+    if not exists[0][0]:
+        return None
+    rows = con.execute("""SELECT scope, precision, recall, f1 FROM evaluation.linkage_f1
+                          WHERE threshold = 'medium' AND scope_type IN ('overall', 'group')
+                          ORDER BY scope_type DESC, scope""").fetchall()
+    if not rows:
+        return None
+    return "linkage F1 at medium threshold: " + ", ".join(
+        f"{scope} {f1:.3f} (precision {p:.3f}, recall {r:.3f})" for scope, p, r, f1 in rows)
+
+
+def summary_lines(con: duckdb.DuckDBPyConnection, events: Iterable[Any],
+                  elapsed_s: float) -> list[str]:
+    lines = [f"bold: done in {_clock(elapsed_s)}. Tables in the warehouse (rows):"]
+    for schema, tables in table_counts(con).items():
+        shown = ", ".join(f"{t} {n:,}" for t, n in tables)
+        lines.append(f"  {schema:<16} {len(tables):>2} tables: {shown}")
+    c = check_counts(events)
+    lines.append(f"checks this run: {c['passed']} passed, {c['warned']} warned, "
+                 f"{c['failed']} failed")
+    f1 = f1_line(con)
+    if f1:
+        lines.append(f1)
+    return lines

@@ -1,0 +1,116 @@
+"""Scan files outside the warehouse (Dagster's storage, logs) for personal identifiers.
+
+Dagster's run and event storage, compute logs and the UI are read by everyone with access to the
+instance, so they are outside the identifier zone. `sample_identifiers` draws values from the
+identifier columns the source registry declares (`bold_assets.sources`: names, dates of birth as
+each source writes them, postcodes) in the `raw` tables; `scan_files` looks for them, as whole
+words, in every file under a folder (SQLite databases included: Dagster stores event text as is).
+
+    python -m bold_assets.storage_scan "$DAGSTER_HOME"     # uses BOLD_WAREHOUSE
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from bold_assets.sources import SOURCES
+
+MIN_NAME_LENGTH = 4  # shorter names ("LEE", "ALI") are too often parts of ordinary words
+
+
+@dataclass(frozen=True)
+class Hit:
+    file: str
+    kind: str
+    masked: str  # the value masked, never the value itself
+
+
+def mask(value: object) -> str:
+    """A value shown without showing it: first character, stars, length."""
+    text = "" if value is None else str(value)
+    return f"{text[:1]}{'*' * max(len(text) - 1, 0)} ({len(text)} chars)" if text else ""
+
+
+def identifier_columns() -> dict[str, dict[str, str]]:
+    """Per source, raw identifier column -> kind (name | dob | postcode), from the registry."""
+    cols: dict[str, dict[str, str]] = {}
+    for s in SOURCES.values():
+        ident = s.identifiers
+        kinds = {c: "name" for c in (ident.forename, ident.middle_name, ident.surname,
+                                     ident.full_name) if c}  # fmt: skip
+        if ident.dob:
+            kinds[ident.dob] = "dob"
+        if ident.postcode:
+            kinds[ident.postcode] = "postcode"
+        cols[s.name] = kinds
+    return cols
+
+
+def sample_identifiers(con: duckdb.DuckDBPyConnection, per_column: int = 100,
+                       seed: int = 1) -> dict[str, set[str]]:
+    """Distinct identifier values sampled from each raw table, by kind, as the source wrote them
+    (full names and their parts; dates of birth in the source's own format)."""
+    existing = {r[0] for r in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'raw'").fetchall()}
+    out: dict[str, set[str]] = {"name": set(), "dob": set(), "postcode": set()}
+    for source, kinds in identifier_columns().items():
+        if source not in existing:
+            continue
+        for column, kind in kinds.items():
+            rows = con.execute(f"""
+                SELECT v FROM (SELECT DISTINCT trim(CAST("{column}" AS VARCHAR)) AS v
+                               FROM raw."{source}" WHERE "{column}" IS NOT NULL) d
+                WHERE length(v) >= {MIN_NAME_LENGTH if kind == 'name' else 5}
+                ORDER BY hash(v || '{seed}') LIMIT {per_column}
+            """).fetchall()
+            for (v,) in rows:
+                out[kind].add(v)
+                if kind == "name" and " " in v:  # full names: their longest part too
+                    longest = max(v.split(), key=len)
+                    if len(longest) >= MIN_NAME_LENGTH:
+                        out[kind].add(longest)
+    return out
+
+
+def scan_files(root: Path | str, values: dict[str, set[str]]) -> list[Hit]:
+    """Every (file, identifier) found under `root`, as whole words, case-sensitively."""
+    by_value = {v: kind for kind, vs in values.items() for v in vs}
+    if not by_value:
+        return []
+    words = sorted(by_value, key=len, reverse=True)
+    pattern = re.compile(r"(?<![A-Za-z0-9])(" + "|".join(re.escape(w) for w in words)
+                         + r")(?![A-Za-z0-9])")  # fmt: skip
+    hits: list[Hit] = []
+    for path in sorted(Path(root).rglob("*")):
+        if not path.is_file():
+            continue
+        text = path.read_bytes().decode("latin-1")
+        for found in sorted(set(pattern.findall(text))):
+            hits.append(Hit(str(path), by_value[found], mask(found)))
+    return hits
+
+
+def main(argv: list[str] | None = None) -> int:
+    from bold_assets.settings import get_settings
+
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m bold_assets.storage_scan DAGSTER_HOME", file=sys.stderr)
+        return 2
+    with duckdb.connect(str(get_settings().warehouse), read_only=True) as con:
+        values = sample_identifiers(con)
+    hits = scan_files(args[0], values)
+    n = sum(len(v) for v in values.values())
+    print(f"sampled {n} identifier values from raw; found {len(hits)} in files under {args[0]}")
+    for h in hits[:20]:
+        print(f"  {h.kind} {h.masked} in {h.file}")
+    return 1 if hits else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
