@@ -12,6 +12,7 @@ so `dagster dev` shows them afterwards; otherwise in a temporary instance.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import fnmatch
 import os
 import sys
@@ -107,8 +108,6 @@ def _materialize(args: argparse.Namespace) -> int:
                      f"{settings.warehouse}:\n  " + "\n  ".join(missing)
                      + f"\nselect them too, or everything upstream: --select "
                      f"'+{args.select or ''}'")
-    instance = (dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME")
-                else dg.DagsterInstance.ephemeral())
     subset = job.get_subset(asset_selection=set(selection)) if selection else job
     total = len(subset.graph.node_dict)
     log_dir = (Path(os.environ["DAGSTER_HOME"]) / "logs" if os.environ.get("DAGSTER_HOME")
@@ -120,10 +119,19 @@ def _materialize(args: argparse.Namespace) -> int:
     print(f"bold: Dagster's full event log: {log_file}")
     started = time.monotonic()
     job = job.with_logger_defs({"bold": run_report.progress_logger})
-    result = job.execute_in_process(
-        instance=instance, asset_selection=selection, raise_on_error=False,
-        run_config={"loggers": {"bold": {"config": {"total_steps": total,
-                                                     "log_file": str(log_file)}}}})
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    run_report.terminal = sys.stdout
+    # what steps print themselves (Splink's chart notes, dbt's output, Dagster's banners) goes to
+    # the log file; the terminal gets the progress lines
+    with open(log_file, "a") as out, contextlib.redirect_stdout(out), \
+            contextlib.redirect_stderr(out):
+        instance = (dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME")
+                    else dg.DagsterInstance.ephemeral())
+        result = job.execute_in_process(
+            instance=instance, asset_selection=selection, raise_on_error=False,
+            run_config={"loggers": {"bold": {"config": {"total_steps": total,
+                                                         "log_file": str(log_file)}}}})
+    run_report.terminal = None
     events = result.all_events
     if not result.success:
         failed = [e for e in events if e.event_type_value == "STEP_FAILURE"]

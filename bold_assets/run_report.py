@@ -18,6 +18,9 @@ from typing import Any, TextIO
 import dagster as dg
 import duckdb
 
+# Where progress goes: the terminal, set by the CLI before it sends the steps' own prints (Splink,
+# dbt, Dagster's banners) to the log file.
+terminal: TextIO | None = None
 SUMMARY_SCHEMAS = ("raw", "truth", "reference", "linkage", "research", "dbt_staging",
                    "dbt_intermediate", "marts", "outputs", "evaluation")  # fmt: skip
 
@@ -36,7 +39,7 @@ class ProgressHandler(logging.Handler):
         self.total = total_steps
         self.done = 0
         self.started = time.monotonic()
-        self.stream = stream or sys.stdout
+        self.stream = stream or terminal or sys.stdout
 
     def _say(self, text: str) -> None:
         print(f"[{self.done:>3}/{self.total} {_clock(time.monotonic() - self.started)}] {text}",

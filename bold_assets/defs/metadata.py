@@ -43,9 +43,10 @@ GROUP_BY_SCHEMA = {"truth": "truth", "reference": "reference"}
 
 def is_identifier_column(schema: str, column: str) -> bool:
     """True when values of `schema`.`column` must not be shown outside the warehouse."""
-    if schema not in IDENTIFIER_ZONE:
-        return False
     col = column.lower()
+    if schema not in IDENTIFIER_ZONE:
+        # reference geography holds postcodes: not personal, but shown masked all the same
+        return schema == "reference" and ps._kind_by_name(col, ps._registry_columns()) is not None
     if ps._kind_by_name(col, ps._registry_columns()):
         return True
     return bool(_ZONE_WORDS.search(col))
@@ -112,7 +113,7 @@ def table_metadata(con: duckdb.DuckDBPyConnection, table: str, preview_rows: int
         "dagster/row_count": con.sql(f"SELECT count(*) FROM {table}").fetchall()[0][0],
         "dagster/column_schema": column_schema(con, table),
     }
-    if schema in IDENTIFIER_ZONE:
+    if schema in (*IDENTIFIER_ZONE, "reference"):
         hidden = [c for c in head.columns if is_identifier_column(schema, str(c))]
         md["preview"] = md_table(mask_frame(head, schema))
         md["masked_columns"] = dg.MetadataValue.json(hidden)
