@@ -1,6 +1,6 @@
 # bold-assets: two commands do everything on a fresh machine with Python 3.11.
 #   make run    install, then materialise every wave-0 asset into data/bold.duckdb
-#   make test   install, then run the test suite
+#   make test   install, then run the test suite (two workers; the browser test needs chromium)
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
@@ -17,20 +17,18 @@ $(BIN)/.installed: pyproject.toml
 install: $(BIN)/.installed
 
 run: install
-	mkdir -p $(DAGSTER_HOME)
-	$(BIN)/bold materialize
-	@echo ""
-	@echo "Warehouse ready: $${BOLD_WAREHOUSE:-data/bold.duckdb}. Open the Dagster UI on it with:"
-	@echo "    make ui        (= DAGSTER_HOME=$(DAGSTER_HOME) $(BIN)/dagster dev -w workspace.yaml)"
-	@echo "then browse http://127.0.0.1:3000 (Assets -> Global asset lineage)."
+	@mkdir -p $(DAGSTER_HOME)
+	@$(BIN)/bold materialize
 
 ui: install
 	mkdir -p $(DAGSTER_HOME)
 	$(BIN)/dagster dev -w workspace.yaml
 
 test: install
-	mkdir -p $(DAGSTER_HOME)
-	$(BIN)/pytest
+	@mkdir -p $(DAGSTER_HOME)
+	@command -v chromium >/dev/null || echo "make test: chromium not found, so the browser test \
+	is skipped (install it: apt-get install -y chromium)"
+	$(BIN)/pytest -n auto --dist loadgroup
 
 lint: install
 	$(BIN)/ruff check bold_assets tests benchmarks

@@ -98,21 +98,29 @@ def sample_identifiers(con: duckdb.DuckDBPyConnection, per_column: int = 100,
     return out
 
 
-def scan_files(root: Path | str, values: dict[str, set[str]]) -> list[Hit]:
-    """Every (file, identifier) found under `root`, as whole words, case-sensitively."""
+def _pattern(values: dict[str, set[str]]) -> tuple[re.Pattern | None, dict[str, str]]:
     by_value = {v: kind for kind, vs in values.items() for v in vs}
     if not by_value:
-        return []
+        return None, by_value
     words = sorted(by_value, key=len, reverse=True)
-    pattern = re.compile(r"(?<![A-Za-z0-9])(" + "|".join(re.escape(w) for w in words)
-                         + r")(?![A-Za-z0-9])")  # fmt: skip
+    return re.compile(r"(?<![A-Za-z0-9])(" + "|".join(re.escape(w) for w in words)
+                      + r")(?![A-Za-z0-9])"), by_value  # fmt: skip
+
+
+def scan_text(text: str, values: dict[str, set[str]], where: str = "text") -> list[Hit]:
+    """Every identifier of `values` found in `text`, as a whole word, case-sensitively."""
+    pattern, by_value = _pattern(values)
+    if pattern is None:
+        return []
+    return [Hit(where, by_value[f], mask(f)) for f in sorted(set(pattern.findall(text)))]
+
+
+def scan_files(root: Path | str, values: dict[str, set[str]]) -> list[Hit]:
+    """Every (file, identifier) found under `root` (see `scan_text`)."""
     hits: list[Hit] = []
     for path in sorted(Path(root).rglob("*")):
-        if not path.is_file():
-            continue
-        text = path.read_bytes().decode("latin-1")
-        for found in sorted(set(pattern.findall(text))):
-            hits.append(Hit(str(path), by_value[found], mask(found)))
+        if path.is_file():
+            hits += scan_text(path.read_bytes().decode("latin-1"), values, str(path))
     return hits
 
 

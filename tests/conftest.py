@@ -1,4 +1,10 @@
-"""Shared fixtures: small synthetic warehouses built for real, once per test session."""
+"""Shared fixtures: small synthetic warehouses built for real, once per test session.
+
+Under pytest-xdist (`make test` runs `-n 2 --dist loadgroup`) each warehouse is still built once
+for the whole session: workers share it through a file lock in the session's common temp folder,
+and every test that reads the full pipeline warehouse runs on one worker (xdist group
+"pipeline"), which starts with them while the other worker runs the rest.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from filelock import FileLock
 
 SMALL_POPULATION = 3000
 TEST_SEED = 7
@@ -35,30 +42,68 @@ def bold_env(**values: str | None) -> Iterator[None]:
 
 
 def materialize(warehouse: Path, select: str | None = None, **env: str | None) -> None:
-    """Run wave_0_job in process on `warehouse` (optionally a subset), failing on any error."""
+    """`bold materialize` on `warehouse` (optionally a subset), failing on any error; runs go to
+    a temporary Dagster instance unless DAGSTER_HOME is given."""
     from bold_assets.cli import main
 
+    env = {"DAGSTER_HOME": None, **env}
+    if env["DAGSTER_HOME"]:
+        Path(env["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
     with bold_env(BOLD_WAREHOUSE=str(warehouse), BOLD_POPULATION=str(SMALL_POPULATION),
-                  BOLD_SEED=str(TEST_SEED), BOLD_PROJECT_KEY=TEST_PROJECT_KEY,
-                  DAGSTER_HOME=None, **env):
+                  BOLD_SEED=str(TEST_SEED), BOLD_PROJECT_KEY=TEST_PROJECT_KEY, **env):
         args = ["materialize"] + (["--select", select] if select else [])
         assert main(args) == 0, f"bold materialize {select or ''} failed"
+
+
+def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, select: str | None,
+               file_name: str = "bold.duckdb", **env: str | None) -> Path:
+    """`bold materialize` into a warehouse built once per session, shared by xdist workers."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        root = tmp_path_factory.mktemp(name)
+        materialize(root / file_name, select=select, BOLD_LANDING_DIR=None,
+                    **{k: v.format(root=root) if v else v for k, v in env.items()})
+        return root / file_name
+    root = tmp_path_factory.getbasetemp().parent / f"shared_{name}"
+    root.mkdir(exist_ok=True)
+    path, done = root / file_name, root / "built"
+    with FileLock(str(root) + ".lock"):
+        if not done.exists():
+            materialize(path, select=select, BOLD_LANDING_DIR=None,
+                        **{k: v.format(root=root) if v else v for k, v in env.items()})
+            done.write_text("ok")
+    return path
 
 
 @pytest.fixture(scope="session")
 def raw_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A warehouse holding raw, truth and reference tables for a small population."""
-    path = tmp_path_factory.mktemp("raw") / "bold.duckdb"
-    materialize(path, select="raw/*,truth/*,reference/*", BOLD_LANDING_DIR=None)
-    return path
+    return built_once(tmp_path_factory, "raw", "raw/*,truth/*,reference/*")
 
 
 @pytest.fixture(scope="session")
 def pipeline_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A warehouse materialised by the whole wave_0_job for a small population."""
-    path = tmp_path_factory.mktemp("pipeline") / "bold.duckdb"
-    materialize(path, BOLD_LANDING_DIR=None)
-    return path
+    """A warehouse materialised by `bold materialize` (every asset) for a small population.
+
+    Its file is named `outputs.duckdb` (a name DuckDB would turn into a catalog colliding with
+    the `outputs` schema) and its runs are kept in a Dagster instance at `dagster_home` beside
+    it (see `pipeline_dagster_home`), so the tests on it cover both.
+    """
+    return built_once(tmp_path_factory, "pipeline", None, file_name="outputs.duckdb",
+                      DAGSTER_HOME="{root}/dagster_home")
+
+
+@pytest.fixture(scope="session")
+def pipeline_dagster_home(pipeline_warehouse: Path) -> Path:
+    """The DAGSTER_HOME that recorded the run building `pipeline_warehouse`."""
+    return pipeline_warehouse.parent / "dagster_home"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests on the pipeline warehouse first, and on one xdist worker (group "pipeline")."""
+    pipeline = [i for i in items if "pipeline_warehouse" in getattr(i, "fixturenames", ())]
+    for item in pipeline:
+        item.add_marker(pytest.mark.xdist_group("pipeline"))
+    items[:] = pipeline + [i for i in items if i not in pipeline]
 
 
 @pytest.fixture
