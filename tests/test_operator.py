@@ -27,9 +27,10 @@ from tests.conftest import (
 def _main(args: list[str], warehouse: Path, **env: str | None) -> int:
     from bold_assets.cli import main
 
-    with bold_env(BOLD_WAREHOUSE=str(warehouse), BOLD_POPULATION=str(SMALL_POPULATION),
-                  BOLD_SEED=str(TEST_SEED), BOLD_PROJECT_KEY=TEST_PROJECT_KEY,
-                  DAGSTER_HOME=None, BOLD_LANDING_DIR=None, **env):  # fmt: skip
+    values = {"BOLD_WAREHOUSE": str(warehouse), "BOLD_POPULATION": str(SMALL_POPULATION),
+              "BOLD_SEED": str(TEST_SEED), "BOLD_PROJECT_KEY": TEST_PROJECT_KEY,
+              "DAGSTER_HOME": None, "BOLD_LANDING_DIR": None, **env}
+    with bold_env(**values):
         return main(args)
 
 

@@ -132,9 +132,10 @@ def suite_check(suite: Suite, deps: set[dg.AssetKey]) -> dg.AssetChecksDefinitio
             if missing[e.check_name]:
                 tables = ", ".join(missing[e.check_name])
                 assets = ", ".join(t.replace(".", "/") for t in missing[e.check_name])
-                text = (f"not run: {e.check_name} reads {tables}, which is not in the warehouse "
-                        f"(outside this run's selection); materialise {assets} and execute this "
-                        "check again")  # fmt: skip
+                are = "are" if len(missing[e.check_name]) > 1 else "is"
+                text = (f"not run: {e.check_name} reads {tables}, which {are} not in the "
+                        f"warehouse (outside this run's selection); materialise {assets} and "
+                        "execute this check again")  # fmt: skip
                 context.log.warning(f"{suite.name}: {text}")
                 yield dg.AssetCheckResult(
                     asset_key=key, check_name=e.check_name, passed=False,

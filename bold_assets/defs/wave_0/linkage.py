@@ -100,8 +100,7 @@ def model_parameters(
         png = charts.match_weights_png(params, f"{name} v{meta.get('version')}",
                                        reports / f"{stem}.png")
         links[f"match_weights_chart_{name}"] = dg.MetadataValue.path(str(html))
-        if name.startswith("link_") or name == "dedupe_mags":
-            images.append(charts.markdown_image(png, name))
+        images.append(charts.markdown_image(png, name))  # every model's chart, in the UI
         context.log.info(f"{name}: {summary[-1]['status']} (version {meta.get('version')})")
     table = pd.concat(rows, ignore_index=True)
     with warehouse.connect() as con:
