@@ -6,6 +6,7 @@ The pipeline warehouse of conftest is built by `bold materialize` into a file na
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -149,7 +150,9 @@ def test_subset_run_prints_progress_and_summary(tmp_path, capsys):
     out = capsys.readouterr().out.splitlines()
     progress = [line for line in out if line.startswith("[")]
     assert progress and all("running" in line for line in progress)
-    assert progress[-1].split("]")[0].split()[0].split("/")[1] == str(len(progress))
+    steps = [re.match(r"\[\s*(\d+)/(\d+) \d+:\d\d:\d\d\] running ", line) for line in progress]
+    assert all(steps) and [int(m.group(1)) for m in steps] == list(range(len(progress)))
+    assert {int(m.group(2)) for m in steps} == {len(progress)}
     assert any(line.startswith("  reference ") and "lsoa" in line for line in out)
     assert any(line.startswith("checks this run: ") for line in out)
     assert not [line for line in out if "DEBUG" in line or "STEP_START" in line]
