@@ -28,8 +28,10 @@ def explain(exc: BaseException, table: str | None = None) -> str | None:
                 "notebook holding it outside bold's lock); close it and re-execute. "
                 + text.splitlines()[0])
     if isinstance(exc, duckdb.CatalogException) and "does not exist" in text:
+        key = table.replace(".", "/") if table else "<asset>"
         return (f"{what}{text.splitlines()[0].removeprefix('Catalog Error: ')}; materialise the "
-                "upstream assets first (e.g. the whole wave job) and re-execute")
+                f"upstream assets first (select them with it: `bold materialize --select "
+                f"'+{key}'`, or in the UI 'Materialize' with upstream) and re-execute")
     return None
 
 
