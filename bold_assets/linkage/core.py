@@ -307,6 +307,10 @@ def _uid_sql_pair(side: str) -> str:
 
 # Public entry points ---------------------------------------------------------------------------
 
+# Pairs sampled to estimate u for `dedupe` / `link_records` (tables of thousands to a few hundred
+# thousand records; the wave-0 assets pass their own).
+ENTRY_U_PAIRS = 5e5
+
 
 @dataclass
 class LinkageResult:
@@ -481,7 +485,8 @@ def dedupe(
     plans = [mdl.ModelPlan(f"dedupe_{s}", "dedupe_only", (s,), extras=extras) for s in names]
     with LinkageSession(std) as session:
         result = run_plans(session, plans, models, thresholds=thresholds, seed=seed,
-                           choose_blocking=True, budget=budget, report=report)
+                           u_max_pairs=ENTRY_U_PAIRS, choose_blocking=True, budget=budget,
+                           report=report)
     return _finish(result, verbose)
 
 
@@ -524,5 +529,6 @@ def link_records(
                                (left_name, right_name), extras=extras))
     with LinkageSession([std_l, std_r]) as session:
         result = run_plans(session, plans, models, thresholds=thresholds, seed=seed,
-                           choose_blocking=True, budget=budget, report=report)
+                           u_max_pairs=ENTRY_U_PAIRS, choose_blocking=True, budget=budget,
+                           report=report)
     return _finish(result, verbose)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+from splink.internals.exceptions import SplinkException
 
 from bold_assets.linkage import comparisons as cmp
 
@@ -155,7 +156,7 @@ def train(
             linker.training.estimate_parameters_using_expectation_maximisation(
                 block, estimate_without_term_frequencies=True, max_pairs=em_max_pairs
             )
-        except (ValueError, ArithmeticError, ZeroDivisionError) as exc:
+        except (ValueError, ArithmeticError, SplinkException) as exc:
             # EM can collapse on small or sparse inputs (an m probability underflows), or find
             # no pairs. Drop this session's estimates (the failed session may have half-updated
             # the linker) and carry on with the others.
