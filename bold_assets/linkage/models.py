@@ -174,7 +174,51 @@ def train(
         linker = _estimate_prior(db_api, table, linker, rule_cols, implied, possible_pairs,
                                  notes, plan.name)
     model = linker.misc.save_model_to_json()
+    if plan.prediction_rules is not None:
+        correct_u_for_matches(model)
+        floor_disagreement(model, CHANGEABLE_ELSE_M)
     return regularise_levels(model)
+
+
+def correct_u_for_matches(model: dict[str, Any]) -> dict[str, Any]:
+    """Take the true matches out of the u estimates.
+
+    u is estimated on random pairs, which on a small table with many duplicates include true
+    matches (a share of about the prior p): observed u = (1 - p) u + p m. The agreement levels of
+    a combined comparison (exact forename and surname) have a true u far below p, so the
+    contamination cuts their weight by several bits. Solved for u, floored at a hundredth of the
+    observed value.
+    """
+    p = model.get("probability_two_random_records_match")
+    if not isinstance(p, float | int) or not 0 < p < 0.5:
+        return model
+    for comparison in model["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            m, u = level.get("m_probability"), level.get("u_probability")
+            if level.get("is_null_level") or not isinstance(m, float | int) \
+                    or not isinstance(u, float | int) or u <= 0:
+                continue
+            level["u_probability"] = max((u - p * m) / (1 - p), u / 100)
+    return model
+
+
+# Any table: the smallest share of matches that disagree outright on an identifier that changes
+# over a life (an address, a postcode, a town, an email, ...). EM on correlated address columns
+# otherwise learns that no match ever moves, and a move vetoes the match.
+CHANGEABLE_ELSE_M = 0.1
+_FIXED_COMPARISONS = ("name", "dob", "sex")
+
+
+def floor_disagreement(model: dict[str, Any], floor: float) -> dict[str, Any]:
+    """Floor the m of the "all other" level of every comparison but names, DOB and sex."""
+    for comparison in model["comparisons"]:
+        if comparison["output_column_name"] in _FIXED_COMPARISONS:
+            continue
+        last = comparison["comparison_levels"][-1]
+        m = last.get("m_probability")
+        if last.get("sql_condition") == "ELSE" and isinstance(m, float | int):
+            last["m_probability"] = max(float(m), floor)
+    return model
 
 
 # Assumed number of true pairs when the exact rule finds none (an input without duplicates, or
