@@ -31,6 +31,9 @@ BUDGET_MIN, BUDGET_MAX = 1e6, 3e7
 # Kinds of further identifier precise enough to block on alone.
 _PRECISE_KINDS = ("id", "email", "date")
 
+# EM sessions per model: two, as Splink's tutorials (each leaves the other's columns free).
+MAX_EM_SESSIONS = 2
+
 SWAPPED_NAMES = ("l.forename1_std = r.surname_std AND l.surname_std = r.forename1_std")
 
 
@@ -152,7 +155,7 @@ def training_rules(filled: set[str], extras: tuple[tuple[str, str], ...] = ()) -
     out: list[str] = []
     used: set[str] = set()
     for cols in families:
-        if set(cols) <= filled and not (set(cols) & used) and len(out) < 3:
+        if set(cols) <= filled and not (set(cols) & used) and len(out) < MAX_EM_SESSIONS:
             out.append(rule_sql(cols))
             used |= set(cols)
     return out

@@ -211,7 +211,7 @@ class LinkageSession:
         table = self.input_table(plan)
         possible = self.possible_pairs(plan)
         # small inputs: a tenth of all possible pairs estimates u well enough
-        u_pairs = min(u_max_pairs, max(2e5, possible / 10))
+        u_pairs = min(u_max_pairs, max(min(2e5, u_max_pairs), possible / 10))
         return mdl.train(DuckDBAPI(self.con), table, plan, self.pair_completeness(plan),
                          seed=seed, u_max_pairs=u_pairs, em_max_pairs=em_max_pairs,
                          reference=reference, possible_pairs=possible, notes=notes)
@@ -239,11 +239,13 @@ class LinkageSession:
         return sum(a * b for i, a in enumerate(sizes) for b in sizes[i + 1:])
 
     def predict(self, plan: mdl.ModelPlan, model: dict[str, Any],
-                floor: float = PREDICT_FLOOR) -> str:
-        """Score candidate pairs of one model; returns the name of the pairs table."""
+                floor: float = PREDICT_FLOOR, validate: bool = True) -> str:
+        """Score candidate pairs of one model; returns the name of the pairs table.
+        `validate=False` skips Splink's settings check (for a model just trained here)."""
         table = self.input_table(plan)
         db_api = DuckDBAPI(self.con)  # a fresh Splink cache: term frequencies of this input
-        linker = Linker(db_api.register(table), model, log_level=mdl.SPLINK_LOG_LEVEL)
+        linker = Linker(db_api.register(table), model, log_level=mdl.SPLINK_LOG_LEVEL,
+                        validate_settings=validate)
         scored = linker.inference.predict(threshold_match_probability=floor, warning_mode="never")
         out = f"pairs_{plan.name}"
         self.con.execute(f"""
@@ -309,7 +311,7 @@ def _uid_sql_pair(side: str) -> str:
 
 # Pairs sampled to estimate u for `dedupe` / `link_records` (tables of thousands to a few hundred
 # thousand records; the wave-0 assets pass their own).
-ENTRY_U_PAIRS = 5e5
+ENTRY_U_PAIRS = 2e5
 
 
 @dataclass
@@ -411,6 +413,7 @@ def run_plans(
     report = report if report is not None else {}
     pair_tables = []
     for plan in plans:
+        trained_here = plan.name not in models
         if not session._usable(plan):
             report.setdefault("training", {})[plan.name] = [
                 f"{plan.name}: not run (needs two records, and for a link two inputs)"]
@@ -427,7 +430,8 @@ def run_plans(
                                               reference=models.get(plan.reference or ""),
                                               notes=notes)
             report.setdefault("training", {})[plan.name] = notes
-        pair_tables.append(session.predict(plan, models[plan.name]))
+        pair_tables.append(session.predict(plan, models[plan.name],
+                                           validate=not (trained_here and choose_blocking)))
     clusters = session.cluster(pair_tables, thresholds)
     union = " UNION ALL ".join(f"SELECT * FROM {t}" for t in pair_tables)
     pairs = (session.con.sql(union).to_arrow_table() if pair_tables

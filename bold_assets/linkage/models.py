@@ -139,13 +139,20 @@ def train(
     """
     notes = notes if notes is not None else []
     filled = {c for c, share in pair_completeness.items() if share > 0}
+    # settings built here from the columns the table holds: validating them again (it reads
+    # every SQL condition) only costs time on the small tables of `core.dedupe`
     linker = Linker(db_api.register(table), settings_for(plan, filled, reference),
-                    log_level=SPLINK_LOG_LEVEL)
+                    log_level=SPLINK_LOG_LEVEL,
+                    validate_settings=plan.prediction_rules is None)
     rule_cols = cmp.deterministic_columns(filled)
     recall = deterministic_recall(pair_completeness, rule_cols, plan)
     linker = _estimate_prior(db_api, table, linker, rule_cols, recall, possible_pairs, notes,
                              plan.name)
-    linker.training.estimate_u_using_random_sampling(max_pairs=u_max_pairs, seed=seed)
+    if plan.prediction_rules is None:
+        linker.training.estimate_u_using_random_sampling(max_pairs=u_max_pairs, seed=seed)
+    else:  # any table: one pass over the sample (the chunked probe costs more than it saves)
+        linker.training.estimate_u_using_random_sampling(
+            max_pairs=u_max_pairs, seed=seed, min_count_per_level=None, num_chunks=1)
     blocks: list[Any] = (list(plan.training_rules) if plan.prediction_rules is not None
                          else cmp.training_blocks(filled))
     for block in blocks:

@@ -550,12 +550,15 @@ def standardise_report(con: duckdb.DuckDBPyConnection, spec: RecordSpec,
                            {"not a UK postcode": f"postcode_std IS NULL AND pc_compact NOT IN "
                                                  f"({pc_placeholders})",
                             "placeholder": f"pc_compact IN ({pc_placeholders})"}))
+    cleaned = []
     for c, kind in spec.extras:
         raw = f'"{extra_column(c)}__raw"'
-        clean = _extra_sql(kind, raw)
+        clean = f'"{extra_column(c)}__clean"'
+        cleaned.append(f"CAST({_extra_sql(kind, raw)} AS VARCHAR) AS {clean}")
         checks.append((c, kind, f"{raw} IS NOT NULL AND trim({raw}) <> ''",
-                       f"CAST({clean} AS VARCHAR) = trim({raw})",
-                       f"{clean} IS NOT NULL AND CAST({clean} AS VARCHAR) <> trim({raw})",
+                       f"{clean} IN (trim({raw}), upper(trim({raw})), lower(trim({raw})))",
+                       f"{clean} IS NOT NULL AND {clean} NOT IN "
+                       f"(trim({raw}), upper(trim({raw})), lower(trim({raw})))",
                        {f"not readable as {kind}": f"{clean} IS NULL"}))
     if not checks:
         return []
@@ -567,8 +570,9 @@ def standardise_report(con: duckdb.DuckDBPyConnection, spec: RecordSpec,
         aggs += [f"count(*) FILTER (WHERE ({given}) AND NOT coalesce({kept}, false) "
                  f"AND NOT coalesce({changed}, false) AND ({cond}))"
                  for cond in reasons.values()]
-    row = con.execute(f"{_standardise_ctes(spec, table)} SELECT {', '.join(aggs)} FROM d"
-                      ).fetchall()[0]
+    d2 = f"SELECT *, {', '.join(cleaned)} FROM d" if cleaned else "SELECT * FROM d"
+    row = con.execute(f"{_standardise_ctes(spec, table)}, d2 AS ({d2}) "
+                      f"SELECT {', '.join(aggs)} FROM d2").fetchall()[0]
     out, i = [], 0
     for col, role, _, _, _, reasons in checks:
         given, kept, changed = row[i:i + 3]
