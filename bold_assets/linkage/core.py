@@ -22,7 +22,8 @@ than 10% of a column would be nulled). Blocking rules are chosen from the column
 by their comparison counts under a budget (`linkage.blocking`), and every training step that could
 not run is reported with what replaced it. Both return a `LinkageResult`: `clusters`
 (source_dataset, record_id, cluster_high, cluster_medium, cluster_low) and scored `pairs`, plus
-the trained Splink models, which can be passed back in (`models=`) to score new data without retraining.
+the trained Splink models, which can be passed back in (`models=`) to score new data without
+retraining.
 
     >>> from bold_assets.linkage import dedupe
     >>> result = dedupe("people.csv",

@@ -167,7 +167,8 @@ def train(
             # EM can collapse on small or sparse inputs (an m probability underflows), or find
             # no pairs. Drop this session's estimates (the failed session may have half-updated
             # the linker) and carry on with the others.
-            note = f"{plan.name}: EM blocked on {sql} could not run ({exc}); skipped"
+            reason = " ".join(str(exc).split())[:200]
+            note = f"{plan.name}: EM blocked on {sql} could not run ({reason}); skipped"
             logger.warning(note)
             notes.append(note)
             linker = Linker(db_api.register(table), before, log_level=SPLINK_LOG_LEVEL)
