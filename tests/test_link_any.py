@@ -231,3 +231,23 @@ def test_candidate_rules_use_what_the_table_fills():
                                                (("x_email", "email"),))]
     assert 'l."x_email" = r."x_email"' in rules
     assert not any("dob" in r or "postcode" in r for r in rules)
+
+
+def test_ids_and_further_columns_guessed_and_explained():
+    import duckdb
+
+    from bold_assets.linkage.mapping import explain, infer_full_mapping
+
+    table = pd.DataFrame({
+        "rec_id": ["a", "b"], "given_name": ["Ann", "Bo"], "surname": ["Lee", "Ng"],
+        "date_of_birth": ["19800102", "19811231"], "soc_sec_id": ["123", "456"],
+        "contact": ["ann@example.com", "bo@example.com"], "suburb": ["Ely", "York"],
+        "address_1": ["1 High St", "2 Mill Rd"], "street_number": ["1", "2"], "notes": ["", ""]})
+    with duckdb.connect() as con:
+        con.register("t", table)
+        mapping = infer_full_mapping(con, "t", None)
+    assert mapping["record_id"] == "rec_id" and mapping["dob"] == "date_of_birth"
+    assert mapping["extra"] == {"soc_sec_id": "id", "contact": "email", "suburb": "name",
+                                "address_1": "address", "street_number": "exact"}
+    text = explain(mapping, list(table.columns))
+    assert "extra contact: compared as email" in text and "not used: notes" in text
