@@ -84,7 +84,16 @@ def infer_full_mapping(con: duckdb.DuckDBPyConnection, table: str,
     """A complete mapping: the given one (or one guessed from column names), plus `extra`
     columns guessed from names and values unless the mapping states `extra` itself."""
     cols = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
-    full = dict(mapping) if mapping else infer_mapping(cols)
+    if mapping:
+        full = dict(mapping)
+    else:
+        try:
+            full = infer_mapping(cols)
+        except ValueError:
+            rid = _unique_id_column(con, table, cols)
+            if rid is None:
+                raise
+            full = infer_mapping(cols, record_id=rid)
     if "extra" not in full:
         full["extra"] = infer_extras(con, table, full)
     extra = dict(full.get("extra") or {})
@@ -93,6 +102,21 @@ def infer_full_mapping(con: duckdb.DuckDBPyConnection, table: str,
         raise ValueError(f"unknown comparison kinds {bad}; expected one of {list(KINDS)}")
     full["extra"] = extra
     return full
+
+
+_ID_NAME = re.compile(r"(^|_)(id|ref|key|no|number|uuid)$|id$", re.IGNORECASE)
+
+
+def _unique_id_column(con: duckdb.DuckDBPyConnection, table: str, cols: list[str]) -> str | None:
+    """A column named like an id (`customer_id`, `person_ref`, ...) whose values are unique."""
+    for c in cols:
+        if _ID_NAME.search(c):
+            n, distinct, nulls = con.execute(
+                f'SELECT count(*), count(DISTINCT "{c}"), count(*) - count("{c}") FROM {table}'
+            ).fetchall()[0]
+            if n and distinct == n and not nulls:
+                return c
+    return None
 
 
 def explain(mapping: dict[str, Any], columns: list[str]) -> str:

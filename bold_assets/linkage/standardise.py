@@ -183,15 +183,17 @@ class RecordSpec:
         )
 
 
-def infer_mapping(columns: list[str]) -> dict[str, Any]:
+def infer_mapping(columns: list[str], record_id: str | None = None) -> dict[str, Any]:
     """Guess a column mapping from common column names (case-insensitive).
 
     A table already in standard form (`forename1_std`, `surname_std`, `dob_std`, ...) maps onto
-    itself, so standardising it again is harmless.
+    itself, so standardising it again is harmless. `record_id`: the id column, when known.
     """
-    lower = {c.lower(): c for c in columns}
-    mapping: dict[str, Any] = {}
+    lower = {c.lower(): c for c in columns if c != record_id}
+    mapping: dict[str, Any] = {"record_id": record_id} if record_id else {}
     for role, aliases in COLUMN_ALIASES.items():
+        if role in mapping:
+            continue
         for alias in aliases:
             if alias in lower:
                 mapping[role] = lower[alias]
