@@ -3,11 +3,17 @@
     bold link people.csv --mapping mapping.yaml --out linked/        # dedupe one table
     bold link a.parquet --with b.csv --out linked/                   # link two (and dedupe each)
     bold link new.csv --models models/ --out linked/                 # reuse saved models
+    bold link people.csv --out linked/ --explain                     # say what was inferred
 
 Input: CSV or parquet, in the standard identifier form or with a column mapping (JSON or YAML,
 keys as `RecordSpec.from_mapping`: record_id, forename, middle_name, surname or full_name, dob,
 dob_format, sex, sex_codes, postcode, event_date). Without a mapping, common column names are
-recognised. Writes `clusters.<fmt>` (source_dataset, record_id, cluster_high, cluster_medium,
+recognised; further columns (email, town, address, id numbers) are compared by the kind given under
+`extra` ({column: exact|name|date|postcode|email|id|address|text}) or guessed from their names and
+values. The standardisation report (per column: values kept, changed, nulled and why) is always
+printed; --explain adds the mapping used, the blocking rules chosen from the data (with their
+comparison counts) and every training step that could not run. Writes `clusters.<fmt>`
+(source_dataset, record_id, cluster_high, cluster_medium,
 cluster_low) and `pairs.<fmt>` (scored pairs) to --out; trained models go to --models (versioned
 Splink JSON) when given, and are reused from there on the next run.
 """
@@ -58,6 +64,29 @@ def _write(table: Any, path: Path) -> None:
         con.execute(f"COPY t TO '{path}' (FORMAT {fmt})")
 
 
+def _print_report(report: dict[str, Any], explain: bool, paths: dict[str, Any]) -> None:
+    from bold_assets.linkage.core import format_run_report
+    from bold_assets.linkage.mapping import explain as explain_mapping
+    from bold_assets.linkage.standardise import format_report
+
+    if explain:
+        for name, mapping in report.get("mapping", {}).items():
+            cols = [c for c in _columns(paths.get(name))]
+            print(f"{name}: " + explain_mapping(mapping, cols))
+        print(format_run_report(report))
+    else:
+        for name, rows in report.get("standardisation", {}).items():
+            print(format_report(rows, name))
+
+
+def _columns(path: Any) -> list[str]:
+    if not path:
+        return []
+    from bold_assets.linkage.core import read_table
+
+    return list(read_table(path).column_names)
+
+
 def run(args: argparse.Namespace) -> int:
     from bold_assets.linkage import core
     from bold_assets.linkage import models as mdl
@@ -80,12 +109,20 @@ def run(args: argparse.Namespace) -> int:
             found = mdl.load_latest(Path(args.models), n)
             if found is not None:
                 saved[n] = found[0]
-    kwargs = {"models": saved, "thresholds": _thresholds(args.thresholds)}
-    if args.with_:
-        result = core.link_records(args.input, args.with_, mapping, other_mapping,
-                                   left_name=args.name, right_name=args.other_name, **kwargs)
-    else:
-        result = core.dedupe(args.input, mapping, source_dataset=args.name, **kwargs)
+    kwargs = {"models": saved, "thresholds": _thresholds(args.thresholds),
+              "strict": args.strict, "budget": args.budget, "verbose": False}
+    try:
+        if args.with_:
+            result = core.link_records(args.input, args.with_, mapping, other_mapping,
+                                       left_name=args.name, right_name=args.other_name,
+                                       dedupe_inputs=not args.no_dedupe, **kwargs)
+        else:
+            result = core.dedupe(args.input, mapping, source_dataset=args.name, **kwargs)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"bold link: {exc}", file=sys.stderr)
+        return 2
+    _print_report(result.report, args.explain, {args.name: args.input,
+                                                args.other_name: args.with_})
     out = Path(args.out)
     _write(result.clusters, out / f"clusters.{args.format}")
     _write(result.pairs, out / f"pairs.{args.format}")
@@ -124,5 +161,15 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("csv", "parquet"), default="csv")
     p.add_argument("--models", help="folder of saved models: reused if present, else saved")
     p.add_argument("--thresholds", help="e.g. high=0.95,medium=0.8,low=0.5")
+    p.add_argument("--explain", action="store_true",
+                   help="print the mapping used (guessed parts included), the blocking rules "
+                   "chosen and their comparison counts, and training notes")
+    p.add_argument("--strict", type=float, metavar="SHARE",
+                   help="fail if standardisation would null more than SHARE (0-1) of a column")
+    p.add_argument("--budget", type=float,
+                   help="comparisons the chosen blocking rules may make (default: 200 per "
+                   "record, at least a million)")
+    p.add_argument("--no-dedupe", action="store_true",
+                   help="with --with: link only, do not also dedupe each input")
     p.set_defaults(func=run)
     return p

@@ -213,3 +213,71 @@ def deterministic_columns(filled: set[str]) -> list[str]:
         cols = [c for c in ("forename1_std", "surname_std", "dob_std", "postcode_std")
                 if c in filled][:3]
     return cols
+
+
+# Any table (`linkage.mapping`): postal codes as text, and further identifiers by kind ------------
+
+
+def postcode_text_comparison() -> dict[str, Any]:
+    """Postal code of any country: the UK parse (sector, district) where there is one, the code
+    as text otherwise, so a code that is not UK-shaped still counts."""
+    return {
+        "output_column_name": "postcode",
+        "comparison_description": "Postal code (any country)",
+        "comparison_levels": [
+            _null("postcode_text"),
+            _lvl("postcode_text_l = postcode_text_r", "Exact match on the code",
+                 tf_adjustment_column="postcode_text", tf_adjustment_weight=1.0),
+            _lvl("postcode_sector_l = postcode_sector_r", "Same UK sector"),
+            _lvl("postcode_district_l = postcode_district_r", "Same UK district"),
+            _lvl(f"{JW}(postcode_text_l, postcode_text_r) >= 0.9", "Code close (one character)"),
+            {"sql_condition": "ELSE", "label_for_charts": "All other comparisons"},
+        ],
+    }
+
+
+def extra_comparison(col: str, kind: str) -> dict[str, Any]:
+    """Comparison of a further identifier column (standardised as `col`) by its kind."""
+    c = f'"{col}'
+    eq = f'{c}_l" = {c}_r"'
+    jw = f'{JW}({c}_l", {c}_r")'
+    tf = {"tf_adjustment_column": col, "tf_adjustment_weight": 1.0}
+    levels: list[dict[str, Any]] = [_null(col)]
+    if kind == "exact":
+        levels.append(_lvl(eq, "Exact match", **tf))
+    elif kind in ("name", "address"):
+        levels += [_lvl(eq, "Exact match", **tf), _lvl(f"{jw} >= 0.92", "Jaro-Winkler >= 0.92"),
+                   _lvl(f"{jw} >= 0.8", "Jaro-Winkler >= 0.8")]
+    elif kind == "date":
+        levels += [_lvl(eq, "Exact match"),
+                   _lvl(f"levenshtein(strftime({c}_l\", '%Y%m%d'), strftime({c}_r\", '%Y%m%d'))"
+                        " <= 1", "One digit different"),
+                   _lvl(f'abs(date_diff(\'day\', {c}_l", {c}_r")) <= 365', "Within a year")]
+    elif kind == "email":
+        levels += [_lvl(eq, "Exact match", **tf),
+                   _lvl(f"split_part({c}_l\", '@', 1) = split_part({c}_r\", '@', 1)",
+                        "Same local part"),
+                   _lvl(f"{jw} >= 0.9", "Jaro-Winkler >= 0.9")]
+    elif kind == "id":
+        dl = f'damerau_levenshtein({c}_l", {c}_r")'
+        levels += [_lvl(eq, "Exact match"), _lvl(f"{dl} <= 1", "One edit"),
+                   _lvl(f"{dl} <= 2", "Two edits")]
+    else:  # postcode, text
+        levels += [_lvl(eq, "Exact match", **tf), _lvl(f"{jw} >= 0.9", "Jaro-Winkler >= 0.9")]
+    levels.append({"sql_condition": "ELSE", "label_for_charts": "All other comparisons"})
+    return {"output_column_name": col, "comparison_description": f"{col} ({kind})",
+            "comparison_levels": levels}
+
+
+def generic_comparisons(filled: set[str], extras: tuple[tuple[str, str], ...]
+                        ) -> list[dict[str, Any]]:
+    """Comparisons of a table mapped by `linkage.mapping`: the person identifiers it fills, the
+    postal code as text, and each further (standardised) column by its kind."""
+    out = [build() for name, build in _BUILDERS.items()
+           if name != "postcode" and COMPARISON_COLUMNS[name][0] in filled]
+    if "postcode_text" in filled:
+        out.append(postcode_text_comparison())
+    elif "postcode_std" in filled:
+        out.append(postcode_comparison())
+    out += [extra_comparison(col, kind) for col, kind in extras if col in filled]
+    return out

@@ -13,10 +13,17 @@ It is either already in the standard identifier form (`standardise.STD_COLUMNS`:
      "dob_format": "%d/%m/%Y", "sex": "gender", "sex_codes": {"1": "M", "2": "F"},
      "postcode": "pc", "event_date": "seen_on"}
 
-Without a mapping, common column names are recognised (`standardise.infer_mapping`). Columns a table
-lacks simply drop out of the model. Both return a `LinkageResult`: `clusters` (source_dataset,
-record_id, cluster_high, cluster_medium, cluster_low) and scored `pairs`, plus the trained Splink
-models, which can be passed back in (`models=`) to score new data without retraining.
+Without a mapping, common column names are recognised (`standardise.infer_mapping`); further
+columns (email, town, address, id numbers, ...) are compared by a kind given under `extra` or
+guessed from their names and values (`linkage.mapping`). Columns a table lacks simply drop out of
+the model. Nothing is lost silently: standardisation counts, per column, the values kept, changed
+and nulled and why (`result.report`, printed unless `verbose=False`; `strict=0.1` fails when more
+than 10% of a column would be nulled). Blocking rules are chosen from the columns the data fills,
+by their comparison counts under a budget (`linkage.blocking`), and every training step that could
+not run is reported with what replaced it. Both return a `LinkageResult`: `clusters`
+(source_dataset, record_id, cluster_high, cluster_medium, cluster_low) and scored `pairs`, plus
+the trained Splink models, which can be passed back in (`models=`) to score new data without
+retraining.
 
     >>> from bold_assets.linkage import dedupe
     >>> result = dedupe("people.csv",
@@ -40,12 +47,19 @@ import pyarrow as pa
 from splink import DuckDBAPI, Linker
 from splink.internals.clustering import cluster_pairwise_predictions_at_multiple_thresholds
 
+from bold_assets.linkage import blocking as blk
 from bold_assets.linkage import models as mdl
+from bold_assets.linkage.mapping import NON_COLUMN_KEYS, infer_full_mapping
 from bold_assets.linkage.standardise import (
     STD_COLUMNS,
     RecordSpec,
-    infer_mapping,
-    standardise_table,
+    check_strict,
+    extra_column,
+    format_report,
+    register_functions,
+    resolve_spec,
+    standardise_report,
+    standardise_sql,
 )
 
 logger = logging.getLogger(__name__)
@@ -125,7 +139,8 @@ class LinkageSession:
         if plan.name in self._inputs:
             return self._inputs[plan.name]
         name = f"input_{plan.name}"
-        cols = [c for c in self.columns("records") if c in STD_COLUMNS or c == "uid"]
+        cols = [c for c in self.columns("records")
+                if c in STD_COLUMNS or c in ("uid", "postcode_text") or c.startswith("x_")]
         cases = " ".join(f"WHEN '{s}' THEN '{plan.group_of(s)}'" for s in plan.sources)
         in_list = ", ".join(f"'{s}'" for s in plan.sources)
         name_pair = ("CASE WHEN forename1_std IS NOT NULL AND surname_std IS NOT NULL THEN "
@@ -191,13 +206,29 @@ class LinkageSession:
 
     def train(self, plan: mdl.ModelPlan, *, seed: int = 1, u_max_pairs: float = 2e6,
               em_max_pairs: float | None = 2e6,
-              reference: dict[str, Any] | None = None) -> dict[str, Any]:
+              reference: dict[str, Any] | None = None,
+              notes: list[str] | None = None) -> dict[str, Any]:
+        """Train a model; `notes` receives every estimate that could not be made."""
         table = self.input_table(plan)
+        possible = self.possible_pairs(plan)
         # small inputs: a tenth of all possible pairs estimates u well enough
-        u_pairs = min(u_max_pairs, max(2e5, self.possible_pairs(plan) / 10))
+        u_pairs = min(u_max_pairs, max(min(2e5, u_max_pairs), possible / 10))
         return mdl.train(DuckDBAPI(self.con), table, plan, self.pair_completeness(plan),
                          seed=seed, u_max_pairs=u_pairs, em_max_pairs=em_max_pairs,
-                         reference=reference)
+                         reference=reference, possible_pairs=possible, notes=notes)
+
+    def choose_blocking(self, plan: mdl.ModelPlan, budget: float | None = None
+                        ) -> tuple[mdl.ModelPlan, blk.BlockingChoice]:
+        """The plan with blocking and EM rules chosen from the data (`linkage.blocking`)."""
+        from dataclasses import replace
+
+        table = self.input_table(plan)
+        filled = {c for c, share in self.pair_completeness(plan).items() if share > 0}
+        choice = blk.choose_rules(DuckDBAPI(self.con), table, plan.link_type, filled,
+                                  plan.extras, possible=self.possible_pairs(plan),
+                                  records=self.record_count(plan), budget=budget)
+        return replace(plan, prediction_rules=tuple(choice.rules),
+                       training_rules=tuple(blk.training_rules(filled, plan.extras))), choice
 
     def possible_pairs(self, plan: mdl.ModelPlan) -> float:
         """Pairs a model could compare without blocking."""
@@ -209,11 +240,13 @@ class LinkageSession:
         return sum(a * b for i, a in enumerate(sizes) for b in sizes[i + 1:])
 
     def predict(self, plan: mdl.ModelPlan, model: dict[str, Any],
-                floor: float = PREDICT_FLOOR) -> str:
-        """Score candidate pairs of one model; returns the name of the pairs table."""
+                floor: float = PREDICT_FLOOR, validate: bool = True) -> str:
+        """Score candidate pairs of one model; returns the name of the pairs table.
+        `validate=False` skips Splink's settings check (for a model just trained here)."""
         table = self.input_table(plan)
         db_api = DuckDBAPI(self.con)  # a fresh Splink cache: term frequencies of this input
-        linker = Linker(db_api.register(table), model, log_level=mdl.SPLINK_LOG_LEVEL)
+        linker = Linker(db_api.register(table), model, log_level=mdl.SPLINK_LOG_LEVEL,
+                        validate_settings=validate)
         scored = linker.inference.predict(threshold_match_probability=floor, warning_mode="never")
         out = f"pairs_{plan.name}"
         self.con.execute(f"""
@@ -277,6 +310,10 @@ def _uid_sql_pair(side: str) -> str:
 
 # Public entry points ---------------------------------------------------------------------------
 
+# Pairs sampled to estimate u for `dedupe` / `link_records` (tables of thousands to a few hundred
+# thousand records; the wave-0 assets pass their own).
+ENTRY_U_PAIRS = 2e5
+
 
 @dataclass
 class LinkageResult:
@@ -286,6 +323,9 @@ class LinkageResult:
     pairs: pa.Table
     models: dict[str, dict[str, Any]] = field(default_factory=dict)
     thresholds: dict[str, float] = field(default_factory=lambda: dict(THRESHOLDS))
+    # what was inferred and done: "mapping", "standardisation" (per source, per column counts),
+    # "blocking" (per model: rules chosen and counts), "training" (per model: notes)
+    report: dict[str, Any] = field(default_factory=dict)
 
     def save_models(self, folder: Path | str) -> list[Path]:
         """Save every model as versioned Splink JSON under `folder/<model>/`."""
@@ -310,19 +350,47 @@ def read_table(data: Any) -> Any:
     return data
 
 
-def standardise_input(data: Any, mapping: dict[str, Any] | None, source_dataset: str) -> pa.Table:
-    """Standardise any input table (see module docs) into the standard form, as arrow."""
+def prepare_input(data: Any, mapping: dict[str, Any] | None, source_dataset: str, *,
+                  strict: float | None = None) -> tuple[pa.Table, dict[str, Any],
+                                                        list[dict[str, Any]]]:
+    """Standardise any input table: (standard form as arrow, the full mapping used, the
+    per-column report). `strict`: fail when more than this share of a column would be nulled."""
     table = read_table(data)
     with duckdb.connect() as con:
         con.register("__bold_raw", table)
         cols = [r[0] for r in con.execute("DESCRIBE __bold_raw").fetchall()]
-        mapping = dict(mapping) if mapping else infer_mapping(cols)
-        missing = [v for k, v in mapping.items() if k not in ("dob_format", "sex_codes",
-                   "person_filter", "source_dataset") and isinstance(v, str) and v not in cols]
+        mapping = infer_full_mapping(con, "__bold_raw", mapping)
+        missing = [v for k, v in mapping.items() if k not in NON_COLUMN_KEYS
+                   and k != "source_dataset_column" and isinstance(v, str) and v not in cols]
+        missing += [c for c in mapping.get("extra") or {} if c not in cols]
+        if mapping.get("source_dataset_column") and mapping["source_dataset_column"] not in cols:
+            missing.append(mapping["source_dataset_column"])
         if missing:
-            raise ValueError(f"mapped columns not in the table: {missing}; it has {cols}")
-        spec = RecordSpec.from_mapping(mapping, source_dataset=source_dataset)
-        return standardise_table(con, spec, "__bold_raw").to_arrow_table()
+            raise ValueError(f"{source_dataset}: mapped columns not in the table: {missing}; "
+                             f"it has {cols}")
+        register_functions(con)
+        spec = resolve_spec(con, RecordSpec.from_mapping(mapping, source_dataset=source_dataset),
+                            "__bold_raw")
+        if spec.identifiers.dob and not spec.dob_typed:
+            mapping = {**mapping, "dob_format": spec.identifiers.dob_format}
+        report = standardise_report(con, spec, "__bold_raw")
+        if strict is not None:
+            check_strict(report, strict, source_dataset)
+        return con.sql(standardise_sql(spec, "__bold_raw")).to_arrow_table(), mapping, report
+
+
+def standardise_input(data: Any, mapping: dict[str, Any] | None, source_dataset: str) -> pa.Table:
+    """Standardise any input table (see module docs) into the standard form, as arrow."""
+    return prepare_input(data, mapping, source_dataset)[0]
+
+
+def _extras(*mappings: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """Standardised further columns and their kinds, over the mappings of a run."""
+    out: dict[str, str] = {}
+    for m in mappings:
+        for c, kind in (m.get("extra") or {}).items():
+            out.setdefault(extra_column(c), kind)
+    return tuple(out.items())
 
 
 def run_plans(
@@ -333,23 +401,64 @@ def run_plans(
     thresholds: dict[str, float] | None = None,
     seed: int = 1,
     u_max_pairs: float = 2e6,
+    choose_blocking: bool = False,
+    budget: float | None = None,
+    report: dict[str, Any] | None = None,
 ) -> LinkageResult:
-    """Train (unless a model is given), score and cluster: the whole linkage of a session."""
+    """Train (unless a model is given), score and cluster: the whole linkage of a session.
+
+    `choose_blocking`: pick each trained model's blocking rules from the data under `budget`
+    comparisons (`linkage.blocking`). `report` gains "blocking" and "training" entries.
+    """
     models = dict(models or {})
+    report = report if report is not None else {}
     pair_tables = []
     for plan in plans:
+        trained_here = plan.name not in models
         if not session._usable(plan):
+            report.setdefault("training", {})[plan.name] = [
+                f"{plan.name}: not run (needs two records, and for a link two inputs)"]
             continue
         if plan.name not in models:
+            if choose_blocking:
+                plan, choice = session.choose_blocking(plan, budget)
+                report.setdefault("blocking", {})[plan.name] = {
+                    "rules": choice.rules, "counts": choice.counts,
+                    "comparisons": choice.chosen_total, "all_pairs": choice.all_pairs,
+                    "text": choice.describe()}
+            notes: list[str] = []
             models[plan.name] = session.train(plan, seed=seed, u_max_pairs=u_max_pairs,
-                                              reference=models.get(plan.reference or ""))
-        pair_tables.append(session.predict(plan, models[plan.name]))
+                                              reference=models.get(plan.reference or ""),
+                                              notes=notes)
+            report.setdefault("training", {})[plan.name] = notes
+        pair_tables.append(session.predict(plan, models[plan.name],
+                                           validate=not (trained_here and choose_blocking)))
     clusters = session.cluster(pair_tables, thresholds)
     union = " UNION ALL ".join(f"SELECT * FROM {t}" for t in pair_tables)
     pairs = (session.con.sql(union).to_arrow_table() if pair_tables
              else pa.table({c: pa.array([], pa.string()) for c in PAIR_COLUMNS}))
     return LinkageResult(session.fetch(clusters), pairs, models,
-                         dict(thresholds or THRESHOLDS))
+                         dict(thresholds or THRESHOLDS), report)
+
+
+def format_run_report(report: dict[str, Any]) -> str:
+    """The report of a `dedupe` / `link_records` run as text (counts and rules, no values)."""
+    lines = []
+    for source, rows in report.get("standardisation", {}).items():
+        lines.append(format_report(rows, source))
+    for name, b in report.get("blocking", {}).items():
+        lines.append(f"{name} {b['text']}")
+    for name, notes in report.get("training", {}).items():
+        lines += [f"training {n}" for n in notes] or [f"training {name}: every step ran"]
+    return "\n".join(lines)
+
+
+def _finish(result: LinkageResult, verbose: bool) -> LinkageResult:
+    text = format_run_report(result.report)
+    logger.info("%s", text)
+    if verbose:
+        print(text)
+    return result
 
 
 def dedupe(
@@ -360,18 +469,30 @@ def dedupe(
     models: dict[str, dict[str, Any]] | None = None,
     thresholds: dict[str, float] | None = None,
     seed: int = 1,
+    strict: float | None = None,
+    budget: float | None = None,
+    verbose: bool = True,
 ) -> LinkageResult:
     """Find the records of one table that belong to the same person.
 
     `data`: DataFrame / arrow / relation / CSV or parquet path, in standard form or with
     `mapping` (see the module docs). `models`: a previous result's `models` to reuse (keyed
     "dedupe_<source_dataset>"). Returns clusters at `thresholds` (default `THRESHOLDS`) and pairs.
+    `strict`: fail when standardisation would null more than this share of a column. `budget`:
+    comparisons the chosen blocking rules may make (default `blocking.BUDGET_PER_RECORD` per
+    record). `verbose`: print the report (standardisation, blocking, training).
     """
-    std = standardise_input(data, mapping, source_dataset)
+    std, full, rows = prepare_input(data, mapping, source_dataset, strict=strict)
+    report: dict[str, Any] = {"mapping": {source_dataset: full},
+                              "standardisation": {source_dataset: rows}}
     names = sorted(set(std.column("source_dataset").to_pylist()))
-    plans = [mdl.ModelPlan(f"dedupe_{s}", "dedupe_only", (s,)) for s in names]
+    extras = _extras(full)
+    plans = [mdl.ModelPlan(f"dedupe_{s}", "dedupe_only", (s,), extras=extras) for s in names]
     with LinkageSession(std) as session:
-        return run_plans(session, plans, models, thresholds=thresholds, seed=seed)
+        result = run_plans(session, plans, models, thresholds=thresholds, seed=seed,
+                           u_max_pairs=ENTRY_U_PAIRS, choose_blocking=True, budget=budget,
+                           report=report)
+    return _finish(result, verbose)
 
 
 def link_records(
@@ -386,21 +507,33 @@ def link_records(
     models: dict[str, dict[str, Any]] | None = None,
     thresholds: dict[str, float] | None = None,
     seed: int = 1,
+    strict: float | None = None,
+    budget: float | None = None,
+    verbose: bool = True,
 ) -> LinkageResult:
     """Link two tables of person records (and, by default, dedupe each), clustering once.
 
     `mapping` applies to `left` (and to `right` unless `right_mapping` is given). Models are
-    "dedupe_<left_name>", "dedupe_<right_name>" and "link_<left_name>_<right_name>".
+    "dedupe_<left_name>", "dedupe_<right_name>" and "link_<left_name>_<right_name>". An input
+    without duplicates is fine: its dedupe model's prior falls back to a stated estimate (see
+    `result.report["training"]`). `strict`, `budget`, `verbose`: as `dedupe`.
     """
     if left_name == right_name:
         raise ValueError("left_name and right_name must differ")
-    std_l = standardise_input(left, mapping, left_name)
-    std_r = standardise_input(right, right_mapping or mapping, right_name)
+    std_l, full_l, rows_l = prepare_input(left, mapping, left_name, strict=strict)
+    std_r, full_r, rows_r = prepare_input(right, right_mapping or mapping, right_name,
+                                          strict=strict)
+    report: dict[str, Any] = {"mapping": {left_name: full_l, right_name: full_r},
+                              "standardisation": {left_name: rows_l, right_name: rows_r}}
+    extras = _extras(full_l, full_r)
     plans = []
     if dedupe_inputs:
-        plans += [mdl.ModelPlan(f"dedupe_{n}", "dedupe_only", (n,))
+        plans += [mdl.ModelPlan(f"dedupe_{n}", "dedupe_only", (n,), extras=extras)
                   for n in (left_name, right_name)]
     plans.append(mdl.ModelPlan(f"link_{left_name}_{right_name}", "link_only",
-                               (left_name, right_name)))
+                               (left_name, right_name), extras=extras))
     with LinkageSession([std_l, std_r]) as session:
-        return run_plans(session, plans, models, thresholds=thresholds, seed=seed)
+        result = run_plans(session, plans, models, thresholds=thresholds, seed=seed,
+                           u_max_pairs=ENTRY_U_PAIRS, choose_blocking=True, budget=budget,
+                           report=report)
+    return _finish(result, verbose)

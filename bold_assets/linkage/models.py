@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+from splink.internals.exceptions import SplinkException
 
 from bold_assets.linkage import comparisons as cmp
 
@@ -50,6 +51,12 @@ class ModelPlan:
     # EM on sparse, error-prone records latches onto relatives or namesakes for them.
     borrow: tuple[str, ...] = ()
     reference: str | None = None
+    # Any table (`core.dedupe` / `link_records`): further identifiers (standardised column,
+    # comparison kind), and blocking rules chosen from the data (`linkage.blocking`); None keeps
+    # the wave-0 comparisons and rules. An empty tuple of prediction rules compares all pairs.
+    extras: tuple[tuple[str, str], ...] = ()
+    prediction_rules: tuple[str, ...] | None = None
+    training_rules: tuple[str, ...] = ()
 
     def group_of(self, source: str) -> str:
         return self.groups.get(source, source)
@@ -74,13 +81,17 @@ def justice_plans(
 
 def settings_for(plan: ModelPlan, filled: set[str],
                  reference: dict[str, Any] | None = None) -> SettingsCreator:
-    comparisons = cmp.comparisons_for(filled)
+    generic = plan.prediction_rules is not None
+    comparisons = (cmp.generic_comparisons(filled, plan.extras) if generic
+                   else cmp.comparisons_for(filled))
     if reference is not None and plan.borrow:
         borrow_m(comparisons, reference, plan.borrow)
+    rules = (list(plan.prediction_rules or ()) if generic
+             else cmp.blocking_rules_for(filled, plan.weak))
     return SettingsCreator(
         link_type=plan.link_type,
         comparisons=comparisons,
-        blocking_rules_to_generate_predictions=cmp.blocking_rules_for(filled, plan.weak),
+        blocking_rules_to_generate_predictions=rules,
         unique_id_column_name="uid",
         source_dataset_column_name="link_group",
         retain_matching_columns=False,
@@ -116,41 +127,141 @@ def train(
     u_max_pairs: float = 2e6,
     em_max_pairs: float | None = 2e6,
     reference: dict[str, Any] | None = None,
+    possible_pairs: float | None = None,
+    notes: list[str] | None = None,
 ) -> dict[str, Any]:
     """Estimate a model's parameters on `table` (registered on `db_api`); returns Splink JSON.
 
     `pair_completeness`: share of compared pairs in which both records hold each column.
     `reference`: the trained model named by `plan.reference` (for `plan.borrow`).
+    `possible_pairs`: pairs the model could compare (for the prior's fallback).
+    `notes`: receives a line for every estimate that could not be made and what replaced it.
     """
+    notes = notes if notes is not None else []
     filled = {c for c, share in pair_completeness.items() if share > 0}
+    # settings built here from the columns the table holds: validating them again (it reads
+    # every SQL condition) only costs time on the small tables of `core.dedupe`
     linker = Linker(db_api.register(table), settings_for(plan, filled, reference),
-                    log_level=SPLINK_LOG_LEVEL)
+                    log_level=SPLINK_LOG_LEVEL,
+                    validate_settings=plan.prediction_rules is None)
     rule_cols = cmp.deterministic_columns(filled)
-    linker.training.estimate_probability_two_random_records_match(
-        [block_on(*rule_cols)], recall=deterministic_recall(pair_completeness, rule_cols, plan)
-    )
-    linker.training.estimate_u_using_random_sampling(max_pairs=u_max_pairs, seed=seed)
-    for block in cmp.training_blocks(filled):
+    recall = deterministic_recall(pair_completeness, rule_cols, plan)
+    linker = _estimate_prior(db_api, table, linker, rule_cols, recall, possible_pairs, notes,
+                             plan.name)
+    if plan.prediction_rules is None:
+        linker.training.estimate_u_using_random_sampling(max_pairs=u_max_pairs, seed=seed)
+    else:  # any table: one pass over the sample (the chunked probe costs more than it saves)
+        linker.training.estimate_u_using_random_sampling(
+            max_pairs=u_max_pairs, seed=seed, min_count_per_level=None, num_chunks=1)
+    blocks: list[Any] = (list(plan.training_rules) if plan.prediction_rules is not None
+                         else cmp.training_blocks(filled))
+    for block in blocks:
         before = linker.misc.save_model_to_json()
+        sql = block if isinstance(block, str) else \
+            block.get_blocking_rule("duckdb").blocking_rule_sql
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(
                 block, estimate_without_term_frequencies=True, max_pairs=em_max_pairs
             )
-        except (ValueError, ArithmeticError) as exc:
-            # EM can collapse on small or sparse inputs (an m probability underflows). Drop
-            # this session's estimates (the failed session may have half-updated the linker)
-            # and carry on with the others.
-            logger.warning("%s: EM blocked on %s failed (%s); skipped", plan.name,
-                           block.get_blocking_rule("duckdb").blocking_rule_sql, exc)
+        except (ValueError, ArithmeticError, SplinkException) as exc:
+            # EM can collapse on small or sparse inputs (an m probability underflows), or find
+            # no pairs. Drop this session's estimates (the failed session may have half-updated
+            # the linker) and carry on with the others.
+            reason = " ".join(str(exc).split())[:200]
+            note = f"{plan.name}: EM blocked on {sql} could not run ({reason}); skipped"
+            logger.warning(note)
+            notes.append(note)
             linker = Linker(db_api.register(table), before, log_level=SPLINK_LOG_LEVEL)
+    if not blocks:
+        notes.append(f"{plan.name}: no EM block fits these columns; m probabilities keep "
+                     "their defaults")
     # Re-estimate the prior with the recall the trained model implies for the exact rule: a
     # match passes it when both records hold its columns and each agrees exactly.
     implied = implied_recall(linker.misc.save_model_to_json(), pair_completeness, rule_cols)
     if implied is not None:
-        linker.training.estimate_probability_two_random_records_match(
-            [block_on(*rule_cols)], recall=implied)
+        linker = _estimate_prior(db_api, table, linker, rule_cols, implied, possible_pairs,
+                                 notes, plan.name)
     model = linker.misc.save_model_to_json()
+    if plan.prediction_rules is not None:
+        correct_u_for_matches(model)
+        floor_disagreement(model, CHANGEABLE_ELSE_M)
     return regularise_levels(model)
+
+
+def correct_u_for_matches(model: dict[str, Any]) -> dict[str, Any]:
+    """Take the true matches out of the u estimates.
+
+    u is estimated on random pairs, which on a small table with many duplicates include true
+    matches (a share of about the prior p): observed u = (1 - p) u + p m. The agreement levels of
+    a combined comparison (exact forename and surname) have a true u far below p, so the
+    contamination cuts their weight by several bits. Solved for u, floored at a hundredth of the
+    observed value.
+    """
+    p = model.get("probability_two_random_records_match")
+    if not isinstance(p, float | int) or not 0 < p < 0.5:
+        return model
+    for comparison in model["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            m, u = level.get("m_probability"), level.get("u_probability")
+            if level.get("is_null_level") or not isinstance(m, float | int) \
+                    or not isinstance(u, float | int) or u <= 0:
+                continue
+            level["u_probability"] = max((u - p * m) / (1 - p), u / 100)
+    return model
+
+
+# Any table: the smallest share of matches that disagree outright on an identifier that changes
+# over a life (an address, a postcode, a town, an email, ...). EM on correlated address columns
+# otherwise learns that no match ever moves, and a move vetoes the match.
+CHANGEABLE_ELSE_M = 0.1
+_FIXED_COMPARISONS = ("name", "dob", "sex")
+
+
+def floor_disagreement(model: dict[str, Any], floor: float) -> dict[str, Any]:
+    """Floor the m of the "all other" level of every comparison but names, DOB and sex."""
+    for comparison in model["comparisons"]:
+        if comparison["output_column_name"] in _FIXED_COMPARISONS:
+            continue
+        last = comparison["comparison_levels"][-1]
+        m = last.get("m_probability")
+        if last.get("sql_condition") == "ELSE" and isinstance(m, float | int):
+            last["m_probability"] = max(float(m), floor)
+    return model
+
+
+# Assumed number of true pairs when the exact rule finds none (an input without duplicates, or
+# one side of a link-only job): half a pair, divided by the rule's recall.
+NO_PAIRS_ASSUMED = 0.5
+
+
+def _estimate_prior(db_api: DuckDBAPI, table: str, linker: Linker, rule_cols: list[str],
+                    recall: float, possible_pairs: float | None, notes: list[str],
+                    name: str) -> Linker:
+    """Estimate the prior from the exact rule; when the rule finds no pair (the estimate would
+    be 0 and every score log(0)), fall back to `NO_PAIRS_ASSUMED` pairs over the recall."""
+    try:
+        linker.training.estimate_probability_two_random_records_match(
+            [block_on(*rule_cols)], recall=recall)
+    except ValueError as exc:  # the rule finds more pairs than the recall allows
+        notes.append(f"{name}: the exact rule on {', '.join(rule_cols)} finds more pairs than "
+                     f"recall {recall:.2f} allows ({str(exc).splitlines()[0]}); recall 1 used")
+        recall = 1.0
+        linker.training.estimate_probability_two_random_records_match(
+            [block_on(*rule_cols)], recall=recall)
+    p = linker.misc.save_model_to_json()["probability_two_random_records_match"]
+    if isinstance(p, float | int) and 0 < p < 1:
+        return linker
+    model = linker.misc.save_model_to_json()
+    total = max(possible_pairs or 1.0, 1.0)
+    fallback = min(NO_PAIRS_ASSUMED / recall / total, 0.5)
+    model["probability_two_random_records_match"] = fallback
+    notes.append(
+        f"{name}: the exact rule on {', '.join(rule_cols)} gives a prior of {p} (no pair "
+        f"found: no duplicates, or one side of a link); it falls back to {fallback:.3g} "
+        f"({NO_PAIRS_ASSUMED} pair assumed at recall {recall:.2f} among {total:,.0f} "
+        "possible pairs)")
+    logger.warning(notes[-1])
+    return Linker(db_api.register(table), model, log_level=SPLINK_LOG_LEVEL)
 
 
 # comparison whose first non-null level is exact agreement on a column of the exact rule

@@ -29,7 +29,17 @@ English spelling variants (PH/F, CK/K, silent letters) that dominate the synthet
 column keeps MoJ's name.
 
 Bad values never fail the run: an impossible date (31/02/1990), a date of birth after the event
-or before 1900, a malformed postcode all become NULL with the `*_invalid` flag set.
+or before the plausible range (`RecordSpec.dob_earliest`: 1900 for the Data First sources, 1800
+for any other table, so historical registers keep their dates), a malformed postcode all become
+NULL with the `*_invalid` flag set. Nothing is dropped silently: `standardise_report` counts, per
+input column, the values kept, changed and nulled and why (`format_report` prints it), and
+`check_strict` fails when more than a stated share of a column would be nulled.
+
+Tables other than the Data First sources (`RecordSpec.from_mapping`) also get: dates of birth held
+as DATE / TIMESTAMP read as dates, a text format detected from the data (`detect_dob_format`,
+refusing day/month-ambiguous text), `postcode_text` (any given postal code, UK-shaped or not, so
+non-UK codes still take part) and further identifiers (`extras`: `x_<column>`, cleaned per
+comparison kind, see `linkage.mapping`).
 """
 
 from __future__ import annotations
@@ -56,6 +66,18 @@ STD_COLUMNS: tuple[str, ...] = (
 # Date formats tried after the source's own, for values keyed in another way.
 FALLBACK_DOB_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d-%b-%Y", "%d.%m.%Y", "%Y%m%d")
 EARLIEST_DOB = "1900-01-02"  # 1900-01-01 is the usual "unknown" filler
+# Default earliest date of birth of any other table: keeps 19th-century registers.
+HISTORICAL_EARLIEST_DOB = "1800-01-01"
+DOB_PLACEHOLDERS = ("1900-01-01",)  # "unknown" fillers: missing, not invalid
+# Formats tried after a detected or given one, on tables other than the Data First sources: none
+# that reads day and month the other way round.
+GENERIC_FALLBACK_DOB_FORMATS = ("%Y-%m-%d", "%Y%m%d", "%d-%b-%Y", "%d %B %Y", "%d %b %Y")
+# Text formats `detect_dob_format` tries; (day-first, month-first) pairs are checked for ambiguity.
+DETECTABLE_DOB_FORMATS = (
+    "%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%d/%m/%Y", "%m/%d/%Y", "%d-%m-%Y", "%m-%d-%Y",
+    "%d.%m.%Y", "%m.%d.%Y", "%d %B %Y", "%d %b %Y", "%B %d %Y", "%B %d, %Y", "%b %d %Y",
+    "%b %d, %Y", "%d-%b-%Y", "%d/%m/%y", "%m/%d/%y",
+)  # fmt: skip
 NAME_PLACEHOLDERS = (
     "UNKNOWN", "NOT KNOWN", "NOTKNOWN", "NK", "N K", "NA", "N A", "NONE", "NULL", "X", "XX",
     "XXX", "ZZ", "ZZZ", "TBC", "REFUSED", "ANON", "ANONYMOUS", "PERSON UNKNOWN",
@@ -65,7 +87,8 @@ POSTCODE_PLACEHOLDERS = ("NFA", "NOFIXEDABODE", "ZZ993VZ", "ZZ993WZ", "NK", "UNK
 
 # Common column names, for tables the linkage has never seen (see `infer_mapping`).
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
-    "record_id": ("record_id", "id", "unique_id", "row_id", "person_record_id", "key"),
+    "record_id": ("record_id", "id", "unique_id", "rec_id", "row_id", "person_record_id", "key",
+                  "record_key", "recid", "uid"),
     "forename": ("forename1_std", "forename", "forenames", "first_name", "firstname",
                  "given_name", "given_names", "forename_1", "first_names"),
     "middle_name": ("forename2_std", "middle_name", "middle_names", "second_forename",
@@ -90,6 +113,15 @@ class RecordSpec:
     event_date: str | None = None
     person_filter: str | None = None  # SQL condition selecting person rows
     source_dataset_column: str | None = None  # when the table mixes several sources
+    # Plausible range of dates of birth (the latest defaults to the event date, else today).
+    dob_earliest: str = EARLIEST_DOB
+    dob_latest: str | None = None
+    # Formats tried after `identifiers.dob_format` (None: `FALLBACK_DOB_FORMATS`).
+    dob_fallbacks: tuple[str, ...] | None = None
+    detect_dob_format: bool = False  # no format given: detect it from the data
+    dob_typed: bool = False  # the DOB column is a DATE / TIMESTAMP (set by `resolve_spec`)
+    postcode_text: bool = False  # also emit `postcode_text` (any code, UK-shaped or not)
+    extras: tuple[tuple[str, str], ...] = ()  # (input column, comparison kind)
 
     @classmethod
     def from_source(cls, source: Source) -> RecordSpec:
@@ -108,11 +140,13 @@ class RecordSpec:
         Keys: `record_id` (required), `forename`, `middle_name`, `surname` or `full_name`, `dob`,
         `dob_format` (DuckDB strptime, default ISO), `sex`, `sex_codes` ({code: 'M'/'F'}),
         `postcode`, `event_date`, `person_filter` (SQL), `source_dataset` (a literal name) or
-        `source_dataset_column`.
+        `source_dataset_column`, `extra` ({column: comparison kind}, see `linkage.mapping`),
+        `dob_range` ([earliest, latest] ISO dates; default from `HISTORICAL_EARLIEST_DOB`).
+        Without `dob_format` the format is detected from the data.
         """
         known = {"record_id", "forename", "middle_name", "surname", "full_name", "dob",
                  "dob_format", "sex", "sex_codes", "postcode", "event_date", "person_filter",
-                 "source_dataset", "source_dataset_column"}  # fmt: skip
+                 "source_dataset", "source_dataset_column", "extra", "dob_range"}  # fmt: skip
         unknown = set(mapping) - known
         if unknown:
             raise ValueError(f"unknown mapping keys {sorted(unknown)}; expected {sorted(known)}")
@@ -127,9 +161,12 @@ class RecordSpec:
             ident_kwargs["dob_format"] = mapping["dob_format"]
         if mapping.get("sex_codes"):
             ident_kwargs["sex_codes"] = dict(mapping["sex_codes"])
-        if not any(k in ident_kwargs for k in ("forename", "surname", "full_name", "dob")):
+        extras = tuple((str(c), str(k)) for c, k in (mapping.get("extra") or {}).items())
+        if not any(k in ident_kwargs for k in ("forename", "surname", "full_name", "dob")) \
+                and not extras:
             raise ValueError("the column mapping names no identifier: give at least one of "
-                             "forename, surname, full_name, dob")
+                             "forename, surname, full_name, dob (or `extra` columns)")
+        earliest, latest = (list(mapping.get("dob_range") or []) + [None, None])[:2]
         return cls(
             source_dataset=mapping.get("source_dataset") or source_dataset,
             record_id=mapping["record_id"],
@@ -137,18 +174,26 @@ class RecordSpec:
             event_date=mapping.get("event_date"),
             person_filter=mapping.get("person_filter"),
             source_dataset_column=mapping.get("source_dataset_column"),
+            dob_earliest=str(earliest or HISTORICAL_EARLIEST_DOB),
+            dob_latest=str(latest) if latest else None,
+            dob_fallbacks=GENERIC_FALLBACK_DOB_FORMATS,
+            detect_dob_format=bool(mapping.get("dob")) and not mapping.get("dob_format"),
+            postcode_text=True,
+            extras=extras,
         )
 
 
-def infer_mapping(columns: list[str]) -> dict[str, Any]:
+def infer_mapping(columns: list[str], record_id: str | None = None) -> dict[str, Any]:
     """Guess a column mapping from common column names (case-insensitive).
 
     A table already in standard form (`forename1_std`, `surname_std`, `dob_std`, ...) maps onto
-    itself, so standardising it again is harmless.
+    itself, so standardising it again is harmless. `record_id`: the id column, when known.
     """
-    lower = {c.lower(): c for c in columns}
-    mapping: dict[str, Any] = {}
+    lower = {c.lower(): c for c in columns if c != record_id}
+    mapping: dict[str, Any] = {"record_id": record_id} if record_id else {}
     for role, aliases in COLUMN_ALIASES.items():
+        if role in mapping:
+            continue
         for alias in aliases:
             if alias in lower:
                 mapping[role] = lower[alias]
@@ -249,22 +294,53 @@ def _sex_sql(ident: Identifiers) -> str:
             f"WHEN {raw} IN ('F', 'FEMALE') THEN 'F' END END")
 
 
-def _dob_formats(ident: Identifiers) -> str:
-    fmts = [ident.dob_format] + [f for f in FALLBACK_DOB_FORMATS if f != ident.dob_format]
+def _dob_formats(spec: RecordSpec) -> str:
+    ident = spec.identifiers
+    fallbacks = FALLBACK_DOB_FORMATS if spec.dob_fallbacks is None else spec.dob_fallbacks
+    fmts = [ident.dob_format] + [f for f in fallbacks if f != ident.dob_format]
     return "[" + ", ".join(f"'{f}'" for f in fmts) + "]"
 
 
-def standardise_sql(spec: RecordSpec, table: str, postcode_lookup: str | None = None) -> str:
-    """SELECT producing the standard form of `table` (needs `register_functions` on the con).
+def extra_column(col: str) -> str:
+    """Name of the standardised column of a further identifier: `x_<lower-case word chars>`."""
+    import re
 
-    `postcode_lookup` is a table with (postcode, lsoa_code) to place each postcode in an LSOA.
-    """
+    return "x_" + re.sub(r"[^a-z0-9]+", "_", col.lower()).strip("_")
+
+
+# Cleaning of a further identifier by comparison kind (`linkage.mapping.KINDS`); `x` is VARCHAR.
+_TEXT_CLEAN = ("nullif(trim(regexp_replace(upper(strip_accents(x)), '[^A-Z0-9]+', ' ', 'g')), "
+               "'')")
+EXTRA_CLEAN: dict[str, str] = {
+    "exact": "nullif(upper(trim(x)), '')",
+    "name": "bold_clean_name(x)",
+    "date": "CAST(coalesce(TRY_CAST(x AS DATE), try_strptime(x, ['%Y%m%d', '%d/%m/%Y'])) AS DATE)",
+    "postcode": "nullif(upper(regexp_replace(x, '[^A-Za-z0-9]', '', 'g')), '')",
+    "email": "CASE WHEN strpos(x, '@') > 1 THEN lower(trim(x)) END",
+    "id": "nullif(upper(regexp_replace(x, '[^A-Za-z0-9]', '', 'g')), '')",
+    "address": _TEXT_CLEAN,
+    "text": _TEXT_CLEAN,
+}
+
+
+def _extra_sql(kind: str, raw: str) -> str:
+    if kind not in EXTRA_CLEAN:
+        raise ValueError(f"unknown comparison kind {kind!r}; expected one of {sorted(EXTRA_CLEAN)}")
+    return EXTRA_CLEAN[kind].replace("(x", f"({raw}").replace(" x)", f" {raw})")
+
+
+def _standardise_ctes(spec: RecordSpec, table: str) -> str:
+    """The WITH chain of `standardise_sql`, ending in `d` (raw and cleaned values side by side)."""
     ident = spec.identifiers
     source_expr = (f'CAST("{spec.source_dataset_column}" AS VARCHAR)'
                    if spec.source_dataset_column else f"'{spec.source_dataset}'")
     event = f'TRY_CAST("{spec.event_date}" AS DATE)' if spec.event_date else "CAST(NULL AS DATE)"
     where = f"WHERE {spec.person_filter}" if spec.person_filter else ""
     dob_raw = f'CAST("{ident.dob}" AS VARCHAR)' if ident.dob else "CAST(NULL AS VARCHAR)"
+    dob_native = (f'TRY_CAST("{ident.dob}" AS DATE)' if ident.dob and spec.dob_typed
+                  else "CAST(NULL AS DATE)")
+    extras_src = "".join(f', CAST("{c}" AS VARCHAR) AS "{extra_column(c)}__raw"'
+                         for c, _ in spec.extras)
     # Hyphens survive cleaning so that a full name splits into words correctly; they become
     # spaces in the standard form ("SMITH-JONES" -> "SMITH JONES", "MARY-JANE" -> "MARY", "JANE").
     if ident.full_name:
@@ -305,31 +381,31 @@ def standardise_sql(spec: RecordSpec, table: str, postcode_lookup: str | None = 
                     replace(sn_clean, '-', ' ') AS sn
                 FROM split_names
             )"""
-    pc_placeholders = ", ".join(f"'{p}'" for p in POSTCODE_PLACEHOLDERS)
     valid_pc = POSTCODE_PATTERN.replace(" ?", " ")
-    lookup_join = lookup_col = ""
-    if postcode_lookup:
-        lookup_join = (f"LEFT JOIN (SELECT DISTINCT ON (pc_key) pc_key, lsoa_code FROM "
-                       f"(SELECT replace(upper(postcode), ' ', '') AS pc_key, lsoa_code "
-                       f"FROM {postcode_lookup})) pl "
-                       "ON pl.pc_key = replace(d.postcode_std, ' ', '')")
-        lookup_col = "pl.lsoa_code"
-    else:
-        lookup_col = "CAST(NULL AS VARCHAR)"
+    placeholders = ", ".join(f"DATE '{p}'" for p in DOB_PLACEHOLDERS)
+    latest = f"DATE '{spec.dob_latest}'" if spec.dob_latest else "current_date"
+    sex_raw = (f'nullif(trim(CAST("{ident.sex}" AS VARCHAR)), \'\')' if ident.sex
+               else "CAST(NULL AS VARCHAR)")
     return f"""
         WITH src AS (
             SELECT {source_expr} AS source_dataset,
                    CAST("{spec.record_id}" AS VARCHAR) AS record_id,
                    {src_names},
                    nullif(trim({dob_raw}), '') AS dob_raw,
+                   {dob_native} AS dob_native,
                    {_sex_sql(ident)} AS sex,
+                   {sex_raw} AS sex_raw,
                    nullif(trim({_col(ident.postcode)}), '') AS pc_raw,
                    {event} AS event_date
+                   {extras_src}
             FROM {table} {where}
         ),
         {names},
         dated AS (
-            SELECT *, CAST(try_strptime(dob_raw, {_dob_formats(ident)}) AS DATE) AS dob_parsed,
+            SELECT *,
+                CAST(try_strptime(dob_raw, '{ident.dob_format}') AS DATE) AS dob_first_format,
+                coalesce(dob_native, CAST(try_strptime(dob_raw, {_dob_formats(spec)}) AS DATE))
+                    AS dob_parsed,
                 upper(regexp_replace(coalesce(pc_raw, ''), '[^A-Za-z0-9]', '', 'g')) AS pc_compact
             FROM named
         ),
@@ -345,13 +421,39 @@ def standardise_sql(spec: RecordSpec, table: str, postcode_lookup: str | None = 
         ),
         d AS (
             SELECT *,
-                CASE WHEN dob_parsed >= DATE '{EARLIEST_DOB}'
-                      AND dob_parsed <= coalesce(event_date, current_date)
+                CASE WHEN dob_parsed >= DATE '{spec.dob_earliest}'
+                      AND dob_parsed <= coalesce(event_date, {latest})
+                      AND dob_parsed NOT IN ({placeholders})
                      THEN dob_parsed END AS dob_std,
                 CASE WHEN regexp_full_match(coalesce(pc_candidate, ''), '{valid_pc}')
                      THEN pc_candidate END AS postcode_std
             FROM pc
-        )
+        )"""
+
+
+def standardise_sql(spec: RecordSpec, table: str, postcode_lookup: str | None = None) -> str:
+    """SELECT producing the standard form of `table` (needs `register_functions` on the con).
+
+    `postcode_lookup` is a table with (postcode, lsoa_code) to place each postcode in an LSOA.
+    """
+    pc_placeholders = ", ".join(f"'{p}'" for p in POSTCODE_PLACEHOLDERS)
+    lookup_join = lookup_col = ""
+    if postcode_lookup:
+        lookup_join = (f"LEFT JOIN (SELECT DISTINCT ON (pc_key) pc_key, lsoa_code FROM "
+                       f"(SELECT replace(upper(postcode), ' ', '') AS pc_key, lsoa_code "
+                       f"FROM {postcode_lookup})) pl "
+                       "ON pl.pc_key = replace(d.postcode_std, ' ', '')")
+        lookup_col = "pl.lsoa_code"
+    else:
+        lookup_col = "CAST(NULL AS VARCHAR)"
+    more = ""
+    if spec.postcode_text:
+        more += (f",\n            CASE WHEN d.pc_compact <> '' AND d.pc_compact NOT IN "
+                 f"({pc_placeholders}) THEN d.pc_compact END AS postcode_text")
+    for c, kind in spec.extras:
+        x = extra_column(c)
+        more += f',\n            {_extra_sql(kind, f"d.{x}__raw")} AS "{x}"'
+    return f"""{_standardise_ctes(spec, table)}
         SELECT
             d.source_dataset, d.record_id,
             d.f1 AS forename1_std, nullif(d.f2, '') AS forename2_std, d.sn AS surname_std,
@@ -363,7 +465,9 @@ def standardise_sql(spec: RecordSpec, table: str, postcode_lookup: str | None = 
             year(d.dob_std) AS dob_year, month(d.dob_std) AS dob_month, day(d.dob_std) AS dob_day,
             strftime(d.dob_std, '%Y-%m') AS dob_year_month,
             (d.dob_raw IS NOT NULL AND d.dob_std IS NULL
-             AND d.dob_raw NOT IN ('1900-01-01', '01/01/1900', '01-Jan-1900', '01-01-1900'))
+             AND d.dob_raw NOT IN ('1900-01-01', '01/01/1900', '01-Jan-1900', '01-01-1900')
+             AND coalesce(d.dob_parsed NOT IN ({", ".join(f"DATE '{p}'" for p in DOB_PLACEHOLDERS)}
+                          ), true))
                 AS dob_invalid,
             d.sex,
             d.postcode_std,
@@ -372,11 +476,202 @@ def standardise_sql(spec: RecordSpec, table: str, postcode_lookup: str | None = 
             (d.pc_compact <> '' AND d.postcode_std IS NULL
              AND d.pc_compact NOT IN ({pc_placeholders})) AS postcode_invalid,
             d.event_date,
-            {lookup_col} AS lsoa_code
+            {lookup_col} AS lsoa_code{more}
         FROM d
         LEFT JOIN bold_nicknames nk ON nk.name = d.f1
         {lookup_join}
     """
+
+
+# Report: nothing lost silently ----------------------------------------------------------------
+
+
+def standardise_report(con: duckdb.DuckDBPyConnection, spec: RecordSpec,
+                       table: str) -> list[dict[str, Any]]:
+    """Per input column: values given, kept, changed (normalised) and nulled, with the reasons.
+
+    Counts only, never values (they are identifiers). Needs `register_functions` on `con`.
+    """
+    ident = spec.identifiers
+    pc_placeholders = ", ".join(f"'{p}'" for p in POSTCODE_PLACEHOLDERS)
+    placeholders = ", ".join(f"DATE '{p}'" for p in DOB_PLACEHOLDERS)
+    latest = (f"coalesce(event_date, DATE '{spec.dob_latest}')" if spec.dob_latest
+              else "coalesce(event_date, current_date)")
+    checks: list[tuple[str, str, str, str, str, dict[str, str]]] = []
+    # (column, role, given, kept, changed, {reason: condition among the given})
+
+    def name_check(col: str | None, role: str, raw: str, clean: str) -> None:
+        if col:
+            checks.append((col, role, f"{raw} IS NOT NULL AND trim({raw}) <> ''",
+                           f"{clean} IS NOT NULL AND {clean} = upper(trim({raw}))",
+                           f"{clean} IS NOT NULL AND {clean} <> upper(trim({raw}))",
+                           {"placeholder, title only or no letters": f"{clean} IS NULL"}))
+
+    if ident.full_name:
+        checks.append((ident.full_name, "full_name",
+                       "full_raw IS NOT NULL AND trim(full_raw) <> ''",
+                       "f1 IS NOT NULL AND sn IS NOT NULL",
+                       "(f1 IS NULL) <> (sn IS NULL)",
+                       {"placeholder, title only or no letters": "f1 IS NULL AND sn IS NULL"}))
+    else:
+        name_check(ident.forename, "forename", "fn_raw", "fn_clean")
+        name_check(ident.middle_name, "middle_name", "mn_raw", "mn_clean")
+        name_check(ident.surname, "surname", "sn_raw", "sn_clean")
+    if ident.dob:
+        checks.append((ident.dob, "dob", "(dob_raw IS NOT NULL OR dob_native IS NOT NULL)",
+                       "dob_std IS NOT NULL AND (dob_native IS NOT NULL OR "
+                       "dob_first_format IS NOT NULL)",
+                       "dob_std IS NOT NULL AND dob_native IS NULL AND dob_first_format IS NULL",
+                       {"unreadable (no format fits)": "dob_parsed IS NULL",
+                        "placeholder (1900-01-01)": f"dob_parsed IN ({placeholders})",
+                        f"before {spec.dob_earliest}":
+                            f"dob_parsed < DATE '{spec.dob_earliest}'",
+                        "after the event date / latest plausible date":
+                            f"dob_parsed > {latest}"}))
+    if ident.sex:
+        checks.append((ident.sex, "sex", "sex_raw IS NOT NULL", "sex IS NOT NULL", "false",
+                       {"unrecognised code": "sex IS NULL"}))
+    if ident.postcode:
+        given = "pc_compact <> ''"
+        if spec.postcode_text:
+            checks.append((ident.postcode, "postcode", given,
+                           "postcode_std IS NOT NULL OR pc_compact NOT IN "
+                           f"({pc_placeholders})", "false",
+                           {"placeholder (no fixed abode, unknown)":
+                            f"pc_compact IN ({pc_placeholders})"}))
+            checks.append((ident.postcode, "postcode (UK parse: district, sector)", given,
+                           "postcode_std IS NOT NULL", "false",
+                           {"not a UK postcode: compared as text only":
+                            f"postcode_std IS NULL AND pc_compact NOT IN ({pc_placeholders})",
+                            "placeholder": f"pc_compact IN ({pc_placeholders})"}))
+        else:
+            checks.append((ident.postcode, "postcode", given,
+                           "postcode_std IS NOT NULL AND replace(postcode_std, ' ', '') = "
+                           "pc_compact", "postcode_std IS NOT NULL AND "
+                           "replace(postcode_std, ' ', '') <> pc_compact",
+                           {"not a UK postcode": f"postcode_std IS NULL AND pc_compact NOT IN "
+                                                 f"({pc_placeholders})",
+                            "placeholder": f"pc_compact IN ({pc_placeholders})"}))
+    cleaned = []
+    for c, kind in spec.extras:
+        raw = f'"{extra_column(c)}__raw"'
+        clean = f'"{extra_column(c)}__clean"'
+        cleaned.append(f"CAST({_extra_sql(kind, raw)} AS VARCHAR) AS {clean}")
+        checks.append((c, kind, f"{raw} IS NOT NULL AND trim({raw}) <> ''",
+                       f"{clean} IN (trim({raw}), upper(trim({raw})), lower(trim({raw})))",
+                       f"{clean} IS NOT NULL AND {clean} NOT IN "
+                       f"(trim({raw}), upper(trim({raw})), lower(trim({raw})))",
+                       {f"not readable as {kind}": f"{clean} IS NULL"}))
+    if not checks:
+        return []
+    aggs = []
+    for _, _, given, kept, changed, reasons in checks:
+        aggs += [f"count(*) FILTER (WHERE {given})",
+                 f"count(*) FILTER (WHERE ({given}) AND ({kept}))",
+                 f"count(*) FILTER (WHERE ({given}) AND ({changed}))"]
+        aggs += [f"count(*) FILTER (WHERE ({given}) AND NOT coalesce({kept}, false) "
+                 f"AND NOT coalesce({changed}, false) AND ({cond}))"
+                 for cond in reasons.values()]
+    d2 = f"SELECT *, {', '.join(cleaned)} FROM d" if cleaned else "SELECT * FROM d"
+    row = con.execute(f"{_standardise_ctes(spec, table)}, d2 AS ({d2}) "
+                      f"SELECT {', '.join(aggs)} FROM d2").fetchall()[0]
+    out, i = [], 0
+    for col, role, _, _, _, reasons in checks:
+        given, kept, changed = row[i:i + 3]
+        why = {r: n for r, n in zip(reasons, row[i + 3:i + 3 + len(reasons)], strict=True) if n}
+        i += 3 + len(reasons)
+        out.append({"column": col, "role": role, "given": given, "kept": kept,
+                    "changed": changed, "nulled": given - kept - changed, "why": why})
+    return out
+
+
+def format_report(report: list[dict[str, Any]], source: str = "input") -> str:
+    """The standardisation report as text lines (counts only)."""
+    lines = [f"standardisation of {source}: per column, values given / kept / changed / nulled"]
+    for r in report:
+        line = (f"  {r['column']} ({r['role']}): {r['given']} given, {r['kept']} kept, "
+                f"{r['changed']} changed, {r['nulled']} nulled")
+        if r["why"]:
+            line += " (" + "; ".join(f"{n} {why}" for why, n in r["why"].items()) + ")"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def check_strict(report: list[dict[str, Any]], max_null_share: float, source: str = "input"
+                 ) -> None:
+    """Fail when standardisation would null more than `max_null_share` of a column's values."""
+    bad = [r for r in report if r["given"] and r["nulled"] / r["given"] > max_null_share
+           and not r["role"].startswith("postcode (UK")]
+    if bad:
+        detail = "; ".join(
+            f"column {r['column']} ({r['role']}): {r['nulled']} of {r['given']} values would be "
+            f"nulled (" + ", ".join(f"{n} {w}" for w, n in r["why"].items()) + ")" for r in bad)
+        raise ValueError(f"{source}: strict standardisation (at most {max_null_share:.0%} "
+                         f"nulled per column) failed: {detail}. Fix the column mapping "
+                         "(e.g. `dob_format`, `dob_range`) or the data.")
+
+
+# Date formats ----------------------------------------------------------------------------------
+
+_ORDER_PAIRS = {("%d/%m/%Y", "%m/%d/%Y"), ("%d-%m-%Y", "%m-%d-%Y"), ("%d.%m.%Y", "%m.%d.%Y"),
+                ("%d/%m/%y", "%m/%d/%y")}
+
+
+def detect_dob_format(con: duckdb.DuckDBPyConnection, table: str, column: str,
+                      sample: int = 20000) -> str | None:
+    """The text format that reads most values of `column`; None if none reads half of them.
+
+    Raises ValueError when a day-first format and its month-first twin both read (nearly) all
+    values: the data cannot say which is right, so `dob_format` must be given.
+    """
+    values = [r[0] for r in con.execute(
+        f'SELECT DISTINCT trim(CAST("{column}" AS VARCHAR)) AS v FROM {table} '
+        f'WHERE v IS NOT NULL AND v <> \'\' LIMIT {int(sample)}').fetchall()]
+    if not values:
+        return None
+    con.register("__bold_dob_values", pa.table({"v": pa.array(values, pa.string())}))
+    try:
+        aggs = ", ".join(f"count(try_strptime(v, '{f}'))" for f in DETECTABLE_DOB_FORMATS)
+        counts = dict(zip(DETECTABLE_DOB_FORMATS,
+                          con.execute(f"SELECT {aggs} FROM __bold_dob_values").fetchall()[0],
+                          strict=True))
+    finally:
+        con.unregister("__bold_dob_values")
+    best = max(counts, key=lambda f: counts[f])
+    if counts[best] < 0.5 * len(values):
+        return None
+    for a, b in _ORDER_PAIRS:
+        if best in (a, b):
+            other = b if best == a else a
+            if counts[other] >= counts[best] - max(1, 0.005 * len(values)):
+                raise ValueError(
+                    f"column {column}: dates of birth read both day-first ({a}) and "
+                    f"month-first ({b}) ({counts[a]} and {counts[b]} of {len(values)} distinct "
+                    "values); pass `dob_format` in the column mapping")
+    return best
+
+
+_DATE_TYPES = ("DATE", "TIMESTAMP")
+
+
+def resolve_spec(con: duckdb.DuckDBPyConnection, spec: RecordSpec, table: str) -> RecordSpec:
+    """Settle what only the data can tell: a DATE / TIMESTAMP column of birth dates, and the
+    text format when it is to be detected."""
+    dob = spec.identifiers.dob
+    if not dob:
+        return spec
+    types = {r[0]: r[1] for r in con.execute(f"DESCRIBE {table}").fetchall()}
+    if dob not in types:
+        return spec
+    if str(types[dob]).upper().startswith(_DATE_TYPES):
+        return replace(spec, dob_typed=True)
+    if spec.detect_dob_format:
+        fmt = detect_dob_format(con, table, dob)
+        if fmt:
+            return replace(spec, identifiers=replace(spec.identifiers, dob_format=fmt),
+                           detect_dob_format=False)
+    return spec
+
 
 
 @dataclass
@@ -403,7 +698,7 @@ def standardise_table(
 ) -> duckdb.DuckDBPyRelation:
     """Standardise `table` (a name visible on `con`); returns a relation (not materialised)."""
     register_functions(con)
-    return con.sql(standardise_sql(spec, table, postcode_lookup))
+    return con.sql(standardise_sql(resolve_spec(con, spec, table), table, postcode_lookup))
 
 
 def standardise_frame(
