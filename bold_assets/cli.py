@@ -2,6 +2,7 @@
 
     bold materialize                      # every asset of wave 0 and its evaluation
     bold materialize --select 'raw/*'     # only the matching assets ("schema/table" globs)
+    bold refresh --from 2023-10-02 --to 2023-12-04   # weekly snapshot refreshes (a backfill)
     bold link ...                         # the reusable linkage core (see `bold link --help`)
 
 Runs are recorded in the Dagster instance at DAGSTER_HOME when it is set (as `make run` does),
@@ -50,6 +51,19 @@ def _materialize(args: argparse.Namespace) -> int:
     return 0
 
 
+def _refresh(args: argparse.Namespace) -> int:
+    from bold_assets.refresh import partition_keys, run_refreshes
+
+    try:
+        keys = partition_keys(args.start, args.end)
+    except ValueError as exc:
+        print(f"bold: {exc}", file=sys.stderr)
+        return 2
+    print(f"bold: refreshing {len(keys)} weekly snapshots {keys[0]} .. {keys[-1]}")
+    results = run_refreshes(keys, full_relink=args.full_relink)
+    return 0 if all(r.success for r in results) and len(results) == len(keys) else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bold", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -57,6 +71,12 @@ def build_parser() -> argparse.ArgumentParser:
     mat.add_argument("--select", help="comma-separated 'schema/table' globs, e.g. 'raw/*'")
     mat.add_argument("--job", default="wave_0_job", help="job to run (default wave_0_job)")
     mat.set_defaults(func=_materialize)
+    ref = sub.add_parser("refresh", help="run the weekly snapshot refreshes of a date range")
+    ref.add_argument("--from", dest="start", help="first snapshot date (YYYY-MM-DD)")
+    ref.add_argument("--to", dest="end", help="last snapshot date (YYYY-MM-DD)")
+    ref.add_argument("--full-relink", action="store_true",
+                     help="score every pair again instead of only new / changed records")
+    ref.set_defaults(func=_refresh)
     from bold_assets.linkage.cli import add_parser as add_link_parser
 
     add_link_parser(sub)

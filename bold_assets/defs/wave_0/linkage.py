@@ -3,7 +3,13 @@
 `linkage/std_<source>` -> `linkage/model_parameters` (training: versioned Splink JSON beside the
 warehouse; reused unless run config says `retrain: true` or no model exists) ->
 `linkage/pairwise_predictions` (every dedupe and cross-source model) -> `linkage/person_clusters`
-(one clustering over all edges at the three thresholds of `bold_assets.linkage.THRESHOLDS`).
+(one clustering over all edges at the three thresholds of `bold_assets.linkage.THRESHOLDS`) ->
+`linkage/person_ids` (ids that last across snapshots, `bold_assets.linkage.spine`).
+
+These assets are partitioned by weekly snapshot (`defs/snapshots.py`): a run for a partition is a
+refresh. Prediction uses the model versions `linkage/model_parameters` recorded in
+`linkage.model_versions` (never trains), and scores only new and changed records unless run
+config says `full_relink: true` (`bold_assets.linkage.incremental`).
 The work is done by plain functions in `bold_assets.linkage`.
 """
 
@@ -12,7 +18,9 @@ import pandas as pd
 
 from bold_assets.defs.metadata import table_metadata as table_meta
 from bold_assets.defs.resources import WarehouseResource
-from bold_assets.linkage import charts
+from bold_assets.defs.snapshots import SNAPSHOT_PARTITIONS
+from bold_assets.linkage import charts, spine_tables
+from bold_assets.linkage import incremental as inc
 from bold_assets.linkage import justice as J
 from bold_assets.linkage import models as mdl
 from bold_assets.linkage.core import PREDICT_FLOOR, THRESHOLDS, LinkageSession
@@ -24,6 +32,9 @@ STD_KEYS = {s: dg.AssetKey(["linkage", f"std_{s}"]) for s in SOURCE_NAMES}
 PARAMS_KEY = dg.AssetKey(["linkage", "model_parameters"])
 PAIRS_KEY = dg.AssetKey(["linkage", "pairwise_predictions"])
 CLUSTERS_KEY = dg.AssetKey(["linkage", "person_clusters"])
+PERSON_IDS_KEY = dg.AssetKey(["linkage", "person_ids"])
+ID_CHANGES_KEY = dg.AssetKey(["research", "person_id_changes"])
+PARTITIONED = {"partitions_def": SNAPSHOT_PARTITIONS}
 
 def _std_asset(source: str) -> dg.AssetsDefinition:
     src = get_source(source)
@@ -33,6 +44,7 @@ def _std_asset(source: str) -> dg.AssetsDefinition:
         deps=[dg.AssetKey(["raw", source]), dg.AssetKey(["reference", "postcodes"])],
         group_name=GROUP,
         kinds={"duckdb"},
+        **PARTITIONED,
         description=f"{src.title}: identifiers in the standard form (names split and cleaned, "
         "phonetic keys, DOB parts, postcode district / sector, LSOA). Bad values -> NULL + flag.",
     )
@@ -57,6 +69,11 @@ def _models(warehouse: WarehouseResource, retrain: bool, u_max_pairs: float) -> 
     """Saved models, training (and saving) those asked for or missing."""
     settings = get_settings()
     if not retrain:
+        with warehouse.connect() as con:
+            try:  # a refresh keeps the versions already recorded
+                return inc.load_recorded(con, settings.models_dir)
+            except inc.NoRecordedModel:
+                pass
         saved = {p.name: mdl.load_latest(settings.models_dir, p.name) for p in J.PLANS}
         if all(v is not None for v in saved.values()):
             return {n: {"model": m, "meta": meta, "trained": False}
@@ -69,6 +86,7 @@ def _models(warehouse: WarehouseResource, retrain: bool, u_max_pairs: float) -> 
 
 @dg.asset(
     key=PARAMS_KEY,
+    **PARTITIONED,
     deps=list(STD_KEYS.values()),
     group_name=GROUP,
     kinds={"duckdb", "splink"},
@@ -106,6 +124,7 @@ def model_parameters(
     table = pd.concat(rows, ignore_index=True)
     with warehouse.connect() as con:
         J.write_arrow(con, "linkage", "model_parameters", _arrow(table))
+        inc.record_versions(con, models)
         meta = table_meta(con, "linkage.model_parameters")
     retrained = sum(e["trained"] for e in models.values())
     return dg.MaterializeResult(metadata={
@@ -124,8 +143,15 @@ def _arrow(df: pd.DataFrame):
 
     return pa.Table.from_pandas(df, preserve_index=False)
 
+class ScoringConfig(dg.Config):
+    """Run config of `linkage/pairwise_predictions`."""
+
+    full_relink: bool = False  # score every pair again instead of only new / changed records
+
+
 @dg.asset(
     key=PAIRS_KEY,
+    **PARTITIONED,
     deps=[PARAMS_KEY, *STD_KEYS.values()],
     group_name=GROUP,
     kinds={"duckdb", "splink"},
@@ -133,19 +159,25 @@ def _arrow(df: pd.DataFrame):
     f"saved models; pairs below probability {PREDICT_FLOOR} are dropped.",
 )
 def pairwise_predictions(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource
+    context: dg.AssetExecutionContext, config: ScoringConfig, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     settings = get_settings()
     with warehouse.connect() as con:
+        try:
+            models = inc.load_recorded(con, settings.models_dir)
+        except inc.NoRecordedModel as exc:
+            raise dg.Failure(str(exc)) from None
         records = J.read_std(con)
+        prev_pairs, prev_fps = inc.read_state(con)
     with LinkageSession(records) as session:
-        models = J.train_or_load(session, settings.models_dir, seed=settings.seed)
-        trained = [n for n, e in models.items() if e["trained"]]
-        if trained:
-            context.log.warning(f"no saved model for {trained}: trained and saved now")
-        pairs = J.predict_all(session, models)
+        result = inc.score(session, models, prev_pairs, prev_fps, full=config.full_relink)
+    context.log.info(f"{result.mode}: {result.changed_records} new or changed records, "
+                     f"{result.kept_pairs} pairs kept, {result.scored_pairs} scored")
     with warehouse.connect() as con:
-        J.write_arrow(con, "linkage", "pairwise_predictions", pairs)
+        # without record state the next refresh scores everything: safe if a write fails below
+        con.execute("DROP TABLE IF EXISTS linkage.scored_records")
+        J.write_arrow(con, "linkage", "pairwise_predictions", result.pairs)
+        J.write_arrow(con, *inc.SCORED_TABLE, result.fingerprints)
         by_model = con.sql(
             "SELECT model, count(*) AS pairs, "
             + ", ".join(f"count(*) FILTER (WHERE match_probability >= {p}) AS above_{k}"
@@ -154,6 +186,10 @@ def pairwise_predictions(
         meta = table_meta(con, "linkage.pairwise_predictions")
     return dg.MaterializeResult(metadata={
         **meta,
+        "mode": result.mode,
+        "new_or_changed_records": result.changed_records,
+        "pairs_kept": result.kept_pairs,
+        "pairs_scored_now": result.scored_pairs,
         "pairs_by_model": dg.MetadataValue.md(by_model.to_markdown(index=False)),
         "model_versions": dg.MetadataValue.json(
             {n: e["meta"].get("version") for n, e in models.items()}),
@@ -161,6 +197,7 @@ def pairwise_predictions(
 
 @dg.asset(
     key=CLUSTERS_KEY,
+    **PARTITIONED,
     deps=[PAIRS_KEY, *STD_KEYS.values()],
     group_name=GROUP,
     kinds={"duckdb", "splink"},
@@ -194,6 +231,30 @@ def person_clusters(warehouse: WarehouseResource) -> dg.MaterializeResult:
         "linked_rate_by_source": dg.MetadataValue.md(linked.to_markdown(index=False)),
     })
 
+@dg.multi_asset(
+    name="person_ids",
+    partitions_def=SNAPSHOT_PARTITIONS,
+    specs=[
+        dg.AssetSpec(PERSON_IDS_KEY, deps=[CLUSTERS_KEY], group_name=GROUP, kinds={"duckdb"},
+                     description="Person ids that last: each medium cluster keeps the id most "
+                     "of its records had at the previous snapshot; merges, splits and new "
+                     "people logged in linkage.person_id_changes."),
+        dg.AssetSpec(ID_CHANGES_KEY, deps=[CLUSTERS_KEY], group_name=GROUP, kinds={"duckdb"},
+                     description="Research-zone log of person id changes per snapshot "
+                     "(snapshot_date, old_id, new_id, kind, n_records), ids keyed."),
+    ],
+)
+def person_ids(warehouse: WarehouseResource):
+    with warehouse.connect() as con:
+        summary = spine_tables.refresh_ids(con)
+        meta = table_meta(con, "linkage.person_ids")
+        n_research = spine_tables.write_research_changes(con)
+    yield dg.MaterializeResult(asset_key=PERSON_IDS_KEY, metadata={
+        **meta, **{k: v for k, v in summary.items() if k != "by_kind"},
+        "changes_by_kind": dg.MetadataValue.json(summary["by_kind"])})
+    yield dg.MaterializeResult(asset_key=ID_CHANGES_KEY, metadata={"dagster/row_count": n_research})
+
+
 @dg.asset_check(asset=CLUSTERS_KEY, description="Every standardised record has one row.")
 def clusters_cover_every_record(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     with warehouse.connect() as con:
@@ -223,6 +284,6 @@ def clusters_nest(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(passed=not any(broken.values()), metadata=broken)
 
 defs = dg.Definitions(
-    assets=[*STD_ASSETS, model_parameters, pairwise_predictions, person_clusters],
+    assets=[*STD_ASSETS, model_parameters, pairwise_predictions, person_clusters, person_ids],
     asset_checks=[clusters_cover_every_record, clusters_nest],
 )
