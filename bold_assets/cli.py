@@ -39,8 +39,11 @@ def _materialize(args: argparse.Namespace) -> int:
           f"seed {settings.seed}")
     instance = (dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME")
                 else dg.DagsterInstance.ephemeral())
+    from bold_assets.defs.snapshots import run_partition
+
+    partition_key, tags = run_partition(job)  # partitioned job: the latest (or set) snapshot
     result = job.execute_in_process(instance=instance, asset_selection=selection,
-                                    raise_on_error=False)
+                                    raise_on_error=False, partition_key=partition_key, tags=tags)
     failed = [e for e in result.all_events if e.is_failure or e.event_type_value == "STEP_FAILURE"]
     if not result.success:
         for event in failed[:5]:

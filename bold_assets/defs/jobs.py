@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import dagster as dg
 
-from bold_assets.defs.snapshots import SNAPSHOT_PARTITIONS
-
 WAVES = ("wave_0", "wave_1", "wave_2", "wave_3", "wave_4")
 WAVE_CRON = {
     "wave_0": "0 3 * * 1",  # Mondays 03:00
@@ -57,7 +55,6 @@ def build_defs(area_defs: dg.Definitions) -> dg.Definitions:
             wave_job_name(wave),
             selection=selection,
             description=f"Materialise linkage {wave.replace('_', ' ')} and its evaluation.",
-            partitions_def=SNAPSHOT_PARTITIONS if wave in partitioned else None,
         )
         jobs.append(job)
         if wave in partitioned:  # the weekly tick refreshes the week's snapshot

@@ -2,8 +2,9 @@
 
 `SNAPSHOT_PARTITIONS` is defined once: weeks starting on Monday, from `FIRST_SNAPSHOT` to the
 world's end. The partition key is the snapshot date. The wave-0 assets that change per snapshot
-(the extracts and the linkage) use it; a run without a partition (`bold materialize`) takes
-`BOLD_SNAPSHOT_DATE`, or the world's end.
+(the extracts and the linkage) use it. `bold materialize` runs the partition of the week holding
+`BOLD_SNAPSHOT_DATE` (default: the world's end, i.e. the latest snapshot), tagged with that exact
+date (`SNAPSHOT_TAG`), so an unpartitioned-looking run still materialises one snapshot.
 """
 
 from __future__ import annotations
@@ -25,13 +26,30 @@ SNAPSHOT_PARTITIONS = dg.WeeklyPartitionsDefinition(
 )
 
 
+SNAPSHOT_TAG = "bold/snapshot_date"
+
+
 def default_snapshot_date() -> dt.date:
     """The snapshot of an unpartitioned run: `BOLD_SNAPSHOT_DATE`, else the world's end."""
     return get_settings().snapshot_date or world_end_date()
 
 
 def snapshot_date_of(context: dg.AssetExecutionContext) -> dt.date:
-    """The run's snapshot date: its partition key, or the default snapshot."""
+    """The run's snapshot date: its `SNAPSHOT_TAG`, else its partition key, else the default."""
+    tag = context.run.tags.get(SNAPSHOT_TAG)
+    if tag:
+        return dt.date.fromisoformat(tag)
     if context.has_partition_key:
         return dt.date.fromisoformat(context.partition_key)
     return default_snapshot_date()
+
+
+def run_partition(job: dg.JobDefinition) -> tuple[str | None, dict[str, str]]:
+    """Partition key and tags of a `bold materialize` run of `job`: the week holding the default
+    snapshot date (the first week for earlier dates), tagged with the exact date."""
+    if job.partitions_def is None:
+        return None, {}
+    day = default_snapshot_date()
+    keys = SNAPSHOT_PARTITIONS.get_partition_keys()
+    earlier = [k for k in keys if dt.date.fromisoformat(k) <= day]
+    return (earlier[-1] if earlier else keys[0]), {SNAPSHOT_TAG: day.isoformat()}

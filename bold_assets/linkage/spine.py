@@ -132,21 +132,28 @@ def link_into_spine(spine_records: Any, spine_ids: Any, new_records: Any,
     """
     from splink import DuckDBAPI, Linker
 
+    from bold_assets.linkage import models as mdl
     from bold_assets.linkage.core import LinkageSession
 
     old = _frame(spine_ids)[list(ID_COLUMNS)]
     with LinkageSession([spine_records, new_records]) as session:
         con = session.con
+        spine_sources = set(old["source_dataset"].unique())
+        sources = tuple(session.sources())
+        groups = {s: "spine" if s in spine_sources else "new" for s in sources}
+        plan = mdl.ModelPlan("spine_link", "link_only", sources, groups)
+        table = session.input_table(plan)  # the model's columns, link_group spine / new
         con.register("__old_ids", old)
-        con.execute("""
+        con.execute(f"""
             CREATE TABLE spine_input AS
-            SELECT r.*, CASE WHEN o.person_id IS NULL THEN 'new' ELSE 'spine' END AS link_group,
-                   o.person_id AS spine_person
-            FROM records r LEFT JOIN __old_ids o USING (source_dataset, record_id)
+            SELECT t.*, o.person_id AS spine_person
+            FROM {table} t LEFT JOIN __old_ids o
+              ON o.source_dataset = t.source_dataset AND o.record_id = t.record_id
+            WHERE t.link_group = 'new' OR o.person_id IS NOT NULL
         """)
         con.unregister("__old_ids")
         db_api = DuckDBAPI(con)
-        linker = Linker(db_api.register("spine_input"), model)
+        linker = Linker(db_api.register("spine_input"), model, log_level=mdl.SPLINK_LOG_LEVEL)
         scored = linker.inference.predict(threshold_match_probability=threshold,
                                           warning_mode="never")
         edges = con.sql(f"""

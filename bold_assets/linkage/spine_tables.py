@@ -79,3 +79,41 @@ def write_research_changes(con: duckdb.DuckDBPyConnection) -> int:
                CASE WHEN new_id IS NOT NULL THEN {spine.research_id_sql('new_id')} END AS new_id,
                kind, n_records
         FROM linkage.person_id_changes""")
+
+
+def add_source(con: duckdb.DuckDBPyConnection, new_records: Any, model: dict[str, Any],
+               spine_sources: tuple[str, ...] | None = None,
+               threshold: float = 0.8) -> spine.SpineUpdate:
+    """Link a later wave's standardised records into the spine of the current snapshot.
+
+    Existing rows of `linkage.person_ids` are never changed: the new records are appended with
+    the id of the person they link to, or new ids; the changes are logged as kind `join` / `new`.
+    """
+    from bold_assets.linkage import justice as J
+    from bold_assets.sources import SOURCE_NAMES
+
+    snap = con.execute("SELECT max(snapshot_date) FROM linkage.person_ids").fetchall()[0][0]
+    spine_records = J.read_std(con, spine_sources or SOURCE_NAMES)
+    ids = con.execute("SELECT source_dataset, record_id, person_id FROM linkage.person_ids").df()
+    next_id = con.execute("SELECT coalesce(max(person_id), 0) + 1 FROM "
+                          "linkage.person_ids_history").fetchall()[0][0]
+    update = spine.link_into_spine(spine_records, ids, new_records, model, int(next_id),
+                                   threshold, snap)
+    rows = update.ids.assign(snapshot_date=snap)
+    con.register("__new_ids", rows)
+    con.register("__new_changes", update.changes)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        con.execute("INSERT INTO linkage.person_ids SELECT source_dataset, record_id, "
+                    "person_id, snapshot_date FROM __new_ids")
+        con.execute("INSERT INTO linkage.person_ids_history SELECT snapshot_date, "
+                    "source_dataset, record_id, person_id FROM __new_ids")
+        con.execute("INSERT INTO linkage.person_id_changes SELECT * FROM __new_changes")
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.unregister("__new_ids")
+        con.unregister("__new_changes")
+    return update

@@ -234,6 +234,7 @@ def person_clusters(warehouse: WarehouseResource) -> dg.MaterializeResult:
 @dg.multi_asset(
     name="person_ids",
     partitions_def=SNAPSHOT_PARTITIONS,
+    can_subset=True,
     specs=[
         dg.AssetSpec(PERSON_IDS_KEY, deps=[CLUSTERS_KEY], group_name=GROUP, kinds={"duckdb"},
                      description="Person ids that last: each medium cluster keeps the id most "
@@ -244,15 +245,19 @@ def person_clusters(warehouse: WarehouseResource) -> dg.MaterializeResult:
                      "(snapshot_date, old_id, new_id, kind, n_records), ids keyed."),
     ],
 )
-def person_ids(warehouse: WarehouseResource):
+def person_ids(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    selected = context.selected_asset_keys
     with warehouse.connect() as con:
         summary = spine_tables.refresh_ids(con)
         meta = table_meta(con, "linkage.person_ids")
         n_research = spine_tables.write_research_changes(con)
-    yield dg.MaterializeResult(asset_key=PERSON_IDS_KEY, metadata={
-        **meta, **{k: v for k, v in summary.items() if k != "by_kind"},
-        "changes_by_kind": dg.MetadataValue.json(summary["by_kind"])})
-    yield dg.MaterializeResult(asset_key=ID_CHANGES_KEY, metadata={"dagster/row_count": n_research})
+    if PERSON_IDS_KEY in selected:
+        yield dg.MaterializeResult(asset_key=PERSON_IDS_KEY, metadata={
+            **meta, **{k: v for k, v in summary.items() if k != "by_kind"},
+            "changes_by_kind": dg.MetadataValue.json(summary["by_kind"])})
+    if ID_CHANGES_KEY in selected:
+        yield dg.MaterializeResult(asset_key=ID_CHANGES_KEY,
+                                   metadata={"dagster/row_count": n_research})
 
 
 @dg.asset_check(asset=CLUSTERS_KEY, description="Every standardised record has one row.")
