@@ -148,17 +148,24 @@ def test_test_source_links_into_spine_without_renumbering(refreshed, tmp_path):
     model = json.loads(model_path.read_text())
     with duckdb.connect(str(path)) as con:
         before = con.execute("SELECT * FROM linkage.person_ids ORDER BY ALL").df()
-        # the test source: 150 people already in the spine (prison records re-keyed), typos in
-        # a few surnames, plus 20 people nobody has seen (names shuffled)
-        std = J.read_std(con, ("prison",)).to_pandas().head(170).reset_index(drop=True)
+        # the test source: 150 people already in the spine (mags records re-keyed), plus 20
+        # people nobody has seen (names shuffled and marked, another date of birth)
+        std = J.read_std(con, ("mags",)).to_pandas().sample(170, random_state=3)
+        std = std.reset_index(drop=True)
+        assert len(std) == 170
         known_ids = before.set_index(["source_dataset", "record_id"])["person_id"]
-        expected = [known_ids[("prison", r)] for r in std["record_id"][:150]]
+        expected = [known_ids[("mags", r)] for r in std["record_id"][:150]]
         std["source_dataset"] = "test_source"
         std["record_id"] = [f"T{i:05d}" for i in range(len(std))]
-        std.loc[150:, "surname_std"] = std.loc[150:, "surname_std"].sample(
-            frac=1, random_state=1).to_numpy() + "X"
-        std.loc[150:, "dob_std"] = pd.Timestamp("1901-01-01")
-        std.loc[150:, ["dob_year", "dob_month", "dob_day"]] = [1901, 1, 1]
+        unseen = [f"ZZ{chr(65 + i)}QX" for i in range(20)]
+        for col in ("forename1_std", "forename1_dm", "surname_std", "surname_dm"):
+            std.loc[150:, col] = [f"{u}{col[0]}" for u in unseen]
+        std["forename1_keys"] = std["forename1_keys"].astype(object)
+        std.loc[150:, "forename1_keys"] = pd.Series([None] * 20, index=range(150, 170))
+        for col in ("forename2_std", "postcode_std", "postcode_district", "postcode_sector",
+                    "lsoa_code", "dob_std", "dob_year", "dob_month", "dob_day",
+                    "dob_year_month"):
+            std.loc[150:, col] = None
         update = spine_tables.add_source(con, std, model, spine_sources=("mags", "crown",
                                                                           "prison", "probation"))
         after = con.execute("SELECT * FROM linkage.person_ids ORDER BY ALL").df()
