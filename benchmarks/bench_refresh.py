@@ -4,11 +4,12 @@
     .venv/bin/python benchmarks/bench_refresh.py cost [--population 40000]
 
 `ids`: one backfill of `--weeks` weekly snapshots (the last weeks of the world) through the
-Dagster job `wave_0_job` (its extracts and linkage assets, without their quality checks), in a Dagster instance (`DAGSTER_HOME`, or
-`<workdir>/dagster`), so the runs show in the UI. Then, judged against truth: the share of people
-whose id changed between consecutive snapshots without a true merge or split (target < 0.5%);
-the last snapshot refreshed again with unchanged extracts (target: ids 100% identical); wave-0
-cluster F1 at medium of the last snapshot (targets: criminal >= 0.983, family/civil >= 0.92).
+Dagster job `wave_0_job` (its extracts and linkage assets, without their quality checks), in a
+Dagster instance (`DAGSTER_HOME`, or `<workdir>/dagster`), so the runs show in the UI. Then,
+judged against truth: the share of people whose id changed between consecutive snapshots
+without a true merge or split (target < 0.5%); the last snapshot refreshed again with unchanged
+extracts (target: ids 100% identical); wave-0 cluster F1 at medium of the last snapshot
+(targets: criminal >= 0.983, family/civil >= 0.92).
 
 `cost`: plain functions, no Dagster. The world at `--population`, two snapshots, the later
 holding about 1% more records (new + corrected). Models trained on the earlier one (untimed).

@@ -6,10 +6,13 @@ warehouse; reused unless run config says `retrain: true` or no model exists) ->
 (one clustering over all edges at the three thresholds of `bold_assets.linkage.THRESHOLDS`) ->
 `linkage/person_ids` (ids that last across snapshots, `bold_assets.linkage.spine`).
 
-These assets are partitioned by weekly snapshot (`defs/snapshots.py`): a run for a partition is a
-refresh. Prediction uses the model versions `linkage/model_parameters` recorded in
-`linkage.model_versions` (never trains), and scores only new and changed records unless run
-config says `full_relink: true` (`bold_assets.linkage.incremental`).
+A run for a weekly snapshot partition (`defs/snapshots.py`) is a refresh. The extracts and
+`linkage/person_ids` are partitioned by snapshot; the assets between them hold the current
+linkage state that each refresh updates (unpartitioned: Dagster cannot run a partitioned asset
+below a partitioned one without a partition key, and plain runs must keep working). Prediction
+uses the model versions `linkage/model_parameters` recorded in `linkage.model_versions` (never
+trains), and scores only new and changed records unless run config says `full_relink: true`
+(`bold_assets.linkage.incremental`).
 The work is done by plain functions in `bold_assets.linkage`.
 """
 
@@ -34,7 +37,6 @@ PAIRS_KEY = dg.AssetKey(["linkage", "pairwise_predictions"])
 CLUSTERS_KEY = dg.AssetKey(["linkage", "person_clusters"])
 PERSON_IDS_KEY = dg.AssetKey(["linkage", "person_ids"])
 ID_CHANGES_KEY = dg.AssetKey(["research", "person_id_changes"])
-PARTITIONED = {"partitions_def": SNAPSHOT_PARTITIONS}
 
 def _std_asset(source: str) -> dg.AssetsDefinition:
     src = get_source(source)
@@ -44,7 +46,6 @@ def _std_asset(source: str) -> dg.AssetsDefinition:
         deps=[dg.AssetKey(["raw", source]), dg.AssetKey(["reference", "postcodes"])],
         group_name=GROUP,
         kinds={"duckdb"},
-        **PARTITIONED,
         description=f"{src.title}: identifiers in the standard form (names split and cleaned, "
         "phonetic keys, DOB parts, postcode district / sector, LSOA). Bad values -> NULL + flag.",
     )
@@ -86,7 +87,6 @@ def _models(warehouse: WarehouseResource, retrain: bool, u_max_pairs: float) -> 
 
 @dg.asset(
     key=PARAMS_KEY,
-    **PARTITIONED,
     deps=list(STD_KEYS.values()),
     group_name=GROUP,
     kinds={"duckdb", "splink"},
@@ -151,7 +151,6 @@ class ScoringConfig(dg.Config):
 
 @dg.asset(
     key=PAIRS_KEY,
-    **PARTITIONED,
     deps=[PARAMS_KEY, *STD_KEYS.values()],
     group_name=GROUP,
     kinds={"duckdb", "splink"},
@@ -197,7 +196,6 @@ def pairwise_predictions(
 
 @dg.asset(
     key=CLUSTERS_KEY,
-    **PARTITIONED,
     deps=[PAIRS_KEY, *STD_KEYS.values()],
     group_name=GROUP,
     kinds={"duckdb", "splink"},
