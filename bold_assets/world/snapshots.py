@@ -40,6 +40,13 @@ def world_end_date() -> dt.date:
     return pd.Timestamp(WORLD_END).date()
 
 
+def _days(values: pd.Series) -> np.ndarray:
+    """Dates as datetime64[D] (no per-value parsing when they are datetimes already)."""
+    if np.issubdtype(values.dtype, np.datetime64):
+        return values.to_numpy().astype("datetime64[D]")
+    return pd.to_datetime(values).to_numpy().astype("datetime64[D]")
+
+
 def _corrections(df: pd.DataFrame, source: str, seed: int) -> pd.DataFrame:
     """Records of `source` first recorded wrongly: kind, corrected-on date, first value."""
     src = get_source(source)
@@ -51,7 +58,7 @@ def _corrections(df: pd.DataFrame, source: str, seed: int) -> pd.DataFrame:
     kind = np.select([u < cuts[0], u < cuts[1], u < cuts[2]], list(CORRECTION_RATES), "")
     lag = np.ceil(rng.exponential(CORRECTION_MEAN_DAYS, n)).astype("timedelta64[D]")
     donor = rng.integers(0, max(n, 1), n)  # another record of the source: its surname/postcode
-    event = pd.to_datetime(df[src.event_date]).to_numpy().astype("datetime64[D]")
+    event = _days(df[src.event_date])
     out = []
     plans = {"dob_typo": ids.dob, "surname_change": ids.surname, "postcode_update": ids.postcode}
     for k, col in plans.items():
@@ -95,7 +102,7 @@ def snapshot_tables(tables: dict[str, pd.DataFrame], snapshot_date: dt.date | st
             continue
         src = get_source(source)
         df = tables[key]
-        event = pd.to_datetime(df[src.event_date]).to_numpy().astype("datetime64[D]")
+        event = _days(df[src.event_date])
         fixes = _corrections(df, source, seed)
         pending = fixes[fixes["corrected_on"].to_numpy().astype("datetime64[D]") > cut]
         if len(pending):
@@ -111,7 +118,11 @@ def snapshot_tables(tables: dict[str, pd.DataFrame], snapshot_date: dt.date | st
     if "truth.record_person" in tables and present:
         rp = tables["truth.record_person"]
         ids = pd.concat(present, ignore_index=True)
-        out["truth.record_person"] = rp.merge(ids, on=["source_dataset", "record_id"])
+        keep = np.zeros(len(rp), dtype=bool)
+        for source, grp in ids.groupby("source_dataset"):
+            mine = (rp["source_dataset"] == source).to_numpy()
+            keep[mine] = rp.loc[mine, "record_id"].isin(grp["record_id"]).to_numpy()
+        out["truth.record_person"] = rp[keep].reset_index(drop=True)
         if "truth.mags_crown_journey" in tables:
             j = tables["truth.mags_crown_journey"]
             mags = set(ids.loc[ids["source_dataset"] == "mags", "record_id"])
