@@ -1,8 +1,9 @@
 """Refresh linkage: score only what changed, with the recorded model versions.
 
 A refresh keeps every pair already scored between two records that are unchanged, and scores
-new and changed records against everything (each model's blocking rules, with the extra
-condition that one side of the pair is new or changed). The models are exactly the versions
+new and changed records against everything: Splink's incremental primitives, `predict_between`
+(changed x unchanged) and `predict_within` (changed x changed), with each model's own blocking
+rules and the term frequencies of the whole input. The models are exactly the versions
 `linkage/model_parameters` recorded in `linkage.model_versions`; nothing here ever trains.
 
 State in the warehouse's linkage schema (identifier zone):
@@ -13,7 +14,6 @@ State in the warehouse's linkage schema (identifier zone):
 
 from __future__ import annotations
 
-import copy
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,10 +26,9 @@ import pyarrow as pa
 from bold_assets import warehouse as wh
 from bold_assets.linkage import justice as J
 from bold_assets.linkage import models as mdl
-from bold_assets.linkage.core import PAIR_COLUMNS, LinkageSession
+from bold_assets.linkage.core import PAIR_COLUMNS, PREDICT_FLOOR, LinkageSession
 from bold_assets.linkage.standardise import STD_COLUMNS
 
-NEW_FLAG = "bold_changed"
 VERSIONS_TABLE = ("linkage", "model_versions")
 SCORED_TABLE = ("linkage", "scored_records")
 
@@ -90,19 +89,46 @@ def fingerprints(session: LinkageSession, models: dict[str, dict[str, Any]]) -> 
                '{tag}' AS models FROM records""").to_arrow_table()
 
 
-def _restricted(model: dict[str, Any]) -> dict[str, Any]:
-    """The model with each prediction blocking rule also requiring a new or changed side."""
-    out = copy.deepcopy(model)
-    extra = f"(l.{NEW_FLAG} OR r.{NEW_FLAG})"
-    rules = []
-    for rule in out.get("blocking_rules_to_generate_predictions", []):
-        if isinstance(rule, str):
-            rules.append(f"({rule}) AND {extra}")
-        else:
-            rule = dict(rule)
-            rule["blocking_rule"] = f"({rule['blocking_rule']}) AND {extra}"
-            rules.append(rule)
-    out["blocking_rules_to_generate_predictions"] = rules
+def score_changed(session: LinkageSession, plan: mdl.ModelPlan, model: dict[str, Any],
+                  floor: float = PREDICT_FLOOR) -> str:
+    """Score one model's pairs with at least one record in the session's `changed` table:
+    changed x unchanged (Splink `predict_between`) and changed x changed (`predict_within`),
+    with term frequencies of the whole input, as a full `predict` would use. Returns the name of
+    the pairs table (PAIR_COLUMNS)."""
+    from splink import DuckDBAPI, Linker
+
+    con = session.con
+    table = session.input_table(plan)
+    con.execute(f"CREATE OR REPLACE TABLE {table}_new AS "
+                f"SELECT * FROM {table} SEMI JOIN changed USING (uid)")
+    con.execute(f"CREATE OR REPLACE TABLE {table}_old AS "
+                f"SELECT * FROM {table} ANTI JOIN changed USING (uid)")
+    db_api = DuckDBAPI(con)
+    linker = Linker(db_api.register(table), model, log_level=mdl.SPLINK_LOG_LEVEL)
+    for tf_col in linker._settings_obj._term_frequency_columns:
+        linker.table_management.compute_tf_table(tf_col.unquote().name)
+    new = db_api.register(f"{table}_new")
+    old = db_api.register(f"{table}_old")
+    parts = [linker.inference.predict_between(new, old, threshold_match_probability=floor,
+                                              warning_mode="never"),
+             linker.inference.predict_within(new, threshold_match_probability=floor,
+                                             warning_mode="never")]
+    out = f"pairs_{plan.name}"
+    union = " UNION ALL ".join(f"""
+            SELECT '{plan.name}' AS model,
+                   split_part(uid_l, '|', 1) AS source_dataset_l,
+                   substr(uid_l, strpos(uid_l, '|') + 1) AS record_id_l,
+                   split_part(uid_r, '|', 1) AS source_dataset_r,
+                   substr(uid_r, strpos(uid_r, '|') + 1) AS record_id_r,
+                   match_weight, match_probability,
+                   CAST(match_key AS VARCHAR) AS match_key
+            FROM {p.physical_name}""" for p in parts)
+    con.execute(f"CREATE OR REPLACE TABLE {out} AS {union}")
+    for p in parts:
+        p.drop_table_from_database_and_remove_from_cache()
+    db_api.delete_tables_created_by_splink_from_db()
+    con.execute(f"DROP TABLE {table}_new")
+    con.execute(f"DROP TABLE {table}_old")
     return out
 
 
@@ -168,13 +194,7 @@ def score(session: LinkageSession, models: dict[str, dict[str, Any]],
                                 ).fetchall()[0][0]
             if not n_new:
                 continue
-            con.execute(f"""
-                CREATE OR REPLACE TABLE {table} AS
-                SELECT t.* EXCLUDE ({NEW_FLAG}) , c.uid IS NOT NULL AS {NEW_FLAG}
-                FROM (SELECT *, NULL::BOOLEAN AS {NEW_FLAG} FROM {table}) t
-                LEFT JOIN changed c USING (uid)
-            """)
-            out = session.predict(plan, _restricted(entry["model"]))
+            out = score_changed(session, plan, entry["model"])
             scored += con.execute(f"SELECT count(*) FROM {out}").fetchall()[0][0]
             tables.append(out)
     cols = ", ".join(PAIR_COLUMNS)
