@@ -186,12 +186,17 @@ def bench_cost(workdir: Path, population: int, later: str, seed: int) -> None:
             t0 = time.perf_counter()
             _standardise(con)
             records = J.read_std(con)
+            t1 = time.perf_counter()
             with LinkageSession(records) as session:
                 res = inc.score(session, models, prev.pairs, prev.fingerprints,
                                 full=mode == "full")
+            t2 = time.perf_counter()
             cl = J.cluster_all(records, res.pairs)
+            t3 = time.perf_counter()
             spine.assign_ids(cl, prev_ids.ids, prev_ids.next_id, later)
             timings[mode] = time.perf_counter() - t0
+            print(f"  {mode} phases: standardise {t1 - t0:.1f} s, score {t2 - t1:.1f} s, "
+                  f"cluster {t3 - t2:.1f} s, ids {timings[mode] - t3 + t0:.1f} s")
             clusters[mode] = cl
             print(f"{mode}: {timings[mode]:.1f} s ({res.changed_records} records scored "
                   f"against all, {res.kept_pairs} pairs kept, {res.scored_pairs} scored)")
