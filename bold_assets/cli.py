@@ -3,6 +3,7 @@
     bold materialize                      # every asset of wave 0 and its evaluation
     bold materialize --select 'raw/*'     # only the matching assets ("schema/table" globs)
     bold materialize --select '+research/xjs_link'   # an asset and everything upstream of it
+    bold refresh --from 2023-10-02 --to 2023-12-04   # weekly snapshot refreshes (a backfill)
     bold link ...                         # the reusable linkage core (see `bold link --help`)
 
 Runs are recorded in the Dagster instance at DAGSTER_HOME when it is set (as `make run` does),
@@ -79,6 +80,7 @@ def _materialize(args: argparse.Namespace) -> int:
     from bold_assets import run_report
     from bold_assets import warehouse as wh
     from bold_assets.definitions import defs
+    from bold_assets.defs.snapshots import run_partition
 
     try:
         job = defs.resolve_job_def(args.job)
@@ -127,8 +129,11 @@ def _materialize(args: argparse.Namespace) -> int:
             contextlib.redirect_stderr(out):
         instance = (dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME")
                     else dg.DagsterInstance.ephemeral())
+        # a partitioned job runs the snapshot of BOLD_SNAPSHOT_DATE (default: the latest)
+        partition_key, tags = run_partition(job)
         result = job.execute_in_process(
             instance=instance, asset_selection=selection, raise_on_error=False,
+            partition_key=partition_key, tags=tags,
             run_config={"loggers": {"bold": {"config": {"total_steps": total,
                                                          "log_file": str(log_file)}}}})
     run_report.terminal = None
@@ -156,6 +161,19 @@ def _materialize(args: argparse.Namespace) -> int:
     return 0
 
 
+def _refresh(args: argparse.Namespace) -> int:
+    from bold_assets.refresh import partition_keys, run_refreshes
+
+    try:
+        keys = partition_keys(args.start, args.end)
+    except ValueError as exc:
+        print(f"bold: {exc}", file=sys.stderr)
+        return 2
+    print(f"bold: refreshing {len(keys)} weekly snapshots {keys[0]} .. {keys[-1]}")
+    results = run_refreshes(keys, full_relink=args.full_relink)
+    return 0 if all(r.success for r in results) and len(results) == len(keys) else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bold", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -167,6 +185,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="job to run (default all_assets_job: every wave, truth and the "
                      "evaluation; wave_0_job is the production wave without truth)")
     mat.set_defaults(func=_materialize)
+    ref = sub.add_parser("refresh", help="run the weekly snapshot refreshes of a date range")
+    ref.add_argument("--from", dest="start", help="first snapshot date (YYYY-MM-DD)")
+    ref.add_argument("--to", dest="end", help="last snapshot date (YYYY-MM-DD)")
+    ref.add_argument("--full-relink", action="store_true",
+                     help="score every pair again instead of only new / changed records")
+    ref.set_defaults(func=_refresh)
     from bold_assets.linkage.cli import add_parser as add_link_parser
 
     add_link_parser(sub)

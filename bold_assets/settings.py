@@ -7,10 +7,12 @@
 | BOLD_SEED          | seed of the synthetic world                           | 20240601            |
 | BOLD_LANDING_DIR   | folder of landed extracts; raw assets read it when set | unset              |
 | BOLD_PROJECT_KEY   | secret for keyed pseudonymous ids                     | random, in data dir |
+| BOLD_SNAPSHOT_DATE | extracts as at this date (YYYY-MM-DD)                 | the world's end     |
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +48,7 @@ class Settings:
     population: int
     seed: int
     landing_dir: Path | None
+    snapshot_date: dt.date | None = None  # None: the world's end (`world.snapshots`)
 
     @property
     def data_dir(self) -> Path:
@@ -69,4 +72,16 @@ def get_settings() -> Settings:
         population=_int_env("BOLD_POPULATION", DEFAULT_POPULATION, MIN_POPULATION),
         seed=_int_env("BOLD_SEED", DEFAULT_SEED),
         landing_dir=Path(landing) if landing else None,
+        snapshot_date=_date_env("BOLD_SNAPSHOT_DATE"),
     )
+
+
+def _date_env(name: str) -> dt.date | None:
+    value = os.environ.get(name)
+    if value in (None, ""):
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise SettingsError(f"{name}={value!r} is not a date; unset it or set e.g. "
+                         f"{name}=2023-12-25") from None

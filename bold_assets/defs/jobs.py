@@ -5,7 +5,9 @@ truth. `evaluation_job` scores the latest wave tables against truth (groups `eva
 `truth`); `all_assets_job` runs everything, as `bold materialize` does by default.
 
 Wave refreshes run weekly, as MoJ's linking pipeline does; schedules start stopped so that
-nothing runs until an engineer turns them on in the UI.
+nothing runs until an engineer turns them on in the UI. A wave whose assets are partitioned by
+snapshot (`defs/snapshots.py`) gets a partitioned job, and its schedule launches the refresh of
+the week's snapshot (`build_schedule_from_partitioned_job`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,14 @@ def _groups(defs: dg.Definitions) -> set[str]:
     return groups
 
 
+def _partitioned_groups(defs: dg.Definitions) -> set[str]:
+    groups: set[str] = set()
+    for asset_def in defs.assets or []:
+        if isinstance(asset_def, dg.AssetsDefinition) and asset_def.partitions_def is not None:
+            groups.update(asset_def.group_names_by_key.values())
+    return groups
+
+
 def wave_job_name(wave: str) -> str:
     return f"{wave}_job"
 
@@ -37,6 +47,7 @@ def wave_job_name(wave: str) -> str:
 def build_defs(area_defs: dg.Definitions) -> dg.Definitions:
     """One job per wave that has assets (plus the cross-wave evaluation), one schedule per job."""
     present = _groups(area_defs)
+    partitioned = _partitioned_groups(area_defs)
     jobs, schedules = [], []
     for wave in WAVES:
         if wave not in present:
@@ -49,6 +60,11 @@ def build_defs(area_defs: dg.Definitions) -> dg.Definitions:
             "no evaluation).",
         )
         jobs.append(job)
+        if wave in partitioned:  # the weekly tick refreshes the week's snapshot
+            schedules.append(dg.build_schedule_from_partitioned_job(
+                job, name=f"{wave}_weekly_refresh", hour_of_day=3,
+                default_status=dg.DefaultScheduleStatus.STOPPED))
+            continue
         schedules.append(
             dg.ScheduleDefinition(
                 name=f"{wave}_weekly_refresh",

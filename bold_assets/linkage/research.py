@@ -9,6 +9,7 @@ column replaced by `row_id_hash`, each case id by `<col>_hash`, plus `age_at_eve
 from __future__ import annotations
 
 from bold_assets.linkage.core import THRESHOLDS
+from bold_assets.linkage.spine import research_id_sql
 from bold_assets.pseudonymise import hash_expr
 from bold_assets.sources import SOURCES, get_source
 
@@ -49,15 +50,21 @@ def row_hash_sql(source_col: str = "source_dataset", id_col: str = "record_id") 
 
 
 def xjs_link_sql() -> str:
-    """SELECT for `research.xjs_link`: hashed record id -> hashed person id at each threshold."""
+    """SELECT for `research.xjs_link`: hashed record id -> hashed person id at each threshold.
+
+    `estimated_xjs_id` is the keyed persistent person id (`linkage.person_ids`, see
+    `bold_assets.linkage.spine`): it lasts across snapshots. The other thresholds' ids are keyed
+    cluster ids of this run.
+    """
     def pid(level: str) -> str:
-        return f"bold_hmac('xjs:' || cluster_{level})"
+        return f"bold_hmac('xjs:' || c.cluster_{level})"
 
     extra = ", ".join(f"{pid(t)} AS xjs_id_{t}" for t in THRESHOLDS if t != "medium")
     return f"""
-        SELECT source_dataset, {row_hash_sql()} AS row_id_hash,
-               {pid('medium')} AS estimated_xjs_id, {extra}
-        FROM linkage.person_clusters
+        SELECT c.source_dataset, {row_hash_sql('c.source_dataset', 'c.record_id')} AS row_id_hash,
+               {research_id_sql('p.person_id')} AS estimated_xjs_id, {extra}
+        FROM linkage.person_clusters c
+        JOIN linkage.person_ids p USING (source_dataset, record_id)
     """
 
 

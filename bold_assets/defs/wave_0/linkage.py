@@ -3,7 +3,16 @@
 `linkage/std_<source>` -> `linkage/model_parameters` (training: versioned Splink JSON beside the
 warehouse; reused unless run config says `retrain: true` or no model exists) ->
 `linkage/pairwise_predictions` (every dedupe and cross-source model) -> `linkage/person_clusters`
-(one clustering over all edges at the three thresholds of `bold_assets.linkage.THRESHOLDS`).
+(one clustering over all edges at the three thresholds of `bold_assets.linkage.THRESHOLDS`) ->
+`linkage/person_ids` (ids that last across snapshots, `bold_assets.linkage.spine`).
+
+A run for a weekly snapshot partition (`defs/snapshots.py`) is a refresh. The extracts and
+`linkage/person_ids` are partitioned by snapshot; the assets between them hold the current
+linkage state that each refresh updates (unpartitioned: Dagster cannot run a partitioned asset
+below a partitioned one without a partition key, and plain runs must keep working). Prediction
+uses the model versions `linkage/model_parameters` recorded in `linkage.model_versions` (never
+trains), and scores only new and changed records unless run config says `full_relink: true`
+(`bold_assets.linkage.incremental`).
 The work is done by plain functions in `bold_assets.linkage`.
 """
 
@@ -12,7 +21,9 @@ import pandas as pd
 
 from bold_assets.defs.metadata import table_metadata as table_meta
 from bold_assets.defs.resources import WarehouseResource
-from bold_assets.linkage import charts
+from bold_assets.defs.snapshots import SNAPSHOT_PARTITIONS
+from bold_assets.linkage import charts, spine_tables
+from bold_assets.linkage import incremental as inc
 from bold_assets.linkage import justice as J
 from bold_assets.linkage import models as mdl
 from bold_assets.linkage.core import PREDICT_FLOOR, THRESHOLDS, LinkageSession
@@ -24,6 +35,8 @@ STD_KEYS = {s: dg.AssetKey(["linkage", f"std_{s}"]) for s in SOURCE_NAMES}
 PARAMS_KEY = dg.AssetKey(["linkage", "model_parameters"])
 PAIRS_KEY = dg.AssetKey(["linkage", "pairwise_predictions"])
 CLUSTERS_KEY = dg.AssetKey(["linkage", "person_clusters"])
+PERSON_IDS_KEY = dg.AssetKey(["linkage", "person_ids"])
+ID_CHANGES_KEY = dg.AssetKey(["research", "person_id_changes"])
 
 def _std_asset(source: str) -> dg.AssetsDefinition:
     src = get_source(source)
@@ -57,6 +70,11 @@ def _models(warehouse: WarehouseResource, retrain: bool, u_max_pairs: float) -> 
     """Saved models, training (and saving) those asked for or missing."""
     settings = get_settings()
     if not retrain:
+        with warehouse.connect() as con:
+            try:  # a refresh keeps the versions already recorded
+                return inc.load_recorded(con, settings.models_dir)
+            except inc.NoRecordedModel:
+                pass
         saved = {p.name: mdl.load_latest(settings.models_dir, p.name) for p in J.PLANS}
         if all(v is not None for v in saved.values()):
             return {n: {"model": m, "meta": meta, "trained": False}
@@ -105,6 +123,7 @@ def model_parameters(
     table = pd.concat(rows, ignore_index=True)
     with warehouse.connect() as con:
         J.write_arrow(con, "linkage", "model_parameters", _arrow(table))
+        inc.record_versions(con, models)
         meta = table_meta(con, "linkage.model_parameters")
     retrained = sum(e["trained"] for e in models.values())
     return dg.MaterializeResult(metadata={
@@ -123,6 +142,12 @@ def _arrow(df: pd.DataFrame):
 
     return pa.Table.from_pandas(df, preserve_index=False)
 
+class ScoringConfig(dg.Config):
+    """Run config of `linkage/pairwise_predictions`."""
+
+    full_relink: bool = False  # score every pair again instead of only new / changed records
+
+
 @dg.asset(
     key=PAIRS_KEY,
     deps=[PARAMS_KEY, *STD_KEYS.values()],
@@ -132,19 +157,25 @@ def _arrow(df: pd.DataFrame):
     f"saved models; pairs below probability {PREDICT_FLOOR} are dropped.",
 )
 def pairwise_predictions(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource
+    context: dg.AssetExecutionContext, config: ScoringConfig, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     settings = get_settings()
     with warehouse.connect() as con:
+        try:
+            models = inc.load_recorded(con, settings.models_dir)
+        except inc.NoRecordedModel as exc:
+            raise dg.Failure(str(exc)) from None
         records = J.read_std(con)
+        prev_pairs, prev_fps = inc.read_state(con)
     with LinkageSession(records) as session:
-        models = J.train_or_load(session, settings.models_dir, seed=settings.seed)
-        trained = [n for n, e in models.items() if e["trained"]]
-        if trained:
-            context.log.warning(f"no saved model for {trained}: trained and saved now")
-        pairs = J.predict_all(session, models)
+        result = inc.score(session, models, prev_pairs, prev_fps, full=config.full_relink)
+    context.log.info(f"{result.mode}: {result.changed_records} new or changed records, "
+                     f"{result.kept_pairs} pairs kept, {result.scored_pairs} scored")
     with warehouse.connect() as con:
-        J.write_arrow(con, "linkage", "pairwise_predictions", pairs)
+        # without record state the next refresh scores everything: safe if a write fails below
+        con.execute("DROP TABLE IF EXISTS linkage.scored_records")
+        J.write_arrow(con, "linkage", "pairwise_predictions", result.pairs)
+        J.write_arrow(con, *inc.SCORED_TABLE, result.fingerprints)
         by_model = con.sql(
             "SELECT model, count(*) AS pairs, "
             + ", ".join(f"count(*) FILTER (WHERE match_probability >= {p}) AS above_{k}"
@@ -153,6 +184,10 @@ def pairwise_predictions(
         meta = table_meta(con, "linkage.pairwise_predictions")
     return dg.MaterializeResult(metadata={
         **meta,
+        "mode": result.mode,
+        "new_or_changed_records": result.changed_records,
+        "pairs_kept": result.kept_pairs,
+        "pairs_scored_now": result.scored_pairs,
         "pairs_by_model": dg.MetadataValue.md(by_model.to_markdown(index=False)),
         "model_versions": dg.MetadataValue.json(
             {n: e["meta"].get("version") for n, e in models.items()}),
@@ -193,6 +228,35 @@ def person_clusters(warehouse: WarehouseResource) -> dg.MaterializeResult:
         "linked_rate_by_source": dg.MetadataValue.md(linked.to_markdown(index=False)),
     })
 
+@dg.multi_asset(
+    name="person_ids",
+    partitions_def=SNAPSHOT_PARTITIONS,
+    can_subset=True,
+    specs=[
+        dg.AssetSpec(PERSON_IDS_KEY, deps=[CLUSTERS_KEY], group_name=GROUP, kinds={"duckdb"},
+                     description="Person ids that last: each medium cluster keeps the id most "
+                     "of its records had at the previous snapshot; merges, splits and new "
+                     "people logged in linkage.person_id_changes."),
+        dg.AssetSpec(ID_CHANGES_KEY, deps=[CLUSTERS_KEY], group_name=GROUP, kinds={"duckdb"},
+                     description="Research-zone log of person id changes per snapshot "
+                     "(snapshot_date, old_id, new_id, kind, n_records), ids keyed."),
+    ],
+)
+def person_ids(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    selected = context.selected_asset_keys
+    with warehouse.connect() as con:
+        summary = spine_tables.refresh_ids(con)
+        meta = table_meta(con, "linkage.person_ids")
+        n_research = spine_tables.write_research_changes(con)
+    if PERSON_IDS_KEY in selected:
+        yield dg.MaterializeResult(asset_key=PERSON_IDS_KEY, metadata={
+            **meta, **{k: v for k, v in summary.items() if k != "by_kind"},
+            "changes_by_kind": dg.MetadataValue.json(summary["by_kind"])})
+    if ID_CHANGES_KEY in selected:
+        yield dg.MaterializeResult(asset_key=ID_CHANGES_KEY,
+                                   metadata={"dagster/row_count": n_research})
+
+
 @dg.asset_check(asset=CLUSTERS_KEY, description="Every standardised record has one row.")
 def clusters_cover_every_record(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     with warehouse.connect() as con:
@@ -222,6 +286,6 @@ def clusters_nest(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(passed=not any(broken.values()), metadata=broken)
 
 defs = dg.Definitions(
-    assets=[*STD_ASSETS, model_parameters, pairwise_predictions, person_clusters],
+    assets=[*STD_ASSETS, model_parameters, pairwise_predictions, person_clusters, person_ids],
     asset_checks=[clusters_cover_every_record, clusters_nest],
 )

@@ -9,6 +9,11 @@ warehouse (`reports/acro_wave_0/`, not published: it holds the exact tables it c
 
 The blocking check `no_disclosive_cells` re-derives the exact cells from the mart and fails if
 any published cell is below the threshold, unrounded, or recoverable by differencing.
+
+Each snapshot's published rows are kept in `outputs.<table>_history` (the same columns plus
+`snapshot_date`). Before publishing, small changes since the previous snapshot are held back
+(`disclosure.protect_differencing`), and the differencing check compares the two snapshots
+(`disclosure.verify_differencing`), so no small cell is recoverable from two consecutive releases.
 """
 
 from pathlib import Path
@@ -19,7 +24,8 @@ import pandas as pd
 from bold_assets import disclosure, register
 from bold_assets.defs.metadata import column_schema
 from bold_assets.defs.resources import WarehouseResource
-from bold_assets.warehouse import replace_table_from
+from bold_assets.warehouse import replace_table_from, table_exists
+from bold_assets.world.snapshots import read_snapshot_date
 
 WAVE = 0
 MART = dg.AssetKey(["marts", "person_needs_wave_0"])
@@ -91,13 +97,26 @@ def wave_0_safe_outputs(context: dg.AssetExecutionContext, warehouse: WarehouseR
             "first": dg.MetadataValue.md(pd.DataFrame([v.__dict__ for v in violations[:20]])
                                          .to_markdown(index=False))})
     pub = prot.published
+    with warehouse.connect() as con:
+        snapshot = read_snapshot_date(con)
+        previous = previous_release(con, snapshot)
+    held = 0
+    if previous is not None:  # a separate step: hold back changes too small to publish
+        pub, held = disclosure.protect_differencing(previous, pub, RULES)
+        problems = (disclosure.verify(pub, prot.cells, RULES)
+                    + disclosure.verify_differencing(previous, pub, RULES))
+        if problems:
+            raise dg.Failure(f"{len(problems)} disclosive cells after differencing protection; "
+                             "nothing published")
     report = prot.report.assign(wave=WAVE)
     with warehouse.connect() as con:
         for key, level in ((LSOA_KEY, "lsoa"), (LAD_KEY, "lad")):
             frame = pub[pub["geography_level"] == level].reset_index(drop=True)
             replace_table_from(con, "outputs", key.path[1], frame, _COLS)
+            keep_history(con, key.path[1], snapshot)
             yield dg.MaterializeResult(asset_key=key, metadata={
-                **_publish_metadata(frame),
+                **_publish_metadata(frame), "snapshot_date": snapshot.isoformat(),
+                "values_held_back_for_differencing": held,
                 "dagster/column_schema": column_schema(con, f"outputs.{key.path[1]}")})
         n = replace_table_from(con, "outputs", REPORT_KEY.path[1], report)
         report_schema = column_schema(con, f"outputs.{REPORT_KEY.path[1]}")
@@ -112,6 +131,39 @@ def wave_0_safe_outputs(context: dg.AssetExecutionContext, warehouse: WarehouseR
     })
 
 
+def keep_history(con, table: str, snapshot) -> None:
+    """Replace this snapshot's rows of `outputs.<table>_history` by the table just published."""
+    con.execute(f"CREATE TABLE IF NOT EXISTS outputs.{table}_history AS SELECT "
+                f"CAST(NULL AS DATE) AS snapshot_date, * FROM outputs.{table} WHERE false")
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(f"DELETE FROM outputs.{table}_history WHERE snapshot_date = ?", [snapshot])
+        con.execute(f"INSERT INTO outputs.{table}_history SELECT ?::DATE, * "
+                    f"FROM outputs.{table}", [snapshot])
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
+def previous_release(con, snapshot) -> pd.DataFrame | None:
+    """Both levels as published at the latest snapshot before `snapshot`; None if none."""
+    tables = [f"outputs.{k.path[1]}_history" for k in (LSOA_KEY, LAD_KEY)
+              if table_exists(con, "outputs", f"{k.path[1]}_history")]
+    if len(tables) < 2:
+        return None
+    union = " UNION ALL ".join(f"SELECT * FROM {t}" for t in tables)
+    prev = con.execute(f"SELECT max(snapshot_date) FROM ({union}) WHERE snapshot_date < ?",
+                       [snapshot]).fetchall()[0][0]
+    if prev is None:
+        return None
+    frame = con.execute(f"SELECT * EXCLUDE (snapshot_date) FROM ({union}) "
+                        "WHERE snapshot_date = ?", [prev]).df()
+    frame["count"] = frame["count"].astype("Int64")
+    frame["denominator"] = frame["denominator"].astype("Int64")
+    return frame
+
+
 def check_published(con) -> list[disclosure.Violation]:
     """Violations in the published tables, against exact cells re-derived from the mart."""
     pub = con.execute(f"""
@@ -122,7 +174,10 @@ def check_published(con) -> list[disclosure.Violation]:
     cells = disclosure.exact_cells(persons, areas, measures)
     pub["count"] = pub["count"].astype("Int64")
     pub["denominator"] = pub["denominator"].astype("Int64")
-    return disclosure.verify(pub, cells, RULES)
+    previous = previous_release(con, read_snapshot_date(con))
+    differencing = ([] if previous is None
+                    else disclosure.verify_differencing(previous, pub, RULES))
+    return disclosure.verify(pub, cells, RULES) + differencing
 
 
 @dg.multi_asset_check(

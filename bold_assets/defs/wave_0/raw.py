@@ -11,9 +11,11 @@ from bold_assets import landing
 from bold_assets.defs.errors import legible_errors
 from bold_assets.defs.metadata import table_metadata
 from bold_assets.defs.resources import WarehouseResource
+from bold_assets.defs.snapshots import SNAPSHOT_PARTITIONS, snapshot_date_of
 from bold_assets.settings import get_settings
 from bold_assets.sources import SOURCES
 from bold_assets.world import generate_world
+from bold_assets.world.snapshots import snapshot_tables, write_snapshot_date
 from bold_assets.world.store import write_frame
 
 TRUTH_TABLES = ("persons", "record_person", "person_addresses", "mags_crown_journey")
@@ -37,13 +39,15 @@ REFERENCE_SPECS = [
 ]
 
 @dg.multi_asset(specs=RAW_SPECS + TRUTH_SPECS + REFERENCE_SPECS, can_subset=True,
-                name="synthetic_world")
+                name="synthetic_world", partitions_def=SNAPSHOT_PARTITIONS)
 def synthetic_world(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     """Generate (or land) the seven Data First extracts, with truth and reference geography."""
     settings = get_settings()
     selected = {"/".join(k.path) for k in context.selected_asset_keys}
+    snapshot = snapshot_date_of(context)
     world = generate_world(settings.population, settings.seed)
-    tables = {k.replace(".", "/"): v for k, v in world.tables.items()}
+    tables = {k.replace(".", "/"): v
+              for k, v in snapshot_tables(world.tables, snapshot, settings.seed).items()}
     if settings.landing_dir is not None:
         # Read and check every selected landed file before replacing anything.
         for s in SOURCES:
@@ -62,12 +66,14 @@ def synthetic_world(context: dg.AssetExecutionContext, warehouse: WarehouseResou
             for t in TRUTH_TABLES:
                 con.execute(f"DROP TABLE IF EXISTS truth.{t}")
             context.log.info("Landed extracts: truth is not materialised (no ground truth).")
+        write_snapshot_date(con, snapshot, landed=settings.landing_dir is not None)
         for key in sorted(selected):
             write_frame(con, key.replace("/", "."), tables[key])
             yield dg.MaterializeResult(
                 asset_key=dg.AssetKey(key.split("/")),
                 metadata={**table_metadata(con, key.replace("/", ".")),
                           "population": settings.population, "seed": settings.seed,
+                          "snapshot_date": snapshot.isoformat(),
                           "landed": settings.landing_dir is not None and key.startswith("raw/")})
 
 defs = dg.Definitions(assets=[synthetic_world])

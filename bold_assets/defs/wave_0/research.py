@@ -16,7 +16,7 @@ from bold_assets import pseudonymise as ps
 from bold_assets import warehouse as wh
 from bold_assets.defs.metadata import table_metadata as table_meta
 from bold_assets.defs.resources import WarehouseResource
-from bold_assets.defs.wave_0.linkage import CLUSTERS_KEY, PAIRS_KEY, STD_KEYS
+from bold_assets.defs.wave_0.linkage import CLUSTERS_KEY, PAIRS_KEY, PERSON_IDS_KEY, STD_KEYS
 from bold_assets.linkage import research as R
 from bold_assets.settings import get_settings
 from bold_assets.sources import SOURCE_NAMES, get_source
@@ -60,7 +60,7 @@ SOURCE_ASSETS = [_source_asset(s) for s in SOURCE_NAMES]
 
 @dg.asset(
     key=XJS_KEY,
-    deps=[CLUSTERS_KEY],
+    deps=[CLUSTERS_KEY, PERSON_IDS_KEY],
     group_name=GROUP,
     kinds={"duckdb"},
     description="Cross-justice linking file: each record's hashed row id with its hashed person "

@@ -1,0 +1,215 @@
+"""Refresh linkage: score only what changed, with the recorded model versions.
+
+A refresh keeps every pair already scored between two records that are unchanged, and scores
+new and changed records against everything: Splink's incremental primitives, `predict_between`
+(changed x unchanged) and `predict_within` (changed x changed), with each model's own blocking
+rules and the term frequencies of the whole input. The models are exactly the versions
+`linkage/model_parameters` recorded in `linkage.model_versions`; nothing here ever trains.
+
+State in the warehouse's linkage schema (identifier zone):
+- `linkage.model_versions(model, version, path, recorded_at)`: the versions prediction uses.
+- `linkage.scored_records(source_dataset, record_id, fingerprint, models)`: each record as it was
+  when its pairs were scored (a hash of its standardised identifiers, and the model versions).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from bold_assets import warehouse as wh
+from bold_assets.linkage import justice as J
+from bold_assets.linkage import models as mdl
+from bold_assets.linkage.core import PAIR_COLUMNS, PREDICT_FLOOR, LinkageSession
+from bold_assets.linkage.standardise import STD_COLUMNS
+
+VERSIONS_TABLE = ("linkage", "model_versions")
+SCORED_TABLE = ("linkage", "scored_records")
+
+
+class NoRecordedModel(RuntimeError):
+    """Prediction was asked for but no model version is recorded (or its file is gone)."""
+
+
+def record_versions(con: duckdb.DuckDBPyConnection, models: dict[str, dict[str, Any]]) -> int:
+    """Record the model versions prediction must use (written by `linkage/model_parameters`)."""
+    rows = pd.DataFrame([{"model": n, "version": int(e["meta"]["version"]),
+                          "path": str(e["meta"].get("path", "")),
+                          "recorded_at": pd.Timestamp.now(tz="UTC").isoformat()}
+                         for n, e in sorted(models.items())])
+    return wh.replace_table_from(con, *VERSIONS_TABLE, rows)
+
+
+def recorded_versions(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    if not wh.table_exists(con, *VERSIONS_TABLE):
+        return {}
+    return {m: int(v) for m, v in con.execute(
+        "SELECT model, version FROM linkage.model_versions ORDER BY model").fetchall()}
+
+
+def load_recorded(con: duckdb.DuckDBPyConnection, models_dir: Path) -> dict[str, dict[str, Any]]:
+    """The models `linkage.model_versions` names, loaded from their files; never trains."""
+    versions = recorded_versions(con)
+    if not versions:
+        raise NoRecordedModel(
+            "no model version is recorded in linkage.model_versions: materialise "
+            "linkage/model_parameters first (it trains or reuses the models and records them)")
+    out = {}
+    for name, version in versions.items():
+        path = mdl.model_dir(models_dir, name) / f"model_v{version:04d}.json"
+        meta_path = path.with_name(path.stem + ".meta.json")
+        if not path.exists():
+            raise NoRecordedModel(
+                f"model {name} version {version} is recorded in linkage.model_versions but "
+                f"{path} is missing; restore it or re-run linkage/model_parameters")
+        meta = json.loads(meta_path.read_text()) if meta_path.exists() else {"version": version}
+        out[name] = {"model": json.loads(path.read_text()), "trained": False,
+                     "meta": meta | {"path": str(path), "version": version}}
+    return out
+
+
+def _fingerprint_sql(cols: list[str]) -> str:
+    parts = ", ".join(f"coalesce(CAST(\"{c}\" AS VARCHAR), '\\N')" for c in cols)
+    return f"md5(concat_ws('|', {parts}))"
+
+
+def fingerprints(session: LinkageSession, models: dict[str, dict[str, Any]]) -> pa.Table:
+    """(source_dataset, record_id, fingerprint, models) of every record in the session."""
+    cols = [c for c in STD_COLUMNS if c in session.columns("records")
+            and c not in ("source_dataset", "record_id")]
+    tag = ",".join(f"{n}:{e['meta'].get('version')}" for n, e in sorted(models.items()))
+    return session.con.sql(f"""
+        SELECT source_dataset, record_id, {_fingerprint_sql(cols)} AS fingerprint,
+               '{tag}' AS models FROM records""").to_arrow_table()
+
+
+def score_changed(session: LinkageSession, plan: mdl.ModelPlan, model: dict[str, Any],
+                  floor: float = PREDICT_FLOOR) -> str:
+    """Score one model's pairs with at least one record in the session's `changed` table:
+    changed x unchanged (Splink `predict_between`) and changed x changed (`predict_within`),
+    with term frequencies of the whole input, as a full `predict` would use. Returns the name of
+    the pairs table (PAIR_COLUMNS)."""
+    from splink import DuckDBAPI, Linker
+
+    con = session.con
+    table = session.input_table(plan)
+    con.execute(f"CREATE OR REPLACE TABLE {table}_new AS "
+                f"SELECT * FROM {table} SEMI JOIN changed USING (uid)")
+    con.execute(f"CREATE OR REPLACE TABLE {table}_old AS "
+                f"SELECT * FROM {table} ANTI JOIN changed USING (uid)")
+    db_api = DuckDBAPI(con)
+    linker = Linker(db_api.register(table), model, log_level=mdl.SPLINK_LOG_LEVEL)
+    for tf_col in linker._settings_obj._term_frequency_columns:
+        linker.table_management.compute_tf_table(tf_col.unquote().name)
+    new = db_api.register(f"{table}_new")
+    old = db_api.register(f"{table}_old")
+    parts = [linker.inference.predict_between(new, old, threshold_match_probability=floor,
+                                              warning_mode="never"),
+             linker.inference.predict_within(new, threshold_match_probability=floor,
+                                             warning_mode="never")]
+    out = f"pairs_{plan.name}"
+    union = " UNION ALL ".join(f"""
+            SELECT '{plan.name}' AS model,
+                   split_part(uid_l, '|', 1) AS source_dataset_l,
+                   substr(uid_l, strpos(uid_l, '|') + 1) AS record_id_l,
+                   split_part(uid_r, '|', 1) AS source_dataset_r,
+                   substr(uid_r, strpos(uid_r, '|') + 1) AS record_id_r,
+                   match_weight, match_probability,
+                   CAST(match_key AS VARCHAR) AS match_key
+            FROM {p.physical_name}""" for p in parts)
+    con.execute(f"CREATE OR REPLACE TABLE {out} AS {union}")
+    for p in parts:
+        p.drop_table_from_database_and_remove_from_cache()
+    db_api.delete_tables_created_by_splink_from_db()
+    con.execute(f"DROP TABLE {table}_new")
+    con.execute(f"DROP TABLE {table}_old")
+    return out
+
+
+@dataclass
+class ScoreResult:
+    pairs: pa.Table
+    fingerprints: pa.Table
+    mode: str  # full | incremental
+    changed_records: int
+    kept_pairs: int
+    scored_pairs: int
+
+
+def score(session: LinkageSession, models: dict[str, dict[str, Any]],
+          previous_pairs: pa.Table | None = None,
+          previous_fingerprints: pa.Table | None = None,
+          full: bool = False) -> ScoreResult:
+    """Scored pairs of every model: all of them (`full`, or nothing to start from), or the
+    previous pairs between unchanged records plus new and changed records scored against all."""
+    fps = fingerprints(session, models)
+    con = session.con
+    tag = fps.column("models")[0].as_py() if len(fps) else ""
+    prev_ok = (previous_pairs is not None and previous_fingerprints is not None
+               and len(previous_fingerprints) > 0
+               and set(previous_fingerprints.column("models").unique().to_pylist()) == {tag})
+    if full or not prev_ok:
+        pairs = J.predict_all(session, models)
+        return ScoreResult(pairs, fps, "full", len(fps), 0, len(pairs))
+    con.register("__fp_now", fps)
+    con.register("__fp_prev", previous_fingerprints)
+    con.execute("""
+        CREATE OR REPLACE TABLE changed AS
+        SELECT n.source_dataset || '|' || n.record_id AS uid
+        FROM __fp_now n LEFT JOIN __fp_prev p USING (source_dataset, record_id)
+        WHERE p.fingerprint IS DISTINCT FROM n.fingerprint
+    """)
+    con.execute("""
+        CREATE OR REPLACE TABLE unchanged AS
+        SELECT n.source_dataset, n.record_id
+        FROM __fp_now n JOIN __fp_prev p USING (source_dataset, record_id)
+        WHERE p.fingerprint = n.fingerprint
+    """)
+    con.unregister("__fp_now")
+    con.unregister("__fp_prev")
+    n_changed = con.execute("SELECT count(*) FROM changed").fetchall()[0][0]
+    con.register("__pairs_prev", previous_pairs)
+    con.execute("""
+        CREATE OR REPLACE TABLE kept_pairs AS
+        SELECT p.* FROM __pairs_prev p
+        SEMI JOIN unchanged a ON a.source_dataset = p.source_dataset_l
+                             AND a.record_id = p.record_id_l
+        SEMI JOIN unchanged b ON b.source_dataset = p.source_dataset_r
+                             AND b.record_id = p.record_id_r
+    """)
+    con.unregister("__pairs_prev")
+    tables = ["kept_pairs"]
+    scored = 0
+    if n_changed:
+        for name, entry in models.items():
+            plan = J.PLANS_BY_NAME[name]
+            table = session.input_table(plan)
+            n_new = con.execute(f"SELECT count(*) FROM {table} SEMI JOIN changed USING (uid)"
+                                ).fetchall()[0][0]
+            if not n_new:
+                continue
+            out = score_changed(session, plan, entry["model"])
+            scored += con.execute(f"SELECT count(*) FROM {out}").fetchall()[0][0]
+            tables.append(out)
+    cols = ", ".join(PAIR_COLUMNS)
+    pairs = con.sql(" UNION ALL ".join(f"SELECT {cols} FROM {t}" for t in tables)
+                    ).to_arrow_table()
+    kept = con.execute("SELECT count(*) FROM kept_pairs").fetchall()[0][0]
+    return ScoreResult(pairs, fps, "incremental", n_changed, kept, scored)
+
+
+def read_state(con: duckdb.DuckDBPyConnection) -> tuple[pa.Table | None, pa.Table | None]:
+    """Previous pairs and record fingerprints, if a previous run left them."""
+    if not (wh.table_exists(con, "linkage", "pairwise_predictions")
+            and wh.table_exists(con, *SCORED_TABLE)):
+        return None, None
+    pairs = con.sql(f"SELECT {', '.join(PAIR_COLUMNS)} FROM linkage.pairwise_predictions"
+                    ).to_arrow_table()
+    fps = con.sql("SELECT * FROM linkage.scored_records").to_arrow_table()
+    return pairs, fps
