@@ -118,13 +118,42 @@ def _acro_session():
     for name in list(logging.root.manager.loggerDict):
         if name.startswith("acro"):
             logging.getLogger(name).setLevel(logging.WARNING)
-    return ACRO(suppress=True)
+    # Checks only: ACRO's own "suppress" mitigation re-filters the person rows once per
+    # disclosive cell (a DataFrame.query each, cells x persons); `_crosstab` applies the same
+    # suppression per cell from ACRO's verdicts instead.
+    acro = ACRO(suppress=False)
+    acro.config["suppress"] = True  # as recorded in its config.json: the outputs are suppressed
+    return acro
+
+
+SUPPRESSION_EXCEPTION = "Suppression automatically applied where needed"  # ACRO's own wording
 
 
 def _crosstab(acro, index: pd.Series, columns: pd.Series) -> pd.DataFrame:
+    """ACRO crosstab, checked by ACRO, with the disclosive cells suppressed.
+
+    ACRO runs every check (threshold, zeros, dominance, ...) and records its verdict per cell in
+    the output's `outcome` ("ok" or the failed checks). The cells it does not pass are then set
+    to null, and zeros too when ACRO's configuration says zeros are disclosive: the table ACRO's
+    suppress mitigation produces (it removes those cells' rows and recounts, so only those cells
+    change), recorded in ACRO's results as that mitigation records it (mitigation "suppress",
+    the same exception note, status "review"), so the checker's report is unchanged. Per cell,
+    not per person: ACRO's mitigation costs a pass over the person rows per disclosive cell.
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return acro.crosstab(index, columns)
+        table = acro.crosstab(index, columns)
+    uid = acro.results.get_keys()[-1]
+    rec = acro.results.get(uid)
+    outcome = rec.outcome.reindex(index=table.index, columns=table.columns)
+    redacted = table.where(outcome.eq("ok"))
+    if acro.config.get("zeros_are_disclosive", True):
+        redacted = redacted.replace({0: np.nan})
+    rec.output = [redacted]
+    rec.properties["mitigation"] = "suppress"
+    acro.add_exception(uid, SUPPRESSION_EXCEPTION)
+    rec.status = "review"
+    return redacted
 
 
 def acro_primary(persons: pd.DataFrame, cells: pd.DataFrame, measures: list[str] | tuple[str, ...],
