@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/bench_pipeline.py --population 40000     # one size
     .venv/bin/python benchmarks/bench_pipeline.py --workdir /tmp/bench   # keep the warehouses
     .venv/bin/python benchmarks/bench_pipeline.py --json out.json        # also write the figures
+    .venv/bin/python benchmarks/bench_pipeline.py --report a.json,b.json # table of earlier runs
 
 Each size runs `wave_0_job` (what `bold materialize` runs: every wave-0 asset, its asset checks and
 the evaluation) in process, in its own child process on a fresh warehouse, so that peak RSS is
@@ -132,10 +133,16 @@ def main() -> int:
     parser.add_argument("--workdir", help="folder for the warehouses (default: a temp folder)")
     parser.add_argument("--seed", type=int, default=20240601)
     parser.add_argument("--json", help="write the figures to this file")
+    parser.add_argument("--report", help="comma-separated --json files of earlier runs: print "
+                        "their table and cost exponent instead of running")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(Path(args.workdir), int(args.population), args.seed)
+        return 0
+    if args.report:
+        runs = [f for p in args.report.split(",") for f in json.loads(Path(p).read_text())]
+        table(sorted(runs, key=lambda f: f["population"]))
         return 0
     root = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="bold-bench-"))
     runs = []
@@ -147,6 +154,13 @@ def main() -> int:
         figures = run_child(workdir, pop, args.seed)
         runs.append(figures)
         report(figures)
+    table(runs)
+    if args.json:
+        Path(args.json).write_text(json.dumps(runs, indent=1))
+    return 0
+
+
+def table(runs: list[dict]) -> None:
     print("\n| population | records | linkage s | rest s | end to end s | ratio | safe outputs s "
           "| GX s | peak RSS MB |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -161,9 +175,6 @@ def main() -> int:
             exponent = math.log(b["total"] / a["total"]) / math.log(b["records"] / a["records"])
             print(f"cost exponent of end to end, {a['records']:,} -> {b['records']:,} records: "
                   f"{exponent:.2f}")
-    if args.json:
-        Path(args.json).write_text(json.dumps(runs, indent=1))
-    return 0
 
 
 if __name__ == "__main__":
