@@ -7,7 +7,9 @@ flagged (`count`) out of the people resident there (`denominator`), and `rate`. 
    on person-level data: a crosstab of area x flag (0/1) per measure, and area x "persons" for the
    denominator, with ACRO's default threshold 10 and zeros treated as disclosive. A count is
    suppressed when either its flagged cell or its unflagged complement (denominator - count) fails,
-   because publishing count and denominator reveals the complement.
+   because publishing count and denominator reveals the complement. ACRO checks every cell;
+   its verdicts are applied per cell (`_crosstab`), which gives the table and the record its
+   suppress mitigation would, without its pass over the person rows per disclosive cell.
 2. Secondary suppression, in plain code, because ACRO does not do it: its crosstab check only
    reports "PresenceOfLinkedTableCheck: a manual review against other outputs for differencing is
    recommended". LSOA cells add up to their LAD's cell, so within each (LAD, measure) relation the
