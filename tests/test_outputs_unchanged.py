@@ -197,3 +197,37 @@ def test_f1_scopes_in_one_query_equal_scope_by_scope(pipeline_warehouse, read_on
         for s, t in pairs:
             assert got[f"{s}-{t}"] == ev._scope_counts(con, base, [s], [t])
         assert got["all"][1] > 0  # something was linked
+
+
+def test_protect_matches_reference_path_on_pipeline_mart(pipeline_warehouse, read_only,
+                                                         monkeypatch):
+    """The whole safe-outputs computation on the pipeline's mart, against the path before:
+    ACRO's own suppress mitigation and cell-by-cell secondary suppression. Independent of what
+    the linkage upstream produced, unlike the checksum snapshot."""
+    from acro import ACRO
+
+    from bold_assets.defs.wave_0.outputs import RULES, WAVE, read_inputs
+
+    with read_only(pipeline_warehouse) as con:
+        persons, areas, measures = read_inputs(con)
+    new = dc.protect(persons, areas, measures, wave=WAVE, rules=RULES)
+
+    quiet = dc._acro_session
+
+    def reference_session():
+        quiet()  # ACRO's logging quietened as the module does
+        return ACRO(suppress=True)
+
+    def reference_crosstab(acro, index, columns):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return acro.crosstab(index, columns)
+
+    monkeypatch.setattr(dc, "_acro_session", reference_session)
+    monkeypatch.setattr(dc, "_crosstab", reference_crosstab)
+    monkeypatch.setattr(dc, "secondary_suppress", _secondary_reference)
+    old = dc.protect(persons, areas, measures, wave=WAVE, rules=RULES)
+    pd.testing.assert_frame_equal(new.published, old.published)
+    pd.testing.assert_frame_equal(new.cells, old.cells)
+    pd.testing.assert_frame_equal(new.report, old.report)
+    assert new.published["suppressed"].any() and (~new.published["suppressed"]).any()
