@@ -7,7 +7,9 @@ flagged (`count`) out of the people resident there (`denominator`), and `rate`. 
    on person-level data: a crosstab of area x flag (0/1) per measure, and area x "persons" for the
    denominator, with ACRO's default threshold 10 and zeros treated as disclosive. A count is
    suppressed when either its flagged cell or its unflagged complement (denominator - count) fails,
-   because publishing count and denominator reveals the complement.
+   because publishing count and denominator reveals the complement. ACRO checks every cell;
+   its verdicts are applied per cell (`_crosstab`), which gives the table and the record its
+   suppress mitigation would, without its pass over the person rows per disclosive cell.
 2. Secondary suppression, in plain code, because ACRO does not do it: its crosstab check only
    reports "PresenceOfLinkedTableCheck: a manual review against other outputs for differencing is
    recommended". LSOA cells add up to their LAD's cell, so within each (LAD, measure) relation the
@@ -83,12 +85,15 @@ def exact_cells(persons: pd.DataFrame, areas: pd.DataFrame, measures: list[str] 
         "lad": lads.rename(columns={"lad_code": "area_code", "lad_name": "area_name"}).assign(
             parent_code=None),
     }
+    flags = pd.DataFrame({m: persons[m].fillna(False).astype(bool) for m in measures},
+                         index=persons.index)
     for level in LEVELS:
         key = f"{level}_code"
         base = level_areas[level]
         denom = persons.groupby(key).size().rename("denominator")
+        counts = flags.groupby(persons[key]).sum()  # one pass for every measure
         for m in measures:
-            cnt = persons[persons[m].fillna(False).astype(bool)].groupby(key).size().rename("count")
+            cnt = counts[m][counts[m] > 0].rename("count")
             f = base.merge(denom, left_on="area_code", right_index=True, how="left").merge(
                 cnt, left_on="area_code", right_index=True, how="left")
             f[["count", "denominator"]] = f[["count", "denominator"]].fillna(0).astype("int64")
@@ -118,13 +123,42 @@ def _acro_session():
     for name in list(logging.root.manager.loggerDict):
         if name.startswith("acro"):
             logging.getLogger(name).setLevel(logging.WARNING)
-    return ACRO(suppress=True)
+    # Checks only: ACRO's own "suppress" mitigation re-filters the person rows once per
+    # disclosive cell (a DataFrame.query each, cells x persons); `_crosstab` applies the same
+    # suppression per cell from ACRO's verdicts instead.
+    acro = ACRO(suppress=False)
+    acro.config["suppress"] = True  # as recorded in its config.json: the outputs are suppressed
+    return acro
+
+
+SUPPRESSION_EXCEPTION = "Suppression automatically applied where needed"  # ACRO's own wording
 
 
 def _crosstab(acro, index: pd.Series, columns: pd.Series) -> pd.DataFrame:
+    """ACRO crosstab, checked by ACRO, with the disclosive cells suppressed.
+
+    ACRO runs every check (threshold, zeros, dominance, ...) and records its verdict per cell in
+    the output's `outcome` ("ok" or the failed checks). The cells it does not pass are then set
+    to null, and zeros too when ACRO's configuration says zeros are disclosive: the table ACRO's
+    suppress mitigation produces (it removes those cells' rows and recounts, so only those cells
+    change), recorded in ACRO's results as that mitigation records it (mitigation "suppress",
+    the same exception note, status "review"), so the checker's report is unchanged. Per cell,
+    not per person: ACRO's mitigation costs a pass over the person rows per disclosive cell.
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return acro.crosstab(index, columns)
+        table = acro.crosstab(index, columns)
+    uid = acro.results.get_keys()[-1]
+    rec = acro.results.get(uid)
+    outcome = rec.outcome.reindex(index=table.index, columns=table.columns)
+    redacted = table.where(outcome.eq("ok"))
+    if acro.config.get("zeros_are_disclosive", True):
+        redacted = redacted.replace({0: np.nan})
+    rec.output = [redacted]
+    rec.properties["mitigation"] = "suppress"
+    acro.add_exception(uid, SUPPRESSION_EXCEPTION)
+    rec.status = "review"
+    return redacted
 
 
 def acro_primary(persons: pd.DataFrame, cells: pd.DataFrame, measures: list[str] | tuple[str, ...],
@@ -219,36 +253,57 @@ def secondary_suppress(cells: pd.DataFrame, rules: Rules = Rules()) -> pd.DataFr
     its suppressed LSOA cells must number 0 or >= 2 and their exact total must reach the
     threshold; otherwise the next smallest published LSOA cell (ties by area code) is suppressed.
     If no LSOA cell is left to suppress, the LAD cell is suppressed instead.
+
+    One sort of all LSOA cells by (relation, value, area code); per relation, the number of
+    cells to add in that order is read off cumulative sums (the conditions only grow as cells
+    are added, so the first prefix that meets them is the one the cell-by-cell rule stops at).
     """
     cells = cells.reset_index(drop=True)  # positions below are row numbers
+    level = cells["geography_level"].to_numpy()
+    lad_rows = np.flatnonzero(level == "lad")
+    lsoa_rows = np.flatnonzero(level == "lsoa")
+    lad_at = pd.Series(lad_rows, index=pd.MultiIndex.from_arrays(
+        [cells["area_code"].to_numpy()[lad_rows], cells["measure"].to_numpy()[lad_rows]]))
+    lad_at = lad_at[~lad_at.index.duplicated()]
+    keys = pd.MultiIndex.from_arrays([cells["parent_code"].to_numpy()[lsoa_rows],
+                                      cells["measure"].to_numpy()[lsoa_rows]])
+    parent_row = lad_at.reindex(keys).to_numpy()  # NaN: no LAD cell for this relation
+    has_parent = ~np.isnan(parent_row)
+    lsoa_rows, keys, parent_row = lsoa_rows[has_parent], keys[has_parent], \
+        parent_row[has_parent].astype(np.int64)
+    relation = pd.factorize(keys)[0]
+    area_rank = pd.factorize(cells["area_code"].to_numpy()[lsoa_rows], sort=True)[0]
+    threshold = rules.threshold
     for value in ("count", "denominator"):
-        primary = cells[f"{value}_primary"].to_numpy()
+        primary = cells[f"{value}_primary"].to_numpy(dtype=bool)
         secondary = np.zeros(len(cells), dtype=bool)
-        lsoa = cells[cells["geography_level"] == "lsoa"]
-        lad = cells[cells["geography_level"] == "lad"]
-        lad_index = {(a, m): i for i, a, m in zip(lad.index, lad["area_code"], lad["measure"],
-                                                   strict=True)}
-        for (parent, measure), grp in lsoa.groupby(["parent_code", "measure"], sort=False):
-            p = lad_index.get((parent, measure))
-            if p is None or primary[p]:
-                continue  # no published total in this relation
-            order = grp.sort_values([value, "area_code"]).index.to_numpy()
-            vals = cells.loc[order, value].to_numpy()
-            # for counts, the hidden complement (denominator - count) must be safe too
-            comps = (cells.loc[order, "denominator"].to_numpy() - vals if value == "count"
-                     else np.full(len(vals), rules.threshold))
-            hidden = primary[order] | secondary[order]
-            while hidden.any():
-                n_hidden, total = hidden.sum(), vals[hidden].sum()
-                if (n_hidden >= 2 and total >= rules.threshold
-                        and comps[hidden].sum() >= rules.threshold):
-                    break
-                if hidden.all():
-                    secondary[p] = True
-                    break
-                nxt = np.flatnonzero(~hidden)[0]
-                hidden[nxt] = True
-                secondary[order[nxt]] = True
+        vals_all = cells[value].to_numpy(dtype=np.int64)
+        order = np.lexsort((area_rank, vals_all[lsoa_rows], relation))
+        rows = lsoa_rows[order]
+        rel = relation[order]
+        vals = vals_all[rows]
+        # for counts, the hidden complement (denominator - count) must be safe too
+        comps = (cells["denominator"].to_numpy(dtype=np.int64)[rows] - vals if value == "count"
+                 else np.full(len(vals), threshold, dtype=np.int64))
+        hidden = primary[rows]
+        starts = np.flatnonzero(np.r_[True, rel[1:] != rel[:-1]]) if len(rel) else \
+            np.array([], dtype=np.int64)
+        ends = np.r_[starts[1:], len(rel)]
+        for s, e in zip(starts, ends, strict=True):
+            p = parent_row[order[s]]
+            h = hidden[s:e]
+            if primary[p] or not h.any():
+                continue  # no published total in this relation, or nothing suppressed
+            v, c = vals[s:e], comps[s:e]
+            free = np.flatnonzero(~h)  # candidates, smallest first
+            n = h.sum() + np.arange(len(free) + 1)
+            tot = v[h].sum() + np.r_[0, np.cumsum(v[free])]
+            comp = c[h].sum() + np.r_[0, np.cumsum(c[free])]
+            ok = np.flatnonzero((n >= 2) & (tot >= threshold) & (comp >= threshold))
+            k = ok[0] if len(ok) else len(free)
+            secondary[rows[s + free[:k]]] = True
+            if not len(ok):
+                secondary[p] = True
         cells[f"{value}_secondary"] = secondary
     return cells
 
@@ -398,29 +453,44 @@ def verify(published: pd.DataFrame, cells: pd.DataFrame | None = None, rules: Ru
         parent = pub["area_code"].map(lsoa_parent or {})
     pub = pub.assign(parent_code=parent.where(pub["geography_level"] == "lsoa"))
 
-    lad = pub[pub["geography_level"] == "lad"].set_index(["area_code", "measure"])
-    lsoa = pub[pub["geography_level"] == "lsoa"]
+    # Relations: per (LAD, measure), counted once over all LSOA cells, not group by group.
+    lsoa = pub[(pub["geography_level"] == "lsoa") & pub["parent_code"].notna()]
+    lad = pub[pub["geography_level"] == "lad"].drop_duplicates(["area_code", "measure"])
+    rel = ["parent_code", "measure"]
     for value in ("count", "denominator"):
-        for (par, measure), grp in lsoa.groupby(["parent_code", "measure"]):
-            if (par, measure) not in lad.index:
-                continue
-            total_hidden = pd.isna(lad.loc[(par, measure), value])
-            hidden = grp[grp[value].isna()]
-            n_unknown = len(hidden) + int(total_hidden)
-            row = pd.DataFrame([{"geography_level": "lad", "area_code": par, "measure": measure}])
-            if n_unknown == 1:
-                add("recoverable", row if total_hidden else hidden,
+        g = lsoa[rel + ["geography_level", "area_code", value]].assign(
+            _hidden=lsoa[value].isna())
+        if exact is not None:
+            ex = exact.loc[lsoa.index]
+            g["_exact"] = ex[f"{value}_exact"].fillna(0).to_numpy()
+            g["_comp"] = ((ex["denominator_exact"] - ex["count_exact"]).fillna(0).to_numpy()
+                          if value == "count" else 0)
+        g = g.merge(lad[["area_code", "measure", value]].rename(
+            columns={"area_code": "parent_code", value: "_lad"}), on=rel, how="inner")
+        g["_lad_hidden"] = g["_lad"].isna()
+        hidden = g[g["_hidden"]]
+        per = g.groupby(rel, sort=True).agg(lad_hidden=("_lad_hidden", "first"))
+        per["n_hidden"] = hidden.groupby(rel).size().reindex(per.index, fill_value=0)
+        flag = (per["n_hidden"] + per["lad_hidden"].astype(int)) == 1
+        if exact is not None:
+            sums = hidden.groupby(rel)[["_exact", "_comp"]].sum().reindex(per.index,
+                                                                           fill_value=0)
+            unsafe = sums["_exact"] < rules.threshold
+            if value == "count":
+                unsafe |= sums["_comp"] < rules.threshold
+            flag |= ~per["lad_hidden"] & (per["n_hidden"] > 0) & unsafe
+        flagged = per[flag]
+        for (par, measure), r in flagged.iterrows():
+            grp_hidden = hidden[(hidden["parent_code"] == par) & (hidden["measure"] == measure)]
+            if r["n_hidden"] + int(r["lad_hidden"]) == 1:
+                row = pd.DataFrame([{"geography_level": "lad", "area_code": par,
+                                     "measure": measure}])
+                add("recoverable", row if r["lad_hidden"] else grp_hidden,
                     f"only unknown {value} in its LAD relation")
-            elif exact is not None and not total_hidden and len(hidden):
-                ex = exact.set_index(key)
-                rows = ex.loc[[("lsoa", a, measure) for a in hidden["area_code"]]]
-                tot = rows[f"{value}_exact"].fillna(0).sum()
-                comp = ((rows["denominator_exact"] - rows["count_exact"]).fillna(0).sum()
-                        if value == "count" else rules.threshold)
-                if tot < rules.threshold or comp < rules.threshold:
-                    add("recoverable", hidden,
-                        f"suppressed {value}s in LAD {par}: their total or complement is below "
-                        f"{rules.threshold}")
+            else:
+                add("recoverable", grp_hidden,
+                    f"suppressed {value}s in LAD {par}: their total or complement is below "
+                    f"{rules.threshold}")
     return out
 
 

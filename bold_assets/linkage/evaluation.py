@@ -71,6 +71,36 @@ def _prf(tp: float, linked: float, true: float) -> dict[str, float | None]:
             "precision": precision, "recall": recall, "f1": f1}
 
 
+def _scopes_sql(base: str, criminal: Sequence[str], sources: Sequence[str]
+                ) -> tuple[str, list[str]]:
+    """One query for (tp, linked, true) of every scope of `f1_table` from per-source counts per
+    (cluster, person): all sources, criminal, each source, each pair of sources."""
+    def col(s: str) -> str:
+        return "n_" + "".join(ch if ch.isalnum() else "_" for ch in s)
+
+    def within(a: Sequence[str]) -> str:
+        return _c2(" + ".join(col(s) for s in a))
+
+    scopes = [("all", within(sources)), ("criminal", within(criminal))]
+    scopes += [(s, within([s])) for s in sources]
+    scopes += [(f"{s}-{t}", f"({col(s)}) * ({col(t)})")
+               for i, s in enumerate(sources) for t in sources[i + 1:]]
+    counts = ", ".join(f"count(*) FILTER (WHERE source_dataset = '{s}') AS {col(s)}"
+                       for s in sources)
+    sums = ", ".join(f"sum({col(s)}) AS {col(s)}" for s in sources)
+    select = ", ".join(
+        f"(SELECT coalesce(sum({expr}), 0) FROM {level})"
+        for _, expr in scopes for level in ("cp", "cc", "pp"))
+    sql = f"""
+        WITH cp AS (SELECT cluster_id, person_id, {counts} FROM ({base}) b
+                    GROUP BY cluster_id, person_id),
+        cc AS (SELECT {sums} FROM cp GROUP BY cluster_id),
+        pp AS (SELECT {sums} FROM cp GROUP BY person_id)
+        SELECT {select}
+    """
+    return sql, [name for name, _ in scopes]
+
+
 def f1_table(
     con: duckdb.DuckDBPyConnection,
     clusters: str,
@@ -80,21 +110,26 @@ def f1_table(
     thresholds: Sequence[str] = tuple(THRESHOLDS),
 ) -> pd.DataFrame:
     """Pairwise precision / recall / F1 per threshold: overall, per source group, per source and
-    per pair of sources. `weak` scope = pairs involving a family or civil record."""
+    per pair of sources. `weak` scope = pairs involving a family or civil record.
+
+    One query per threshold: records are counted per (cluster, person, source) once, and every
+    scope's pair counts are read off those counts (the same integers as counting each scope
+    over the records; `_scope_counts` is the one-scope form)."""
     sources = [*criminal, *weak]
     rows = []
     for th in thresholds:
-        base = labelled_sql(clusters, truth, th)
-        total = _scope_counts(con, base, sources, sources)
-        crim = _scope_counts(con, base, criminal, criminal)
+        sql, names = _scopes_sql(labelled_sql(clusters, truth, th), criminal, sources)
+        values = [float(v) for v in con.execute(sql).fetchall()[0]]
+        got = {n: tuple(values[3 * i: 3 * i + 3]) for i, n in enumerate(names)}
+        total, crim = got["all"], got["criminal"]
         weak_counts = tuple(t - c for t, c in zip(total, crim, strict=True))
         scopes = [("overall", "all", total), ("group", "criminal", crim),
                   ("group", "family_civil", weak_counts)]
         for s in sources:
-            scopes.append(("source", s, _scope_counts(con, base, [s], [s])))
+            scopes.append(("source", s, got[s]))
         for i, s in enumerate(sources):
             for t in sources[i + 1:]:
-                scopes.append(("source_pair", f"{s}-{t}", _scope_counts(con, base, [s], [t])))
+                scopes.append(("source_pair", f"{s}-{t}", got[f"{s}-{t}"]))
         for kind, scope, counts in scopes:
             rows.append({"threshold": th, "threshold_probability": THRESHOLDS.get(th),
                          "scope_type": kind, "scope": scope, **_prf(*counts)})
@@ -152,18 +187,25 @@ def subgroup_table(
                 FROM __bold_sg GROUP BY ALL ORDER BY subgroup
             """).df()
             g = f"""coalesce(CAST("{dim}" AS VARCHAR), 'unknown')"""
-            # pairs involving the subgroup: all pairs minus pairs with no subgroup record
-
-            def inv(grp: str, g: str = g) -> str:
-                return (f"{_c2('count(*)')} - "
-                        f"{_c2(f'count(*) - count(*) FILTER (WHERE {g} = {grp})')}")
-
+            # pairs involving the subgroup, per cluster / person / both: all pairs minus pairs
+            # with no subgroup record, C(n) - C(n - k); groups without a subgroup record add 0,
+            # so only the (group, subgroup) combinations present are counted.
             pairs = con.sql(f"""
-                WITH groups AS (SELECT DISTINCT {g} AS grp FROM __bold_sg),
-                x AS (SELECT grp, s.* FROM groups, __bold_sg s),
-                cp AS (SELECT grp, {inv('grp')} AS n FROM x GROUP BY grp, cluster_id, person_id),
-                cc AS (SELECT grp, {inv('grp')} AS n FROM x GROUP BY grp, cluster_id),
-                pp AS (SELECT grp, {inv('grp')} AS n FROM x GROUP BY grp, person_id)
+                WITH s AS (SELECT {g} AS grp, cluster_id, person_id FROM __bold_sg),
+                nb AS (SELECT cluster_id, person_id, count(*) AS n FROM s GROUP BY ALL),
+                nc AS (SELECT cluster_id, count(*) AS n FROM s GROUP BY ALL),
+                np AS (SELECT person_id, count(*) AS n FROM s GROUP BY ALL),
+                kb AS (SELECT grp, cluster_id, person_id, count(*) AS k FROM s GROUP BY ALL),
+                kc AS (SELECT grp, cluster_id, count(*) AS k FROM s GROUP BY ALL),
+                kp AS (SELECT grp, person_id, count(*) AS k FROM s GROUP BY ALL),
+                cp AS (SELECT grp, sum({_c2('n')} - {_c2('n - k')}) AS n FROM kb JOIN nb
+                       ON kb.cluster_id IS NOT DISTINCT FROM nb.cluster_id
+                      AND kb.person_id IS NOT DISTINCT FROM nb.person_id GROUP BY grp),
+                cc AS (SELECT grp, sum({_c2('n')} - {_c2('n - k')}) AS n FROM kc JOIN nc
+                       ON kc.cluster_id IS NOT DISTINCT FROM nc.cluster_id GROUP BY grp),
+                pp AS (SELECT grp, sum({_c2('n')} - {_c2('n - k')}) AS n FROM kp JOIN np
+                       ON kp.person_id IS NOT DISTINCT FROM np.person_id GROUP BY grp),
+                groups AS (SELECT DISTINCT grp FROM s)
                 SELECT grp AS subgroup,
                     (SELECT sum(n) FROM cp WHERE cp.grp = groups.grp) AS tp,
                     (SELECT sum(n) FROM cc WHERE cc.grp = groups.grp) AS linked,

@@ -28,6 +28,9 @@ from bold_assets.quality.suites import PROJECT_SIDE_TYPES, Expectation, Suite
 
 N_EXAMPLES = 5
 _gx_state: dict[str, Any] = {}
+# BASIC gives everything an Outcome reports (counts, percent, first examples, observed value);
+# SUMMARY would also count the examples and list their row indexes, which nothing reads.
+_RESULT_FORMAT = "BASIC"
 
 
 @dataclass
@@ -139,7 +142,8 @@ def _run_gx(suite: Suite, exps: list[Expectation], frame: Any) -> dict[str, Outc
         ],
     )
     result = _batch(suite.name, frame).validate(
-        gx_suite, result_format={"result_format": "SUMMARY", "partial_unexpected_count": N_EXAMPLES}
+        gx_suite,
+        result_format={"result_format": _RESULT_FORMAT, "partial_unexpected_count": N_EXAMPLES},
     )
     by_name = {e.check_name: e for e in exps}
     outcomes: dict[str, Outcome] = {}
@@ -197,6 +201,28 @@ def column_types(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> dic
     return dict(rows)
 
 
+def _nested(duckdb_type: str) -> bool:
+    t = duckdb_type.upper()
+    return t.endswith("]") or t.startswith(("STRUCT", "MAP", "UNION"))
+
+
+def gx_columns(types: dict[str, str]) -> str:
+    """Select list for the frame GX validates: every column, nested ones (lists, structs,
+    maps) as their text.
+
+    GX fingerprints a pandas batch with `pd.util.hash_pandas_object`, which cannot hash numpy
+    arrays, and then falls back to pickling the whole frame (twice per suite: most of a suite's
+    time on the linkage tables, and a copy of the table in memory). No expectation reads the
+    values of a nested column (its type is checked from the catalog, its presence by the column
+    set), and nulls stay null, so GX sees the same table.
+    """
+    cols = []
+    for name in types:
+        q = '"' + name.replace('"', '""') + '"'
+        cols.append(f"CAST({q} AS VARCHAR) AS {q}" if _nested(types[name]) else q)
+    return ", ".join(cols)
+
+
 def run_suite(con: duckdb.DuckDBPyConnection, suite: Suite) -> list[Outcome]:
     """Run every expectation of `suite` on its table; outcomes in the suite's order.
 
@@ -210,7 +236,7 @@ def run_suite(con: duckdb.DuckDBPyConnection, suite: Suite) -> list[Outcome]:
     gx_exps = [e for e in suite.expectations if e.type not in PROJECT_SIDE_TYPES]
     gx_outcomes: dict[str, Outcome] = {}
     if gx_exps:
-        frame = con.execute(f"SELECT * FROM {suite.qualified_table}").df()
+        frame = con.execute(f"SELECT {gx_columns(types)} FROM {suite.qualified_table}").df()
         gx_outcomes = _run_gx(suite, gx_exps, frame)
     outcomes = []
     for e in suite.expectations:

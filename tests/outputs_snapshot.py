@@ -1,0 +1,69 @@
+"""Checksums of the published tables (`outputs.*`), for the regression test that optimisations
+leave them byte for byte the same.
+
+Regenerate the stored snapshot (only when a change to the outputs is intended, and say so in the
+commit), from the repository root:
+
+    PYTHONPATH=$PWD .venv/bin/python tests/outputs_snapshot.py --write
+
+It materialises wave_0_job at the test population and seed (tests/conftest.py) in a temporary
+warehouse and writes tests/data/outputs_checksums.json. The stored file was produced by the code
+before the issue-12 optimisations (disclosure control per cell, vectorised secondary suppression
+and verification).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import duckdb
+
+SNAPSHOT = Path(__file__).resolve().parent / "data" / "outputs_checksums.json"
+
+
+def outputs_checksums(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
+    """Per table of schema `outputs`: columns with types, row count and a SHA-256 of every value
+    in stored row order (floats by repr, so any change of value or order shows)."""
+    tables = [r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'outputs' "
+        "ORDER BY table_name").fetchall()]
+    out = {}
+    for t in tables:
+        cur = con.execute(f"SELECT * FROM outputs.{t}")
+        cols = [[d[0], str(d[1])] for d in cur.description]
+        rows = cur.fetchall()
+        digest = hashlib.sha256(repr(rows).encode()).hexdigest()
+        out[t] = {"columns": cols, "rows": len(rows), "sha256": digest}
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--write", action="store_true", help=f"write {SNAPSHOT}")
+    parser.add_argument("--warehouse", help="use this materialised warehouse instead")
+    args = parser.parse_args()
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    if args.warehouse:
+        path = Path(args.warehouse)
+    else:
+        from tests.conftest import materialize
+
+        path = Path(tempfile.mkdtemp(prefix="bold-snapshot-")) / "bold.duckdb"
+        materialize(path, BOLD_LANDING_DIR=None)
+    with duckdb.connect(str(path), read_only=True) as con:
+        sums = outputs_checksums(con)
+    text = json.dumps(sums, indent=1, sort_keys=True) + "\n"
+    if args.write:
+        SNAPSHOT.parent.mkdir(parents=True, exist_ok=True)
+        SNAPSHOT.write_text(text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
