@@ -131,7 +131,7 @@ def test_dagster_home_holds_no_identifier(pipeline_warehouse, pipeline_dagster_h
     log file) holds no name, date of birth or postcode from the raw extracts."""
     files = [p for p in pipeline_dagster_home.rglob("*") if p.is_file()]
     assert any(p.suffix == ".db" for p in files) and any("logs" in p.parts for p in files)
-    with duckdb.connect(str(pipeline_warehouse), read_only=True) as con:
+    with wh.open_file(pipeline_warehouse, read_only=True) as con:
         values = storage_scan.sample_identifiers(con)
     assert sum(map(len, values.values())) > 500 and all(values.values())
     hits = storage_scan.scan_files(pipeline_dagster_home, values)
