@@ -100,6 +100,7 @@ def pipeline_dagster_home(pipeline_warehouse: Path) -> Path:
     return pipeline_warehouse.parent / "dagster_home"
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's loadgroup reads the xdist_group marks
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests on the pipeline warehouse first, and on one xdist worker (group "pipeline")."""
     pipeline = [i for i in items if "pipeline_warehouse" in getattr(i, "fixturenames", ())]
