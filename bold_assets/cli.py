@@ -114,7 +114,7 @@ def _materialize(args: argparse.Namespace) -> int:
     total = len(subset.graph.node_dict)
     log_dir = (Path(os.environ["DAGSTER_HOME"]) / "logs" if os.environ.get("DAGSTER_HOME")
                else settings.data_dir / "logs")
-    log_file = log_dir / f"bold-materialize-{time.strftime('%Y%m%d-%H%M%S')}.log"
+    log_file = log_dir / f"bold-materialize-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
     print(f"bold: {args.job}, {len(selection) if selection else len(job_keys)} assets in "
           f"{total} steps; warehouse {settings.warehouse}, population {settings.population:,}, "
           f"seed {settings.seed}")

@@ -98,21 +98,23 @@ def sample_identifiers(con: duckdb.DuckDBPyConnection, per_column: int = 100,
     return out
 
 
-def _pattern(values: dict[str, set[str]]) -> tuple[re.Pattern | None, dict[str, str]]:
-    by_value = {v: kind for kind, vs in values.items() for v in vs}
-    if not by_value:
-        return None, by_value
-    words = sorted(by_value, key=len, reverse=True)
-    return re.compile(r"(?<![A-Za-z0-9])(" + "|".join(re.escape(w) for w in words)
-                      + r")(?![A-Za-z0-9])"), by_value  # fmt: skip
-
-
 def scan_text(text: str, values: dict[str, set[str]], where: str = "text") -> list[Hit]:
-    """Every identifier of `values` found in `text`, as a whole word, case-sensitively."""
-    pattern, by_value = _pattern(values)
-    if pattern is None:
-        return []
-    return [Hit(where, by_value[f], mask(f)) for f in sorted(set(pattern.findall(text)))]
+    """Every identifier of `values` found in `text`, as a whole word, case-sensitively.
+
+    The text's alphanumeric tokens are collected once; a value is looked for (as a whole word)
+    only when all its tokens occur, so a scan of a large event store stays fast.
+    """
+    tokens = set(re.findall(r"[A-Za-z0-9]+", text))
+    hits = []
+    for kind, vs in values.items():
+        for v in sorted(vs):
+            parts = re.findall(r"[A-Za-z0-9]+", v)
+            if not parts or not all(p in tokens for p in parts):
+                continue
+            if len(parts) == 1 and parts[0] == v or re.search(
+                    r"(?<![A-Za-z0-9])" + re.escape(v) + r"(?![A-Za-z0-9])", text):
+                hits.append(Hit(where, kind, mask(v)))
+    return hits
 
 
 def scan_files(root: Path | str, values: dict[str, set[str]]) -> list[Hit]:

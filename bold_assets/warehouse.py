@@ -28,6 +28,9 @@ SCHEMAS = ("raw", "truth", "reference", "linkage", "research", "marts", "outputs
 LOCK_TIMEOUT_S = 3600
 OUTSIDE_HOLDER_WAIT_S = 300  # how long to wait for a program that opened the file directly
 CATALOG = "bold_warehouse"  # the warehouse file's catalog name in every connection
+# Connections this process holds open, by file: a nested `connect` takes a cursor on the open
+# one (DuckDB attaches a file once per process).
+_OPEN: dict[str, list[duckdb.DuckDBPyConnection]] = {}
 
 
 class WarehouseBusy(RuntimeError):
@@ -103,12 +106,19 @@ def connect(
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the warehouse, waiting for any other process that has it open."""
     with lock(warehouse, timeout_s) as path:
-        wait_s = OUTSIDE_HOLDER_WAIT_S if timeout_s is None else min(timeout_s,
-                                                                      OUTSIDE_HOLDER_WAIT_S)
-        con = _open(path, wait_s, config)
+        held = _OPEN.get(str(path))
+        if held:  # nested in an open connection of this process: a cursor on the same database
+            con = held[-1].cursor()
+            con.execute(f"USE {CATALOG}")
+        else:
+            wait_s = OUTSIDE_HOLDER_WAIT_S if timeout_s is None else min(timeout_s,
+                                                                          OUTSIDE_HOLDER_WAIT_S)
+            con = _open(path, wait_s, config)
+        _OPEN.setdefault(str(path), []).append(con)
         try:
             yield con
         finally:
+            _OPEN[str(path)].remove(con)
             con.close()
 
 

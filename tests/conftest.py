@@ -17,6 +17,8 @@ import duckdb
 import pytest
 from filelock import FileLock
 
+from bold_assets.warehouse import open_file
+
 SMALL_POPULATION = 3000
 TEST_SEED = 7
 TEST_PROJECT_KEY = "test-project-key-not-secret"
@@ -98,6 +100,7 @@ def pipeline_dagster_home(pipeline_warehouse: Path) -> Path:
     return pipeline_warehouse.parent / "dagster_home"
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's loadgroup reads the xdist_group marks
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests on the pipeline warehouse first, and on one xdist worker (group "pipeline")."""
     pipeline = [i for i in items if "pipeline_warehouse" in getattr(i, "fixturenames", ())]
@@ -112,7 +115,7 @@ def read_only():
 
     @contextmanager
     def _open(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-        con = duckdb.connect(str(path), read_only=True)
+        con = open_file(path, read_only=True)  # any file name (the pipeline's is outputs.duckdb)
         try:
             yield con
         finally:
