@@ -1,4 +1,4 @@
-"""Charts of linkage models and quality: Splink's own (HTML) and matplotlib PNGs for the UI."""
+"""Linkage charts: Splink's own (HTML, and PNG for the UI) and matplotlib PNGs of quality."""
 
 from __future__ import annotations
 
@@ -10,14 +10,30 @@ from typing import Any
 import pandas as pd
 
 
-def splink_match_weights_html(model: dict[str, Any], path: Path) -> Path:
-    """Splink's match weights chart of a saved model, as a self-contained HTML file."""
+def _splink_chart(model: dict[str, Any]):
     from splink import SettingsCreator
 
-    settings = SettingsCreator.from_path_or_dict(model).get_settings("duckdb")
+    return SettingsCreator.from_path_or_dict(model).get_settings("duckdb").match_weights_chart()
+
+
+def splink_match_weights_html(model: dict[str, Any], path: Path) -> Path:
+    """Splink's match weights chart of a saved model, as a self-contained HTML file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    settings.match_weights_chart().save_offline_chart(str(path), overwrite=True)
+    _splink_chart(model).save_offline_chart(str(path), overwrite=True)
     return path
+
+
+def splink_match_weights_png(model: dict[str, Any], path: Path) -> bytes:
+    """Splink's own match weights chart rendered to PNG (Vega-Lite via vl-convert), so the UI
+    shows it inline. A model version never changes, so an existing file is reused."""
+    if path.exists():
+        return path.read_bytes()
+    import vl_convert
+
+    png = vl_convert.vegalite_to_png(_splink_chart(model).chart_dict, scale=1)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(png)
+    return png
 
 
 def _figure(width: float = 7.0, height: float = 4.0):
@@ -46,20 +62,6 @@ def _save(fig, path: Path | None) -> bytes:
 def markdown_image(png: bytes, alt: str) -> str:
     """Markdown embedding a PNG (Dagster renders it in the asset's metadata)."""
     return f"![{alt}](data:image/png;base64,{base64.b64encode(png).decode('ascii')})"
-
-
-def match_weights_png(params: pd.DataFrame, title: str, path: Path | None = None) -> bytes:
-    """Horizontal bars: the match weight of each comparison level of one model."""
-    df = params.dropna(subset=["match_weight"]).iloc[::-1]
-    fig, ax = _figure(7.5, max(3.0, 0.22 * len(df) + 1))
-    labels = [f"{c}: {lab[:48]}" for c, lab in zip(df["comparison"], df["label"], strict=True)]
-    colours = ["#2a7ab0" if w >= 0 else "#c0504d" for w in df["match_weight"]]
-    ax.barh(labels, df["match_weight"].clip(-15, 20), color=colours)
-    ax.axvline(0, color="black", linewidth=0.8)
-    ax.set_xlabel("match weight (log2 Bayes factor)")
-    ax.set_title(title)
-    ax.tick_params(axis="y", labelsize=7)
-    return _save(fig, path)
 
 
 def f1_by_scope_png(f1: pd.DataFrame, path: Path | None = None) -> bytes:

@@ -115,8 +115,7 @@ def model_parameters(
         })
         stem = f"{name}_v{meta.get('version', 0):04d}"
         html = charts.splink_match_weights_html(entry["model"], reports / f"{stem}.html")
-        png = charts.match_weights_png(params, f"{name} v{meta.get('version')}",
-                                       reports / f"{stem}.png")
+        png = charts.splink_match_weights_png(entry["model"], reports / f"{stem}_splink.png")
         links[f"match_weights_chart_{name}"] = dg.MetadataValue.path(str(html))
         images.append(charts.markdown_image(png, name))  # every model's chart, in the UI
         context.log.info(f"{name}: {summary[-1]['status']} (version {meta.get('version')})")
