@@ -451,7 +451,8 @@ def verify(published: pd.DataFrame, cells: pd.DataFrame | None = None, rules: Ru
         parent = exact["parent_code"]
     else:
         parent = pub["area_code"].map(lsoa_parent or {})
-    pub = pub.assign(parent_code=parent.where(pub["geography_level"] == "lsoa"))
+    # object dtype even when no LSOA has a parent (an all-NaN float column cannot join LAD codes)
+    pub = pub.assign(parent_code=parent.where(pub["geography_level"] == "lsoa").astype(object))
 
     # Relations: per (LAD, measure), counted once over all LSOA cells, not group by group.
     lsoa = pub[(pub["geography_level"] == "lsoa") & pub["parent_code"].notna()]
