@@ -117,12 +117,34 @@ def scan_text(text: str, values: dict[str, set[str]], where: str = "text") -> li
     return hits
 
 
+def file_text(path: Path) -> str:
+    """A file's text; for a SQLite database (Dagster's run and event storage) the text of every
+    cell, so that a word split across database pages (e.g. "Mark" + page bytes + "down" in
+    MarkdownMetadataEntryData) is read whole, as Dagster and the UI read it."""
+    data = path.read_bytes()
+    if not data.startswith(b"SQLite format 3\x00"):
+        return data.decode("latin-1")
+    import sqlite3
+
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        cells = []
+        tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        for table in tables:
+            for row in con.execute(f'SELECT * FROM "{table}"'):
+                cells += [c.decode("latin-1") if isinstance(c, bytes) else str(c) for c in row
+                          if c is not None]
+        return "\n".join(cells)
+    finally:
+        con.close()
+
+
 def scan_files(root: Path | str, values: dict[str, set[str]]) -> list[Hit]:
     """Every (file, identifier) found under `root` (see `scan_text`)."""
     hits: list[Hit] = []
     for path in sorted(Path(root).rglob("*")):
         if path.is_file():
-            hits += scan_text(path.read_bytes().decode("latin-1"), values, str(path))
+            hits += scan_text(file_text(path), values, str(path))
     return hits
 
 

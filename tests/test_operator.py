@@ -128,6 +128,27 @@ def test_scan_finds_a_planted_identifier(raw_warehouse, tmp_path):
     assert not [h for h in hits if name in h.masked or name.split()[-1] in h.masked]
 
 
+def test_scan_reads_sqlite_cells_whole(raw_warehouse, tmp_path):
+    """In a SQLite store (Dagster's runs and events) a planted name is found in its cell, and a
+    word of Dagster's own that spans database pages is not mistaken for one."""
+    import sqlite3
+
+    with duckdb.connect(str(raw_warehouse), read_only=True) as con:
+        values = storage_scan.sample_identifiers(con)
+    name = sorted(values["name"])[0]
+    db = tmp_path / "index.db"
+    with sqlite3.connect(db) as con:
+        con.execute("CREATE TABLE event_logs (event TEXT)")
+        con.executemany("INSERT INTO event_logs VALUES (?)",
+                        [("MarkdownMetadataEntryData " * 400,), (f"step failed: {name}",)])
+    assert {h.kind for h in storage_scan.scan_files(tmp_path, values)} == {"name"}
+    con = sqlite3.connect(db, isolation_level=None)  # autocommit: VACUUM drops freed pages
+    con.execute("DELETE FROM event_logs WHERE event LIKE 'step failed%'")
+    con.execute("VACUUM")
+    con.close()
+    assert storage_scan.scan_files(tmp_path, values) == []
+
+
 def test_dagster_home_holds_no_identifier(pipeline_warehouse, pipeline_dagster_home):
     """Everything Dagster stored of a whole run (run and event storage, compute logs, the run's
     log file) holds no name, date of birth or postcode from the raw extracts."""
