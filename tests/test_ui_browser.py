@@ -86,16 +86,17 @@ def browser():
         b.close()
 
 
-def _open(browser, url: str, expect: str) -> str:
-    """Open `url`, wait for `expect` to show; fail on a page error, a failed GraphQL call or an
-    error banner. The page's text."""
+def _open(browser, url: str, *expect: str) -> str:
+    """Open `url`, wait for each text of `expect` to show (the graph is laid out after the page
+    loads); fail on a page error, a failed GraphQL call or an error banner. The page's text."""
     page = browser.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
     page.on("response", lambda r: errors.append(f"HTTP {r.status} {r.url}")
             if r.status >= 400 and "/graphql" in r.url else None)  # fmt: skip
     page.goto(url, wait_until="domcontentloaded", timeout=60_000)
-    page.get_by_text(expect, exact=False).first.wait_for(timeout=90_000)
+    for text in expect:
+        page.get_by_text(text, exact=False).first.wait_for(timeout=90_000)
     page.wait_for_load_state("networkidle", timeout=60_000)
     text = page.inner_text("body")
     page.close()
@@ -105,8 +106,9 @@ def _open(browser, url: str, expect: str) -> str:
 
 
 def test_lineage_and_asset_page_load(webserver, browser):
-    lineage = _open(browser, f"{webserver}/asset-groups", "Global asset lineage")
-    assert {"wave_0", "truth", "reference", "evaluation"} <= set(lineage.split())
+    groups = ("wave_0", "truth", "reference", "evaluation")
+    lineage = _open(browser, f"{webserver}/asset-groups", "Global asset lineage", *groups)
+    assert set(groups) <= set(lineage.split())
     asset = _open(browser, f"{webserver}/assets/raw/mags", "Raw extract (identifier zone)")
     assert "linkage / std_mags" in asset  # its lineage panel loaded
     checks = _open(browser, f"{webserver}/assets/research/xjs_link?view=checks", "BLOCKING")
