@@ -245,3 +245,38 @@ def test_one_pass_clustering_matches_splinks_multiple_thresholds():
         assert (merged[f"cluster_{name}"] == merged[f"cluster_{name}_splink"]).all(), name
     # the thresholds differ here: fewer, larger clusters at the lower one
     assert merged["cluster_low"].nunique() < merged["cluster_high"].nunique()
+
+
+@pytest.mark.parametrize("link_type", ["dedupe_only", "link_only"])
+def test_exact_rule_count_equals_splinks(link_type):
+    """The prior's exact-rule count (a GROUP BY) is the number Splink's blocking analysis gives,
+    so the prior is Splink's own direct estimate."""
+    from splink import DuckDBAPI
+    from splink.blocking_analysis import count_comparisons_from_blocking_rules
+
+    rng = random.Random(5)
+    n = 300
+    df = pd.DataFrame({
+        "uid": [f"u{i}" for i in range(n)],
+        "link_group": [rng.choice("abc") for _ in range(n)],
+        "forename1_std": [rng.choice(["ANN", "BOB", "CY", None]) for _ in range(n)],
+        "surname_std": [rng.choice(["LEE", "SMITH", None]) for _ in range(n)],
+        "dob_std": [rng.choice([dt.date(1990, 1, 1), dt.date(1991, 2, 2), None])
+                    for _ in range(n)]})
+    cols = ["forename1_std", "surname_std", "dob_std"]
+    con = duckdb.connect()
+    con.register("__df", df)
+    con.execute("CREATE TABLE t AS SELECT * FROM __df")
+    sdf = DuckDBAPI(con).register("t")
+    sizes = df.groupby("link_group").size().tolist()
+    possible = (n * (n - 1) / 2 if link_type == "dedupe_only"
+                else (sum(sizes) ** 2 - sum(s * s for s in sizes)) / 2)
+    ours = mdl.ExactRuleCount.of(sdf, link_type, cols, possible)
+    splink = mdl.ExactRuleCount.of(sdf, link_type, cols)
+    assert ours.observed > 0
+    assert (ours.observed, ours.total) == (splink.observed, splink.total)
+    summary = count_comparisons_from_blocking_rules(
+        sdf, blocking_rules=[" AND ".join(f"l.{c} = r.{c}" for c in cols)],
+        link_type=link_type, unique_id_column_name="uid",
+        source_dataset_column_name="link_group", record_sample_proportion=1.0)[-1]
+    assert ours.observed == summary["cumulative_comparison_count"]

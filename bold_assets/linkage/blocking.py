@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import duckdb
 from splink import DuckDBAPI
 from splink.blocking_analysis import count_comparisons_from_blocking_rules
 from splink.internals.splink_dataframe import SplinkDataFrame
@@ -111,7 +112,8 @@ def choose_rules(db_api: DuckDBAPI, table: str | SplinkDataFrame, link_type: str
         return BlockingChoice([], budget, possible, all_pairs=True)
     name = table.physical_name if isinstance(table, SplinkDataFrame) else table
     candidates = candidate_rules(filled, extras)
-    counts = {sql: _count(db_api, name, link_type, cols) for cols, sql in candidates}
+    con = db_api.duckdb_con  # the session's DuckDB connection
+    counts = {sql: count_rule(con, name, link_type, cols) for cols, sql in candidates}
     cols_of = {sql: set(cols) for cols, sql in candidates}
     chosen: list[str] = []
     total = 0
@@ -140,10 +142,11 @@ def choose_rules(db_api: DuckDBAPI, table: str | SplinkDataFrame, link_type: str
     return BlockingChoice(chosen, budget, possible, counts, chosen_total)
 
 
-def _count(db_api: DuckDBAPI, table: str, link_type: str, cols: tuple[str, ...]) -> int:
-    """Comparisons an equality rule on `cols` makes (exact; the swapped-names rule is counted
-    as the pairs of its unordered name pairs)."""
-    con = db_api.duckdb_con  # the session's DuckDB connection
+def count_rule(con: duckdb.DuckDBPyConnection, table: str, link_type: str,
+               cols: tuple[str, ...]) -> int:
+    """Comparisons an equality rule on `cols` makes on `table` (exact: pairs of records that
+    hold and agree on every column, within a dedupe input or across the link groups of a link;
+    the swapped-names rule is counted as the pairs of its unordered name pairs)."""
     if cols[-1] == "swapped":
         exprs = ["least(forename1_std, surname_std)", "greatest(forename1_std, surname_std)"]
     else:

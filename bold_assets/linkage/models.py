@@ -150,7 +150,7 @@ def train(
     recall = deterministic_recall(pair_completeness, rule_cols, plan)
     # the exact rule's pairs are counted once; the prior at the first recall seeds EM, the
     # prior at the recall the trained model implies is the model's
-    exact = ExactRuleCount.of(sdf, plan.link_type, rule_cols)
+    exact = ExactRuleCount.of(sdf, plan.link_type, rule_cols, possible_pairs)
     prior = exact.prior(recall, possible_pairs, notes, plan.name)
     # settings built here from the columns the table holds: validating them again (it reads
     # every SQL condition) only costs time on the small tables of `core.dedupe`
@@ -254,7 +254,17 @@ class ExactRuleCount:
     total: float
 
     @classmethod
-    def of(cls, sdf: SplinkDataFrame, link_type: str, cols: list[str]) -> ExactRuleCount:
+    def of(cls, sdf: SplinkDataFrame, link_type: str, cols: list[str],
+           possible_pairs: float | None = None) -> ExactRuleCount:
+        """The count on a registered input; given the possible pairs (exact), the rule's pairs
+        are counted by a GROUP BY (`blocking.count_rule`: the same number, without Splink's
+        join), else by Splink's blocking analysis."""
+        if possible_pairs is not None:
+            from bold_assets.linkage.blocking import count_rule
+
+            observed = count_rule(sdf.db_api.duckdb_con, sdf.physical_name, link_type,
+                                  tuple(cols))
+            return cls(tuple(cols), observed, int(possible_pairs))
         summary = count_comparisons_from_blocking_rules(
             sdf, blocking_rules=[block_on(*cols)], link_type=link_type,
             unique_id_column_name="uid", source_dataset_column_name="link_group",
