@@ -228,7 +228,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--only", help="comma-separated shape names (default: all)")
     ap.add_argument("--n", type=int, default=1000, help="persons per generated shape")
-    ap.add_argument("--repeat", type=int, default=2,
+    ap.add_argument("--repeat", type=int, default=3,
                     help="runs of each side; the fastest counts (the machine is shared)")
     args = ap.parse_args()
     builders: dict[str, Any] = {s.name: s for s in (f(n=args.n) for f in sh.SHAPES.values())}
