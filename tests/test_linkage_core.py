@@ -196,3 +196,87 @@ def test_pairwise_counts_by_hand():
     assert f1.loc["a-b", ["true_positives", "linked_pairs", "true_pairs"]].tolist() == [1, 2, 3]
     # pairs involving b = all minus within-a
     assert f1.loc["family_civil", "true_pairs"] == 4 - 1
+
+
+def test_one_pass_clustering_matches_splinks_multiple_thresholds():
+    """`LinkageSession.cluster` labels components in one pass; Splink's own clustering at the
+    same thresholds gives the same clusters, named the same (smallest uid)."""
+    from splink import DuckDBAPI
+    from splink.internals.clustering import (
+        cluster_pairwise_predictions_at_multiple_thresholds,
+    )
+
+    rng = random.Random(3)
+    n = 400
+    records = pd.DataFrame({"source_dataset": [rng.choice("ab") for _ in range(n)],
+                            "record_id": [f"r{i}" for i in range(n)]})
+    uid = (records["source_dataset"] + "|" + records["record_id"]).tolist()
+    edges = []
+    for _ in range(500):  # chains and stars, with probabilities either side of each threshold
+        i, j = rng.randrange(n), rng.randrange(n)
+        if i != j:
+            edges.append((i, j, rng.choice([0.5, 0.6, 0.8, 0.85, 0.95, 0.99, rng.random()])))
+    pairs = pd.DataFrame({
+        "source_dataset_l": [records.source_dataset[i] for i, _, _ in edges],
+        "record_id_l": [records.record_id[i] for i, _, _ in edges],
+        "source_dataset_r": [records.source_dataset[j] for _, j, _ in edges],
+        "record_id_r": [records.record_id[j] for _, j, _ in edges],
+        "match_probability": [p for _, _, p in edges]})
+    with LinkageSession(records) as session:
+        session.con.register("__p", pairs)
+        session.con.execute("CREATE TABLE p AS SELECT * FROM __p")
+        ours = session.fetch(session.cluster(["p"], THRESHOLDS)).to_pandas()
+    ordered = sorted(THRESHOLDS.items(), key=lambda kv: kv[1])
+    db_api = DuckDBAPI()
+    cc = cluster_pairwise_predictions_at_multiple_thresholds(
+        pd.DataFrame({"uid": uid}),
+        pd.DataFrame({"uid_l": [uid[i] for i, _, _ in edges],
+                      "uid_r": [uid[j] for _, j, _ in edges],
+                      "match_probability": [p for _, _, p in edges]}),
+        db_api=db_api, node_id_column_name="uid",
+        match_probability_thresholds=[p for _, p in ordered]).as_pandas_dataframe()
+    cols = [c for c in cc.columns if c.startswith("cluster_")]
+    theirs = cc.rename(columns={c: f"cluster_{name}" for c, (name, _) in zip(
+        cols, ordered, strict=True)})
+    ours["uid"] = ours["source_dataset"] + "|" + ours["record_id"]
+    merged = ours.merge(theirs, on="uid", suffixes=("", "_splink"))
+    assert len(merged) == n
+    for name in THRESHOLDS:
+        assert (merged[f"cluster_{name}"] == merged[f"cluster_{name}_splink"]).all(), name
+    # the thresholds differ here: fewer, larger clusters at the lower one
+    assert merged["cluster_low"].nunique() < merged["cluster_high"].nunique()
+
+
+@pytest.mark.parametrize("link_type", ["dedupe_only", "link_only"])
+def test_exact_rule_count_equals_splinks(link_type):
+    """The prior's exact-rule count (a GROUP BY) is the number Splink's blocking analysis gives,
+    so the prior is Splink's own direct estimate."""
+    from splink import DuckDBAPI
+    from splink.blocking_analysis import count_comparisons_from_blocking_rules
+
+    rng = random.Random(5)
+    n = 300
+    df = pd.DataFrame({
+        "uid": [f"u{i}" for i in range(n)],
+        "link_group": [rng.choice("abc") for _ in range(n)],
+        "forename1_std": [rng.choice(["ANN", "BOB", "CY", None]) for _ in range(n)],
+        "surname_std": [rng.choice(["LEE", "SMITH", None]) for _ in range(n)],
+        "dob_std": [rng.choice([dt.date(1990, 1, 1), dt.date(1991, 2, 2), None])
+                    for _ in range(n)]})
+    cols = ["forename1_std", "surname_std", "dob_std"]
+    con = duckdb.connect()
+    con.register("__df", df)
+    con.execute("CREATE TABLE t AS SELECT * FROM __df")
+    sdf = DuckDBAPI(con).register("t")
+    sizes = df.groupby("link_group").size().tolist()
+    possible = (n * (n - 1) / 2 if link_type == "dedupe_only"
+                else (sum(sizes) ** 2 - sum(s * s for s in sizes)) / 2)
+    ours = mdl.ExactRuleCount.of(sdf, link_type, cols, possible)
+    splink = mdl.ExactRuleCount.of(sdf, link_type, cols)
+    assert ours.observed > 0
+    assert (ours.observed, ours.total) == (splink.observed, splink.total)
+    summary = count_comparisons_from_blocking_rules(
+        sdf, blocking_rules=[" AND ".join(f"l.{c} = r.{c}" for c in cols)],
+        link_type=link_type, unique_id_column_name="uid",
+        source_dataset_column_name="link_group", record_sample_proportion=1.0)[-1]
+    assert ours.observed == summary["cumulative_comparison_count"]

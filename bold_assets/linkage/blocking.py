@@ -11,23 +11,30 @@ of another chosen rule is dropped as redundant. Small inputs (all pairs within
 `ALL_PAIRS_LIMIT`) are compared in full.
 
 Each candidate's own count is exact and quick for an equality rule (a GROUP BY: the pairs within,
-or across the link groups of, each block); the chosen rules together are then counted by Splink's
-blocking analysis (`count_comparisons_from_blocking_rules`, pairs found by several rules counted
-once), and that count is what the budget holds and the report states.
+or across the link groups of, each block). Rules are taken while the sum of their counts stays
+within the budget, so the chosen rules together (pairs found by several rules counted once) make
+at most that sum. On inputs of more than `EXACT_TOTAL_FROM` records the total is then counted by
+Splink's blocking analysis (`count_comparisons_from_blocking_rules`) and the report states it; on
+smaller ones the report states the sum as a bound (Splink's count would cost more than the
+linkage itself).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import duckdb
 from splink import DuckDBAPI
 from splink.blocking_analysis import count_comparisons_from_blocking_rules
+from splink.internals.splink_dataframe import SplinkDataFrame
 
 # Compare every pair when there are no more than this many.
 ALL_PAIRS_LIMIT = 250_000
 # Default budget of comparisons: `BUDGET_PER_RECORD` per record, within these bounds.
 BUDGET_PER_RECORD = 200
 BUDGET_MIN, BUDGET_MAX = 1e6, 3e7
+# Inputs of more records than this have their chosen rules' total counted by Splink.
+EXACT_TOTAL_FROM = 20_000
 # Kinds of further identifier precise enough to block on alone.
 _PRECISE_KINDS = ("id", "email", "date")
 
@@ -74,14 +81,19 @@ class BlockingChoice:
     budget: float
     possible: float
     counts: dict[str, int] = field(default_factory=dict)  # every candidate's comparisons
-    chosen_total: int = 0  # comparisons of the chosen rules together (pairs counted once)
+    # comparisons of the chosen rules together: Splink's count (pairs counted once) when
+    # `total_exact`, else the sum of the rules' own counts (a bound)
+    chosen_total: int = 0
     all_pairs: bool = False
+    total_exact: bool = True
 
     def describe(self) -> str:
         if self.all_pairs:
             return (f"all {self.possible:,.0f} pairs compared (no more than "
                     f"{ALL_PAIRS_LIMIT:,} possible)")
-        lines = [f"blocking: {len(self.rules)} rules chosen, {self.chosen_total:,} comparisons "
+        total = (f"{self.chosen_total:,} comparisons" if self.total_exact else
+                 f"at most {self.chosen_total:,} comparisons (the sum of the rules' counts)")
+        lines = [f"blocking: {len(self.rules)} rules chosen, {total} "
                  f"of {self.possible:,.0f} possible (budget {self.budget:,.0f})"]
         for sql, n in sorted(self.counts.items(), key=lambda kv: kv[1]):
             mark = "chosen " if sql in self.rules else "       "
@@ -89,16 +101,19 @@ class BlockingChoice:
         return "\n".join(lines)
 
 
-def choose_rules(db_api: DuckDBAPI, table: str, link_type: str, filled: set[str],
-                 extras: tuple[tuple[str, str], ...] = (), *, possible: float,
-                 records: int, budget: float | None = None) -> BlockingChoice:
-    """Count each candidate rule's comparisons on `table` and pick rules under the budget."""
+def choose_rules(db_api: DuckDBAPI, table: str | SplinkDataFrame, link_type: str,
+                 filled: set[str], extras: tuple[tuple[str, str], ...] = (), *,
+                 possible: float, records: int, budget: float | None = None) -> BlockingChoice:
+    """Count each candidate rule's comparisons on `table` (a table of `db_api`'s connection or
+    one registered on it) and pick rules under the budget."""
     if budget is None:
         budget = min(max(BUDGET_PER_RECORD * records, BUDGET_MIN), BUDGET_MAX)
     if possible <= ALL_PAIRS_LIMIT:
         return BlockingChoice([], budget, possible, all_pairs=True)
+    name = table.physical_name if isinstance(table, SplinkDataFrame) else table
     candidates = candidate_rules(filled, extras)
-    counts = {sql: _count(db_api, table, link_type, cols) for cols, sql in candidates}
+    con = db_api.duckdb_con  # the session's DuckDB connection
+    counts = {sql: count_rule(con, name, link_type, cols) for cols, sql in candidates}
     cols_of = {sql: set(cols) for cols, sql in candidates}
     chosen: list[str] = []
     total = 0
@@ -114,19 +129,24 @@ def choose_rules(db_api: DuckDBAPI, table: str, link_type: str, filled: set[str]
         raise ValueError("no blocking rule fits the comparison budget "
                          f"({budget:,.0f}); the smallest makes "
                          f"{min(counts.values(), default=0):,} comparisons")
+    if records <= EXACT_TOTAL_FROM:
+        return BlockingChoice(chosen, budget, possible, counts,
+                              sum(counts[s] for s in chosen), total_exact=False)
     sample = 1.0 if records <= 200_000 else 0.1
     cumulative = count_comparisons_from_blocking_rules(
-        db_api.register(table), blocking_rules=chosen, link_type=link_type,
+        table if isinstance(table, SplinkDataFrame) else db_api.register(table),
+        blocking_rules=chosen, link_type=link_type,
         unique_id_column_name="uid", source_dataset_column_name="link_group",
         record_sample_proportion=sample)
     chosen_total = int(cumulative[-1]["cumulative_comparison_count"])
     return BlockingChoice(chosen, budget, possible, counts, chosen_total)
 
 
-def _count(db_api: DuckDBAPI, table: str, link_type: str, cols: tuple[str, ...]) -> int:
-    """Comparisons an equality rule on `cols` makes (exact; the swapped-names rule is counted
-    as the pairs of its unordered name pairs)."""
-    con = db_api.duckdb_con  # the session's DuckDB connection
+def count_rule(con: duckdb.DuckDBPyConnection, table: str, link_type: str,
+               cols: tuple[str, ...]) -> int:
+    """Comparisons an equality rule on `cols` makes on `table` (exact: pairs of records that
+    hold and agree on every column, within a dedupe input or across the link groups of a link;
+    the swapped-names rule is counted as the pairs of its unordered name pairs)."""
     if cols[-1] == "swapped":
         exprs = ["least(forename1_std, surname_std)", "greatest(forename1_std, surname_std)"]
     else:

@@ -43,9 +43,12 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 from splink import DuckDBAPI, Linker
-from splink.internals.clustering import cluster_pairwise_predictions_at_multiple_thresholds
+from splink.internals.splink_dataframe import SplinkDataFrame
 
 from bold_assets.linkage import blocking as blk
 from bold_assets.linkage import models as mdl
@@ -91,8 +94,10 @@ class LinkageSession:
     """
 
     def __init__(self, records: Any, *, threads: int | None = None,
-                 memory_limit: str | None = MEMORY_LIMIT, temp_dir: str | None = None) -> None:
-        self.con = duckdb.connect()
+                 memory_limit: str | None = MEMORY_LIMIT, temp_dir: str | None = None,
+                 con: duckdb.DuckDBPyConnection | None = None) -> None:
+        # `con`: a fresh connection to take over (and close) instead of opening one
+        self.con = con if con is not None else duckdb.connect()
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
         if memory_limit:
@@ -113,6 +118,10 @@ class LinkageSession:
         if missing:
             raise ValueError(f"standardised records lack {missing}")
         self._inputs: dict[str, str] = {}
+        # per model of any table: its Splink API (and cache) and registered input, shared by
+        # blocking, training and scoring; and counts that do not change
+        self._splink: dict[str, tuple[DuckDBAPI, SplinkDataFrame]] = {}
+        self._memo: dict[tuple[str, str], Any] = {}
 
     def close(self) -> None:
         self.con.close()
@@ -166,8 +175,26 @@ class LinkageSession:
         n = row[0] or 1
         return {c: k / n for c, k in zip(cols, row[1:], strict=True)}
 
+    def splink_input(self, plan: mdl.ModelPlan) -> tuple[DuckDBAPI, SplinkDataFrame]:
+        """A model's Splink API on this session and its input registered once: blocking,
+        training and scoring share it (term frequencies computed once)."""
+        if plan.name not in self._splink:
+            db_api = DuckDBAPI(self.con)
+            self._splink[plan.name] = (db_api, db_api.register(self.input_table(plan)))
+        return self._splink[plan.name]
+
+    def _memoised(self, plan: mdl.ModelPlan, what: str, compute: Any) -> Any:
+        key = (plan.name, what)
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
     def pair_completeness(self, plan: mdl.ModelPlan) -> dict[str, float]:
         """Share of the pairs a model compares in which both records hold each column."""
+        return dict(self._memoised(plan, "pair_completeness",
+                                   lambda: self._pair_completeness(plan)))
+
+    def _pair_completeness(self, plan: mdl.ModelPlan) -> dict[str, float]:
         table = self.input_table(plan)
         cols = self.columns(table)
         rows = self.con.execute(
@@ -193,7 +220,8 @@ class LinkageSession:
         return {c for c, share in self.completeness(table).items() if share > 0}
 
     def record_count(self, plan: mdl.ModelPlan) -> int:
-        return self.con.execute(f"SELECT count(*) FROM {self.input_table(plan)}").fetchall()[0][0]
+        return self._memoised(plan, "records", lambda: self.con.execute(
+            f"SELECT count(*) FROM {self.input_table(plan)}").fetchall()[0][0])
 
     def _usable(self, plan: mdl.ModelPlan) -> bool:
         """A plan needs records, and for linking, records in two groups."""
@@ -209,11 +237,13 @@ class LinkageSession:
               reference: dict[str, Any] | None = None,
               notes: list[str] | None = None) -> dict[str, Any]:
         """Train a model; `notes` receives every estimate that could not be made."""
-        table = self.input_table(plan)
         possible = self.possible_pairs(plan)
         # small inputs: a tenth of all possible pairs estimates u well enough
         u_pairs = min(u_max_pairs, max(min(2e5, u_max_pairs), possible / 10))
-        return mdl.train(DuckDBAPI(self.con), table, plan, self.pair_completeness(plan),
+        # any table: the API blocking used, kept for scoring; wave 0: a fresh one
+        db_api, table = (self.splink_input(plan) if plan.prediction_rules is not None
+                         else (DuckDBAPI(self.con), self.input_table(plan)))
+        return mdl.train(db_api, table, plan, self.pair_completeness(plan),
                          seed=seed, u_max_pairs=u_pairs, em_max_pairs=em_max_pairs,
                          reference=reference, possible_pairs=possible, notes=notes)
 
@@ -222,9 +252,9 @@ class LinkageSession:
         """The plan with blocking and EM rules chosen from the data (`linkage.blocking`)."""
         from dataclasses import replace
 
-        table = self.input_table(plan)
+        db_api, sdf = self.splink_input(plan)
         filled = {c for c, share in self.pair_completeness(plan).items() if share > 0}
-        choice = blk.choose_rules(DuckDBAPI(self.con), table, plan.link_type, filled,
+        choice = blk.choose_rules(db_api, sdf, plan.link_type, filled,
                                   plan.extras, possible=self.possible_pairs(plan),
                                   records=self.record_count(plan), budget=budget)
         return replace(plan, prediction_rules=tuple(choice.rules),
@@ -232,8 +262,8 @@ class LinkageSession:
 
     def possible_pairs(self, plan: mdl.ModelPlan) -> float:
         """Pairs a model could compare without blocking."""
-        sizes = [r[0] for r in self.con.execute(
-            f"SELECT count(*) FROM {self.input_table(plan)} GROUP BY link_group").fetchall()]
+        sizes = self._memoised(plan, "group_sizes", lambda: [r[0] for r in self.con.execute(
+            f"SELECT count(*) FROM {self.input_table(plan)} GROUP BY link_group").fetchall()])
         if plan.link_type == "dedupe_only":
             n = sum(sizes)
             return n * (n - 1) / 2
@@ -243,10 +273,12 @@ class LinkageSession:
                 floor: float = PREDICT_FLOOR, validate: bool = True) -> str:
         """Score candidate pairs of one model; returns the name of the pairs table.
         `validate=False` skips Splink's settings check (for a model just trained here)."""
-        table = self.input_table(plan)
-        db_api = DuckDBAPI(self.con)  # a fresh Splink cache: term frequencies of this input
-        linker = Linker(db_api.register(table), model, log_level=mdl.SPLINK_LOG_LEVEL,
-                        validate_settings=validate)
+        if plan.name in self._splink:  # trained here: its API holds the term frequencies
+            db_api, sdf = self._splink.pop(plan.name)
+        else:
+            db_api = DuckDBAPI(self.con)  # a fresh Splink cache: term frequencies of this input
+            sdf = db_api.register(self.input_table(plan))
+        linker = Linker(sdf, model, log_level=mdl.SPLINK_LOG_LEVEL, validate_settings=validate)
         scored = linker.inference.predict(threshold_match_probability=floor, warning_mode="never")
         out = f"pairs_{plan.name}"
         self.con.execute(f"""
@@ -268,36 +300,49 @@ class LinkageSession:
 
     def cluster(self, pair_tables: Sequence[str],
                 thresholds: dict[str, float] | None = None) -> str:
-        """Cluster every record once over the union of all scored pairs; returns a table name."""
+        """Cluster every record once over the union of all scored pairs; returns a table name.
+
+        Connected components at every threshold, as Splink's
+        `cluster_pairwise_predictions_at_multiple_thresholds` makes them (an edge joins when its
+        match probability is at or above the threshold; a cluster is named by its smallest
+        record uid), found in one pass over the edges: they are read once, each threshold keeps
+        its edges (the flags are computed in SQL, as Splink compares) and scipy labels the
+        components of each edge set.
+        """
         thresholds = dict(thresholds or THRESHOLDS)
-        ordered = sorted(thresholds.items(), key=lambda kv: kv[1])
-        lowest = ordered[0][1]
+        lowest = min(thresholds.values())
         union = " UNION ALL ".join(
             f"SELECT {_uid_sql_pair('l')} AS uid_l, {_uid_sql_pair('r')} AS uid_r, "
             f"match_probability FROM {t} WHERE match_probability >= {lowest}"
             for t in pair_tables
         ) or "SELECT NULL::VARCHAR AS uid_l, NULL::VARCHAR AS uid_r, NULL::DOUBLE AS " \
              "match_probability WHERE false"
-        self.con.execute(f"CREATE OR REPLACE TABLE cluster_edges AS {union}")
-        self.con.execute("CREATE OR REPLACE TABLE cluster_nodes AS SELECT uid FROM records")
-        db_api = DuckDBAPI(self.con)
-        cc = cluster_pairwise_predictions_at_multiple_thresholds(
-            db_api.register("cluster_nodes"),
-            db_api.register("cluster_edges"),
-            db_api=db_api,
-            node_id_column_name="uid",
-            match_probability_thresholds=[p for _, p in ordered],
-        )
-        cc_cols = [c for c in self.columns(cc.physical_name) if c.startswith("cluster_")]
-        # the output names clusters by the threshold, in ascending order
-        names = {name: col for col, (name, _) in zip(cc_cols, ordered, strict=True)}
-        select_ordered = ", ".join(f"{names[n]} AS cluster_{n}" for n in thresholds)
+        # nodes numbered in uid order: a component's smallest number is its smallest uid
+        self.con.execute("CREATE OR REPLACE TABLE cluster_nodes AS "
+                         "SELECT uid, (row_number() OVER (ORDER BY uid) - 1)::BIGINT AS node "
+                         "FROM (SELECT DISTINCT uid FROM records)")
+        n = self.con.execute("SELECT count(*) FROM cluster_nodes").fetchall()[0][0]
+        flags = ", ".join(f"match_probability >= {p} AS e_{k}" for k, p in thresholds.items())
+        edges = self.con.execute(f"""
+            SELECT a.node AS i, b.node AS j, {flags}
+            FROM ({union}) e JOIN cluster_nodes a ON a.uid = e.uid_l
+            JOIN cluster_nodes b ON b.uid = e.uid_r
+        """).fetchnumpy()
+        labels = {k: _components(n, np.asarray(edges["i"]), np.asarray(edges["j"]),
+                                 np.asarray(edges[f"e_{k}"], dtype=bool))
+                  for k in thresholds}
+        self.con.register("__bold_cc", pa.table(
+            {"node": pa.array(np.arange(n, dtype=np.int64))}
+            | {f"c_{k}": pa.array(v) for k, v in labels.items()}))
+        select = ", ".join(f"n_{k}.uid AS cluster_{k}" for k in thresholds)
+        joins = " ".join(f"JOIN cluster_nodes n_{k} ON n_{k}.node = c.c_{k}" for k in thresholds)
         self.con.execute(f"""
             CREATE OR REPLACE TABLE clusters AS
-            SELECT r.source_dataset, r.record_id, {select_ordered}
-            FROM {cc.physical_name} c JOIN records r USING (uid)
+            SELECT r.source_dataset, r.record_id, {select}
+            FROM __bold_cc c JOIN cluster_nodes nd ON nd.node = c.node {joins}
+            JOIN records r ON r.uid = nd.uid
         """)
-        db_api.delete_tables_created_by_splink_from_db()
+        self.con.unregister("__bold_cc")
         return "clusters"
 
     def fetch(self, table: str) -> pa.Table:
@@ -306,6 +351,17 @@ class LinkageSession:
 
 def _uid_sql_pair(side: str) -> str:
     return f"source_dataset_{side} || '|' || record_id_{side}"
+
+
+def _components(n: int, i: np.ndarray, j: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """For each of `n` nodes, the smallest node of its connected component over the edges
+    (i, j) flagged `keep`."""
+    graph = coo_matrix((np.ones(int(keep.sum()), dtype=np.int8), (i[keep], j[keep])),
+                       shape=(n, n))
+    _, comp = connected_components(graph, directed=True, connection="weak")
+    smallest = np.full(comp.max() + 1 if n else 0, n, dtype=np.int64)
+    np.minimum.at(smallest, comp, np.arange(n, dtype=np.int64))
+    return smallest[comp]
 
 
 # Public entry points ---------------------------------------------------------------------------
@@ -336,8 +392,9 @@ class LinkageResult:
         return paths
 
 
-def read_table(data: Any) -> Any:
-    """A path (CSV / parquet) becomes an arrow table; frames and relations pass through."""
+def read_table(data: Any, con: duckdb.DuckDBPyConnection | None = None) -> Any:
+    """A path (CSV / parquet) becomes an arrow table (read on `con`, or a connection of its own);
+    frames and relations pass through."""
     if isinstance(data, str | Path):
         path = Path(data)
         if not path.exists():
@@ -345,19 +402,26 @@ def read_table(data: Any) -> Any:
         reader = "read_parquet" if path.suffix.lower() in (".parquet", ".pq") else "read_csv"
         opts = ", all_varchar = true" if reader == "read_csv" else ""
         literal = str(path).replace("'", "''")
-        with duckdb.connect() as con:
-            return con.sql(f"SELECT * FROM {reader}('{literal}'{opts})").to_arrow_table()
+        sql = f"SELECT * FROM {reader}('{literal}'{opts})"
+        if con is not None:
+            return con.sql(sql).to_arrow_table()
+        with duckdb.connect() as own:
+            return own.sql(sql).to_arrow_table()
     return data
 
 
 def prepare_input(data: Any, mapping: dict[str, Any] | None, source_dataset: str, *,
-                  strict: float | None = None) -> tuple[pa.Table, dict[str, Any],
-                                                        list[dict[str, Any]]]:
+                  strict: float | None = None, con: duckdb.DuckDBPyConnection | None = None
+                  ) -> tuple[pa.Table, dict[str, Any], list[dict[str, Any]]]:
     """Standardise any input table: (standard form as arrow, the full mapping used, the
-    per-column report). `strict`: fail when more than this share of a column would be nulled."""
-    table = read_table(data)
-    with duckdb.connect() as con:
-        con.register("__bold_raw", table)
+    per-column report). `strict`: fail when more than this share of a column would be nulled.
+    `con`: a connection to work on (left open; a new one is opened and closed otherwise)."""
+    if con is None:
+        with duckdb.connect() as own:
+            return prepare_input(data, mapping, source_dataset, strict=strict, con=own)
+    table = read_table(data, con)
+    con.register("__bold_raw", table)
+    try:
         cols = [r[0] for r in con.execute("DESCRIBE __bold_raw").fetchall()]
         mapping = infer_full_mapping(con, "__bold_raw", mapping)
         missing = [v for k, v in mapping.items() if k not in NON_COLUMN_KEYS
@@ -377,6 +441,8 @@ def prepare_input(data: Any, mapping: dict[str, Any] | None, source_dataset: str
         if strict is not None:
             check_strict(report, strict, source_dataset)
         return con.sql(standardise_sql(spec, "__bold_raw")).to_arrow_table(), mapping, report
+    finally:
+        con.unregister("__bold_raw")
 
 
 def standardise_input(data: Any, mapping: dict[str, Any] | None, source_dataset: str) -> pa.Table:
@@ -424,7 +490,8 @@ def run_plans(
                 plan, choice = session.choose_blocking(plan, budget)
                 report.setdefault("blocking", {})[plan.name] = {
                     "rules": choice.rules, "counts": choice.counts,
-                    "comparisons": choice.chosen_total, "all_pairs": choice.all_pairs,
+                    "comparisons": choice.chosen_total,
+                    "comparisons_exact": choice.total_exact, "all_pairs": choice.all_pairs,
                     "text": choice.describe()}
             notes: list[str] = []
             models[plan.name] = session.train(plan, seed=seed, u_max_pairs=u_max_pairs,
@@ -482,13 +549,18 @@ def dedupe(
     comparisons the chosen blocking rules may make (default `blocking.BUDGET_PER_RECORD` per
     record). `verbose`: print the report (standardisation, blocking, training).
     """
-    std, full, rows = prepare_input(data, mapping, source_dataset, strict=strict)
+    con = duckdb.connect()  # one connection from reading to clustering
+    try:
+        std, full, rows = prepare_input(data, mapping, source_dataset, strict=strict, con=con)
+    except BaseException:
+        con.close()
+        raise
     report: dict[str, Any] = {"mapping": {source_dataset: full},
                               "standardisation": {source_dataset: rows}}
     names = sorted(set(std.column("source_dataset").to_pylist()))
     extras = _extras(full)
     plans = [mdl.ModelPlan(f"dedupe_{s}", "dedupe_only", (s,), extras=extras) for s in names]
-    with LinkageSession(std) as session:
+    with LinkageSession(std, con=con) as session:
         result = run_plans(session, plans, models, thresholds=thresholds, seed=seed,
                            u_max_pairs=ENTRY_U_PAIRS, choose_blocking=True, budget=budget,
                            report=report)
@@ -520,9 +592,14 @@ def link_records(
     """
     if left_name == right_name:
         raise ValueError("left_name and right_name must differ")
-    std_l, full_l, rows_l = prepare_input(left, mapping, left_name, strict=strict)
-    std_r, full_r, rows_r = prepare_input(right, right_mapping or mapping, right_name,
-                                          strict=strict)
+    con = duckdb.connect()  # one connection from reading to clustering
+    try:
+        std_l, full_l, rows_l = prepare_input(left, mapping, left_name, strict=strict, con=con)
+        std_r, full_r, rows_r = prepare_input(right, right_mapping or mapping, right_name,
+                                              strict=strict, con=con)
+    except BaseException:
+        con.close()
+        raise
     report: dict[str, Any] = {"mapping": {left_name: full_l, right_name: full_r},
                               "standardisation": {left_name: rows_l, right_name: rows_r}}
     extras = _extras(full_l, full_r)
@@ -532,7 +609,7 @@ def link_records(
                   for n in (left_name, right_name)]
     plans.append(mdl.ModelPlan(f"link_{left_name}_{right_name}", "link_only",
                                (left_name, right_name), extras=extras))
-    with LinkageSession([std_l, std_r]) as session:
+    with LinkageSession([std_l, std_r], con=con) as session:
         result = run_plans(session, plans, models, thresholds=thresholds, seed=seed,
                            u_max_pairs=ENTRY_U_PAIRS, choose_blocking=True, budget=budget,
                            report=report)

@@ -21,7 +21,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+from splink.blocking_analysis import count_comparisons_from_blocking_rules
 from splink.internals.exceptions import SplinkException
+from splink.internals.splink_dataframe import SplinkDataFrame
 
 from bold_assets.linkage import comparisons as cmp
 
@@ -80,7 +82,8 @@ def justice_plans(
 
 
 def settings_for(plan: ModelPlan, filled: set[str],
-                 reference: dict[str, Any] | None = None) -> SettingsCreator:
+                 reference: dict[str, Any] | None = None,
+                 prior: float | None = None) -> SettingsCreator:
     generic = plan.prediction_rules is not None
     comparisons = (cmp.generic_comparisons(filled, plan.extras) if generic
                    else cmp.comparisons_for(filled))
@@ -96,6 +99,7 @@ def settings_for(plan: ModelPlan, filled: set[str],
         source_dataset_column_name="link_group",
         retain_matching_columns=False,
         retain_intermediate_calculation_columns=False,
+        **({"probability_two_random_records_match": prior} if prior is not None else {}),
     )
 
 
@@ -119,7 +123,7 @@ def borrow_m(comparisons: list[dict[str, Any]], reference: dict[str, Any],
 
 def train(
     db_api: DuckDBAPI,
-    table: str,
+    table: str | SplinkDataFrame,
     plan: ModelPlan,
     pair_completeness: dict[str, float],
     *,
@@ -130,7 +134,8 @@ def train(
     possible_pairs: float | None = None,
     notes: list[str] | None = None,
 ) -> dict[str, Any]:
-    """Estimate a model's parameters on `table` (registered on `db_api`); returns Splink JSON.
+    """Estimate a model's parameters on `table` (a table of `db_api`'s connection, or one already
+    registered on `db_api`); returns Splink JSON.
 
     `pair_completeness`: share of compared pairs in which both records hold each column.
     `reference`: the trained model named by `plan.reference` (for `plan.borrow`).
@@ -139,15 +144,19 @@ def train(
     """
     notes = notes if notes is not None else []
     filled = {c for c, share in pair_completeness.items() if share > 0}
-    # settings built here from the columns the table holds: validating them again (it reads
-    # every SQL condition) only costs time on the small tables of `core.dedupe`
-    linker = Linker(db_api.register(table), settings_for(plan, filled, reference),
-                    log_level=SPLINK_LOG_LEVEL,
-                    validate_settings=plan.prediction_rules is None)
+    # registered once: every linker of this training reads the same input
+    sdf = table if isinstance(table, SplinkDataFrame) else db_api.register(table)
     rule_cols = cmp.deterministic_columns(filled)
     recall = deterministic_recall(pair_completeness, rule_cols, plan)
-    linker = _estimate_prior(db_api, table, linker, rule_cols, recall, possible_pairs, notes,
-                             plan.name)
+    # the exact rule's pairs are counted once; the prior at the first recall seeds EM, the
+    # prior at the recall the trained model implies is the model's
+    exact = ExactRuleCount.of(sdf, plan.link_type, rule_cols, possible_pairs)
+    prior = exact.prior(recall, possible_pairs, notes, plan.name)
+    # settings built here from the columns the table holds: validating them again (it reads
+    # every SQL condition) only costs time on the small tables of `core.dedupe`
+    linker = Linker(sdf, settings_for(plan, filled, reference, prior),
+                    log_level=SPLINK_LOG_LEVEL,
+                    validate_settings=plan.prediction_rules is None)
     if plan.prediction_rules is None:
         linker.training.estimate_u_using_random_sampling(max_pairs=u_max_pairs, seed=seed)
     else:  # any table: one pass over the sample (the chunked probe costs more than it saves)
@@ -171,17 +180,17 @@ def train(
             note = f"{plan.name}: EM blocked on {sql} could not run ({reason}); skipped"
             logger.warning(note)
             notes.append(note)
-            linker = Linker(db_api.register(table), before, log_level=SPLINK_LOG_LEVEL)
+            linker = Linker(sdf, before, log_level=SPLINK_LOG_LEVEL)
     if not blocks:
         notes.append(f"{plan.name}: no EM block fits these columns; m probabilities keep "
                      "their defaults")
     # Re-estimate the prior with the recall the trained model implies for the exact rule: a
     # match passes it when both records hold its columns and each agrees exactly.
-    implied = implied_recall(linker.misc.save_model_to_json(), pair_completeness, rule_cols)
-    if implied is not None:
-        linker = _estimate_prior(db_api, table, linker, rule_cols, implied, possible_pairs,
-                                 notes, plan.name)
     model = linker.misc.save_model_to_json()
+    implied = implied_recall(model, pair_completeness, rule_cols)
+    if implied is not None:
+        model["probability_two_random_records_match"] = exact.prior(
+            implied, possible_pairs, notes, plan.name)
     if plan.prediction_rules is not None:
         correct_u_for_matches(model)
         floor_disagreement(model, CHANGEABLE_ELSE_M)
@@ -234,34 +243,58 @@ def floor_disagreement(model: dict[str, Any], floor: float) -> dict[str, Any]:
 NO_PAIRS_ASSUMED = 0.5
 
 
-def _estimate_prior(db_api: DuckDBAPI, table: str, linker: Linker, rule_cols: list[str],
-                    recall: float, possible_pairs: float | None, notes: list[str],
-                    name: str) -> Linker:
-    """Estimate the prior from the exact rule; when the rule finds no pair (the estimate would
-    be 0 and every score log(0)), fall back to `NO_PAIRS_ASSUMED` pairs over the recall."""
-    try:
-        linker.training.estimate_probability_two_random_records_match(
-            [block_on(*rule_cols)], recall=recall)
-    except ValueError as exc:  # the rule finds more pairs than the recall allows
-        notes.append(f"{name}: the exact rule on {', '.join(rule_cols)} finds more pairs than "
-                     f"recall {recall:.2f} allows ({str(exc).splitlines()[0]}); recall 1 used")
-        recall = 1.0
-        linker.training.estimate_probability_two_random_records_match(
-            [block_on(*rule_cols)], recall=recall)
-    p = linker.misc.save_model_to_json()["probability_two_random_records_match"]
-    if isinstance(p, float | int) and 0 < p < 1:
-        return linker
-    model = linker.misc.save_model_to_json()
-    total = max(possible_pairs or 1.0, 1.0)
-    fallback = min(NO_PAIRS_ASSUMED / recall / total, 0.5)
-    model["probability_two_random_records_match"] = fallback
-    notes.append(
-        f"{name}: the exact rule on {', '.join(rule_cols)} gives a prior of {p} (no pair "
-        f"found: no duplicates, or one side of a link); it falls back to {fallback:.3g} "
-        f"({NO_PAIRS_ASSUMED} pair assumed at recall {recall:.2f} among {total:,.0f} "
-        "possible pairs)")
-    logger.warning(notes[-1])
-    return Linker(db_api.register(table), model, log_level=SPLINK_LOG_LEVEL)
+@dataclass(frozen=True)
+class ExactRuleCount:
+    """Pairs the exact rule finds among all possible pairs (Splink's count, made once), and the
+    prior they give at a stated recall: Splink's direct estimate
+    (`estimate_probability_two_random_records_match`), computed the same way."""
+
+    cols: tuple[str, ...]
+    observed: float
+    total: float
+
+    @classmethod
+    def of(cls, sdf: SplinkDataFrame, link_type: str, cols: list[str],
+           possible_pairs: float | None = None) -> ExactRuleCount:
+        """The count on a registered input; given the possible pairs (exact), the rule's pairs
+        are counted by a GROUP BY (`blocking.count_rule`: the same number, without Splink's
+        join), else by Splink's blocking analysis."""
+        if possible_pairs is not None:
+            from bold_assets.linkage.blocking import count_rule
+
+            observed = count_rule(sdf.db_api.duckdb_con, sdf.physical_name, link_type,
+                                  tuple(cols))
+            return cls(tuple(cols), observed, int(possible_pairs))
+        summary = count_comparisons_from_blocking_rules(
+            sdf, blocking_rules=[block_on(*cols)], link_type=link_type,
+            unique_id_column_name="uid", source_dataset_column_name="link_group",
+            record_sample_proportion=1.0)[-1]
+        return cls(tuple(cols), summary["cumulative_comparison_count"],
+                   summary["total_possible_comparison_count"])
+
+    def prior(self, recall: float, possible_pairs: float | None, notes: list[str],
+              name: str) -> float:
+        """The prior at `recall`; when the rule finds more pairs than the recall allows, recall
+        1; when it finds none (the estimate would be 0 and every score log(0)), a fallback of
+        `NO_PAIRS_ASSUMED` pairs over the recall. Each departure is noted."""
+        cols = ", ".join(self.cols)
+        if self.observed > self.total * recall:
+            notes.append(f"{name}: the exact rule on {cols} finds more pairs than recall "
+                         f"{recall:.2f} allows (recall must be at least "
+                         f"{self.observed / self.total:,.2f}); recall 1 used")
+            recall = 1.0
+        p = self.observed / recall / self.total if self.total else 0.0
+        if 0 < p < 1:
+            return p
+        total = max(possible_pairs or 1.0, 1.0)
+        fallback = min(NO_PAIRS_ASSUMED / recall / total, 0.5)
+        notes.append(
+            f"{name}: the exact rule on {cols} gives a prior of {p} (no pair found: no "
+            f"duplicates, or one side of a link); it falls back to {fallback:.3g} "
+            f"({NO_PAIRS_ASSUMED} pair assumed at recall {recall:.2f} among {total:,.0f} "
+            "possible pairs)")
+        logger.warning(notes[-1])
+        return fallback
 
 
 # comparison whose first non-null level is exact agreement on a column of the exact rule
