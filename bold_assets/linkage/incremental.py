@@ -285,10 +285,14 @@ def cluster(records: pa.Table, pairs: pa.Table, previous: pa.Table | None = None
             WHERE p.{low} IN (SELECT p2.{low} FROM prev p2 SEMI JOIN seeds s USING (uid))
             UNION SELECT uid FROM now SEMI JOIN seeds USING (uid);
         """)
-        crossing = con.execute("""
+        # every pair outside the re-clustered part must lie within one kept component
+        crossing = con.execute(f"""
             SELECT count(*) FROM edges e
+            LEFT JOIN prev a ON a.uid = e.uid_l LEFT JOIN prev b ON b.uid = e.uid_r
             WHERE (e.uid_l IN (SELECT uid FROM affected))
-                  <> (e.uid_r IN (SELECT uid FROM affected))""").fetchall()[0][0]
+                  <> (e.uid_r IN (SELECT uid FROM affected))
+               OR (e.uid_l NOT IN (SELECT uid FROM affected)
+                   AND a.{low} IS DISTINCT FROM b.{low})""").fetchall()[0][0]
         missing = con.execute("SELECT count(*) FROM now ANTI JOIN affected USING (uid) "
                               "ANTI JOIN prev USING (uid)").fetchall()[0][0]
         if crossing or missing:  # the previous clusters do not fit these pairs
@@ -302,14 +306,15 @@ def cluster(records: pa.Table, pairs: pa.Table, previous: pa.Table | None = None
             SEMI JOIN affected a ON a.uid = p.source_dataset_l || '|' || p.record_id_l
             SEMI JOIN affected b ON b.uid = p.source_dataset_r || '|' || p.record_id_r
         """).to_arrow_table()
-        sub = J.cluster_all(sub_records, sub_pairs, thresholds)
-        con.register("__sub", sub)
         cols = ", ".join(["source_dataset", "record_id",
                           *(f"cluster_{k}" for k in thresholds)])
-        out = con.sql(f"""
-            SELECT {cols} FROM prev SEMI JOIN now USING (uid) ANTI JOIN affected USING (uid)
-            UNION ALL SELECT {cols} FROM __sub
-            ORDER BY source_dataset, record_id""").to_arrow_table()
+        parts = [f"SELECT {cols} FROM prev SEMI JOIN now USING (uid) "
+                 "ANTI JOIN affected USING (uid)"]
+        if len(sub_records):
+            con.register("__sub", J.cluster_all(sub_records, sub_pairs, thresholds))
+            parts.append(f"SELECT {cols} FROM __sub")
+        out = con.sql(" UNION ALL ".join(parts) + " ORDER BY source_dataset, record_id"
+                      ).to_arrow_table()
         return ClusterResult(out, "incremental", len(sub_records))
     finally:
         con.close()
