@@ -97,7 +97,8 @@ def bench_ids(workdir: Path, population: int, weeks: int) -> None:
     results = run_refreshes(keys, asset_selection=selection, checks=False)
     took = time.perf_counter() - t0
     assert all(r.success for r in results) and len(results) == len(keys), "a refresh failed"
-    print(f"backfill: {len(keys)} weekly snapshots {keys[0]} .. {keys[-1]} at population "
+    print(f"backfill {results[0].backfill_id}: {len(keys)} weekly snapshots {keys[0]} .. "
+          f"{keys[-1]} at population "
           f"{population} in {took:.0f} s (runs in the instance at {os.environ['DAGSTER_HOME']})")
     warehouse = workdir / "bold.duckdb"
     with duckdb.connect(str(warehouse), read_only=True) as con:

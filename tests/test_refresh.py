@@ -18,7 +18,7 @@ from bold_assets.world import generate_world
 from bold_assets.world.snapshots import snapshot_tables
 from tests.conftest import TEST_PROJECT_KEY, TEST_SEED, bold_env
 
-POPULATION = 1500
+POPULATION = 1000
 FIRST, SECOND = "2023-10-02", "2023-12-04"
 LINKAGE = "raw/*,truth/*,reference/*,linkage/*"
 REFRESH = "raw/*,reference/*,linkage/*,research/person_id_changes"
