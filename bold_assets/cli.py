@@ -3,7 +3,7 @@
     bold materialize                      # every asset of wave 0 and its evaluation
     bold materialize --select 'raw/*'     # only the matching assets ("schema/table" globs)
     bold materialize --select '+research/xjs_link'   # an asset and everything upstream of it
-    bold refresh --from 2023-10-02 --to 2023-12-04   # weekly snapshot refreshes (a backfill)
+    bold refresh --from 2023-10-02 --to 2023-12-04   # weekly snapshot refreshes, one backfill
     bold link ...                         # the reusable linkage core (see `bold link --help`)
 
 Runs are recorded in the Dagster instance at DAGSTER_HOME when it is set (as `make run` does),
@@ -163,14 +163,28 @@ def _materialize(args: argparse.Namespace) -> int:
 
 def _refresh(args: argparse.Namespace) -> int:
     from bold_assets.refresh import partition_keys, run_refreshes
+    from bold_assets.settings import SettingsError, get_settings
 
-    try:
+    try:  # settings first: nothing starts on a bad value
+        get_settings()
         keys = partition_keys(args.start, args.end)
-    except ValueError as exc:
-        print(f"bold: {exc}", file=sys.stderr)
-        return 2
+    except (SettingsError, ValueError) as exc:
+        return _fail(str(exc))
+    selection = None
+    if args.select:
+        from bold_assets.definitions import defs
+
+        job_keys = set(defs.resolve_job_def("wave_0_job").asset_layer.executable_asset_keys)
+        try:
+            selection = resolve_selection(args.select, defs.resolve_asset_graph())
+        except Exception as exc:  # a malformed Dagster selection string
+            return _fail(f"--select {args.select!r}: {str(exc).splitlines()[0]}")
+        selection = [k for k in selection if k in job_keys]
+        if not selection:
+            return _fail(f"--select {args.select!r} matches no asset of wave_0_job")
     print(f"bold: refreshing {len(keys)} weekly snapshots {keys[0]} .. {keys[-1]}")
-    results = run_refreshes(keys, full_relink=args.full_relink)
+    results = run_refreshes(keys, full_relink=args.full_relink, asset_selection=selection,
+                            checks=not args.no_checks)
     return 0 if all(r.success for r in results) and len(results) == len(keys) else 1
 
 
@@ -190,6 +204,10 @@ def build_parser() -> argparse.ArgumentParser:
     ref.add_argument("--to", dest="end", help="last snapshot date (YYYY-MM-DD)")
     ref.add_argument("--full-relink", action="store_true",
                      help="score every pair again instead of only new / changed records")
+    ref.add_argument("--select", help="only these assets of wave_0_job (as for materialize; "
+                     "assets outside the job, e.g. truth/*, are left out)")
+    ref.add_argument("--no-checks", action="store_true",
+                     help="leave out the asset checks (quality suites) of the selected assets")
     ref.set_defaults(func=_refresh)
     from bold_assets.linkage.cli import add_parser as add_link_parser
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from bold_assets import disclosure
@@ -17,9 +18,10 @@ from bold_assets.world import generate_world
 from bold_assets.world.snapshots import snapshot_tables
 from tests.conftest import TEST_PROJECT_KEY, TEST_SEED, bold_env
 
-POPULATION = 1500
+POPULATION = 1000
 FIRST, SECOND = "2023-10-02", "2023-12-04"
 LINKAGE = "raw/*,truth/*,reference/*,linkage/*"
+REFRESH = "raw/*,reference/*,linkage/*,research/person_id_changes"
 
 
 def _run(warehouse: Path, snapshot: str, select: str = LINKAGE, **env: str | None) -> int:
@@ -29,6 +31,20 @@ def _run(warehouse: Path, snapshot: str, select: str = LINKAGE, **env: str | Non
                   BOLD_SEED=str(TEST_SEED), BOLD_PROJECT_KEY=TEST_PROJECT_KEY,
                   BOLD_SNAPSHOT_DATE=snapshot, BOLD_LANDING_DIR=None, DAGSTER_HOME=None, **env):
         return main(["materialize", "--select", select])
+
+
+def _refresh(warehouse: Path, snapshot: str, select: str = REFRESH) -> int:
+    """`bold refresh` of one weekly snapshot (a one-partition backfill), without the quality
+    suites (their own tests cover them), runs kept in a Dagster instance beside the warehouse."""
+    from bold_assets.cli import main
+
+    home = warehouse.parent / "dagster_home"
+    home.mkdir(exist_ok=True)
+    with bold_env(BOLD_WAREHOUSE=str(warehouse), BOLD_POPULATION=str(POPULATION),
+                  BOLD_SEED=str(TEST_SEED), BOLD_PROJECT_KEY=TEST_PROJECT_KEY,
+                  BOLD_SNAPSHOT_DATE=None, BOLD_LANDING_DIR=None, DAGSTER_HOME=str(home)):
+        return main(["refresh", "--from", snapshot, "--to", snapshot, "--select", select,
+                     "--no-checks"])
 
 
 def _ids(con: duckdb.DuckDBPyConnection, snapshot: str) -> pd.DataFrame:
@@ -41,16 +57,17 @@ def _ids(con: duckdb.DuckDBPyConnection, snapshot: str) -> pd.DataFrame:
 def refreshed(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """Linkage run for one snapshot, run again unchanged, then refreshed to a later snapshot."""
     path = tmp_path_factory.mktemp("refresh") / "bold.duckdb"
-    assert _run(path, FIRST) == 0
+    assert _refresh(path, FIRST) == 0
     with duckdb.connect(str(path), read_only=True) as con:
         first = _ids(con, FIRST)
     # the same extracts again: a refresh of the same snapshot
-    assert _run(path, FIRST, "linkage/pairwise_predictions,linkage/person_clusters,"
-                "linkage/person_ids") == 0
+    assert _refresh(path, FIRST, "linkage/pairwise_predictions,linkage/person_clusters,"
+                    "linkage/person_ids") == 0
     with duckdb.connect(str(path), read_only=True) as con:
         again = _ids(con, FIRST)
-    assert _run(path, SECOND) == 0
-    return {"path": path, "first": first, "again": again}
+        clusters = con.execute("SELECT * FROM linkage.person_clusters ORDER BY ALL").df()
+    assert _refresh(path, SECOND) == 0
+    return {"path": path, "first": first, "again": again, "clusters_first": clusters}
 
 
 def test_snapshot_is_earlier_records_plus_new_and_corrected():
@@ -88,6 +105,51 @@ def test_refresh_keeps_known_ids_and_scores_only_changes(refreshed):
     assert len(second) > len(both)
     # research sees keyed ids only
     assert research["new_id"].str.fullmatch("[0-9a-f]{64}").all()
+
+
+def test_incremental_clusters_equal_a_full_clustering(refreshed):
+    from bold_assets.linkage import incremental as inc
+    from bold_assets.linkage import justice as J
+
+    with duckdb.connect(str(refreshed["path"]), read_only=True) as con:
+        records = J.read_std(con)
+        pairs = con.sql("SELECT * FROM linkage.pairwise_predictions").to_arrow_table()
+        kept = con.execute("SELECT * FROM linkage.person_clusters ORDER BY ALL").df()
+        mode = con.execute("SELECT count(*) FROM linkage.recluster_records").fetchall()[0][0]
+    full = inc.cluster(records, pairs).clusters.to_pandas()
+    full = full.sort_values(list(full.columns)).reset_index(drop=True)
+    pd.testing.assert_frame_equal(kept, full)  # the refresh re-clustered only touched parts
+    assert mode == 0  # nothing left to revisit
+    # the refresh really was partial: some clusters were carried over unchanged
+    prev = refreshed["clusters_first"]
+    assert len(prev.merge(kept, on=list(kept.columns))) > 0.5 * len(prev)
+    # a previous clustering that does not fit the pairs is not trusted
+    bogus = pa.Table.from_pandas(kept.assign(cluster_low=kept["source_dataset"]),
+                                 preserve_index=False)
+    redo = inc.cluster(records, pairs, bogus, pa.table({"source_dataset": ["mags"],
+                                                        "record_id": ["none"]}))
+    assert redo.mode == "full"
+
+
+def test_refresh_is_one_backfill_in_the_dagster_instance(refreshed):
+    import dagster as dg
+    from dagster._core.execution.backfill import BulkActionStatus
+    from dagster._core.instance.ref import InstanceRef
+
+    home = refreshed["path"].parent / "dagster_home"
+    with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home))) as instance:
+        backfills = instance.get_backfills()
+        assert len(backfills) == 3  # one per `bold refresh`
+        for backfill in backfills:
+            assert backfill.status == BulkActionStatus.COMPLETED_SUCCESS
+            runs = instance.get_runs(dg.RunsFilter(tags={"dagster/backfill":
+                                                         backfill.backfill_id}))
+            assert len(runs) == 1 and runs[0].status == dg.DagsterRunStatus.SUCCESS
+            data = backfill.asset_backfill_data
+            assert data.materialized_subset == data.target_subset
+        keys = sorted(r.tags["dagster/partition"] for r in instance.get_runs(dg.RunsFilter(
+            tags={"dagster/backfill": [b.backfill_id for b in backfills]})))
+        assert keys == [FIRST, FIRST, SECOND]
 
 
 def test_merge_and_split_are_recorded():

@@ -60,7 +60,9 @@ def assign_ids(clusters: Any, previous: Any | None, next_id: int = 1,
     prev = prev.assign(uid=prev["source_dataset"].astype(str) + "|"
                        + prev["record_id"].astype(str))[["uid", "person_id"]]
     c = c.merge(prev.rename(columns={"person_id": "old_id"}), on="uid", how="left")
-    first = c.groupby("cluster")["uid"].min().rename("first_uid")
+    # each cluster's first record id (sort + first row: a string groupby-min is a Python loop)
+    first = (c[["cluster", "uid"]].sort_values("uid", kind="stable")
+             .drop_duplicates("cluster").set_index("cluster")["uid"].rename("first_uid"))
     known = c[c["old_id"].notna()]
     cand = (known.groupby(["cluster", "old_id"]).size().rename("n").reset_index()
             .merge(first, left_on="cluster", right_index=True))

@@ -173,6 +173,7 @@ def pairwise_predictions(
     with warehouse.connect() as con:
         # without record state the next refresh scores everything: safe if a write fails below
         con.execute("DROP TABLE IF EXISTS linkage.scored_records")
+        inc.note_changed(con, result)  # before the pairs: clustering revisits these records
         J.write_arrow(con, "linkage", "pairwise_predictions", result.pairs)
         J.write_arrow(con, *inc.SCORED_TABLE, result.fingerprints)
         by_model = con.sql(
@@ -197,17 +198,22 @@ def pairwise_predictions(
     deps=[PAIRS_KEY, *STD_KEYS.values()],
     group_name=GROUP,
     kinds={"duckdb", "splink"},
-    description="The cross-justice person spine: every person record clustered once over all "
-    "scored pairs (within and across sources) at the thresholds "
+    description="The cross-justice person spine: every person record clustered over all "
+    "scored pairs (within and across sources; a refresh re-clusters only the components new "
+    "and changed records touch) at the thresholds "
     + ", ".join(f"{k} >= {v}" for k, v in THRESHOLDS.items()) + ".",
 )
-def person_clusters(warehouse: WarehouseResource) -> dg.MaterializeResult:
+def person_clusters(context: dg.AssetExecutionContext,
+                    warehouse: WarehouseResource) -> dg.MaterializeResult:
     with warehouse.connect() as con:
         records = J.read_std(con)
         pairs = con.sql("SELECT * FROM linkage.pairwise_predictions").to_arrow_table()
-    clusters = J.cluster_all(records, pairs)
+        previous, changed = inc.read_cluster_state(con)
+    result = inc.cluster(records, pairs, previous, changed)
+    context.log.info(f"{result.mode}: {result.reclustered_records} records clustered again")
     with warehouse.connect() as con:
-        J.write_arrow(con, "linkage", "person_clusters", clusters)
+        J.write_arrow(con, "linkage", "person_clusters", result.clusters)
+        inc.clear_changed(con)
         stats = con.sql("SELECT count(*) AS records, " + ", ".join(
             f"count(DISTINCT cluster_{k}) AS persons_{k}" for k in THRESHOLDS)
             + " FROM linkage.person_clusters").df()
@@ -222,6 +228,8 @@ def person_clusters(warehouse: WarehouseResource) -> dg.MaterializeResult:
         meta = table_meta(con, "linkage.person_clusters")
     return dg.MaterializeResult(metadata={
         **meta,
+        "mode": result.mode,
+        "records_clustered_again": result.reclustered_records,
         "thresholds": dg.MetadataValue.json(THRESHOLDS),
         "persons_by_threshold": dg.MetadataValue.md(stats.to_markdown(index=False)),
         "linked_rate_by_source": dg.MetadataValue.md(linked.to_markdown(index=False)),
