@@ -86,6 +86,19 @@ def _uid_sql(alias: str = "") -> str:
     return f"{p}source_dataset || '|' || {p}record_id"
 
 
+def scored_pairs_sql(model: str, splink_table: str) -> str:
+    """Splink's scored pairs in the form of PAIR_COLUMNS (uids split back into source and id)."""
+    return f"""
+        SELECT '{model}' AS model,
+               split_part(uid_l, '|', 1) AS source_dataset_l,
+               substr(uid_l, strpos(uid_l, '|') + 1) AS record_id_l,
+               split_part(uid_r, '|', 1) AS source_dataset_r,
+               substr(uid_r, strpos(uid_r, '|') + 1) AS record_id_r,
+               match_weight, match_probability,
+               CAST(match_key AS VARCHAR) AS match_key
+        FROM {splink_table}"""
+
+
 class LinkageSession:
     """Standardised records in Splink's own in-memory DuckDB, ready to train, score and cluster.
 
@@ -281,17 +294,8 @@ class LinkageSession:
         linker = Linker(sdf, model, log_level=mdl.SPLINK_LOG_LEVEL, validate_settings=validate)
         scored = linker.inference.predict(threshold_match_probability=floor, warning_mode="never")
         out = f"pairs_{plan.name}"
-        self.con.execute(f"""
-            CREATE OR REPLACE TABLE {out} AS
-            SELECT '{plan.name}' AS model,
-                   split_part(uid_l, '|', 1) AS source_dataset_l,
-                   substr(uid_l, strpos(uid_l, '|') + 1) AS record_id_l,
-                   split_part(uid_r, '|', 1) AS source_dataset_r,
-                   substr(uid_r, strpos(uid_r, '|') + 1) AS record_id_r,
-                   match_weight, match_probability,
-                   CAST(match_key AS VARCHAR) AS match_key
-            FROM {scored.physical_name}
-        """)
+        self.con.execute(f"CREATE OR REPLACE TABLE {out} AS "
+                         f"{scored_pairs_sql(plan.name, scored.physical_name)}")
         scored.drop_table_from_database_and_remove_from_cache()
         db_api.delete_tables_created_by_splink_from_db()
         return out

@@ -34,6 +34,7 @@ from bold_assets.linkage.core import (
     PREDICT_FLOOR,
     THRESHOLDS,
     LinkageSession,
+    scored_pairs_sql,
 )
 from bold_assets.linkage.standardise import STD_COLUMNS
 
@@ -124,15 +125,7 @@ def score_changed(session: LinkageSession, plan: mdl.ModelPlan, model: dict[str,
              linker.inference.predict_within(new, threshold_match_probability=floor,
                                              warning_mode="never")]
     out = f"pairs_{plan.name}"
-    union = " UNION ALL ".join(f"""
-            SELECT '{plan.name}' AS model,
-                   split_part(uid_l, '|', 1) AS source_dataset_l,
-                   substr(uid_l, strpos(uid_l, '|') + 1) AS record_id_l,
-                   split_part(uid_r, '|', 1) AS source_dataset_r,
-                   substr(uid_r, strpos(uid_r, '|') + 1) AS record_id_r,
-                   match_weight, match_probability,
-                   CAST(match_key AS VARCHAR) AS match_key
-            FROM {p.physical_name}""" for p in parts)
+    union = " UNION ALL ".join(scored_pairs_sql(plan.name, p.physical_name) for p in parts)
     con.execute(f"CREATE OR REPLACE TABLE {out} AS {union}")
     for p in parts:
         p.drop_table_from_database_and_remove_from_cache()
