@@ -126,6 +126,33 @@ def ensure_schema(con: duckdb.DuckDBPyConnection, schema: str) -> None:
     con.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
 
 
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One transaction: committed when the block ends, rolled back (and re-raised) on error."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+
+
+def write_frames(con: duckdb.DuckDBPyConnection, frames: dict[str, object],
+                 statements: list[str]) -> None:
+    """Run `statements` in one transaction, with in-memory `frames` registered under their
+    names for the duration."""
+    for name, frame in frames.items():
+        con.register(name, frame)
+    try:
+        with transaction(con):
+            for sql in statements:
+                con.execute(sql)
+    finally:
+        for name in frames:
+            con.unregister(name)
+
+
 def replace_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, select_sql: str) -> int:
     """Replace `schema.table` by the result of `select_sql`, atomically.
 
@@ -141,14 +168,9 @@ def replace_table(con: duckdb.DuckDBPyConnection, schema: str, table: str, selec
     except Exception:
         con.execute(f'DROP TABLE IF EXISTS "{schema}"."{staging}"')
         raise
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute(f'DROP TABLE IF EXISTS "{schema}"."{table}" CASCADE')
         con.execute(f'ALTER TABLE "{schema}"."{staging}" RENAME TO "{table}"')
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
     return con.execute(f'SELECT count(*) FROM "{schema}"."{table}"').fetchall()[0][0]
 
 

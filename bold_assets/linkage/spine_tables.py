@@ -41,24 +41,15 @@ def refresh_ids(con: duckdb.DuckDBPyConnection, cluster_column: str = "cluster_m
                        "FROM linkage.person_clusters").df()
     update = spine.assign_ids(clusters, previous, int(next_id), snap, cluster_column)
     ids = update.ids.assign(snapshot_date=snap)
-    con.register("__ids", ids)
-    con.register("__changes", update.changes)
-    try:
-        con.execute("BEGIN TRANSACTION")
-        con.execute("DELETE FROM linkage.person_ids_history WHERE snapshot_date = ?", [snap])
-        con.execute("INSERT INTO linkage.person_ids_history SELECT snapshot_date, "
-                    "source_dataset, record_id, person_id FROM __ids")
-        con.execute("INSERT INTO linkage.person_id_changes SELECT snapshot_date, old_id, "
-                    "new_id, kind, n_records FROM __changes")
-        con.execute("CREATE OR REPLACE TABLE linkage.person_ids AS SELECT source_dataset, "
-                    "record_id, person_id, snapshot_date FROM __ids")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        con.unregister("__ids")
-        con.unregister("__changes")
+    wh.write_frames(con, {"__ids": ids, "__changes": update.changes}, [
+        f"DELETE FROM linkage.person_ids_history WHERE snapshot_date = DATE '{snap.isoformat()}'",
+        "INSERT INTO linkage.person_ids_history SELECT snapshot_date, "
+        "source_dataset, record_id, person_id FROM __ids",
+        "INSERT INTO linkage.person_id_changes SELECT snapshot_date, old_id, "
+        "new_id, kind, n_records FROM __changes",
+        "CREATE OR REPLACE TABLE linkage.person_ids AS SELECT source_dataset, "
+        "record_id, person_id, snapshot_date FROM __ids",
+    ])
     by_kind = update.changes.groupby("kind")["n_records"].agg(["count", "sum"])
     return {
         "snapshot_date": snap.isoformat(),
@@ -100,20 +91,11 @@ def add_source(con: duckdb.DuckDBPyConnection, new_records: Any, model: dict[str
     update = spine.link_into_spine(spine_records, ids, new_records, model, int(next_id),
                                    threshold, snap)
     rows = update.ids.assign(snapshot_date=snap)
-    con.register("__new_ids", rows)
-    con.register("__new_changes", update.changes)
-    try:
-        con.execute("BEGIN TRANSACTION")
-        con.execute("INSERT INTO linkage.person_ids SELECT source_dataset, record_id, "
-                    "person_id, snapshot_date FROM __new_ids")
-        con.execute("INSERT INTO linkage.person_ids_history SELECT snapshot_date, "
-                    "source_dataset, record_id, person_id FROM __new_ids")
-        con.execute("INSERT INTO linkage.person_id_changes SELECT * FROM __new_changes")
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        con.unregister("__new_ids")
-        con.unregister("__new_changes")
+    wh.write_frames(con, {"__new_ids": rows, "__new_changes": update.changes}, [
+        "INSERT INTO linkage.person_ids SELECT source_dataset, record_id, "
+        "person_id, snapshot_date FROM __new_ids",
+        "INSERT INTO linkage.person_ids_history SELECT snapshot_date, "
+        "source_dataset, record_id, person_id FROM __new_ids",
+        "INSERT INTO linkage.person_id_changes SELECT * FROM __new_changes",
+    ])
     return update

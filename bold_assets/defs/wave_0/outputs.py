@@ -24,7 +24,7 @@ import pandas as pd
 from bold_assets import disclosure, register
 from bold_assets.defs.metadata import column_schema
 from bold_assets.defs.resources import WarehouseResource
-from bold_assets.warehouse import replace_table_from, table_exists
+from bold_assets.warehouse import replace_table_from, table_exists, transaction
 from bold_assets.world.snapshots import read_snapshot_date
 
 WAVE = 0
@@ -135,15 +135,10 @@ def keep_history(con, table: str, snapshot) -> None:
     """Replace this snapshot's rows of `outputs.<table>_history` by the table just published."""
     con.execute(f"CREATE TABLE IF NOT EXISTS outputs.{table}_history AS SELECT "
                 f"CAST(NULL AS DATE) AS snapshot_date, * FROM outputs.{table} WHERE false")
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute(f"DELETE FROM outputs.{table}_history WHERE snapshot_date = ?", [snapshot])
         con.execute(f"INSERT INTO outputs.{table}_history SELECT ?::DATE, * "
                     f"FROM outputs.{table}", [snapshot])
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
 
 
 def previous_release(con, snapshot) -> pd.DataFrame | None:
