@@ -4,7 +4,7 @@
     python -m bold_assets.quality.build_suites --check  # exit 1 if a committed file is stale
 
 The JSON files are the source of truth that the asset checks read; this script keeps them in step
-with `bold_assets/sources.py` and the table contracts. Every expectation carries
+with the catalogue (`bold_assets/catalog`) and the table contracts. Every expectation carries
 `meta.check_name` (the Dagster asset check) and `meta.critical` (blocking when true); GX's
 `severity` mirrors it. What is critical: the table's shape (required columns, DuckDB types, at
 least one row), its key (present, unique), the links other tables rely on (record -> case,
@@ -24,64 +24,43 @@ from pathlib import Path
 from typing import Any
 
 from bold_assets.quality.suites import SUITES_DIR
-from bold_assets.sources import (
-    LAD_CODE_PATTERN,
-    LSOA_CODE_PATTERN,
-    OASYS_NEED_THRESHOLDS,
-    OASYS_SECTIONS,
-    POSTCODE_PATTERN,
-    SOURCES,
-    Source,
-    oasys_item_columns,
-    oasys_need_column,
-)
+from bold_assets.catalog import CATALOG, Catalog, QualityProfile, ScoreSection, Source
+from bold_assets.catalog.codes import LAD_CODE_PATTERN, LSOA_CODE_PATTERN, POSTCODE_PATTERN
 
 GENERATOR = "python -m bold_assets.quality.build_suites"
 
-# Minimum share of non-null values of each linkage identifier, per source, set a margin below
-# each source's known quality. Criminal extracts are keyed from charge sheets and custody
-# records: names and DOB almost always present; postcode (no fixed abode, refusals) and
-# self-defined ethnicity less so. Family and civil parties are often unrepresented respondents
-# whose DOB, sex and postcode go unrecorded, with missingness that depends on their role
-# (DOMAIN.md: linkage there is non-random). Civil rows are checked for PERSON parties only.
-COMPLETENESS: dict[str, dict[str, float]] = {
-    "mags": {"forename": 0.98, "surname": 0.98, "dob": 0.95, "sex": 0.97, "postcode": 0.80,
-             "ethnicity": 0.75},
-    "crown": {"forename": 0.98, "surname": 0.98, "dob": 0.95, "sex": 0.97, "postcode": 0.75,
-              "ethnicity": 0.70},
-    "prison": {"forename": 0.98, "surname": 0.98, "dob": 0.95, "sex": 0.97, "postcode": 0.70,
-               "ethnicity": 0.90},
-    "probation": {"forename": 0.98, "surname": 0.98, "dob": 0.95, "sex": 0.97, "postcode": 0.80,
-                  "ethnicity": 0.85},
-    "oasys": {"forename": 0.98, "surname": 0.98, "dob": 0.95, "sex": 0.97, "postcode": 0.80,
-              "ethnicity": 0.85},
-    "family": {"forename": 0.95, "surname": 0.95, "dob": 0.60, "sex": 0.45, "postcode": 0.65},
-    "civil": {"full_name": 0.95, "dob": 0.40, "postcode": 0.75},
-}  # fmt: skip
+# Per-source thresholds (completeness of each identifier, date order, numeric ranges, area code
+# columns, scored item sections) are each source's `QualityProfile`, declared with the source in
+# `bold_assets/catalog/sources/<name>.py`.
 # Share of present DOBs / postcodes that must be well formed (the rest are typos linkage absorbs).
 DOB_FORMAT_MOSTLY = 0.95
 POSTCODE_PATTERN_MOSTLY = 0.80
 EARLIEST_DOB = "1900-01-01"
 HASH_PATTERN = r"^[0-9a-f]{64}$"
 
-# Later dates of a record that must not precede earlier ones: (later, earlier).
-DATE_ORDER: dict[str, tuple[tuple[str, str], ...]] = {
-    "mags": (("first_hearing_date", "offence_date"), ("disposal_date", "first_hearing_date")),
-    "crown": (("verdict_date", "receipt_date"), ("sentence_date", "receipt_date")),
-    "prison": (("release_date", "reception_date"),),
-    "probation": (("termination_date", "referral_date"),),
-    "civil": (("order_date", "claim_date"), ("warrant_date", "order_date"),
-              ("possession_date", "warrant_date")),
-}  # fmt: skip
-# Plausible ranges of numeric columns: column -> (min, max); None is open.
-NUMERIC_RANGES: dict[str, dict[str, tuple[float | None, float | None]]] = {
-    "mags": {"age_at_offence": (10, 100), "offence_count": (1, None)},
-    "prison": {"sentence_days": (0, None)},
-    "family": {"children_involved": (0, 20)},
-    "civil": {"arrears_amount": (0, None)},
-}
-LAD_COLUMNS = {"mags": ("court_lad_code",)}
-LSOA_COLUMNS = {"probation": ("lsoa_code",)}
+
+class MissingProfile(ValueError):
+    """A source's declaration lacks the quality profile (or a threshold) its suites need."""
+
+
+def profile(src: Source) -> QualityProfile:
+    """The source's quality profile; a clear error naming the source when it has none."""
+    if src.quality is None:
+        raise MissingProfile(
+            f"source {src.name!r} declares no quality profile: add quality=QualityProfile(...) "
+            f"to its declaration in bold_assets/catalog/sources/")
+    return src.quality
+
+
+def completeness(src: Source, role: str) -> float:
+    """Minimum non-null share of identifier `role` of `src` (from its quality profile)."""
+    known = profile(src).completeness
+    if role not in known:
+        raise MissingProfile(
+            f"source {src.name!r} has a {role} identifier ({src.identifiers.roles.get(role)}) but "
+            f"its QualityProfile.completeness has no {role!r} threshold; add one to its "
+            "declaration in bold_assets/catalog/sources/")
+    return known[role]
 
 
 # Expectation helpers ---------------------------------------------------------------------------
@@ -227,28 +206,28 @@ def _dob_plausible(src: Source) -> dict:
     )  # fmt: skip
 
 
-def _oasys_items_scored(section: int) -> dict:
-    items = oasys_item_columns(section)
-    name = OASYS_SECTIONS[section][0]
+def _items_scored(src: Source, section: ScoreSection) -> dict:
+    items = section.items
+    allowed = ", ".join(map(str, section.scores))
+    scores = (" or ".join([", ".join(map(str, section.scores[:-1])), str(section.scores[-1])])
+              if len(section.scores) > 1 else allowed)
     return rows(
-        f"item_scores__s{section}", True,
-        f"section {section} ({name}) items {items[0]}..{items[-1]} score 0, 1 or 2",
-        f"""SELECT assessment_pk, {', '.join(items)} FROM {{batch}}
-            WHERE {' OR '.join(f'{c} NOT IN (0, 1, 2)' for c in items)}""",
+        f"item_scores__s{section.number}", True,
+        f"section {section.number} ({section.name}) items {items[0]}..{items[-1]} score {scores}",
+        f"""SELECT {src.key}, {', '.join(items)} FROM {{batch}}
+            WHERE {' OR '.join(f'{c} NOT IN ({allowed})' for c in items)}""",
     )  # fmt: skip
 
 
-def _oasys_need_consistent(section: int) -> dict:
-    items = oasys_item_columns(section)
-    need = oasys_need_column(section)
-    standard, severe = OASYS_NEED_THRESHOLDS[section]
+def _need_consistent(src: Source, section: ScoreSection) -> dict:
+    items, need = section.items, section.need_column
+    standard, severe = section.thresholds
     total = " + ".join(items)
-    name = OASYS_SECTIONS[section][0]
     return rows(
-        f"need_level_consistent__s{section}", True,
-        f"{need} ({name}) is 2 when its items sum to >= {severe}, 1 when >= {standard}, "
+        f"need_level_consistent__s{section.number}", True,
+        f"{need} ({section.name}) is 2 when its items sum to >= {severe}, 1 when >= {standard}, "
         "else 0 (so always 0, 1 or 2)",
-        f"""SELECT assessment_pk, {', '.join(items)}, {need} FROM {{batch}}
+        f"""SELECT {src.key}, {', '.join(items)}, {need} FROM {{batch}}
             WHERE {' AND '.join(f'{c} IS NOT NULL' for c in items)}
               AND {need} IS DISTINCT FROM CASE WHEN {total} >= {severe} THEN 2
                                                WHEN {total} >= {standard} THEN 1 ELSE 0 END""",
@@ -267,6 +246,7 @@ def person_condition(src: Source) -> dict:
 def raw_suite(src: Source) -> dict:
     table = f"raw.{src.name}"
     ids = src.identifiers
+    qp = profile(src)
     strength = "weak" if src.weak_identifiers else "strong"
     person = person_condition(src)
     exps = [columns_present(list(src.columns), table), columns_exact(list(src.columns), table),
@@ -278,19 +258,15 @@ def raw_suite(src: Source) -> dict:
     y0, y1 = src.coverage
     exps.append(between(src.event_date, _day(y0), _day(y1, end=True), mostly=0.99,
                         desc=f"{src.event_date} within coverage {y0}-{y1}"))  # fmt: skip
-    for later, earlier in DATE_ORDER.get(src.name, ()):
+    for later, earlier in qp.date_order:
         exps.append(expectation(
             "expect_column_pair_values_a_to_be_greater_than_b", f"order__{later}__{earlier}",
             False, f"{later} on or after {earlier}", column_A=later, column_B=earlier,
             or_equal=True, ignore_row_if="either_value_is_missing", mostly=0.99,
         ))  # fmt: skip
-    roles = {"forename": ids.forename, "surname": ids.surname, "full_name": ids.full_name,
-             "dob": ids.dob, "sex": ids.sex, "postcode": ids.postcode,
-             "ethnicity": ids.ethnicity}  # fmt: skip
-    for role, col in roles.items():
-        if col:
-            exps.append(not_null(col, False, COMPLETENESS[src.name][role],
-                                 why=f"{strength} {role} for linkage", **person))  # fmt: skip
+    for role, col in ids.roles.items():
+        exps.append(not_null(col, False, completeness(src, role),
+                             why=f"{strength} {role} for linkage", **person))  # fmt: skip
     if ids.dob:
         exps.append(expectation(
             "expect_column_values_to_match_strftime_format", f"dob_format__{ids.dob}", False,
@@ -303,15 +279,14 @@ def raw_suite(src: Source) -> dict:
                           mostly=POSTCODE_PATTERN_MOSTLY))  # fmt: skip
     for col, values in src.codes.items():
         exps.append(in_set(col, list(values)))
-    for col in LSOA_COLUMNS.get(src.name, ()):
+    for col in qp.lsoa_columns:
         exps.append(regex(col, LSOA_CODE_PATTERN, "LSOA 2021 codes", mostly=0.99))
-    for col in LAD_COLUMNS.get(src.name, ()):
+    for col in qp.lad_columns:
         exps.append(regex(col, LAD_CODE_PATTERN, "LAD codes", mostly=0.99))
-    for col, (lo, hi) in NUMERIC_RANGES.get(src.name, {}).items():
+    for col, (lo, hi) in qp.numeric_ranges.items():
         exps.append(between(col, lo, hi, mostly=0.99))
-    if src.name == "oasys":
-        exps += [_oasys_items_scored(s) for s in OASYS_SECTIONS]
-        exps += [_oasys_need_consistent(s) for s in OASYS_NEED_THRESHOLDS]
+    exps += [_items_scored(src, s) for s in qp.score_sections]
+    exps += [_need_consistent(src, s) for s in qp.score_sections if s.need_column]
     return _suite(table, exps, source=src.name)
 
 
@@ -327,12 +302,12 @@ def _suite(name: str, expectations: list[dict], **meta: Any) -> dict:
     }  # fmt: skip
 
 
-def build_all() -> dict[str, dict]:
+def build_all(catalog: Catalog = CATALOG) -> dict[str, dict]:
     """Every suite, by `<schema>.<table>`, as plain JSON-able dicts."""
     from bold_assets.quality import build_suites_downstream as downstream
 
-    suites = [raw_suite(s) for s in SOURCES.values()]
-    suites += downstream.suites()
+    suites = [raw_suite(s) for s in catalog.sources.values()]
+    suites += downstream.suites(catalog)
     return {s["name"]: s for s in suites}
 
 

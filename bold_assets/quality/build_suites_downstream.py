@@ -9,14 +9,12 @@ zones) is written as `unexpected_rows_expectation` SQL, which the runner execute
 from __future__ import annotations
 
 from bold_assets.quality import build_suites as b
-from bold_assets.sources import (
+from bold_assets.catalog import CATALOG, Catalog, Source
+from bold_assets.catalog.codes import (
     ETHNICITY_CODES,
     LAD_CODE_PATTERN,
     LSOA_CODE_PATTERN,
     POSTCODE_PATTERN,
-    SOURCE_NAMES,
-    SOURCES,
-    Source,
 )
 
 ID_TYPES = ["VARCHAR", "BIGINT", "INTEGER", "HUGEINT", "UBIGINT"]
@@ -58,7 +56,7 @@ def std_suite(src: Source) -> dict:
              "postcode_std": ("postcode", ids.postcode)}  # fmt: skip
     for col, (role, raw_col) in roles.items():
         if raw_col:
-            mostly = round(b.COMPLETENESS[src.name][role] - STD_MARGIN, 2)
+            mostly = round(b.completeness(src, role) - STD_MARGIN, 2)
             exps.append(b.not_null(col, False, mostly, why=f"{strength} {role} for linkage"))
     exps += b.types(table, {"record_id": "VARCHAR", "dob_std": "DATE", "event_date": "DATE",
                             "dob_invalid": "BOOLEAN", "postcode_invalid": "BOOLEAN"})
@@ -90,16 +88,22 @@ def std_suite(src: Source) -> dict:
     return b._suite(table, exps, source=src.name)
 
 
-def person_clusters_suite() -> dict:
+def _spine_sources(catalog: Catalog) -> tuple[Source, ...]:
+    """The sources clustered into the wave-0 spine (`linkage.person_clusters`)."""
+    return catalog.sources_of_wave(0)
+
+
+def person_clusters_suite(catalog: Catalog = CATALOG) -> dict:
     table = "linkage.person_clusters"
     cols = ["source_dataset", "record_id", "cluster_high", "cluster_medium", "cluster_low"]
+    spine = _spine_sources(catalog)
     persons = " UNION ALL ".join(
         f"SELECT '{s.name}' AS source_dataset, record_id FROM ({_person_rows(s)})"
-        for s in SOURCES.values()
+        for s in spine
     )
     exps = [b.columns_present(cols, table), b.row_count(table),
             b.compound_unique(["source_dataset", "record_id"], "unique__source_dataset_record_id"),
-            b.in_set("source_dataset", list(SOURCE_NAMES))]  # fmt: skip
+            b.in_set("source_dataset", [s.name for s in spine])]  # fmt: skip
     exps += [b.not_null(c, True, why="every record is in a cluster") for c in cols]
     exps += b.types(table, {c: ID_TYPES for c in cols[2:]})
     exps.append(b.rows(
@@ -151,13 +155,16 @@ def research_suite(src: Source) -> dict:
     # Residence and age come from the postcode and DOB: as complete as those, less a margin for
     # invalid values and postcodes outside the lookup. Civil: person parties only.
     person = b.person_condition(src)
-    known = b.COMPLETENESS[src.name]
+    exps.append(b.between("age_at_event", lo, 100, mostly=0.99))
+    if src.identifiers.dob:
+        exps.append(b.not_null("age_at_event", False,
+                               round(b.completeness(src, "dob") - RESEARCH_MARGIN, 2),
+                               why="age needs a valid date of birth", **person))
+    if src.identifiers.postcode:
+        exps.append(b.not_null("lsoa_code", False,
+                               round(b.completeness(src, "postcode") - RESEARCH_MARGIN, 2),
+                               why="small-area outputs need residence", **person))
     exps += [
-        b.between("age_at_event", lo, 100, mostly=0.99),
-        b.not_null("age_at_event", False, round(known["dob"] - RESEARCH_MARGIN, 2),
-                   why="age needs a valid date of birth", **person),
-        b.not_null("lsoa_code", False, round(known["postcode"] - RESEARCH_MARGIN, 2),
-                   why="small-area outputs need residence", **person),
         b.regex("lsoa_code", LSOA_CODE_PATTERN, "LSOA 2021 codes", critical=True),
         b.regex("lad_code", LAD_CODE_PATTERN, "LAD codes", critical=True),
         b.rows(
@@ -177,18 +184,19 @@ def research_suite(src: Source) -> dict:
     return b._suite(table, exps, source=src.name)
 
 
-def xjs_link_suite() -> dict:
+def xjs_link_suite(catalog: Catalog = CATALOG) -> dict:
     table = "research.xjs_link"
     cols = ["source_dataset", "row_id_hash", "estimated_xjs_id", "xjs_id_high", "xjs_id_low"]
+    spine = _spine_sources(catalog)
     people = " UNION ALL ".join(
         f"SELECT '{s.name}' AS source_dataset, row_id_hash FROM research.{s.name}"
         + (f" WHERE {s.person_filter}" if s.person_filter else "")
-        for s in SOURCES.values()
+        for s in spine
     )
     key = ["source_dataset", "row_id_hash"]
     exps = [b.columns_present(cols, table), b.row_count(table),
             b.compound_unique(key, "unique__source_dataset_row_id_hash"),
-            b.in_set("source_dataset", list(SOURCE_NAMES)),
+            b.in_set("source_dataset", [s.name for s in spine]),
             b.regex("row_id_hash", b.HASH_PATTERN, "HMAC-SHA256 hex digests", critical=True)]
     exps += [b.not_null(c, True, why="every person row has a spine id") for c in cols]
     exps.append(b.rows(
@@ -294,11 +302,12 @@ def outputs_suite(level: str) -> dict:
     return b._suite(table, exps, geography_level=level)
 
 
-def suites() -> list[dict]:
-    out = [std_suite(s) for s in SOURCES.values()]
-    out.append(person_clusters_suite())
-    out += [research_suite(s) for s in SOURCES.values()]
-    out += [xjs_link_suite(), journey_suite()]
+def suites(catalog: Catalog = CATALOG) -> list[dict]:
+    sources = list(catalog.sources.values())
+    out = [std_suite(s) for s in sources if s.has_identifiers]
+    out.append(person_clusters_suite(catalog))
+    out += [research_suite(s) for s in sources]
+    out += [xjs_link_suite(catalog), journey_suite()]
     out += [outputs_suite("lsoa"), outputs_suite("lad")]
     return out
 

@@ -25,13 +25,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from bold_assets.sources import (
-    OASYS_NEED_THRESHOLDS,
-    OASYS_SECTIONS,
-    Source,
-    oasys_item_columns,
-    oasys_need_column,
-)
+from bold_assets.catalog import Source
 
 N_EXAMPLES = 3
 MAGIC = {
@@ -206,12 +200,9 @@ def _read_parquet(path: Path, data: bytes, table: str) -> tuple[list[str], pa.Ta
 
 
 def integer_value_sets(src: Source) -> dict[str, tuple[int, ...]]:
-    """Integer columns whose values form a code list: OASys item scores and need levels."""
-    if src.name != "oasys":
-        return {}
-    cols = [c for s in OASYS_SECTIONS for c in oasys_item_columns(s)]
-    cols += [oasys_need_column(s) for s in OASYS_NEED_THRESHOLDS]
-    return {c: (0, 1, 2) for c in cols}
+    """Integer columns whose values form a code list: the item scores and need levels of the
+    source's scored sections (OASys), from its quality profile."""
+    return src.quality.integer_value_sets() if src.quality else {}
 
 
 # Columns and values --------------------------------------------------------------------------

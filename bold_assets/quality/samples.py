@@ -13,15 +13,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from bold_assets.sources import (
-    OASYS_NEED_THRESHOLDS,
-    OASYS_SECTIONS,
-    SOURCES,
-    Source,
-    get_source,
-    oasys_item_columns,
-    oasys_need_column,
-)
+from bold_assets.catalog import SOURCES, Source, get_source
 
 _FORENAMES = ("JOHN", "MARY", "AHMED", "PRIYA", "DAVID", "CHLOE", "KWAME", "SIOBHAN", "TOMASZ")
 _SURNAMES = ("SMITH", "JONES", "KHAN", "PATEL", "WILLIAMS", "OKAFOR", "NOWAK", "EVANS", "BROWN")
@@ -82,8 +74,8 @@ def sample_frame(source: str, n: int = 12, seed: int = 0) -> pd.DataFrame:
         row = {c: _value(src, c, t, i, rng, event) for c, t in src.columns.items()}
         if src.person_filter and row.get("party_type") == "COMPANY":
             row["party_dob"] = None
-        if source == "oasys":
-            _oasys_scores(row, rng)
+        if src.quality:
+            _scores(row, src, rng)
         if "first_hearing_date" in row and "offence_date" in row:
             row["offence_date"] = event - timedelta(days=20)
         rows.append(row)
@@ -94,14 +86,15 @@ def sample_frame(source: str, n: int = 12, seed: int = 0) -> pd.DataFrame:
     return frame
 
 
-def _oasys_scores(row: dict, rng: random.Random) -> None:
-    for s in OASYS_SECTIONS:
-        for c in oasys_item_columns(s):
-            row[c] = rng.choice((0, 1, 2))
-        if s in OASYS_NEED_THRESHOLDS:
-            total = sum(row[c] for c in oasys_item_columns(s))
-            standard, severe = OASYS_NEED_THRESHOLDS[s]
-            row[oasys_need_column(s)] = 2 if total >= severe else 1 if total >= standard else 0
+def _scores(row: dict, src: Source, rng: random.Random) -> None:
+    """Item scores of the source's scored sections, with need levels that agree with them."""
+    for s in src.quality.score_sections:
+        for c in s.items:
+            row[c] = rng.choice(s.scores)
+        if s.need_column and s.thresholds:
+            total = sum(row[c] for c in s.items)
+            standard, severe = s.thresholds
+            row[s.need_column] = 2 if total >= severe else 1 if total >= standard else 0
 
 
 def main(argv: list[str] | None = None) -> int:

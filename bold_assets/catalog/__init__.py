@@ -1,0 +1,89 @@
+"""The catalogue of sources and waves: every layer is built from these declarations.
+
+One declaration per source (`catalog/sources/<name>.py`: columns, identifiers, codes, quality
+profile, wave, link role, generator) and one per wave (`catalog/waves.py`: its sources, link plans
+and schedule). Plain Python: no Dagster, no pandas.
+
+`CATALOG` is the project's catalogue; `Catalog.with_sources` gives a copy with more sources (the
+definitions factories take a catalogue as an argument, so tests can add a source to a copy).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from bold_assets.catalog.model import (
+    LINK_PLAN_KINDS,
+    LINK_ROLES,
+    Identifiers,
+    LinkPlan,
+    QualityProfile,
+    ScoreSection,
+    Source,
+    Wave,
+)
+from bold_assets.catalog.sources import MODULES
+from bold_assets.catalog.waves import declare_waves
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Sources (catalogue order) and waves (by number)."""
+
+    sources: Mapping[str, Source]
+    waves: Mapping[int, Wave]
+
+    @classmethod
+    def from_sources(cls, sources: Iterable[Source]) -> Catalog:
+        by_name: dict[str, Source] = {}
+        for s in sources:
+            if s.name in by_name:
+                raise ValueError(f"source {s.name!r} is declared twice in the catalogue")
+            by_name[s.name] = s
+        return cls(by_name, declare_waves(by_name))
+
+    def with_sources(self, *extra: Source) -> Catalog:
+        """A copy with `extra` sources appended (tests; a new source declares its module)."""
+        return Catalog.from_sources([*self.sources.values(), *extra])
+
+    def get_source(self, name: str) -> Source:
+        try:
+            return self.sources[name]
+        except KeyError:
+            raise KeyError(f"unknown source {name!r}; expected one of "
+                           f"{', '.join(self.sources)}") from None
+
+    def sources_of_wave(self, number: int) -> tuple[Source, ...]:
+        return tuple(s for s in self.sources.values() if s.wave == number)
+
+    def sources_with_role(self, *roles: str, wave: int | None = None) -> tuple[str, ...]:
+        """Names of the sources with one of `roles` (of `wave` when given), catalogue order."""
+        return tuple(s.name for s in self.sources.values()
+                     if s.link_role in roles and (wave is None or s.wave == wave))
+
+    def active_waves(self) -> tuple[Wave, ...]:
+        """Waves that have at least one source (only these get assets, jobs and schedules)."""
+        return tuple(w for w in self.waves.values() if w.sources)
+
+
+def load_declared(modules: Iterable[str] = MODULES) -> list[Source]:
+    """Every `DECLARED` source of the `catalog/sources/<module>.py` modules, in order."""
+    out: list[Source] = []
+    for m in modules:
+        out.extend(importlib.import_module(f"bold_assets.catalog.sources.{m}").DECLARED)
+    return out
+
+
+CATALOG = Catalog.from_sources(load_declared())
+SOURCES: dict[str, Source] = dict(CATALOG.sources)
+WAVES: dict[int, Wave] = dict(CATALOG.waves)
+get_source = CATALOG.get_source
+sources_of_wave = CATALOG.sources_of_wave
+
+__all__ = [
+    "CATALOG", "Catalog", "Identifiers", "LINK_PLAN_KINDS", "LINK_ROLES", "LinkPlan",
+    "QualityProfile", "SOURCES", "ScoreSection", "Source", "WAVES", "Wave", "get_source",
+    "load_declared", "sources_of_wave",
+]

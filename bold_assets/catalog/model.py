@@ -1,0 +1,207 @@
+"""What a source and a wave are: the dataclasses every declaration in `catalog/` fills in.
+
+Plain Python (no Dagster, no pandas): every layer reads these. A source is declared once, in
+`catalog/sources/<name>.py`; a wave once, in `catalog/waves.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+# How a source's records reach the person spine (see `LINK_ROLES` for what each means).
+LINK_ROLES: dict[str, str] = {
+    "criminal": "strong identifiers (justice): deduplicated and linked into the spine",
+    "weak": "weak, role-dependent identifiers (family / civil): linked with borrowed parameters",
+    "pnc": "PNC people: deduplicated on pnc_id and linked into the spine",
+    "pupil": "NPD pupils: linked to PNC people, never given new spine ids",
+    "attribute": "no personal identifiers: rows carry the key of a parent source",
+}
+LINK_PLAN_KINDS = ("dedupe_link", "into_spine", "link")
+
+
+@dataclass(frozen=True)
+class Identifiers:
+    """Where a source keeps each personal identifier, and in what form.
+
+    Exactly one of (`forename`, `surname`) or `full_name` is set, or none at all (attribute
+    tables). `dob_format` is a DuckDB strptime format; `sex_codes` maps the source's codes to M / F.
+    """
+
+    forename: str | None = None
+    middle_name: str | None = None
+    surname: str | None = None
+    full_name: str | None = None
+    dob: str | None = None
+    dob_format: str = "%Y-%m-%d"
+    sex: str | None = None
+    sex_codes: dict[str, str] = field(default_factory=lambda: {"M": "M", "F": "F"})
+    postcode: str | None = None
+    ethnicity: str | None = None
+
+    @property
+    def pii_columns(self) -> tuple[str, ...]:
+        """Columns that identify a person and never leave the identifier zone."""
+        cols = (self.forename, self.middle_name, self.surname, self.full_name, self.dob,
+                self.postcode)  # fmt: skip
+        return tuple(c for c in cols if c)
+
+    @property
+    def roles(self) -> dict[str, str]:
+        """Linkage role -> column, for the identifiers the source has (quality checks use it)."""
+        roles = {"forename": self.forename, "surname": self.surname, "full_name": self.full_name,
+                 "dob": self.dob, "sex": self.sex, "postcode": self.postcode,
+                 "ethnicity": self.ethnicity}  # fmt: skip
+        return {r: c for r, c in roles.items() if c}
+
+
+@dataclass(frozen=True)
+class ScoreSection:
+    """A block of item scores (e.g. an OASys section), optionally summed into a need level."""
+
+    number: int
+    name: str
+    items: tuple[str, ...]
+    scores: tuple[int, ...] = (0, 1, 2)
+    need_column: str | None = None  # 0 no need, 1 standard, 2 severe
+    thresholds: tuple[int, int] | None = None  # (standard, severe) on the item sum
+
+    @property
+    def value_set_columns(self) -> tuple[str, ...]:
+        return (*self.items, *((self.need_column,) if self.need_column else ()))
+
+
+@dataclass(frozen=True)
+class QualityProfile:
+    """What the raw, standardised and research suites check beyond the declaration itself.
+
+    `completeness`: minimum share of non-null values per identifier role (`Identifiers.roles`),
+    set a margin below the source's known quality. `date_order`: (later, earlier) date pairs.
+    `numeric_ranges`: column -> (min, max), None open. `lsoa_columns` / `lad_columns`: area
+    code columns. `score_sections`: item scores checked 0/1/2 and need levels checked against
+    their thresholds.
+    """
+
+    completeness: Mapping[str, float] = field(default_factory=dict)
+    date_order: tuple[tuple[str, str], ...] = ()
+    numeric_ranges: Mapping[str, tuple[float | None, float | None]] = field(
+        default_factory=dict)
+    lsoa_columns: tuple[str, ...] = ()
+    lad_columns: tuple[str, ...] = ()
+    score_sections: tuple[ScoreSection, ...] = ()
+
+    def integer_value_sets(self) -> dict[str, tuple[int, ...]]:
+        """Integer columns whose values form a code list (item scores and need levels)."""
+        out: dict[str, tuple[int, ...]] = {}
+        for s in self.score_sections:
+            out.update({c: s.scores for c in s.items})
+        for s in self.score_sections:
+            if s.need_column:
+                out[s.need_column] = (0, 1, 2)
+        return out
+
+
+@dataclass(frozen=True)
+class Source:
+    """One extract as its source system delivers it, and where it sits in the waves."""
+
+    name: str
+    title: str
+    system: str
+    key: str  # the row id of the extract: unique, becomes `record_id`
+    columns: dict[str, str]  # column -> DuckDB type, in file order
+    identifiers: Identifiers
+    event_date: str  # the date that places a record in time
+    coverage: tuple[int, int]  # first and last year of event dates
+    case_ids: tuple[str, ...] = ()  # other system ids: hashed in research tables
+    codes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # column -> value set
+    # Extra column used to filter out non-person rows (civil company parties).
+    person_filter: str | None = None
+    wave: int = 0
+    link_role: str = ""  # one of LINK_ROLES
+    parent: str | None = None  # attribute tables: the source whose key the rows carry
+    parent_key: str | None = None  # ... and that key's column (in both tables)
+    quality: QualityProfile | None = None
+    generator: str = ""  # dotted module that generates it (bold_assets.world.sources.<x>)
+
+    @property
+    def weak_identifiers(self) -> bool:
+        """Family and civil: weaker, role-dependent identifiers."""
+        return self.link_role == "weak"
+
+    @property
+    def has_identifiers(self) -> bool:
+        """False for attribute tables: nothing to standardise or link."""
+        return bool(self.identifiers.pii_columns)
+
+    @property
+    def required_columns(self) -> tuple[str, ...]:
+        return tuple(self.columns)
+
+    @property
+    def date_columns(self) -> tuple[str, ...]:
+        return tuple(c for c, t in self.columns.items() if t == "DATE")
+
+    @property
+    def pii_columns(self) -> tuple[str, ...]:
+        return self.identifiers.pii_columns
+
+    @property
+    def research_columns(self) -> dict[str, str]:
+        """Columns and types of `research.<name>` (the research-zone contract): the raw columns
+        less personal identifiers, the key as `row_id_hash`, case ids as `<col>_hash`, plus age
+        at the event and the LSOA / LAD of residence."""
+        cols: dict[str, str] = {}
+        for c, t in self.columns.items():
+            if c in self.pii_columns:
+                continue
+            if c == self.key:
+                cols["row_id_hash"] = "VARCHAR"
+            elif c in self.case_ids:
+                cols[f"{c}_hash"] = "VARCHAR"
+            else:
+                cols[c] = t
+        cols.update({"age_at_event": "INTEGER", "lsoa_code": "VARCHAR", "lad_code": "VARCHAR"})
+        return cols
+
+
+@dataclass(frozen=True)
+class LinkPlan:
+    """One linkage step of a wave: `kind` is one of LINK_PLAN_KINDS.
+
+    `dedupe_link`: a Splink model deduplicating / linking `sources` (wave 0's models);
+    `into_spine`: link the sources' records into the persistent spine, never renumbering it;
+    `link`: source to source (e.g. NPD pupils to PNC people).
+    """
+
+    name: str
+    sources: tuple[str, ...]
+    kind: str
+
+
+@dataclass(frozen=True)
+class Wave:
+    """A linkage wave: its sources, its link plans and its refresh schedule."""
+
+    number: int
+    title: str
+    sources: tuple[str, ...]
+    link_plans: tuple[LinkPlan, ...] = ()
+    cron: str = "0 3 * * 1"
+
+    @property
+    def name(self) -> str:
+        return f"wave_{self.number}"
+
+    @property
+    def group(self) -> str:
+        """The Dagster asset group of the wave's assets."""
+        return self.name
+
+    @property
+    def job_name(self) -> str:
+        return f"{self.name}_job"
+
+    @property
+    def schedule_name(self) -> str:
+        return f"{self.name}_weekly_refresh"

@@ -1,0 +1,59 @@
+"""Civil possession claims (CaseMan / PCOL): one row per party to a claim (people and companies)."""
+
+from bold_assets.catalog.codes import (
+    CIVIL_CLAIM_TYPES,
+    CIVIL_ORDER_TYPES,
+    CIVIL_ROLES,
+)
+from bold_assets.catalog.model import Identifiers, QualityProfile, Source
+
+DECLARED = (
+    Source(
+        name="civil",
+        title="Civil possession claims",
+        system="CaseMan / PCOL",
+        key="party_id",
+        case_ids=("claim_number",),
+        columns={
+            "party_id": "VARCHAR",
+            "claim_number": "VARCHAR",
+            "claim_type": "VARCHAR",
+            "party_role": "VARCHAR",
+            "party_type": "VARCHAR",
+            "party_name": "VARCHAR",
+            "party_dob": "VARCHAR",
+            "address_postcode": "VARCHAR",
+            "claim_date": "DATE",
+            "arrears_amount": "DOUBLE",
+            "order_type": "VARCHAR",
+            "order_date": "DATE",
+            "warrant_date": "DATE",
+            "possession_date": "DATE",
+        },
+        identifiers=Identifiers(
+            full_name="party_name",
+            dob="party_dob",
+            dob_format="%d/%m/%Y",
+            postcode="address_postcode",
+        ),
+        event_date="claim_date",
+        coverage=(2012, 2022),
+        person_filter="party_type = 'PERSON'",
+        codes={
+            "claim_type": CIVIL_CLAIM_TYPES,
+            "party_role": CIVIL_ROLES,
+            "party_type": ("PERSON", "COMPANY"),
+            "order_type": CIVIL_ORDER_TYPES,
+        },
+        wave=0,
+        link_role="weak",
+        generator="bold_assets.world.sources.civil",
+        # Checked on PERSON parties only (person_filter).
+        quality=QualityProfile(
+            completeness={"full_name": 0.95, "dob": 0.40, "postcode": 0.75},
+            date_order=(("order_date", "claim_date"), ("warrant_date", "order_date"),
+                        ("possession_date", "warrant_date")),
+            numeric_ranges={"arrears_amount": (0, None)},
+        ),
+    ),
+)

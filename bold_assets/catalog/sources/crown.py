@@ -1,0 +1,58 @@
+"""Crown Court (XHIBIT): one row per defendant on a case."""
+
+from bold_assets.catalog.codes import CROWN_SENTENCES, ETHNICITY_CODES, OFFENCE_CODES, SEX_WORDS
+from bold_assets.catalog.model import Identifiers, QualityProfile, Source
+
+DECLARED = (
+    Source(
+        name="crown",
+        title="Crown Court",
+        system="XHIBIT",
+        key="defendant_on_case_id",
+        case_ids=("case_number",),
+        columns={
+            "defendant_on_case_id": "VARCHAR",
+            "case_number": "VARCHAR",
+            "forenames": "VARCHAR",
+            "surname": "VARCHAR",
+            "date_of_birth": "VARCHAR",
+            "sex": "VARCHAR",
+            "self_defined_ethnicity": "VARCHAR",
+            "postcode": "VARCHAR",
+            "receipt_date": "DATE",
+            "offence_code": "VARCHAR",
+            "trial_type": "VARCHAR",
+            "verdict_date": "DATE",
+            "sentence_type": "VARCHAR",
+            "sentence_date": "DATE",
+            "appeal": "BOOLEAN",
+        },
+        identifiers=Identifiers(
+            forename="forenames",
+            surname="surname",
+            dob="date_of_birth",
+            dob_format="%d/%m/%Y",
+            sex="sex",
+            sex_codes=SEX_WORDS,
+            postcode="postcode",
+            ethnicity="self_defined_ethnicity",
+        ),
+        event_date="receipt_date",
+        coverage=(2013, 2023),
+        codes={
+            "sex": ("Male", "Female"),
+            "self_defined_ethnicity": ETHNICITY_CODES,
+            "offence_code": tuple(OFFENCE_CODES),
+            "trial_type": ("TRIAL", "GUILTY_PLEA", "COMMITTED_FOR_SENTENCE"),
+            "sentence_type": CROWN_SENTENCES,
+        },
+        wave=0,
+        link_role="criminal",
+        generator="bold_assets.world.sources.crown",
+        quality=QualityProfile(
+            completeness={"forename": 0.98, "surname": 0.98, "dob": 0.95, "sex": 0.97,
+                          "postcode": 0.75, "ethnicity": 0.70},
+            date_order=(("verdict_date", "receipt_date"), ("sentence_date", "receipt_date")),
+        ),
+    ),
+)

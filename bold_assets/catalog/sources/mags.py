@@ -1,0 +1,61 @@
+"""Magistrates' courts (Libra): one row per defendant-case."""
+
+from bold_assets.catalog.codes import ETHNICITY_CODES, MAGS_DISPOSALS, OFFENCE_CODES
+from bold_assets.catalog.model import Identifiers, QualityProfile, Source
+
+DECLARED = (
+    Source(
+        name="mags",
+        title="Magistrates' courts",
+        system="Libra",
+        key="defendant_id",
+        case_ids=("case_id",),
+        columns={
+            "defendant_id": "VARCHAR",
+            "case_id": "VARCHAR",
+            "defendant_forename": "VARCHAR",
+            "defendant_surname": "VARCHAR",
+            "defendant_dob": "VARCHAR",
+            "gender": "VARCHAR",
+            "ethnicity": "VARCHAR",
+            "defendant_postcode": "VARCHAR",
+            "offence_date": "DATE",
+            "age_at_offence": "INTEGER",
+            "first_hearing_date": "DATE",
+            "principal_offence_code": "VARCHAR",
+            "offence_count": "INTEGER",
+            "disposal_code": "VARCHAR",
+            "disposal_date": "DATE",
+            "court_lad_code": "VARCHAR",
+        },
+        identifiers=Identifiers(
+            forename="defendant_forename",
+            surname="defendant_surname",
+            dob="defendant_dob",
+            dob_format="%Y-%m-%d",
+            sex="gender",
+            sex_codes={"M": "M", "F": "F"},
+            postcode="defendant_postcode",
+            ethnicity="ethnicity",
+        ),
+        event_date="first_hearing_date",
+        coverage=(2011, 2023),
+        codes={
+            "gender": ("M", "F", "U"),
+            "ethnicity": ETHNICITY_CODES,
+            "principal_offence_code": tuple(OFFENCE_CODES),
+            "disposal_code": MAGS_DISPOSALS,
+        },
+        wave=0,
+        link_role="criminal",
+        generator="bold_assets.world.sources.mags",
+        quality=QualityProfile(
+            completeness={"forename": 0.98, "surname": 0.98, "dob": 0.95, "sex": 0.97,
+                          "postcode": 0.80, "ethnicity": 0.75},
+            date_order=(("first_hearing_date", "offence_date"),
+                        ("disposal_date", "first_hearing_date")),
+            numeric_ranges={"age_at_offence": (10, 100), "offence_count": (1, None)},
+            lad_columns=("court_lad_code",),
+        ),
+    ),
+)
