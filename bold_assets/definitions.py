@@ -1,24 +1,28 @@
-"""The Dagster code location: every area's definitions, merged, with one warehouse resource.
+"""The Dagster code location: built from the catalogue, merged, with one warehouse resource.
 
-Areas follow the waves (`defs/wave_0/...`) plus the cross-wave `evaluation` group. Each area
-module exposes `defs`; this file merges them, then derives from the merged assets the Great
-Expectations checks (`defs/quality.py`) and the per-wave jobs and schedules (`defs/jobs.py`).
+One factory per layer (`defs/factories/`) builds the per-source assets of every declared source
+(raw, standardised, research) in its wave's group, the identifier leak checks and each wave's job
+and schedule; the wave modules (`defs/wave_0/...`) hold what is particular to a wave (its linkage
+models, marts and outputs), plus the cross-wave `evaluation` group. Truth and reference have
+groups of their own. The Great Expectations checks come from the suites (`defs/quality.py`).
 """
 
 from __future__ import annotations
 
 import dagster as dg
 
-from bold_assets.defs import jobs, quality
+from bold_assets.catalog import CATALOG, Catalog
+from bold_assets.defs import quality
 from bold_assets.defs.evaluation import linkage_quality, needs_validity
+from bold_assets.defs.factories import leaks, raw, research, std, waves
 from bold_assets.defs.metadata import present
 from bold_assets.defs.resources import warehouse_resource
-from bold_assets.defs.wave_0 import linkage, marts, outputs, raw, research
+from bold_assets.defs.wave_0 import linkage, marts, outputs
+from bold_assets.defs.wave_0 import research as research_0
 
-AREAS = (
-    raw.defs,
+WAVE_AREAS = (
     linkage.defs,
-    research.defs,
+    research_0.defs,
     marts.defs,
     outputs.defs,
     linkage_quality.defs,
@@ -26,8 +30,14 @@ AREAS = (
 )
 
 
-def build_definitions() -> dg.Definitions:
-    assets = dg.Definitions.merge(*AREAS)
+def build_definitions(catalog: Catalog = CATALOG) -> dg.Definitions:
+    """The code location for `catalog` (a copy with more sources builds too)."""
+    assets = dg.Definitions.merge(
+        raw.build_raw(catalog),  # raw extracts (each in its wave group), truth, reference
+        std.build_std(catalog),  # linkage/std_<source>
+        research.build_research(catalog),  # research/<source> and their leak checks
+        *WAVE_AREAS,
+    )
     # layer first in every description; truth and reference in their own groups
     assets = dg.Definitions.merge(
         dg.Definitions(assets=present(assets.assets or [])),
@@ -36,8 +46,8 @@ def build_definitions() -> dg.Definitions:
     return dg.Definitions.merge(
         assets,
         quality.build_defs(assets),  # a GX asset check per expectation, for each suite's asset
-        research.leak_checks_for(assets),  # no identifier in any marts or outputs table
-        jobs.build_defs(assets),  # a job and a schedule per wave
+        leaks.leak_checks_for(assets),  # no identifier in any marts or outputs table
+        waves.build_waves(catalog, assets),  # a job and a schedule per wave
         dg.Definitions(
             resources={"warehouse": warehouse_resource()},
             executor=dg.in_process_executor,

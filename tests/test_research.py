@@ -9,8 +9,8 @@ import dagster as dg
 import pytest
 
 from bold_assets import pseudonymise as ps
+from bold_assets.defs.factories.leaks import leak_check
 from bold_assets.defs.resources import WarehouseResource
-from bold_assets.defs.wave_0.research import leak_check
 from bold_assets.linkage import THRESHOLDS
 from bold_assets.linkage.research import xjs_link_sql
 from bold_assets.sources import SOURCES

@@ -23,9 +23,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bold_assets.quality.suites import SUITES_DIR
 from bold_assets.catalog import CATALOG, Catalog, QualityProfile, ScoreSection, Source
 from bold_assets.catalog.codes import LAD_CODE_PATTERN, LSOA_CODE_PATTERN, POSTCODE_PATTERN
+from bold_assets.quality.suites import SUITES_DIR
 
 GENERATOR = "python -m bold_assets.quality.build_suites"
 

@@ -8,7 +8,6 @@ zones) is written as `unexpected_rows_expectation` SQL, which the runner execute
 
 from __future__ import annotations
 
-from bold_assets.quality import build_suites as b
 from bold_assets.catalog import CATALOG, Catalog, Source
 from bold_assets.catalog.codes import (
     ETHNICITY_CODES,
@@ -16,6 +15,7 @@ from bold_assets.catalog.codes import (
     LSOA_CODE_PATTERN,
     POSTCODE_PATTERN,
 )
+from bold_assets.quality import build_suites as b
 
 ID_TYPES = ["VARCHAR", "BIGINT", "INTEGER", "HUGEINT", "UBIGINT"]
 # Completeness after standardisation: invalid values become NULL, so a little below raw's.

@@ -1,7 +1,8 @@
-"""Wave 0 linkage assets: standardise, train, score, cluster (MoJ's Data First pattern).
+"""Wave 0 linkage assets: train, score, cluster (MoJ's Data First pattern).
 
-`linkage/std_<source>` -> `linkage/model_parameters` (training: versioned Splink JSON beside the
-warehouse; reused unless run config says `retrain: true` or no model exists) ->
+`linkage/std_<source>` (per source, `defs/factories/std.py`) -> `linkage/model_parameters`
+(training: versioned Splink JSON beside the warehouse; reused unless run config says
+`retrain: true` or no model exists) ->
 `linkage/pairwise_predictions` (every dedupe and cross-source model) -> `linkage/person_clusters`
 (one clustering over all edges at the three thresholds of `bold_assets.linkage.THRESHOLDS`) ->
 `linkage/person_ids` (ids that last across snapshots, `bold_assets.linkage.spine`).
@@ -19,6 +20,8 @@ The work is done by plain functions in `bold_assets.linkage`.
 import dagster as dg
 import pandas as pd
 
+from bold_assets.catalog import WAVES
+from bold_assets.defs.factories.keys import std_key
 from bold_assets.defs.metadata import table_metadata as table_meta
 from bold_assets.defs.resources import WarehouseResource
 from bold_assets.defs.snapshots import SNAPSHOT_PARTITIONS
@@ -28,37 +31,16 @@ from bold_assets.linkage import justice as J
 from bold_assets.linkage import models as mdl
 from bold_assets.linkage.core import PREDICT_FLOOR, THRESHOLDS, LinkageSession
 from bold_assets.settings import get_settings
-from bold_assets.sources import SOURCE_NAMES, get_source
 
-GROUP = "wave_0"
-STD_KEYS = {s: dg.AssetKey(["linkage", f"std_{s}"]) for s in SOURCE_NAMES}
+WAVE = WAVES[0]
+GROUP = WAVE.group
+# `linkage/std_<source>` of wave 0's sources (built by `defs/factories/std.py`)
+STD_KEYS = {s: std_key(s) for s in WAVE.sources}
 PARAMS_KEY = dg.AssetKey(["linkage", "model_parameters"])
 PAIRS_KEY = dg.AssetKey(["linkage", "pairwise_predictions"])
 CLUSTERS_KEY = dg.AssetKey(["linkage", "person_clusters"])
 PERSON_IDS_KEY = dg.AssetKey(["linkage", "person_ids"])
 ID_CHANGES_KEY = dg.AssetKey(["research", "person_id_changes"])
-
-def _std_asset(source: str) -> dg.AssetsDefinition:
-    src = get_source(source)
-
-    @dg.asset(
-        key=STD_KEYS[source],
-        deps=[dg.AssetKey(["raw", source]), dg.AssetKey(["reference", "postcodes"])],
-        group_name=GROUP,
-        kinds={"duckdb"},
-        description=f"{src.title}: identifiers in the standard form (names split and cleaned, "
-        "phonetic keys, DOB parts, postcode district / sector, LSOA). Bad values -> NULL + flag.",
-    )
-    def _std(warehouse: WarehouseResource) -> dg.MaterializeResult:
-        with warehouse.connect() as con:
-            J.standardise_source(con, source)
-            quality = J.std_quality(con, source)
-            meta = table_meta(con, J.std_table(source))
-        return dg.MaterializeResult(metadata={**meta, **quality})
-
-    return _std
-
-STD_ASSETS = [_std_asset(s) for s in SOURCE_NAMES]
 
 class TrainingConfig(dg.Config):
     """Run config of `linkage/model_parameters`."""
@@ -268,7 +250,7 @@ def person_ids(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
 def clusters_cover_every_record(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     with warehouse.connect() as con:
         parts = " UNION ALL ".join(f"SELECT source_dataset, record_id FROM {J.std_table(s)}"
-                                   for s in SOURCE_NAMES)
+                                   for s in WAVE.sources)
         n_std, n_clusters, n_dupes = con.execute(f"""
             SELECT (SELECT count(*) FROM ({parts})),
                    (SELECT count(*) FROM linkage.person_clusters),
@@ -293,6 +275,6 @@ def clusters_nest(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(passed=not any(broken.values()), metadata=broken)
 
 defs = dg.Definitions(
-    assets=[*STD_ASSETS, model_parameters, pairwise_predictions, person_clusters, person_ids],
+    assets=[model_parameters, pairwise_predictions, person_clusters, person_ids],
     asset_checks=[clusters_cover_every_record, clusters_nest],
 )

@@ -1,0 +1,91 @@
+"""Raw extracts, the synthetic truth and the reference geography: one multi-asset.
+
+Generating the synthetic world is a single pass, and with `BOLD_LANDING_DIR` set the raw tables
+are read from landed files instead (all files are read and validated before any table is
+replaced). Truth exists only for generated data. Each raw table sits in its wave's group;
+truth and reference in groups of their own.
+"""
+
+import dagster as dg
+
+from bold_assets import landing
+from bold_assets.catalog import Catalog
+from bold_assets.defs.errors import legible_errors
+from bold_assets.defs.factories.keys import raw_key
+from bold_assets.defs.metadata import table_metadata
+from bold_assets.defs.resources import WarehouseResource
+from bold_assets.defs.snapshots import SNAPSHOT_PARTITIONS, snapshot_date_of
+from bold_assets.settings import get_settings
+from bold_assets.world import generate_world
+from bold_assets.world.snapshots import snapshot_tables, write_snapshot_date
+from bold_assets.world.store import write_frame
+
+TRUTH_TABLES = ("persons", "record_person", "person_addresses", "mags_crown_journey")
+REFERENCE_TABLES = ("lad", "lsoa", "postcodes")
+
+
+def raw_specs(catalog: Catalog) -> list[dg.AssetSpec]:
+    return [
+        dg.AssetSpec(raw_key(s.name), description=f"{s.title} extract ({s.system}), as landed.",
+                     group_name=catalog.waves[s.wave].group, kinds={"duckdb"},
+                     metadata={"source_system": s.system, "record_key": s.key})
+        for s in catalog.sources.values()
+    ]
+
+
+TRUTH_SPECS = [
+    dg.AssetSpec(["truth", t], group_name="truth", kinds={"duckdb"}, skippable=True,
+                 description="Synthetic ground truth; read only by the evaluation group.")
+    for t in TRUTH_TABLES
+]
+REFERENCE_SPECS = [
+    dg.AssetSpec(["reference", t], group_name="reference", kinds={"duckdb"},
+                 description="Geography: LSOA -> LAD with IMD deciles, and postcodes.")
+    for t in REFERENCE_TABLES
+]
+
+
+def build_raw(catalog: Catalog) -> dg.Definitions:
+    """The `synthetic_world` multi-asset writing every declared source's raw table."""
+    names = tuple(catalog.sources)
+
+    @dg.multi_asset(specs=raw_specs(catalog) + TRUTH_SPECS + REFERENCE_SPECS, can_subset=True,
+                    name="synthetic_world", partitions_def=SNAPSHOT_PARTITIONS)
+    def synthetic_world(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+        """Generate (or land) the declared extracts, with truth and reference geography."""
+        settings = get_settings()
+        selected = {"/".join(k.path) for k in context.selected_asset_keys}
+        snapshot = snapshot_date_of(context)
+        world = generate_world(settings.population, settings.seed)
+        tables = {k.replace(".", "/"): v
+                  for k, v in snapshot_tables(world.tables, snapshot, settings.seed).items()}
+        if settings.landing_dir is not None:
+            # Read and check every selected landed file before replacing anything.
+            for s in names:
+                if f"raw/{s}" in selected:
+                    with legible_errors(f"raw.{s}"):
+                        frame = landing.read_landed(settings.landing_dir, s)
+                    for warning in frame.attrs.get("landing_warnings", []):
+                        context.log.warning(f"raw.{s}: {warning}")
+                    tables[f"raw/{s}"] = frame
+                    context.log.info(f"raw.{s}: read from {settings.landing_dir}")
+            selected -= {f"truth/{t}" for t in TRUTH_TABLES}
+        with warehouse.connect() as con:
+            if settings.landing_dir is not None:
+                # Synthetic truth does not describe landed extracts: remove it, so evaluation is
+                # skipped (or fails plainly) instead of scoring landed data against another world.
+                for t in TRUTH_TABLES:
+                    con.execute(f"DROP TABLE IF EXISTS truth.{t}")
+                context.log.info("Landed extracts: truth is not materialised (no ground truth).")
+            write_snapshot_date(con, snapshot, landed=settings.landing_dir is not None)
+            for key in sorted(selected):
+                write_frame(con, key.replace("/", "."), tables[key])
+                yield dg.MaterializeResult(
+                    asset_key=dg.AssetKey(key.split("/")),
+                    metadata={**table_metadata(con, key.replace("/", ".")),
+                              "population": settings.population, "seed": settings.seed,
+                              "snapshot_date": snapshot.isoformat(),
+                              "landed": (settings.landing_dir is not None
+                                         and key.startswith("raw/"))})
+
+    return dg.Definitions(assets=[synthetic_world])
