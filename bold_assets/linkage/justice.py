@@ -22,7 +22,7 @@ from bold_assets.linkage.core import (
 )
 from bold_assets.linkage.standardise import STD_COLUMNS, RecordSpec, standardise_sql
 from bold_assets.linkage.standardise import register_functions as _register
-from bold_assets.sources import CRIMINAL_SOURCES, SOURCE_NAMES, WEAK_SOURCES, get_source
+from bold_assets.sources import CRIMINAL_SOURCES, WAVE_0_SOURCES, WEAK_SOURCES, get_source
 
 PLANS: list[mdl.ModelPlan] = mdl.justice_plans(CRIMINAL_SOURCES, WEAK_SOURCES)
 PLANS_BY_NAME = {p.name: p for p in PLANS}
@@ -55,7 +55,8 @@ def std_quality(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, Any]:
         f"pct_{k}": round(100 * v / n, 1) for k, v in zip(names[1:], row[1:], strict=True)}
 
 
-def read_std(con: duckdb.DuckDBPyConnection, sources: tuple[str, ...] = SOURCE_NAMES) -> pa.Table:
+def read_std(con: duckdb.DuckDBPyConnection,
+             sources: tuple[str, ...] = WAVE_0_SOURCES) -> pa.Table:
     """All standardised records of `sources`, as one arrow table."""
     parts = " UNION ALL ".join(
         f"SELECT {', '.join(STD_COLUMNS)} FROM {std_table(s)}" for s in sources

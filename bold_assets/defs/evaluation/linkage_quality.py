@@ -24,7 +24,7 @@ from bold_assets.linkage import justice as J
 from bold_assets.linkage.core import THRESHOLDS
 from bold_assets.linkage.research import row_hash_sql
 from bold_assets.settings import get_settings
-from bold_assets.sources import CRIMINAL_SOURCES, SOURCE_NAMES, WEAK_SOURCES
+from bold_assets.sources import CRIMINAL_SOURCES, WAVE_0_SOURCES, WEAK_SOURCES
 
 GROUP = "evaluation"
 TRUTH_PERSONS = dg.AssetKey(["truth", "persons"])
@@ -83,7 +83,7 @@ def _attributes_sql() -> str:
     the event, and the party role of family / civil records."""
     events = " UNION ALL ".join(
         f"SELECT source_dataset, record_id, event_date FROM {J.std_table(s)}"
-        for s in SOURCE_NAMES)
+        for s in WAVE_0_SOURCES)
     return f"""
         SELECT t.source_dataset, CAST(t.record_id AS VARCHAR) AS record_id,
             p.sex, p.ethnic_group,
