@@ -211,3 +211,25 @@ def test_missing_quality_profile_is_named_not_a_key_error():
     partial = replace(DUMMY, name="partial", quality=replace(DUMMY.quality, completeness={}))
     with pytest.raises(b.MissingProfile, match="'partial' has a forename identifier"):
         b.build_all(CATALOG.with_sources(partial))
+
+
+def test_attribute_table_research_sql_hashes_the_parent_key_like_the_parent():
+    import duckdb
+
+    from bold_assets import pseudonymise as ps
+    from bold_assets.linkage.research import research_source_sql
+
+    key = b"test-key"
+    con = duckdb.connect()
+    ps.register_hmac(con, key)
+    con.execute("CREATE SCHEMA raw; CREATE SCHEMA reference")
+    con.execute("CREATE TABLE reference.lsoa (lsoa_code VARCHAR, lad_code VARCHAR)")
+    con.execute("CREATE TABLE raw.dummy_w1_attr AS SELECT * FROM (VALUES "
+                "('r1', 'J1', DATE '2020-01-01', 3), ('r2', 'J2', DATE '2021-05-01', NULL)) "
+                "t(row_id, journey_id, event, score)")
+    out = con.sql(research_source_sql("dummy_w1_attr", DUMMY_ATTR)).df()
+    assert list(out.columns) == list(DUMMY_ATTR.research_columns)
+    assert "journey_id" not in out.columns and len(out) == 2
+    assert sorted(out["journey_id_hash"]) == sorted(
+        ps.pseudonym("dummy_w1", "journey_id", v, key) for v in ("J1", "J2"))
+    assert out["age_at_event"].isna().all()

@@ -149,15 +149,15 @@ class Source:
     @property
     def research_columns(self) -> dict[str, str]:
         """Columns and types of `research.<name>` (the research-zone contract): the raw columns
-        less personal identifiers, the key as `row_id_hash`, case ids as `<col>_hash`, plus age
-        at the event and the LSOA / LAD of residence."""
+        less personal identifiers, the key as `row_id_hash`, case ids (and an attribute table's
+        `parent_key`) as `<col>_hash`, plus age at the event and the LSOA / LAD of residence."""
         cols: dict[str, str] = {}
         for c, t in self.columns.items():
             if c in self.pii_columns:
                 continue
             if c == self.key:
                 cols["row_id_hash"] = "VARCHAR"
-            elif c in self.case_ids:
+            elif c in self.case_ids or c == self.parent_key:
                 cols[f"{c}_hash"] = "VARCHAR"
             else:
                 cols[c] = t

@@ -11,33 +11,45 @@ from __future__ import annotations
 from bold_assets.linkage.core import THRESHOLDS
 from bold_assets.linkage.spine import research_id_sql
 from bold_assets.pseudonymise import hash_expr
-from bold_assets.sources import SOURCES, get_source
+from bold_assets.sources import SOURCES, Source, get_source
 
 # Crown Court receipt is expected within this many days of the magistrates' first hearing.
 JOURNEY_MAX_DAYS = 182
 
 
-def research_source_sql(source: str) -> str:
-    """SELECT for `research.<source>`, column for column as `Source.research_columns`."""
-    s = get_source(source)
-    lsoa = "r.lsoa_code" if "lsoa_code" in s.columns else "std.lsoa_code"
+def research_source_sql(source: str, src: Source | None = None) -> str:
+    """SELECT for `research.<source>`, column for column as `Source.research_columns`.
+
+    An attribute table (no identifiers, rows carry the key of a `parent` source) has no
+    standardised table: its `parent_key` is hashed in the parent's namespace (so it joins the
+    parent's `<parent_key>_hash`), age is unknown and residence comes from its own LSOA column.
+    """
+    s = src or get_source(source)
+    std = s.has_identifiers
+    own_lsoa = "lsoa_code" in s.columns
+    lsoa = "r.lsoa_code" if own_lsoa else ("std.lsoa_code" if std else "NULL")
     age = ("CASE WHEN std.dob_std IS NOT NULL AND std.event_date IS NOT NULL THEN "
            "date_diff('year', std.dob_std, std.event_date) - CAST("
-           "strftime(std.event_date, '%m%d') < strftime(std.dob_std, '%m%d') AS INTEGER) END")
+           "strftime(std.event_date, '%m%d') < strftime(std.dob_std, '%m%d') AS INTEGER) END"
+           if std else "NULL")
     derived = {
         "row_id_hash": hash_expr(source, s.key, f"r.{s.key}"),
         **{f"{c}_hash": hash_expr(source, c, f"r.{c}") for c in s.case_ids},
+        **({f"{s.parent_key}_hash": hash_expr(s.parent, s.parent_key, f"r.{s.parent_key}")}
+           if s.parent and s.parent_key else {}),
         "age_at_event": f"CAST({age} AS INTEGER)",
-        "lsoa_code": lsoa,
+        "lsoa_code": f"CAST({lsoa} AS VARCHAR)" if lsoa == "NULL" else lsoa,
         "lad_code": "l.lad_code",
     }
     exprs = [derived.get(c, f'r."{c}"') for c in s.research_columns]
     cols = ",\n               ".join(f'{e} AS "{c}"' for e, c in zip(exprs, s.research_columns,
                                                                      strict=True))
+    std_join = (f'LEFT JOIN linkage.std_{source} std '
+                f'ON std.record_id = CAST(r."{s.key}" AS VARCHAR)' if std else "")
     return f"""
         SELECT {cols}
         FROM raw.{source} r
-        LEFT JOIN linkage.std_{source} std ON std.record_id = CAST(r."{s.key}" AS VARCHAR)
+        {std_join}
         LEFT JOIN reference.lsoa l ON l.lsoa_code = {lsoa}
     """
 
