@@ -19,9 +19,8 @@ Rows of waves without declared evidence (2-4 for now) have no `flag_sql` yet.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import re
+from pathlib import Path
 
 import pandas as pd
 import yaml

@@ -273,6 +273,37 @@ def test_register_definition_generates_the_flag(built, tmp_path):
     pd.testing.assert_frame_equal(after[others], before[others])
 
 
+def test_wave_1_mart_is_one_file_once_its_evidence_has_sql(built, tmp_path):
+    """person_needs(1) builds from the wave-1 register rows once wave-1 evidence has SQL: here
+    every NPD / PNC signal is stubbed to fire never, except sig_pnc_proven_offence, stubbed as
+    a magistrates' acquittal (X6). Wave-1 flags then equal wave-0 ones, but for offending (X6)
+    and education (no NPD pupil: the wave-0 proxy applies)."""
+    wh = tmp_path / "copy.duckdb"
+    shutil.copy(built, wh)
+    proj = tmp_path / "dbt_project"
+    shutil.copytree(DBT_DIR, proj, ignore=shutil.ignore_patterns("target", "logs"))
+    cfg_path = proj / "dbt_project.yml"
+    cfg = yaml.safe_load(cfg_path.read_text())
+    for s in cfg["vars"]["evidence_signals"]:
+        if s["wave"] == 1:
+            where = "not convicted" if s["name"] == "sig_pnc_proven_offence" else "false"
+            s["from"] = [{"model": "stg_mags", "date": "event_date", "where": where}]
+    cfg_path.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    (proj / "models" / "marts" / "person_needs_wave_1.sql").write_text("{{ person_needs(1) }}\n")
+    res = run_dbt(wh, "build", "--profiles-dir", ".", "--select", "int_signals",
+                  "person_needs_wave_1", cwd=proj)
+    assert res.returncode == 0, res.stdout[-3000:]
+    compiled = (proj / "target" / "compiled" / "bold" / "models" / "marts"
+                / "person_needs_wave_1.sql").read_text()
+    assert ("-- risk_factor_register row outcome_offending, wave 1 (validated)\n"
+            "    (sig_offending or sig_pnc_proven_offence) as outcome_offending,") in compiled
+    w0, w1 = _mart(built), _mart(wh, wave=1)
+    assert list(w1.columns) == list(w0.columns)
+    assert w1.loc["X6", "outcome_offending"] and not w0.loc["X6", "outcome_offending"]
+    same = [m for m in register.wave_measures(1) if m != "outcome_offending"]
+    pd.testing.assert_frame_equal(w1[same], w0[same])
+
+
 def test_link_thresholds_var_names_the_linkage_thresholds():
     from bold_assets.linkage.core import THRESHOLDS
 
