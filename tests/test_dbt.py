@@ -166,7 +166,7 @@ def built(tmp_path_factory) -> Path:
 def _mart(wh: Path, threshold: str = "medium", wave: int = 0) -> pd.DataFrame:
     with duckdb.connect(str(wh), read_only=True) as con:
         return con.execute(f"select * from marts.person_needs_wave_{wave} where link_threshold = ?",
-                           [threshold]).df().set_index("estimated_xjs_id")
+                           [threshold]).df().set_index("estimated_xjs_id").sort_index()
 
 
 def test_dbt_build_standalone_passes(built):

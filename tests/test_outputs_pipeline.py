@@ -18,7 +18,10 @@ def test_register_mart_and_outputs(pipeline_warehouse, read_only):
     with read_only(pipeline_warehouse) as con:
         assert con.execute("SELECT count(*) FROM marts.risk_factor_register").fetchall()[0][0] == 70
         mart = con.execute("SELECT * FROM marts.person_needs_wave_0").df()
-        assert len(mart) > 100 and mart["estimated_xjs_id"].is_unique
+        assert set(mart["link_threshold"]) == {"high", "medium", "low"}
+        assert not mart.duplicated(["link_threshold", "estimated_xjs_id"]).any()
+        mart = mart[mart["link_threshold"] == outputs.PUBLISHED_THRESHOLD]
+        assert len(mart) > 100
         assert mart[list(MEASURES)].notna().all().all()
         assert outputs.check_published(con) == []
         pub = con.execute("SELECT * FROM outputs.lad_needs_wave_0").df()
@@ -34,7 +37,8 @@ def test_flag_follows_register_definition_on_pipeline_data(pipeline_warehouse, r
     possession defendant in the window. Recomputed here in pandas from the research tables."""
     with read_only(pipeline_warehouse) as con:
         mart = con.execute("""SELECT estimated_xjs_id, snapshot_date, driver_accommodation
-                              FROM marts.person_needs_wave_0""").df().set_index("estimated_xjs_id")
+                              FROM marts.person_needs_wave_0 WHERE link_threshold = 'medium'"""
+                           ).df().set_index("estimated_xjs_id")
         oasys = con.execute("""
             SELECT x.estimated_xjs_id, o.row_id_hash, o.assessment_date,
                    o.s3_q1, o.s3_q2, o.s3_q3, o.s3_q4, o.s3_need_level

@@ -55,8 +55,6 @@ spine as (
         count(distinct source_dataset) as n_sources,
         min(event_date) as first_event_date,
         max(event_date) as last_event_date,
-        mode(sex) as sex,
-        mode(ethnic_group) as ethnic_group,
         arg_max(
             age_at_event + cast(floor(date_diff('day', event_date, {{ snapshot_date() }}) / 365.25) as integer),
             event_date
@@ -65,6 +63,20 @@ spine as (
     from records
     group by link_threshold, person_key
 ),
+
+{%- for col in ['sex', 'ethnic_group'] %}
+
+-- the person's most frequent {{ col }}; ties to the latest recorded, then the first in order
+modal_{{ col }} as (
+    select link_threshold, person_key, {{ col }}
+    from records
+    where {{ col }} is not null
+    group by link_threshold, person_key, {{ col }}
+    qualify row_number() over (
+        partition by link_threshold, person_key order by count(*) desc, max(event_date) desc, {{ col }}
+    ) = 1
+),
+{%- endfor %}
 
 latest_oasys as (
     select l.link_threshold, l.person_key, o.*
@@ -94,6 +106,8 @@ signals as (
 evidence as (
     select
         p.*,
+        ms.sex,
+        me.ethnic_group,
         o.person_key is not null as has_oasys_assessment,
         o.assessment_date as oasys_assessment_date,
         o.setting as oasys_setting,
@@ -105,6 +119,8 @@ evidence as (
         coalesce(g.{{ s.name }}, false) as {{ s.name }}{{ ',' if not loop.last }}
         {%- endfor %}
     from spine as p
+    left join modal_sex as ms using (link_threshold, person_key)
+    left join modal_ethnic_group as me using (link_threshold, person_key)
     left join latest_oasys as o using (link_threshold, person_key)
     left join signals as g using (link_threshold, person_key)
 )
