@@ -38,8 +38,6 @@ MEASURE_TYPES = ("validated", "proxy", "none")
 COLUMNS = ("id", "kind", "name", "wave", "operational_definition", "preferred_measure",
            "fallback_proxy_measure", "candidate_datasets_variables", "measure_type",
            "wave_data", "notes_bias_missingness", "flag_sql")  # fmt: skip
-# Words a flag_sql may use besides evidence names (it combines boolean evidence, nothing else).
-FLAG_SQL_KEYWORDS = frozenset({"and", "or", "not", "true", "false", "null", "is"})
 EVIDENCE_WINDOWS = ("lookback", "ever")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -108,9 +106,16 @@ def evidence_waves(evidence: pd.DataFrame | None = None) -> tuple[int, ...]:
     return tuple(sorted(int(w) for w in ev["wave"].unique()))
 
 
+def flag_sql_keywords(project_file: Path | str = DBT_PROJECT_FILE) -> frozenset[str]:
+    """Words a flag_sql may use besides evidence names (var flag_sql_keywords)."""
+    cfg = yaml.safe_load(Path(project_file).read_text())["vars"]
+    return frozenset(str(w).lower() for w in cfg["flag_sql_keywords"])
+
+
 def flag_sql_names(flag_sql: str) -> list[str]:
     """The evidence names a flag definition uses (identifiers other than its keywords)."""
-    return [n for n in _IDENT.findall(flag_sql) if n.lower() not in FLAG_SQL_KEYWORDS]
+    keywords = flag_sql_keywords()
+    return [n for n in _IDENT.findall(flag_sql) if n.lower() not in keywords]
 
 
 def flag_definitions(wave: int, register: pd.DataFrame | None = None) -> dict[str, str]:

@@ -16,7 +16,7 @@
     {%- do declared.update({'need_s' ~ s.section: none, 'severe_s' ~ s.section: none}) -%}
 {%- endfor -%}
 {%- for s in signals -%}{%- do declared.update({s.name: s}) -%}{%- endfor -%}
-{%- set keywords = ['and', 'or', 'not', 'true', 'false', 'null', 'is'] -%}
+{%- set keywords = var('flag_sql_keywords') -%}
 {%- for f in flags -%}
     {%- for name in modules.re.findall('[A-Za-z_][A-Za-z0-9_]*', f.flag_sql) -%}
         {%- if name | lower not in keywords and name not in declared -%}
