@@ -6,16 +6,28 @@ rows. A row says, for one wave, how the factor is operationalised, its preferred
 measures, the candidate datasets and variables, the measure type the wave can use (validated,
 proxy or none) and notes on bias and missingness. Register ids (e.g. `driver_low_income`) are the
 flag columns of `marts.person_needs_wave_<n>` and the `measure` values of the outputs.
+
+The register drives the flags: a measured row (validated or proxy) carries `flag_sql`, a boolean
+SQL expression over named evidence (e.g. `need_s10 or sig_mhtr`), and the dbt macro
+`person_needs(wave)` generates each flag column of the wave's mart from its row, with a comment
+naming the row. The evidence is declared once, in `dbt_project/dbt_project.yml`: `need_s<N>` /
+`severe_s<N>` for each OASys section of `oasys_sections` (latest assessment in the lookback
+window), and the signals of `evidence_signals` (name, wave, window, meaning and the SQL that
+derives each from a staging model into `int_signals`; `from: []` while its SQL is pending).
+Rows of waves without declared evidence (2-4 for now) have no `flag_sql` yet.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[1] / "dbt_project"
 REGISTER_PATH = DBT_PROJECT_DIR / "seeds" / "risk_factor_register.csv"
+DBT_PROJECT_FILE = DBT_PROJECT_DIR / "dbt_project.yml"
 
 DRIVERS = ("mental_health", "physical_health", "low_income", "substance_misuse", "employment",
            "education", "accommodation", "family")  # fmt: skip
@@ -25,12 +37,92 @@ WAVES = (0, 1, 2, 3, 4)
 MEASURE_TYPES = ("validated", "proxy", "none")
 COLUMNS = ("id", "kind", "name", "wave", "operational_definition", "preferred_measure",
            "fallback_proxy_measure", "candidate_datasets_variables", "measure_type",
-           "wave_data", "notes_bias_missingness")  # fmt: skip
+           "wave_data", "notes_bias_missingness", "flag_sql")  # fmt: skip
+EVIDENCE_WINDOWS = ("lookback", "ever")
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def factor_ids() -> tuple[str, ...]:
     """All 14 register ids, drivers first, in register order."""
     return tuple(f"driver_{d}" for d in DRIVERS) + tuple(f"outcome_{o}" for o in OUTCOMES)
+
+
+def load_evidence(project_file: Path | str = DBT_PROJECT_FILE) -> pd.DataFrame:
+    """Declared evidence, one row per name: name, wave (first wave it exists), kind (`oasys` or
+    `signal`), window, meaning, pending (what its SQL waits for; "" when written), sql (the
+    `from` entries of a signal; the OASys section and thresholds of an OASys need)."""
+    cfg = yaml.safe_load(Path(project_file).read_text())["vars"]
+    rows = []
+    for s in cfg["oasys_sections"]:
+        for level in ("standard", "severe"):
+            prefix = "need" if level == "standard" else "severe"
+            rows.append({
+                "name": f"{prefix}_s{s['section']}", "wave": 0, "kind": "oasys",
+                "window": "latest_assessment",
+                "meaning": f"latest OASys assessment in the lookback window has section "
+                           f"{s['section']} ({s['name']}) item sum >= {s[level]}",
+                "pending": "", "sql": [dict(s, level=level)]})
+    for s in cfg["evidence_signals"]:
+        rows.append({"name": s["name"], "wave": int(s["wave"]), "kind": "signal",
+                     "window": s["window"], "meaning": s["meaning"],
+                     "pending": "" if s["from"] else s.get("pending", "not written"),
+                     "sql": list(s["from"])})
+    ev = pd.DataFrame(rows)
+    problems = validate_evidence(ev)
+    if problems:
+        raise ValueError(f"evidence declared in {project_file} is invalid: " + "; ".join(problems))
+    return ev
+
+
+def validate_evidence(ev: pd.DataFrame) -> list[str]:
+    """Problems with declared evidence (empty when it is whole)."""
+    problems = []
+    dup = sorted(ev.loc[ev["name"].duplicated(), "name"])
+    if dup:
+        problems.append(f"evidence declared twice: {dup}")
+    bad = sorted(n for n in ev["name"] if not re.fullmatch(r"(sig|need_s|severe_s)[a-z0-9_]+", n))
+    if bad:
+        problems.append(f"evidence names must start sig_, need_s or severe_s: {bad}")
+    sig = ev[ev["kind"] == "signal"]
+    wrong = sorted(sig.loc[~sig["window"].isin(EVIDENCE_WINDOWS), "name"])
+    if wrong:
+        problems.append(f"evidence with a window other than {EVIDENCE_WINDOWS}: {wrong}")
+    for name, parts in zip(sig["name"], sig["sql"], strict=True):
+        for part in parts:
+            if not part.get("model") or not part.get("date"):
+                problems.append(f"evidence {name}: every `from` entry needs a model and a date")
+    return problems
+
+
+def evidence_names(wave: int, evidence: pd.DataFrame | None = None) -> tuple[str, ...]:
+    """Evidence a flag of `wave` may use (declared for that wave or an earlier one)."""
+    ev = load_evidence() if evidence is None else evidence
+    return tuple(ev.loc[ev["wave"] <= wave, "name"])
+
+
+def evidence_waves(evidence: pd.DataFrame | None = None) -> tuple[int, ...]:
+    """Waves that declare evidence of their own: their measured rows must have a flag_sql."""
+    ev = load_evidence() if evidence is None else evidence
+    return tuple(sorted(int(w) for w in ev["wave"].unique()))
+
+
+def flag_sql_keywords(project_file: Path | str = DBT_PROJECT_FILE) -> frozenset[str]:
+    """Words a flag_sql may use besides evidence names (var flag_sql_keywords)."""
+    cfg = yaml.safe_load(Path(project_file).read_text())["vars"]
+    return frozenset(str(w).lower() for w in cfg["flag_sql_keywords"])
+
+
+def flag_sql_names(flag_sql: str) -> list[str]:
+    """The evidence names a flag definition uses (identifiers other than its keywords)."""
+    keywords = flag_sql_keywords()
+    return [n for n in _IDENT.findall(flag_sql) if n.lower() not in keywords]
+
+
+def flag_definitions(wave: int, register: pd.DataFrame | None = None) -> dict[str, str]:
+    """Register id -> flag_sql for the rows `wave` measures, in register order."""
+    reg = load_register() if register is None else register
+    rows = reg[(reg["wave"] == wave) & (reg["measure_type"] != "none")]
+    return {i: s.strip() for i, s in zip(rows["id"], rows["flag_sql"], strict=True) if s.strip()}
 
 
 def load_register(path: Path | str = REGISTER_PATH) -> pd.DataFrame:
@@ -42,8 +134,8 @@ def load_register(path: Path | str = REGISTER_PATH) -> pd.DataFrame:
     return df
 
 
-def validate_register(df: pd.DataFrame) -> list[str]:
-    """Problems with a register frame (empty when it is whole)."""
+def validate_register(df: pd.DataFrame, evidence: pd.DataFrame | None = None) -> list[str]:
+    """Problems with a register frame (empty when it is whole), flag definitions included."""
     problems: list[str] = []
     missing = [c for c in COLUMNS if c not in df.columns]
     if missing:
@@ -66,6 +158,31 @@ def validate_register(df: pd.DataFrame) -> list[str]:
                 "notes_bias_missingness"):
         if (df[col].str.strip() == "").any():
             problems.append(f"empty {col}")
+    return problems + validate_flag_sql(df, load_evidence() if evidence is None else evidence)
+
+
+def validate_flag_sql(df: pd.DataFrame, evidence: pd.DataFrame) -> list[str]:
+    """flag_sql: none for measure type none; one for every measured row of a wave that declares
+    evidence; only evidence declared for the row's wave or earlier; one line of plain SQL."""
+    problems = []
+    waves = evidence_waves(evidence)
+    for fid, wave, mtype, sql in zip(df["id"], df["wave"], df["measure_type"], df["flag_sql"],
+                                     strict=True):
+        row = f"{fid} wave {wave}"
+        sql = "" if pd.isna(sql) else str(sql).strip()
+        if mtype == "none":
+            if sql:
+                problems.append(f"{row}: measure_type none but a flag_sql")
+            continue
+        if not sql:
+            if wave in waves:
+                problems.append(f"{row}: measure_type {mtype} but no flag_sql")
+            continue
+        if re.search(r"[;\n]|--|/\*", sql):
+            problems.append(f"{row}: flag_sql must be one boolean expression on one line")
+        unknown = sorted(set(flag_sql_names(sql)) - set(evidence_names(int(wave), evidence)))
+        if unknown:
+            problems.append(f"{row}: flag_sql uses undeclared evidence {unknown}")
     return problems
 
 

@@ -163,9 +163,10 @@ def built(tmp_path_factory) -> Path:
     return wh
 
 
-def _mart(wh: Path, table: str = "person_needs_wave_0") -> pd.DataFrame:
+def _mart(wh: Path, threshold: str = "medium", wave: int = 0) -> pd.DataFrame:
     with duckdb.connect(str(wh), read_only=True) as con:
-        return con.execute(f"select * from marts.{table}").df().set_index("estimated_xjs_id")
+        return con.execute(f"select * from marts.person_needs_wave_{wave} where link_threshold = ?",
+                           [threshold]).df().set_index("estimated_xjs_id").sort_index()
 
 
 def test_dbt_build_standalone_passes(built):
@@ -205,8 +206,8 @@ def test_court_and_probation_flags_follow_register(built):
     assert not m.loc["X6", flags].any()
 
 
-def test_sensitivity_marts_regroup_people(built):
-    high, low = _mart(built, "person_needs_wave_0_high"), _mart(built, "person_needs_wave_0_low")
+def test_sensitivity_thresholds_regroup_people(built):
+    high, low = _mart(built, "high"), _mart(built, "low")
     assert len(high) == 9 and len(low) == 7  # X2 split in two; X1 and X2 merged
     # merged at low: the latest assessment of the merged person is X2's (sum 1)
     assert not low.loc["L1", "driver_accommodation"] and low.loc["L1", "outcome_offending"]
@@ -225,6 +226,89 @@ def test_snapshot_var_moves_the_as_at_date(built, tmp_path):
     assert "X7" not in m.index  # first record in 2020
     assert not m.loc["X1", "driver_accommodation"]  # only the 2015 assessment (sum 0) is before
     assert not m.loc["X1", "outcome_offending"]  # conviction disposed Feb 2019
+
+
+def test_mart_holds_every_threshold_once_per_person(built):
+    with duckdb.connect(str(built), read_only=True) as con:
+        n = dict(con.execute("select link_threshold, count(*) from marts.person_needs_wave_0 "
+                             "group by all").fetchall())
+        tables = {r[0] for r in con.execute("select table_name from information_schema.tables "
+                                            "where table_schema = 'marts'").fetchall()}
+    assert n == {"medium": 8, "high": 9, "low": 7}
+    assert {t for t in tables if t.startswith("person_needs")} == {"person_needs_wave_0"}
+
+
+def test_register_definition_generates_the_flag(built, tmp_path):
+    """The mart's flag columns are generated from the register rows: edit a wave-0 row's
+    flag_sql and the compiled SQL (under a comment naming the row) and the flag follow it. A
+    wave-1 mart refuses to build while its evidence SQL is pending, naming row and evidence."""
+    wh = tmp_path / "copy.duckdb"
+    shutil.copy(built, wh)
+    proj = tmp_path / "dbt_project"
+    shutil.copytree(DBT_DIR, proj, ignore=shutil.ignore_patterns("target", "logs"))
+    path = proj / "seeds" / "risk_factor_register.csv"
+    reg = register.load_register(path)
+    row = (reg["id"] == "driver_physical_health") & (reg["wave"] == 0)
+    assert reg.loc[row, "flag_sql"].item() == "need_s13"
+    reg.loc[row, "flag_sql"] = "need_s13 or sig_offending"
+    reg.to_csv(path, index=False)
+    (proj / "models" / "marts" / "person_needs_wave_1.sql").write_text("{{ person_needs(1) }}\n")
+    res = run_dbt(wh, "build", "--profiles-dir", ".", "--select", "risk_factor_register",
+                  "person_needs_wave_0", "person_needs_wave_1", cwd=proj)
+    out = res.stdout
+    assert res.returncode != 0  # the wave-1 model, and only it
+    assert "OK created sql table model marts.person_needs_wave_0" in out
+    assert ("risk_factor_register row driver_mental_health wave 1: evidence sig_npd_sen_semh "
+            "has no SQL yet (pending: stg_npd_census (primarysentype))") in out
+    compiled = (proj / "target" / "compiled" / "bold" / "models" / "marts"
+                / "person_needs_wave_0.sql").read_text()
+    assert ("-- risk_factor_register row driver_physical_health, wave 0 (proxy)\n"
+            "    (need_s13 or sig_offending) as driver_physical_health,") in compiled
+    before, after = _mart(built), _mart(wh)
+    assert not before.loc["X8", "driver_physical_health"]
+    assert after.loc["X8", "driver_physical_health"]  # offending (prison reception), no OASys
+    assert (after["driver_physical_health"]
+            == before["driver_physical_health"] | before["outcome_offending"]).all()
+    others = [m for m in register.wave_measures(0) if m != "driver_physical_health"]
+    pd.testing.assert_frame_equal(after[others], before[others])
+
+
+def test_wave_1_mart_is_one_file_once_its_evidence_has_sql(built, tmp_path):
+    """person_needs(1) builds from the wave-1 register rows once wave-1 evidence has SQL: here
+    every NPD / PNC signal is stubbed to fire never, except sig_pnc_proven_offence, stubbed as
+    a magistrates' acquittal (X6). Wave-1 flags then equal wave-0 ones, but for offending (X6)
+    and education (no NPD pupil: the wave-0 proxy applies)."""
+    wh = tmp_path / "copy.duckdb"
+    shutil.copy(built, wh)
+    proj = tmp_path / "dbt_project"
+    shutil.copytree(DBT_DIR, proj, ignore=shutil.ignore_patterns("target", "logs"))
+    cfg_path = proj / "dbt_project.yml"
+    cfg = yaml.safe_load(cfg_path.read_text())
+    for s in cfg["vars"]["evidence_signals"]:
+        if s["wave"] == 1:
+            where = "not convicted" if s["name"] == "sig_pnc_proven_offence" else "false"
+            s["from"] = [{"model": "stg_mags", "date": "event_date", "where": where}]
+    cfg_path.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    (proj / "models" / "marts" / "person_needs_wave_1.sql").write_text("{{ person_needs(1) }}\n")
+    res = run_dbt(wh, "build", "--profiles-dir", ".", "--select", "int_signals",
+                  "person_needs_wave_1", cwd=proj)
+    assert res.returncode == 0, res.stdout[-3000:]
+    compiled = (proj / "target" / "compiled" / "bold" / "models" / "marts"
+                / "person_needs_wave_1.sql").read_text()
+    assert ("-- risk_factor_register row outcome_offending, wave 1 (validated)\n"
+            "    (sig_offending or sig_pnc_proven_offence) as outcome_offending,") in compiled
+    w0, w1 = _mart(built), _mart(wh, wave=1)
+    assert list(w1.columns) == list(w0.columns)
+    assert w1.loc["X6", "outcome_offending"] and not w0.loc["X6", "outcome_offending"]
+    same = [m for m in register.wave_measures(1) if m != "outcome_offending"]
+    pd.testing.assert_frame_equal(w1[same], w0[same])
+
+
+def test_link_thresholds_var_names_the_linkage_thresholds():
+    from bold_assets.linkage.core import THRESHOLDS
+
+    cfg = yaml.safe_load((DBT_DIR / "dbt_project.yml").read_text())
+    assert {t["name"] for t in cfg["vars"]["link_thresholds"]} == set(THRESHOLDS)
 
 
 def test_oasys_vars_match_source_registry():
@@ -253,7 +337,8 @@ def test_dagster_translator_keys_groups_lineage_and_checks():
     assert "marts/risk_factor_register" in {d.to_user_string() for d in a.asset_deps[mart]}
     checks = {c.name for c in a.check_specs if c.asset_key == mart}
     assert "person_needs_wave_0_has_every_register_measure" in checks
-    assert any(c.startswith("unique_person_needs_wave_0_estimated_xjs_id") for c in checks)
+    assert "unique_person_needs_wave_0_link_threshold_estimated_xjs_id" in checks
+    assert "register_flags_not_null_person_needs_wave_0_0" in checks
     reg_md = a.specs_by_key[marts.REGISTER_KEY].metadata
     assert reg_md["register_rows"] == 70 and len(reg_md["register"].records) == 70
 
@@ -297,5 +382,5 @@ def test_dbt_asset_waits_for_the_warehouse_lock(tmp_path, monkeypatch):
     mats = {e.materialization.asset_key: e.materialization
             for e in result.get_asset_materialization_events()}
     assert mats[dg.AssetKey(["marts", "person_needs_wave_0"])].metadata[
-        "dagster/row_count"].value == 8
+        "dagster/row_count"].value == 8 + 9 + 7  # medium, high, low
     assert mats[marts.REGISTER_KEY].metadata["register_rows"].value == 70

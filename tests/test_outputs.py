@@ -34,7 +34,11 @@ def build_mart_warehouse(path: Path) -> None:
             people.append(row)
     people.append({**{m: True for m in MEASURES}, "estimated_xjs_id": "nowhere",
                    "lsoa_code": None, "lad_code": None})
-    persons = pd.DataFrame(people)
+    medium = pd.DataFrame(people).assign(link_threshold="medium")
+    # the sensitivity thresholds' rows (everyone flagged) are never published
+    persons = pd.concat([medium, medium.assign(link_threshold="low", **{m: True for m in MEASURES}),
+                         medium.assign(link_threshold="high", **{m: True for m in MEASURES})],
+                        ignore_index=True)
     lsoa = pd.DataFrame({"lsoa_code": [_lsoa(i) for i in range(1, 8)],
                          "lsoa_name": [f"Area {i}" for i in range(1, 8)],
                          "lad_code": ["E06000001"] * 3 + ["E06000002"] * 4,

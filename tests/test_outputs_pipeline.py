@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 
 import pandas as pd
+import yaml
 
 from bold_assets import disclosure, register
 from bold_assets.defs.wave_0 import outputs
@@ -17,7 +18,10 @@ def test_register_mart_and_outputs(pipeline_warehouse, read_only):
     with read_only(pipeline_warehouse) as con:
         assert con.execute("SELECT count(*) FROM marts.risk_factor_register").fetchall()[0][0] == 70
         mart = con.execute("SELECT * FROM marts.person_needs_wave_0").df()
-        assert len(mart) > 100 and mart["estimated_xjs_id"].is_unique
+        assert set(mart["link_threshold"]) == {"high", "medium", "low"}
+        assert not mart.duplicated(["link_threshold", "estimated_xjs_id"]).any()
+        mart = mart[mart["link_threshold"] == outputs.PUBLISHED_THRESHOLD]
+        assert len(mart) > 100
         assert mart[list(MEASURES)].notna().all().all()
         assert outputs.check_published(con) == []
         pub = con.execute("SELECT * FROM outputs.lad_needs_wave_0").df()
@@ -33,7 +37,8 @@ def test_flag_follows_register_definition_on_pipeline_data(pipeline_warehouse, r
     possession defendant in the window. Recomputed here in pandas from the research tables."""
     with read_only(pipeline_warehouse) as con:
         mart = con.execute("""SELECT estimated_xjs_id, snapshot_date, driver_accommodation
-                              FROM marts.person_needs_wave_0""").df().set_index("estimated_xjs_id")
+                              FROM marts.person_needs_wave_0 WHERE link_threshold = 'medium'"""
+                           ).df().set_index("estimated_xjs_id")
         oasys = con.execute("""
             SELECT x.estimated_xjs_id, o.row_id_hash, o.assessment_date,
                    o.s3_q1, o.s3_q2, o.s3_q3, o.s3_q4, o.s3_need_level
@@ -91,3 +96,75 @@ def test_published_tables_verify_without_exact_cells(pipeline_warehouse, read_on
                              UNION ALL SELECT * FROM outputs.lad_needs_wave_0""").df()
         parents = dict(con.execute("SELECT lsoa_code, lad_code FROM reference.lsoa").fetchall())
     assert disclosure.verify(pub, lsoa_parent=parents) == []
+
+
+def _person_evidence_sql(wave: int, snapshot: str, lookback_years: int) -> str:
+    """Evidence per (link_threshold, person) in plain SQL from the intermediate models, following
+    the declarations (dbt_project.yml): OASys needs on the latest assessment in the lookback
+    window; each signal when a record has it in its window before the snapshot."""
+    cfg = yaml.safe_load((DBT_DIR / "dbt_project.yml").read_text())["vars"]
+    links = " UNION ALL ".join(
+        f"SELECT source_dataset, row_id_hash, '{t['name']}' AS link_threshold, "
+        f"{t['id_column']} AS estimated_xjs_id FROM dbt_intermediate.int_record_links "
+        f"WHERE {t['id_column']} IS NOT NULL" for t in cfg["link_thresholds"])
+    ev = register.load_evidence()
+    ev = ev[ev["wave"] <= wave]
+    snap = f"DATE '{snapshot}'"
+    start = f"{snap} - INTERVAL {lookback_years} YEAR"
+    oasys = list(ev.loc[ev["kind"] == "oasys", "name"])
+    signals = ev[ev["kind"] == "signal"]
+    sig_cols = ", ".join(
+        f"coalesce(bool_or(s.signal = '{n}' AND s.signal_date < {snap}"
+        + (f" AND s.signal_date >= {start}" if w == "lookback" else "") + f"), false) AS {n}"
+        for n, w in zip(signals["name"], signals["window"], strict=True))
+    return f"""
+        WITH links AS ({links}),
+        latest AS (
+            SELECT l.link_threshold, l.estimated_xjs_id, {", ".join(f"o.{n}" for n in oasys)}
+            FROM dbt_intermediate.int_oasys_assessments o
+            JOIN links l USING (source_dataset, row_id_hash)
+            WHERE o.assessment_date < {snap} AND o.assessment_date >= {start}
+            QUALIFY row_number() OVER (PARTITION BY l.link_threshold, l.estimated_xjs_id
+                                       ORDER BY o.assessment_date DESC, o.row_id_hash) = 1),
+        sig AS (
+            SELECT l.link_threshold, l.estimated_xjs_id, {sig_cols}
+            FROM dbt_intermediate.int_signals s JOIN links l USING (source_dataset, row_id_hash)
+            GROUP BY ALL)
+        SELECT m.link_threshold, m.estimated_xjs_id,
+               {", ".join(f"coalesce(o.{n}, false) AS {n}" for n in oasys)},
+               {", ".join(f"coalesce(g.{n}, false) AS {n}" for n in signals["name"])}
+        FROM marts.person_needs_wave_{wave} m
+        LEFT JOIN latest o USING (link_threshold, estimated_xjs_id)
+        LEFT JOIN sig g USING (link_threshold, estimated_xjs_id)"""
+
+
+def test_every_flag_recomputed_from_its_register_definition(pipeline_warehouse, read_only):
+    """Each flag column of every wave's mart (wave 0 today) equals its register row's flag_sql
+    evaluated over the evidence recomputed in plain SQL, at every linkage threshold."""
+    cfg = yaml.safe_load((DBT_DIR / "dbt_project.yml").read_text())["vars"]
+    reg = register.load_register()
+    checked = []
+    with read_only(pipeline_warehouse) as con:
+        for wave in register.WAVES:
+            if not con.execute("SELECT count(*) FROM information_schema.tables WHERE "
+                               "table_schema = 'marts' AND table_name = ?",
+                               [f"person_needs_wave_{wave}"]).fetchall()[0][0]:
+                continue
+            defs = register.flag_definitions(wave, reg)
+            assert tuple(defs) == register.wave_measures(wave, reg)
+            snapshot = con.execute(f"SELECT max(snapshot_date) FROM marts.person_needs_wave_{wave}"
+                                   ).fetchall()[0][0].isoformat()
+            evidence = _person_evidence_sql(wave, snapshot, cfg["lookback_years"])
+            flags = ", ".join(f"({sql}) AS {fid}" for fid, sql in defs.items())
+            got = con.execute(f"SELECT link_threshold, estimated_xjs_id, {', '.join(defs)} "
+                              f"FROM marts.person_needs_wave_{wave}").df()
+            want = con.execute(f"SELECT link_threshold, estimated_xjs_id, {flags} "
+                               f"FROM ({evidence})").df()
+            key = ["link_threshold", "estimated_xjs_id"]
+            got, want = (d.sort_values(key).reset_index(drop=True) for d in (got, want))
+            assert set(got["link_threshold"]) == {"high", "medium", "low"}
+            pd.testing.assert_frame_equal(got, want, check_dtype=False)
+            varied = [f for f in defs if 0 < got[f].sum() < len(got)]
+            assert len(varied) >= len(defs) - 2, f"wave {wave}: few flags vary: {varied}"
+            checked.append(wave)
+    assert 0 in checked

@@ -42,3 +42,62 @@ def test_load_refuses_an_invalid_file(tmp_path):
     df[df["wave"] != 3].to_csv(path, index=False)
     with pytest.raises(ValueError, match="invalid"):
         register.load_register(path)
+
+
+def test_every_measured_row_of_an_evidence_wave_has_a_definition_that_compiles():
+    """Each validated / proxy row of a wave with declared evidence (0 and 1) has a flag_sql that
+    DuckDB binds over that wave's evidence (boolean columns) and that yields a boolean, never
+    null; wave 1 uses the evidence it was written for."""
+    import duckdb
+    import numpy as np
+
+    reg, ev = register.load_register(), register.load_evidence()
+    assert register.evidence_waves(ev) == (0, 1)
+    rng = np.random.default_rng(0)
+    con = duckdb.connect()
+    for wave in register.evidence_waves(ev):
+        names = register.evidence_names(wave, ev)
+        frame = pd.DataFrame({n: rng.random(64) < 0.5 for n in names})
+        con.register("evidence", frame)
+        defs = register.flag_definitions(wave, reg)
+        assert tuple(defs) == register.wave_measures(wave, reg)
+        for fid, sql in defs.items():
+            rel = con.sql(f"SELECT ({sql}) AS {fid} FROM evidence")
+            assert [str(t) for t in rel.types] == ["BOOLEAN"], (fid, wave)
+            assert rel.df()[fid].notna().all()
+        con.unregister("evidence")
+    w1 = register.flag_definitions(1, reg)
+    assert "sig_npd_sen_semh" in register.flag_sql_names(w1["driver_mental_health"])
+    assert "sig_pnc_proven_offence" in register.flag_sql_names(w1["outcome_offending"])
+
+
+def test_validation_reports_broken_flag_definitions():
+    df = register.load_register()
+    w0 = (df["wave"] == 0) & (df["id"] == "driver_family")
+    w1 = (df["wave"] == 1) & (df["id"] == "driver_family")
+    bad = df.copy()
+    bad.loc[w0, "flag_sql"] = "need_s6 or sig_npd_cin"  # wave-1 evidence in a wave-0 row
+    bad.loc[w1, "flag_sql"] = ""
+    problems = register.validate_register(bad)
+    assert any("driver_family wave 0" in p and "sig_npd_cin" in p for p in problems)
+    assert any("driver_family wave 1: measure_type proxy but no flag_sql" in p for p in problems)
+    bad = df.copy()
+    bad.loc[w0, ["measure_type", "flag_sql"]] = ["none", "need_s6"]
+    assert any("measure type" in p or "measure_type none" in p
+               for p in register.validate_register(bad))
+    bad.loc[w0, ["measure_type", "flag_sql"]] = ["proxy", "need_s6; drop table x"]
+    assert any("one boolean expression" in p for p in register.validate_register(bad))
+
+
+def test_evidence_is_declared_once_with_its_sql_or_what_it_waits_for():
+    ev = register.load_evidence()
+    assert ev["name"].is_unique
+    sig = ev[ev["kind"] == "signal"]
+    # wave 0's signals have SQL (int_signals is generated from it); wave 1's wait for staging
+    assert sig.loc[sig["wave"] == 0, "pending"].eq("").all()
+    assert sig.loc[sig["wave"] == 1, "pending"].ne("").all()
+    used = {n for w in (0, 1) for s in register.flag_definitions(w).values()
+            for n in register.flag_sql_names(s)}
+    assert used <= set(ev["name"])
+    twice = pd.concat([ev, ev.iloc[[0]]], ignore_index=True)
+    assert any("declared twice" in p for p in register.validate_evidence(twice))

@@ -1,18 +1,47 @@
 {#
-  One row per estimated person (the spine id in `id_column` of int_record_links) with a flag per
-  driver and outcome wave 0 can measure, as at var('snapshot_date'). Flag definitions follow the
-  wave-0 rows of the risk factor register (seed risk_factor_register); each flag is true when the
-  evidence is recorded, false otherwise (no evidence and not measured both read false).
+  marts.person_needs_wave_<wave>: one row per estimated person at each linkage threshold
+  (var('link_thresholds'): link_threshold, and the person's spine id at that threshold in
+  estimated_xjs_id) as at var('snapshot_date'), with a flag per driver and outcome the wave can
+  measure. Each flag column is generated from its register row (risk_factor_register, this wave,
+  measure_type validated or proxy): `(<flag_sql>) as <id>`, preceded by a comment naming the row.
+  flag_sql is a boolean expression over the evidence declared in dbt_project.yml (see
+  macros/evidence.sql), each of which is true when recorded and false otherwise (no evidence and
+  not measured both read false). Factors with measure_type none get no column.
 #}
-{% macro person_needs(id_column, threshold) %}
+{% macro person_needs(wave) %}
+{%- set signals = evidence_signals(wave) -%}
+{%- set flags = register_flags(wave) -%}
+{%- set declared = {} -%}
+{%- for s in var('oasys_sections') -%}
+    {%- do declared.update({'need_s' ~ s.section: none, 'severe_s' ~ s.section: none}) -%}
+{%- endfor -%}
+{%- for s in signals -%}{%- do declared.update({s.name: s}) -%}{%- endfor -%}
+{%- set keywords = var('flag_sql_keywords') -%}
+{%- for f in flags -%}
+    {%- for name in modules.re.findall('[A-Za-z_][A-Za-z0-9_]*', f.flag_sql) -%}
+        {%- if name | lower not in keywords and name not in declared -%}
+            {{ exceptions.raise_compiler_error("risk_factor_register row " ~ f.id ~ " wave " ~ wave
+                ~ ": flag_sql uses '" ~ name ~ "', which is no evidence declared for wave "
+                ~ wave ~ " (dbt_project.yml evidence_signals, oasys_sections)") }}
+        {%- elif declared.get(name) and not declared[name]['from'] -%}
+            {{ exceptions.raise_compiler_error("risk_factor_register row " ~ f.id ~ " wave " ~ wave
+                ~ ": evidence " ~ name ~ " has no SQL yet (pending: "
+                ~ declared[name].get('pending', '?') ~ ")") }}
+        {%- endif -%}
+    {%- endfor -%}
+{%- endfor %}
 with links as (
-    select source_dataset, row_id_hash, {{ id_column }} as person_key
+    {%- for t in var('link_thresholds') %}
+    select source_dataset, row_id_hash, '{{ t.name }}' as link_threshold, {{ t.id_column }} as person_key
     from {{ ref('int_record_links') }}
-    where {{ id_column }} is not null
+    where {{ t.id_column }} is not null
+    {%- if not loop.last %}
+    union all{% endif %}
+    {%- endfor %}
 ),
 
 records as (
-    select l.person_key, r.*
+    select l.link_threshold, l.person_key, r.*
     from {{ ref('int_records') }} as r
     inner join links as l using (source_dataset, row_id_hash)
     where r.event_date < {{ snapshot_date() }}
@@ -20,50 +49,65 @@ records as (
 
 spine as (
     select
+        link_threshold,
         person_key,
         count(*) as n_records,
         count(distinct source_dataset) as n_sources,
         min(event_date) as first_event_date,
         max(event_date) as last_event_date,
-        mode(sex) as sex,
-        mode(ethnic_group) as ethnic_group,
         arg_max(
             age_at_event + cast(floor(date_diff('day', event_date, {{ snapshot_date() }}) / 365.25) as integer),
             event_date
         ) filter (where age_at_event is not null) as age_at_snapshot,
         arg_max(lsoa_code, event_date) filter (where lsoa_code is not null) as lsoa_code
     from records
-    group by person_key
+    group by link_threshold, person_key
 ),
 
+{%- for col in ['sex', 'ethnic_group'] %}
+
+-- the person's most frequent {{ col }}; ties to the latest recorded, then the first in order
+modal_{{ col }} as (
+    select link_threshold, person_key, {{ col }}
+    from records
+    where {{ col }} is not null
+    group by link_threshold, person_key, {{ col }}
+    qualify row_number() over (
+        partition by link_threshold, person_key order by count(*) desc, max(event_date) desc, {{ col }}
+    ) = 1
+),
+{%- endfor %}
+
 latest_oasys as (
-    select l.person_key, o.*
+    select l.link_threshold, l.person_key, o.*
     from {{ ref('int_oasys_assessments') }} as o
     inner join links as l using (source_dataset, row_id_hash)
     where {{ in_window('o.assessment_date') }}
     qualify row_number() over (
-        partition by l.person_key order by o.assessment_date desc, o.row_id_hash
+        partition by l.link_threshold, l.person_key order by o.assessment_date desc, o.row_id_hash
     ) = 1
 ),
 
 signals as (
     select
+        l.link_threshold,
         l.person_key,
-        {%- set names = ['offending', 'mhtr', 'drr_atr', 'fee_exemption', 'family_harm',
-                         'child_proceedings', 'civil_defendant', 'civil_rent_arrears',
-                         'civil_possession'] %}
-        {%- for n in names %}
-        bool_or(s.signal = '{{ n }}') as sig_{{ n }}{{ ',' if not loop.last }}
+        {%- for s in signals %}
+        coalesce(bool_or(s.signal = '{{ s.name }}' and {{ evidence_window(s, 's.signal_date') }}), false)
+            as {{ s.name }}{{ ',' if not loop.last }}
         {%- endfor %}
     from {{ ref('int_signals') }} as s
     inner join links as l using (source_dataset, row_id_hash)
-    where {{ in_window('s.signal_date') }}
-    group by l.person_key
+    where s.signal_date < {{ snapshot_date() }}
+    group by l.link_threshold, l.person_key
 ),
 
-joined as (
+-- evidence per person: OASys needs on the latest assessment, then the declared signals
+evidence as (
     select
         p.*,
+        ms.sex,
+        me.ethnic_group,
         o.person_key is not null as has_oasys_assessment,
         o.assessment_date as oasys_assessment_date,
         o.setting as oasys_setting,
@@ -71,56 +115,48 @@ joined as (
         coalesce(o.need_s{{ s.section }}, false) as need_s{{ s.section }},
         coalesce(o.severe_s{{ s.section }}, false) as severe_s{{ s.section }},
         {%- endfor %}
-        {%- for n in names %}
-        coalesce(g.sig_{{ n }}, false) as sig_{{ n }}{{ ',' if not loop.last }}
+        {%- for s in signals %}
+        coalesce(g.{{ s.name }}, false) as {{ s.name }}{{ ',' if not loop.last }}
         {%- endfor %}
     from spine as p
-    left join latest_oasys as o using (person_key)
-    left join signals as g using (person_key)
+    left join modal_sex as ms using (link_threshold, person_key)
+    left join modal_ethnic_group as me using (link_threshold, person_key)
+    left join latest_oasys as o using (link_threshold, person_key)
+    left join signals as g using (link_threshold, person_key)
 )
 
 select
-    j.person_key as estimated_xjs_id,
-    '{{ threshold }}' as link_threshold,
+    e.person_key as estimated_xjs_id,
+    e.link_threshold,
     {{ snapshot_date() }} as snapshot_date,
-    j.n_records,
-    j.n_sources,
-    j.first_event_date,
-    j.last_event_date,
-    j.sex,
-    j.ethnic_group,
-    j.age_at_snapshot,
+    e.n_records,
+    e.n_sources,
+    e.first_event_date,
+    e.last_event_date,
+    e.sex,
+    e.ethnic_group,
+    e.age_at_snapshot,
     case
-        when j.age_at_snapshot is null then null
-        when j.age_at_snapshot < 18 then 'under 18'
-        when j.age_at_snapshot < 25 then '18-24'
-        when j.age_at_snapshot < 35 then '25-34'
-        when j.age_at_snapshot < 50 then '35-49'
+        when e.age_at_snapshot is null then null
+        when e.age_at_snapshot < 18 then 'under 18'
+        when e.age_at_snapshot < 25 then '18-24'
+        when e.age_at_snapshot < 35 then '25-34'
+        when e.age_at_snapshot < 50 then '35-49'
         else '50+'
     end as age_band,
-    j.lsoa_code,
+    e.lsoa_code,
     g.lad_code,
     g.imd_decile,
-    j.has_oasys_assessment,
-    j.oasys_assessment_date,
-    j.oasys_setting,
-    -- drivers (register ids; see the wave-0 rows of risk_factor_register)
-    j.need_s10 or j.sig_mhtr as driver_mental_health,
-    j.need_s13 as driver_physical_health,
-    j.need_s5 or j.sig_fee_exemption as driver_low_income,
-    j.need_s8 or j.need_s9 or j.sig_drr_atr as driver_substance_misuse,
-    j.need_s4 as driver_employment,
-    j.need_s4 as driver_education,
-    j.need_s3 or j.sig_civil_defendant as driver_accommodation,
-    j.need_s6 or j.sig_family_harm as driver_family,
-    -- outcomes
-    j.sig_offending as outcome_offending,
-    j.severe_s13 or j.severe_s10 as outcome_ill_health,
-    (j.need_s5 or j.sig_fee_exemption or j.sig_civil_rent_arrears) and not j.need_s4
-        as outcome_in_work_poverty,
-    j.severe_s4 as outcome_inactivity,
-    j.sig_civil_possession or j.severe_s3 as outcome_homelessness,
-    j.sig_child_proceedings as outcome_poor_child_outcomes
-from joined as j
-left join {{ ref('stg_lsoa') }} as g on g.lsoa_code = j.lsoa_code
+    e.has_oasys_assessment,
+    e.oasys_assessment_date,
+    e.oasys_setting,
+    {%- for f in flags %}
+    -- risk_factor_register row {{ f.id }}, wave {{ wave }} ({{ f.measure_type }})
+    ({{ f.flag_sql }}) as {{ f.id }}{{ ',' if not loop.last }}
+    {%- endfor %}
+    {%- if not flags %}
+    null as register_flags_not_rendered_while_parsing
+    {%- endif %}
+from evidence as e
+left join {{ ref('stg_lsoa') }} as g on g.lsoa_code = e.lsoa_code
 {% endmacro %}

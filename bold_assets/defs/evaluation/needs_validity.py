@@ -7,7 +7,7 @@
   Also among people with an OASys assessment, where the OASys-based flags can fire at all.
 - `evaluation/linkage_sensitivity_lad_wave_0` and `..._subgroup_wave_0`: the linkage
   sensitivity pack: prevalence recomputed with persons clustered at the high and low thresholds
-  (`marts/person_needs_wave_0_high|low`), and its difference from the medium threshold, per LAD
+  (the mart's rows at `link_threshold` high / low), and its difference from medium, per LAD
   and per subgroup (sex, ethnic group, age band, IMD quintile).
 - `evaluation/prevalence_by_imd_wave_0`: a chart of prevalence by IMD decile per measure, flagged
   vs latent truth, and the flag-validity chart, as PNGs shown in the UI.
@@ -31,9 +31,9 @@ from bold_assets.defs.metadata import column_schema
 from bold_assets.defs.resources import WarehouseResource
 
 WAVE = 0
-MARTS = {"medium": "person_needs_wave_0", "high": "person_needs_wave_0_high",
-         "low": "person_needs_wave_0_low"}
-MART_KEYS = {t: dg.AssetKey(["marts", m]) for t, m in MARTS.items()}
+MART_KEY = dg.AssetKey(["marts", f"person_needs_wave_{WAVE}"])
+MART = ".".join(MART_KEY.path)
+THRESHOLDS = ("medium", "high", "low")  # the mart's link_threshold values; medium is published
 CLUSTERS = dg.AssetKey(["linkage", "person_clusters"])
 XJS_LINK = dg.AssetKey(["research", "xjs_link"])
 TRUTH = [dg.AssetKey(["truth", "persons"]), dg.AssetKey(["truth", "record_person"])]
@@ -136,14 +136,16 @@ def validity_frame(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.Dat
         truth_cols = ", ".join(f"p.{m} AS truth_{m}" for m in measures)
         joined = con.execute(f"""
             SELECT m.*, t.person_id, t.purity, {truth_cols}
-            FROM marts.person_needs_wave_0 AS m
+            FROM {MART} AS m
             JOIN _truth_map AS t USING (estimated_xjs_id)
             JOIN truth.persons AS p USING (person_id)
+            WHERE m.link_threshold = 'medium'
         """).df()
     finally:
         con.unregister("_truth_map")
     if joined.empty:
-        n = con.execute("SELECT count(*) FROM marts.person_needs_wave_0").fetchall()[0][0]
+        n = con.execute(f"SELECT count(*) FROM {MART} WHERE link_threshold = 'medium'"
+                        ).fetchall()[0][0]
         if n:
             raise RuntimeError(
                 f"none of the {n} estimated persons matched a clustered record: the project key "
@@ -157,16 +159,16 @@ def validity_frame(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.Dat
 
 def _prevalence(con: duckdb.DuckDBPyConnection, by: str, measures: tuple[str, ...]
                 ) -> pd.DataFrame:
-    """Long prevalence per (threshold, group, measure) from the three marts."""
+    """Long prevalence per (threshold, group, measure) from the mart's three thresholds."""
     avg = ", ".join(f"avg({m}::INTEGER) AS {m}" for m in measures)
     parts = []
-    for threshold, mart in MARTS.items():
+    for threshold in THRESHOLDS:
         df = con.execute(f"""
             SELECT {by} AS grp, count(*) AS persons, {avg}
             FROM (SELECT *, CAST(ceil(imd_decile / 2.0) AS INTEGER) AS imd_quintile
-                  FROM marts.{mart})
+                  FROM {MART} WHERE link_threshold = ?)
             WHERE {by} IS NOT NULL GROUP BY ALL
-        """).df()
+        """, [threshold]).df()
         long = df.melt(id_vars=["grp", "persons"], var_name="measure", value_name="prevalence")
         parts.append(long.assign(threshold=threshold))
     return pd.concat(parts, ignore_index=True)
@@ -313,11 +315,11 @@ def _write(con, key: dg.AssetKey, frame: pd.DataFrame) -> int:
     name="wave_0_needs_validity",
     specs=[
         dg.AssetSpec(VALIDITY_KEY, group_name="evaluation", kinds={"duckdb"},
-                     deps=[MART_KEYS["medium"], CLUSTERS, XJS_LINK, *TRUTH],
+                     deps=[MART_KEY, CLUSTERS, XJS_LINK, *TRUTH],
                      description="Sensitivity, specificity and PPV of each wave-0 flag against "
                                  "the latent truth."),
         dg.AssetSpec(IMD_KEY, group_name="evaluation", kinds={"duckdb"},
-                     deps=[MART_KEYS["medium"], CLUSTERS, XJS_LINK, *TRUTH],
+                     deps=[MART_KEY, CLUSTERS, XJS_LINK, *TRUTH],
                      description="Prevalence by IMD decile per measure, flagged vs latent "
                                  "truth (chart)."),
     ],
@@ -356,11 +358,11 @@ def wave_0_needs_validity(context: dg.AssetExecutionContext, warehouse: Warehous
     name="wave_0_linkage_sensitivity",
     specs=[
         dg.AssetSpec(SENS_LAD_KEY, group_name="evaluation", kinds={"duckdb"},
-                     deps=list(MART_KEYS.values()) + [dg.AssetKey(["reference", "lsoa"])],
+                     deps=[MART_KEY, dg.AssetKey(["reference", "lsoa"])],
                      description="LAD prevalence with persons clustered at the high and low "
                                  "thresholds, and its difference from medium."),
         dg.AssetSpec(SENS_SUB_KEY, group_name="evaluation", kinds={"duckdb"},
-                     deps=list(MART_KEYS.values()),
+                     deps=[MART_KEY],
                      description="Prevalence by subgroup (sex, ethnic group, age band, IMD "
                                  "quintile) at each threshold, and its difference from medium."),
     ],

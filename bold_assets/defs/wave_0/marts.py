@@ -16,6 +16,7 @@ itself, so concurrent runs queue instead of failing on DuckDB's single-writer lo
 
 import json
 import os
+import re
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -74,7 +75,7 @@ def register_metadata() -> dict[str, Any]:
     matrix = reg.pivot(index="id", columns="wave", values="measure_type").reindex(
         register.factor_ids())
     matrix.columns = [f"wave {w}" for w in matrix.columns]
-    cols = ["id", "wave", "name", "measure_type", "operational_definition",
+    cols = ["id", "wave", "name", "measure_type", "flag_sql", "operational_definition",
             "fallback_proxy_measure", "notes_bias_missingness"]
     table = dg.MetadataValue.table(
         records=[dg.TableRecord({c: (int(v) if c == "wave" else str(v)) for c, v in row.items()})
@@ -87,6 +88,8 @@ def register_metadata() -> dict[str, Any]:
         "wave_0_measures": dg.MetadataValue.json(list(register.wave_measures(0, reg))),
         "measure_types_by_wave": dg.MetadataValue.md(matrix.to_markdown()),
         "register": table,
+        "evidence": dg.MetadataValue.md(register.load_evidence()[
+            ["name", "wave", "kind", "window", "meaning", "pending"]].to_markdown(index=False)),
     }
 
 
@@ -172,10 +175,14 @@ def _table_metadata(con, key: dg.AssetKey) -> dict[str, Any]:
     n = con.execute(f'SELECT count(*) FROM "{schema}"."{table}"').fetchone()[0]
     md: dict[str, Any] = {"dagster/row_count": n,
                           "dagster/column_schema": column_schema(con, f"{schema}.{table}")}
-    if table.startswith("person_needs_wave_0"):
-        flags = ", ".join(f"avg({m}::int) AS {m}" for m in register.wave_measures(0))
-        prev = con.execute(f'SELECT {flags} FROM "{schema}"."{table}"').df().T
-        prev.columns = ["share of persons flagged"]
+    wave = re.fullmatch(r"person_needs_wave_(\d+)", table)
+    if wave:
+        flags = ", ".join(f"avg({m}::int) AS {m}"
+                          for m in register.wave_measures(int(wave.group(1))))
+        prev = con.execute(f'SELECT link_threshold, {flags} FROM "{schema}"."{table}" '
+                           "GROUP BY link_threshold ORDER BY link_threshold").df()
+        prev = prev.set_index("link_threshold").T
+        prev.columns = [f"share of persons flagged ({t})" for t in prev.columns]
         md["prevalence"] = dg.MetadataValue.md(prev.round(3).to_markdown())
     return md
 

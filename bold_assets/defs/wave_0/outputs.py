@@ -29,6 +29,7 @@ from bold_assets.world.snapshots import read_snapshot_date
 
 WAVE = 0
 MART = dg.AssetKey(["marts", "person_needs_wave_0"])
+PUBLISHED_THRESHOLD = "medium"  # the mart's link_threshold the outputs publish
 REGISTER = dg.AssetKey(["marts", "risk_factor_register"])
 AREAS = dg.AssetKey(["reference", "lsoa"])
 LSOA_KEY = dg.AssetKey(["outputs", "lsoa_needs_wave_0"])
@@ -46,11 +47,13 @@ def acro_report_dir(warehouse_path: str | Path) -> Path:
 
 
 def read_inputs(con) -> tuple[pd.DataFrame, pd.DataFrame, tuple[str, ...]]:
-    """Persons (area + wave-0 flags) from the mart, and the LSOA -> LAD reference."""
+    """Persons at the published threshold (area + wave-0 flags) from the mart, and the LSOA ->
+    LAD reference."""
     measures = register.wave_measures(WAVE)
     flags = ", ".join(measures)
     persons = con.execute(
-        f"SELECT lsoa_code, lad_code, {flags} FROM marts.person_needs_wave_0").df()
+        f"SELECT lsoa_code, lad_code, {flags} FROM {'.'.join(MART.path)} "
+        "WHERE link_threshold = ?", [PUBLISHED_THRESHOLD]).df()
     areas = con.execute(
         "SELECT lsoa_code, lsoa_name, lad_code, lad_name FROM reference.lsoa").df()
     return persons, areas, measures

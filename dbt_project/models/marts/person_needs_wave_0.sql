@@ -1,3 +1,3 @@
--- Wave-0 needs and outcomes per estimated person (published medium match threshold).
--- depends_on: {{ ref('risk_factor_register') }}
-{{ person_needs('estimated_xjs_id', 'medium') }}
+-- Wave-0 needs and outcomes per estimated person at each linkage threshold; flag columns are
+-- generated from the wave-0 rows of the risk factor register (macros/person_needs.sql).
+{{ person_needs(0) }}

@@ -1,0 +1,70 @@
+{#
+  Evidence the risk factor register's flag definitions (column flag_sql) are written over,
+  declared once in dbt_project.yml:
+  - need_s<N> / severe_s<N> for every section of var('oasys_sections');
+  - the signals of var('evidence_signals') (name, wave, window, meaning, from).
+#}
+
+{# Signals of waves up to `wave` (every wave when none). #}
+{% macro evidence_signals(wave=none) -%}
+    {%- set out = [] -%}
+    {%- for s in var('evidence_signals') if wave is none or s.wave <= wave -%}
+        {%- do out.append(s) -%}
+    {%- endfor -%}
+    {{- return(out) -}}
+{%- endmacro %}
+
+{# int_signals: one select per `from` entry of each declared signal whose SQL is written. #}
+{% macro evidence_signal_rows() -%}
+    {%- set parts = [] -%}
+    {%- for s in evidence_signals() -%}
+        {%- for f in s['from'] -%}
+            {%- do parts.append(
+                "-- evidence " ~ s.name ~ " (wave " ~ s.wave ~ "): " ~ s.meaning ~ "\n"
+                ~ "select source_dataset, row_id_hash, '" ~ s.name ~ "' as signal, "
+                ~ f.date ~ " as signal_date\nfrom " ~ ref(f.model)
+                ~ ("\nwhere " ~ f.where if f.get('where') else "")) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{- parts | join("\nunion all\n") -}}
+{%- endmacro %}
+
+{# The window condition of a signal on `date_col` (the signal's date). #}
+{% macro evidence_window(signal, date_col) -%}
+    {%- if signal.window == 'lookback' -%}
+        {{ in_window(date_col) }}
+    {%- elif signal.window == 'ever' -%}
+        ({{ date_col }} < {{ snapshot_date() }})
+    {%- else -%}
+        {{ exceptions.raise_compiler_error("evidence " ~ signal.name ~ ": unknown window '"
+            ~ signal.window ~ "' (lookback or ever)") }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#
+  The register's measured rows (measure_type validated / proxy) of `wave`, in register order:
+  a list of {id, measure_type, flag_sql}. Read from the seed at run time; empty while parsing.
+#}
+{% macro register_flags(wave) -%}
+    {%- set register = ref('risk_factor_register') -%}
+    {%- if not execute -%}{{ return([]) }}{%- endif -%}
+    {%- set sql -%}
+        select id, measure_type, flag_sql
+        from {{ register }}
+        where wave = {{ wave }} and measure_type <> 'none'
+    {%- endset -%}
+    {%- set rows = run_query(sql) -%}
+    {%- set out = [] -%}
+    {%- for r in rows -%}
+        {%- if not r['flag_sql'] or not (r['flag_sql'] | trim) -%}
+            {{ exceptions.raise_compiler_error("risk_factor_register row " ~ r['id'] ~ " wave "
+                ~ wave ~ ": measure_type " ~ r['measure_type'] ~ " but no flag_sql") }}
+        {%- endif -%}
+        {%- do out.append({'id': r['id'], 'measure_type': r['measure_type'],
+                           'flag_sql': r['flag_sql'] | trim}) -%}
+    {%- endfor -%}
+    {%- if not out -%}
+        {{ exceptions.raise_compiler_error("risk_factor_register has no measured rows for wave " ~ wave) }}
+    {%- endif -%}
+    {{- return(out) -}}
+{%- endmacro %}
