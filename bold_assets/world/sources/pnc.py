@@ -77,18 +77,21 @@ def _choice(rng, p: dict[str, float], n: int) -> np.ndarray:
 def _court_cases(ctx, idx_of: pd.Series, rng) -> pd.DataFrame:
     """One case per magistrates' outcome (not sent to the Crown Court) and per Crown Court case."""
     rp = ctx.tables["truth.record_person"]
-    person = rp.drop_duplicates(["source_dataset", "record_id"]).set_index(
-        ["source_dataset", "record_id"])["person_id"]
+
+    def person_of(source: str, record_id: pd.Series) -> np.ndarray:
+        of = rp[rp["source_dataset"] == source].drop_duplicates("record_id")
+        return of.set_index("record_id")["person_id"].reindex(record_id.to_numpy()).to_numpy()
+
     m = ctx.tables["raw.mags"]
     m = m[m["disposal_code"] != "SENT_CC"]
-    mp = person.loc[list(zip(["mags"] * len(m), m["defendant_id"], strict=True))].to_numpy()
+    mp = person_of("mags", m["defendant_id"])
     c = ctx.tables["raw.crown"]
-    cp = person.loc[list(zip(["crown"] * len(c), c["defendant_on_case_id"], strict=True))]
+    cp = person_of("crown", c["defendant_on_case_id"])
     plea = c["trial_type"] == "GUILTY_PLEA"
     crown_guilty = c["sentence_type"] != "ACQUITTED"
     mags_guilty = m["disposal_code"] != "NOT_GUILTY"
     return pd.DataFrame({
-        "person_idx": np.r_[idx_of.loc[mp].to_numpy(), idx_of.loc[cp.to_numpy()].to_numpy()],
+        "person_idx": idx_of.reindex(np.r_[mp, cp]).to_numpy(),
         "date": np.r_[_dates(m["disposal_date"].fillna(m["first_hearing_date"])),
                       _dates(c["sentence_date"].fillna(c["verdict_date"]))],
         "offence_start": np.r_[_dates(m["offence_date"]),
@@ -196,8 +199,9 @@ def _top_up(rng, persons: pd.DataFrame, cases: pd.DataFrame, pupils: np.ndarray,
 def _pnc_ids(rng, year: np.ndarray) -> np.ndarray:
     serial = rng.choice(9_000_000, size=len(year), replace=False) + 1_000_000
     check = _CHECK[(year % 100 * 10_000_000 + serial) % 23]
-    return np.array([f"{y}/{s:07d}{c}" for y, s, c in zip(year, serial, check, strict=True)],
-                    dtype=object)
+    ids = (pd.Series(year).astype(str) + "/" + pd.Series(serial).astype(str).str.zfill(7)
+           + pd.Series(check).astype(str))
+    return ids.to_numpy(dtype=object)
 
 
 def generate(ctx) -> dict[str, pd.DataFrame]:
@@ -235,8 +239,10 @@ def generate(ctx) -> dict[str, pd.DataFrame]:
     primary = np.r_[True, row[1:] != row[:-1]]
     world_offence = np.where(primary, cases["offence"].to_numpy()[row],
                              _choice(rng, _OFFENCE_P, len(row)))
-    group = np.array([g[rng.integers(len(g))] for g in
-                      pd.Series(world_offence).map(_OFFENCE_GROUPS)], dtype=object)
+    group = np.empty(len(row), dtype=object)
+    for world_code, groups in _OFFENCE_GROUPS.items():
+        at = np.flatnonzero(world_offence == world_code)
+        group[at] = rng.choice(np.array(groups, dtype=object), len(at))
     disposal = cases["disposal"].to_numpy()[row]
     offences = pd.DataFrame({
         "offence_id": [f"OF{i:09d}" for i in range(1, len(row) + 1)],
@@ -253,9 +259,10 @@ def generate(ctx) -> dict[str, pd.DataFrame]:
     n_alias = np.minimum(rng.poisson(0.1 + 0.06 * rec_n), 5)
     name_rec = np.r_[np.arange(len(rec_codes)), np.repeat(np.arange(len(rec_codes)), n_alias)]
     alias = np.r_[np.zeros(len(rec_codes), bool), np.ones(int(n_alias.sum()), bool)]
-    rec_dates = pd.Series(_dates(cases["date"])).groupby(rec).agg(list)
-    created = np.where(alias, np.array([d[rng.integers(len(d))] for d in rec_dates.loc[name_rec]],
-                                       dtype="datetime64[D]"), rec_first[name_rec])
+    # an alias is recorded at one of the record's cases (cases are grouped by record)
+    rec_start = np.searchsorted(rec, np.arange(len(rec_codes)))
+    at_case = rec_start[name_rec] + (rng.random(len(name_rec)) * rec_n[name_rec]).astype(int)
+    created = np.where(alias, _dates(cases["date"])[at_case], rec_first[name_rec])
     records = pd.DataFrame({"person_idx": rec_person[name_rec], "created_date": created})
     ids = pd.concat([
         make_identifiers(records[~alias], persons, ctx.addresses, PROFILES["pnc"],
