@@ -156,3 +156,6 @@ def test_calibration_against_ons_may_2022(tables):
     assert (checked["n"] >= 20).all(), checked[checked["n"] < 20]
     off = checked[checked["diff"].abs() > 3]
     assert off.empty, f"\n{table.to_string()}"
+    # the PNC tops the justice groups up to at least their ONS shares of the cohort
+    share = table[(table["measure"] == "share_of_cohort") & (table["group"] != "no_conviction")]
+    assert (share["measured"] >= share["ons"] - 0.5).all(), share
