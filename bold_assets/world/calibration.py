@@ -62,17 +62,16 @@ def in_cohort(dob: np.ndarray) -> np.ndarray:
 def person_groups(tables: dict[str, pd.DataFrame]) -> pd.Series:
     """Justice group code (0/1/2) per person_id with a PNC record, from raw PNC joined by truth."""
     rp = tables["truth.record_person"]
-    name_person = rp[rp["source_dataset"] == "pnc_people"].set_index("record_id")["person_id"]
-    people = tables["raw.pnc_people"]
-    pnc_person = pd.Series(name_person.loc[people["name_id"]].to_numpy(),
-                           index=people["pnc_id"].to_numpy())
-    pnc_person = pnc_person[~pnc_person.index.duplicated()]
+    rp = rp[rp["source_dataset"] == "pnc_people"]
+    people = tables["raw.pnc_people"][["name_id", "pnc_id"]]
+    pnc_person = people.merge(rp, left_on="name_id", right_on="record_id")
+    pnc_person = pnc_person.drop_duplicates("pnc_id").set_index("pnc_id")["person_id"]
     off = tables["raw.pnc_offences"]
-    person = pnc_person.loc[off["pnc_id"]].to_numpy()
+    person = pnc_person.reindex(off["pnc_id"].to_numpy()).to_numpy()
     dob = tables["truth.persons"].set_index("person_id")["dob"]
     return justice_groups(person, off["adjudication_date"].to_numpy(),
                           off["adjudication_code"].to_numpy(), off["disposal_code"].to_numpy(),
-                          dob.loc[person].to_numpy())
+                          dob.reindex(person).to_numpy())
 
 
 def _upn_person(tables: dict[str, pd.DataFrame]) -> pd.Series:

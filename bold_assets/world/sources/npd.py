@@ -146,14 +146,14 @@ def _upns(rng, n: int, la: np.ndarray, issue_year: np.ndarray) -> np.ndarray:
     while True:
         est = rng.integers(1000, 8000, n)
         serial = rng.integers(0, 1000, n)
-        body = np.char.add(np.char.add(np.char.mod("%03d", la), np.char.mod("%04d", est)),
-                           np.char.add(np.char.mod("%02d", issue_year % 100),
-                                       np.char.mod("%03d", serial)))
+        body = ((np.asarray(la, dtype=np.int64) * 10_000 + est) * 100
+                + np.asarray(issue_year) % 100) * 1000 + serial
         if len(np.unique(body)) == n:
             break
-    digits = np.array([list(b) for b in body], dtype=int).reshape(n, 12)
+    digits = body[:, None] // 10 ** np.arange(11, -1, -1, dtype=np.int64) % 10
     check = (digits * np.arange(2, 14)).sum(axis=1) % 23  # DfE's weights 2..13, mod 23
-    return np.char.add(_UPN_LETTERS[check].astype(str), body).astype(object)
+    return np.char.add(_UPN_LETTERS[check].astype(str),
+                       zero_padded("", body, 12).astype(str)).astype(object)
 
 
 def _childhood_addresses(rng, ctx, pupils: pd.DataFrame) -> pd.DataFrame:
@@ -207,8 +207,16 @@ def _school_years(cov: pd.DataFrame, first_year: int, last_year: int) -> pd.Data
     return pd.DataFrame({"row": row[ok], "nc": nc[ok], "start": start[ok]})
 
 
+def zero_padded(prefix: str, numbers: np.ndarray, width: int) -> np.ndarray:
+    """`prefix` + each number zero-padded to `width` digits, without a Python-level loop."""
+    numbers = np.asarray(numbers, dtype=np.int64)
+    digits = numbers[:, None] // 10 ** np.arange(width - 1, -1, -1, dtype=np.int64) % 10
+    text = (digits + 48).astype(np.uint8).view(f"S{width}").ravel().astype(str)
+    return np.char.add(prefix, text).astype(object)
+
+
 def _ids(prefix: str, n: int) -> np.ndarray:
-    return np.array([f"{prefix}{i:09d}" for i in range(1, n + 1)], dtype=object)
+    return zero_padded(prefix, np.arange(1, n + 1), 9)
 
 
 def _academic_year(start: np.ndarray) -> np.ndarray:

@@ -28,7 +28,7 @@ import pandas as pd
 from bold_assets.catalog.sources.pnc import DISPOSAL_RANKS, PNC_PEOPLE
 from bold_assets.world.calibration import ONS_MAY_2022, in_cohort, justice_groups
 from bold_assets.world.identifiers import PROFILES, make_identifiers
-from bold_assets.world.sources.npd import pupil_coverage
+from bold_assets.world.sources.npd import pupil_coverage, zero_padded
 
 PRODUCES = ("pnc_people", "pnc_offences")
 
@@ -199,9 +199,9 @@ def _top_up(rng, persons: pd.DataFrame, cases: pd.DataFrame, pupils: np.ndarray,
 def _pnc_ids(rng, year: np.ndarray) -> np.ndarray:
     serial = rng.choice(9_000_000, size=len(year), replace=False) + 1_000_000
     check = _CHECK[(year % 100 * 10_000_000 + serial) % 23]
-    ids = (pd.Series(year).astype(str) + "/" + pd.Series(serial).astype(str).str.zfill(7)
-           + pd.Series(check).astype(str))
-    return ids.to_numpy(dtype=object)
+    return np.char.add(np.char.add(zero_padded("", year, 4).astype(str), "/"),
+                       np.char.add(zero_padded("", serial, 7).astype(str),
+                                   check.astype(str))).astype(object)
 
 
 def generate(ctx) -> dict[str, pd.DataFrame]:
@@ -234,7 +234,7 @@ def generate(ctx) -> dict[str, pd.DataFrame]:
 
     # Offence rows.
     k = cases["n_offences"].to_numpy()
-    case_id = np.array([f"CS{i:08d}" for i in rng.permutation(len(cases)) + 1], dtype=object)
+    case_id = zero_padded("CS", rng.permutation(len(cases)) + 1, 8)
     row = np.repeat(np.arange(len(cases)), k)
     primary = np.r_[True, row[1:] != row[:-1]]
     world_offence = np.where(primary, cases["offence"].to_numpy()[row],
@@ -245,7 +245,7 @@ def generate(ctx) -> dict[str, pd.DataFrame]:
         group[at] = rng.choice(np.array(groups, dtype=object), len(at))
     disposal = cases["disposal"].to_numpy()[row]
     offences = pd.DataFrame({
-        "offence_id": [f"OF{i:09d}" for i in range(1, len(row) + 1)],
+        "offence_id": zero_padded("OF", np.arange(1, len(row) + 1), 9),
         "pnc_id": pnc_id[rec[row]], "case_id": case_id[row],
         "offence_start_date": _dates(cases["offence_start"])[row],
         "offence_group": group, "adjudication_code": cases["adjudication"].to_numpy()[row],
@@ -288,7 +288,7 @@ def generate(ctx) -> dict[str, pd.DataFrame]:
     })
     order = np.lexsort((rng.random(len(people)), people["created_date"].to_numpy()))
     people = people.iloc[order].reset_index(drop=True)
-    people.insert(0, "name_id", [f"N{i:08d}" for i in range(1, len(people) + 1)])
+    people.insert(0, "name_id", zero_padded("N", np.arange(1, len(people) + 1), 8))
     truth = pd.DataFrame({"source_dataset": "pnc_people", "record_id": people["name_id"],
                           "person_id": persons["person_id"].to_numpy()[people["person_idx"]]})
     offences = offences.sample(frac=1.0, random_state=rng.integers(2**31)).reset_index(drop=True)
