@@ -152,8 +152,11 @@ def _upns(rng, n: int, la: np.ndarray, issue_year: np.ndarray) -> np.ndarray:
             break
     digits = body[:, None] // 10 ** np.arange(11, -1, -1, dtype=np.int64) % 10
     check = (digits * np.arange(2, 14)).sum(axis=1) % 23  # DfE's weights 2..13, mod 23
-    return np.char.add(_UPN_LETTERS[check].astype(str),
-                       zero_padded("", body, 12).astype(str)).astype(object)
+    letters = _UPN_LETTERS[check].astype("S1")
+    chars = np.concatenate([letters.view(np.uint8).reshape(n, 1),
+                            zero_padded("", body, 12).astype("S12").view(np.uint8).reshape(n, 12)],
+                           axis=1)
+    return chars.view("S13").ravel().astype(str).astype(object)
 
 
 def _childhood_addresses(rng, ctx, pupils: pd.DataFrame) -> pd.DataFrame:
@@ -207,12 +210,19 @@ def _school_years(cov: pd.DataFrame, first_year: int, last_year: int) -> pd.Data
     return pd.DataFrame({"row": row[ok], "nc": nc[ok], "start": start[ok]})
 
 
-def zero_padded(prefix: str, numbers: np.ndarray, width: int) -> np.ndarray:
-    """`prefix` + each number zero-padded to `width` digits, without a Python-level loop."""
+def zero_padded(prefix: str, numbers: np.ndarray, width: int, suffix: np.ndarray | None = None
+                ) -> np.ndarray:
+    """`prefix` + each number zero-padded to `width` digits (+ a one-letter `suffix`), built
+    as a byte matrix rather than one Python string at a time."""
     numbers = np.asarray(numbers, dtype=np.int64)
-    digits = numbers[:, None] // 10 ** np.arange(width - 1, -1, -1, dtype=np.int64) % 10
-    text = (digits + 48).astype(np.uint8).view(f"S{width}").ravel().astype(str)
-    return np.char.add(prefix, text).astype(object)
+    n = len(numbers)
+    digits = numbers[:, None] // 10 ** np.arange(width - 1, -1, -1, dtype=np.int64) % 10 + 48
+    parts = [np.broadcast_to(np.frombuffer(prefix.encode(), np.uint8), (n, len(prefix))),
+             digits.astype(np.uint8)]
+    if suffix is not None:
+        parts.append(np.asarray(suffix, dtype="S1").view(np.uint8).reshape(n, 1))
+    chars = np.ascontiguousarray(np.concatenate(parts, axis=1))
+    return chars.view(f"S{chars.shape[1]}").ravel().astype(str).astype(object)
 
 
 def _ids(prefix: str, n: int) -> np.ndarray:

@@ -197,11 +197,11 @@ def _top_up(rng, persons: pd.DataFrame, cases: pd.DataFrame, pupils: np.ndarray,
 
 
 def _pnc_ids(rng, year: np.ndarray) -> np.ndarray:
+    """`YYYY/NNNNNNNA`: year the record was created, a serial number and a check letter."""
     serial = rng.choice(9_000_000, size=len(year), replace=False) + 1_000_000
-    check = _CHECK[(year % 100 * 10_000_000 + serial) % 23]
-    return np.char.add(np.char.add(zero_padded("", year, 4).astype(str), "/"),
-                       np.char.add(zero_padded("", serial, 7).astype(str),
-                                   check.astype(str))).astype(object)
+    check = _CHECK[(year % 100 * 10_000_000 + serial) % 23].astype("S1")
+    return np.char.add(zero_padded("", year, 4).astype("U4"),
+                       zero_padded("/", serial, 7, suffix=check).astype("U9")).astype(object)
 
 
 def generate(ctx) -> dict[str, pd.DataFrame]:
