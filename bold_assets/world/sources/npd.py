@@ -236,16 +236,24 @@ def _academic_year(start: np.ndarray) -> np.ndarray:
     return labels[np.asarray(start) - years[0]]
 
 
+def _pnc_tables(ctx) -> dict[str, pd.DataFrame]:
+    """The PNC people, offences and their truth rows: from ctx.tables when the PNC generator has
+    run (and its truth rows are in), else generated here (the PNC generator is deterministic
+    for a context, so this gives the same tables, at the cost of generating them twice)."""
+    rp = ctx.tables.get("truth.record_person")
+    if ("raw.pnc_offences" in ctx.tables and rp is not None
+            and (rp["source_dataset"] == "pnc_people").any()):
+        return {"raw.pnc_people": ctx.tables["raw.pnc_people"],
+                "raw.pnc_offences": ctx.tables["raw.pnc_offences"], "truth.record_person": rp}
+    from bold_assets.world.sources import pnc  # pnc imports this module
+
+    return pnc.generate(ctx)
+
+
 def generate(ctx) -> dict[str, pd.DataFrame]:
     """raw.npd_* tables and their truth.record_person rows (census records)."""
-    need = ("raw.pnc_people", "raw.pnc_offences", "truth.record_person")
-    missing = [t for t in need if t not in ctx.tables]
-    rp = ctx.tables.get("truth.record_person")
-    if not missing and not (rp["source_dataset"] == "pnc_people").any():
-        missing = ["truth.record_person rows of pnc_people"]
-    if missing:
-        raise ValueError("the NPD generator calibrates on the PNC: generate pnc first "
-                         f"(missing from ctx.tables: {', '.join(missing)})")
+    persons = _persons_for_identifiers(ctx.persons)
+    tables = _pnc_tables(ctx) | {"truth.persons": persons}
     persons = _persons_for_identifiers(ctx.persons)
     rng = ctx.rng("npd")
     cov_all = pupil_coverage(ctx)
@@ -256,7 +264,6 @@ def generate(ctx) -> dict[str, pd.DataFrame]:
     male = (persons["sex"].to_numpy()[p] == "M").astype(float)
 
     # Justice group of each pupil from the PNC (up to age 23), and calibration strata.
-    tables = {k: ctx.tables[k] for k in need} | {"truth.persons": persons}
     groups = person_groups(tables)
     group = groups.reindex(persons["person_id"].to_numpy()[p]).fillna(0).astype(int).to_numpy()
     strata = group * 2 + in_cohort(dob)
