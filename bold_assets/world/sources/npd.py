@@ -27,8 +27,6 @@ about half of looked-after children a conviction by 24 (ONS, Dec 2022: 52%).
 
 from __future__ import annotations
 
-import zlib
-
 import numpy as np
 import pandas as pd
 
@@ -254,7 +252,6 @@ def generate(ctx) -> dict[str, pd.DataFrame]:
     """raw.npd_* tables and their truth.record_person rows (census records)."""
     persons = _persons_for_identifiers(ctx.persons)
     tables = _pnc_tables(ctx) | {"truth.persons": persons}
-    persons = _persons_for_identifiers(ctx.persons)
     rng = ctx.rng("npd")
     cov_all = pupil_coverage(ctx)
     cov = cov_all[cov_all["in_npd"]].reset_index(drop=True)
@@ -333,10 +330,11 @@ def generate(ctx) -> dict[str, pd.DataFrame]:
     step_name = persons["birth_surname"].fillna(persons["surname"]).to_numpy(dtype=object)[other]
     surname[use_step] = pd.Series(step_name[c["row"].to_numpy()[use_step]]).str.title().to_numpy()
 
-    la = (zlib.crc32(b"la") + pd.factorize(
-        ctx.geo["lsoa"].set_index("lsoa_code")["lad_code"].reindex(
-            addresses.groupby("person_idx")["lsoa_code"].first().reindex(p).to_numpy()
-        ).to_numpy())[0]) % 700 + 201
+    # UPN's LA number: the local authority of the pupil's first (childhood) address
+    lad_codes = ctx.geo["lad"]["lad_code"].to_numpy()
+    childhood_lad = ctx.geo["lsoa"].set_index("lsoa_code")["lad_code"].reindex(
+        addresses.groupby("person_idx")["lsoa_code"].first().reindex(p).to_numpy())
+    la = 201 + pd.Index(lad_codes).get_indexer(childhood_lad.to_numpy()) % 700
     upn = _upns(rng, n, la, cov["cohort"].to_numpy() - 1)
     census_upn = upn[c["row"].to_numpy()].copy()
     # A few pupils carry another UPN in their first census (a temporary or re-issued one).
