@@ -87,6 +87,10 @@ def _court_cases(ctx, idx_of: pd.Series, rng) -> pd.DataFrame:
     mp = person_of("mags", m["defendant_id"])
     c = ctx.tables["raw.crown"]
     cp = person_of("crown", c["defendant_on_case_id"])
+    unknown = int(pd.isna(mp).sum() + pd.isna(cp).sum())
+    if unknown:
+        raise ValueError(f"PNC generator: {unknown} mags / crown records have no person in "
+                         "truth.record_person (generate wave 0 first)")
     plea = c["trial_type"] == "GUILTY_PLEA"
     crown_guilty = c["sentence_type"] != "ACQUITTED"
     mags_guilty = m["disposal_code"] != "NOT_GUILTY"
