@@ -76,6 +76,27 @@ PROFILES: dict[str, ErrorProfile] = {
         postcode_stale=0.05, name_case="mixed",
         role_missing={"DEFENDANT": 1.0, "CLAIMANT": 16.0},
     ),
+    # Wave 1. PNC: fingerprint-backed records, strong identifiers; aliases are names and dates
+    # of birth people gave on arrest, so they vary far more than the primary name.
+    "pnc": ErrorProfile(
+        typo_forename=0.01, typo_surname=0.01, nickname=0.01, swap_names=0.005,
+        stale_surname=0.2, dob_day_month_swap=0.004, dob_year_off=0.004, dob_shift=0.004,
+        dob_missing=0.0, sex_missing=0.002, postcode_missing=0.15, postcode_stale=0.1,
+        ethnicity_missing=0.1, middle_missing=0.2, name_case="upper",
+    ),
+    "pnc_alias": ErrorProfile(
+        typo_forename=0.12, typo_surname=0.12, nickname=0.3, swap_names=0.08,
+        stale_surname=0.6, dob_day_month_swap=0.08, dob_year_off=0.15, dob_shift=0.2,
+        dob_missing=0.02, sex_missing=0.01, postcode_missing=0.3, postcode_stale=0.3,
+        ethnicity_missing=0.2, middle_missing=0.6, name_case="upper",
+    ),
+    # NPD school census: names and DOB from admission forms, kept up to date by schools.
+    "npd": ErrorProfile(
+        typo_forename=0.01, typo_surname=0.01, nickname=0.03, swap_names=0.004,
+        dob_day_month_swap=0.002, dob_year_off=0.002, dob_shift=0.002, dob_missing=0.0,
+        sex_missing=0.0, postcode_missing=0.02, postcode_typo=0.01, postcode_stale=0.08,
+        ethnicity_missing=0.0, middle_missing=0.35, name_case="title",
+    ),
 }
 
 

@@ -1,0 +1,150 @@
+"""Wave 1: the National Pupil Database (MoJ-DfE share), in the NPD's own field names.
+
+`npd_census` is the school census: one row per pupil per census (January), with the pupil's
+UPN (letter + 12 digits), names, DOB, sex and home postcode as the school recorded them then, so
+names change and postcodes move between rows. The other tables have no personal identifiers:
+each row carries the pupil's `upn` (a key of `npd_census`, hashed in research tables).
+
+Codes from DOMAIN.md: `senprovision` N / A / P / S (none, School Action, School Action Plus,
+Statement) up to the January 2014 census and N / K / E (none, SEN support, EHC plan) from 2015;
+`primarysentype` (BESD before 2015, SEMH after); exclusions `category` PERM (permanent), FIXD
+(fixed period) or SUSP (suspension, the name from 2021/22); persistent absence thresholds 20%
+of sessions before 2010/11, 15% from 2010/11 to 2014/15, 10% since 2015/16.
+
+TEMPORARY (branch npd): see `catalog/sources/pnc.py` - the new catalogue fields are in
+`CATALOG_FIELDS` until branch cat's `Source` model lands.
+"""
+
+from __future__ import annotations
+
+from bold_assets.sources import Identifiers, Source
+
+ETHNIC_GROUP_MAJOR = ("WHIT", "MIXD", "ASIA", "BLAC", "CHIN", "AOEG", "UNCL")
+SEN_PROVISION_PRE_2015 = ("N", "A", "P", "S")  # census years up to 2014
+SEN_PROVISION_FROM_2015 = ("N", "K", "E")
+SEN_TYPES = ("SEMH", "BESD", "MLD", "SPLD", "ASD", "SLCN", "SLD", "PD", "VI", "HI", "OTH")
+EXCLUSION_CATEGORIES = ("FIXD", "SUSP", "PERM")
+EXCLUSION_REASONS = ("PP", "PA", "VP", "VA", "BU", "RA", "SM", "DA", "DM", "TH", "PD", "OT")
+CIN_CLOSURE_REASONS = ("RC1", "RC2", "RC3", "RC4", "RC5", "RC6", "RC7", "RC8")
+CIN_PRIMARY_NEED = ("N1", "N2", "N3", "N4", "N5", "N6", "N7", "N8", "N9")
+CLA_REASON_CEASED = ("E11", "E12", "E13", "E14", "E15", "E16", "E17", "E2", "E3", "E4A", "E4B",
+                     "E41", "E45", "E46", "E47", "E48", "E5", "E6", "E7", "E8", "E9", "X1")
+
+
+def pa_threshold(academic_year_start: int) -> float:
+    """Share of possible sessions missed at or above which a pupil was persistently absent in
+    the academic year starting in September of `academic_year_start` (DOMAIN.md)."""
+    if academic_year_start < 2010:
+        return 0.20
+    if academic_year_start < 2015:
+        return 0.15
+    return 0.10
+
+
+NPD_CENSUS = Source(
+    name="npd_census",
+    title="National Pupil Database: school census",
+    system="NPD",
+    key="census_record_id",
+    case_ids=("upn",),
+    columns={
+        "census_record_id": "VARCHAR",
+        "upn": "VARCHAR",
+        "forename": "VARCHAR",
+        "middlenames": "VARCHAR",
+        "surname": "VARCHAR",
+        "dob": "VARCHAR",
+        "gender": "VARCHAR",
+        "postcode": "VARCHAR",
+        "llsoa": "VARCHAR",
+        "ethnicgroupmajor": "VARCHAR",
+        "ncyearactual": "VARCHAR",
+        "census_year": "INTEGER",
+        "census_date": "DATE",
+        "everfsm_all": "INTEGER",
+        "senprovision": "VARCHAR",
+        "primarysentype": "VARCHAR",
+    },
+    identifiers=Identifiers(
+        forename="forename",
+        middle_name="middlenames",
+        surname="surname",
+        dob="dob",
+        dob_format="%Y-%m-%d",
+        sex="gender",
+        sex_codes={"M": "M", "F": "F"},
+        postcode="postcode",
+    ),
+    event_date="census_date",
+    coverage=(2002, 2023),
+    codes={
+        "gender": ("M", "F"),
+        "ethnicgroupmajor": ETHNIC_GROUP_MAJOR,
+        "ncyearactual": ("R", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11"),
+        "senprovision": tuple(dict.fromkeys(SEN_PROVISION_PRE_2015 + SEN_PROVISION_FROM_2015)),
+        "primarysentype": SEN_TYPES,
+    },
+)
+
+
+def _attribute(name: str, title: str, key: str, columns: dict[str, str], event_date: str,
+               coverage: tuple[int, int], codes: dict[str, tuple[str, ...]]) -> Source:
+    """An NPD table without personal identifiers: rows carry the pupil's `upn`."""
+    return Source(name=name, title=f"National Pupil Database: {title}", system="NPD", key=key,
+                  case_ids=("upn",), columns={key: "VARCHAR", "upn": "VARCHAR", **columns},
+                  identifiers=Identifiers(), event_date=event_date, coverage=coverage,
+                  codes=codes)
+
+
+_LEVELS = ("B", "2", "3", "4", "5", "6", "N")
+NPD_KS2 = _attribute(
+    "npd_ks2", "Key Stage 2", "ks2_record_id",
+    {"ks2_year": "INTEGER", "exam_date": "DATE", "ks2_englev": "VARCHAR",
+     "ks2_matlev": "VARCHAR", "ks2_readexp": "INTEGER", "ks2_matexp": "INTEGER"},
+    "exam_date", (1996, 2023),
+    {"ks2_englev": _LEVELS, "ks2_matlev": _LEVELS},
+)
+NPD_KS4 = _attribute(
+    "npd_ks4", "Key Stage 4", "ks4_record_id",
+    {"ks4_year": "INTEGER", "exam_date": "DATE", "ks4_att8": "DOUBLE",
+     "ks4_level2_em": "INTEGER"},
+    "exam_date", (2002, 2023), {},
+)
+NPD_EXCLUSIONS = _attribute(
+    "npd_exclusions", "exclusions", "exclusion_record_id",
+    {"academic_year": "VARCHAR", "category": "VARCHAR", "startdate": "DATE",
+     "sessions": "INTEGER", "reason": "VARCHAR"},
+    "startdate", (2002, 2023),
+    {"category": EXCLUSION_CATEGORIES, "reason": EXCLUSION_REASONS},
+)
+NPD_ABSENCE = _attribute(
+    "npd_absence", "absence", "absence_record_id",
+    {"academic_year": "VARCHAR", "year_start_date": "DATE", "sessions_possible": "INTEGER",
+     "sessions_overall_absence": "INTEGER", "pa_threshold": "DOUBLE",
+     "persistent_absentee": "INTEGER"},
+    "year_start_date", (2005, 2023), {},
+)
+NPD_CIN = _attribute(
+    "npd_cin", "children in need", "cin_record_id",
+    {"cin_referraldate": "DATE", "cin_cinclosuredate": "DATE", "cin_reasonforclosure": "VARCHAR",
+     "cin_primaryneedcode": "VARCHAR"},
+    "cin_referraldate", (2008, 2023),
+    {"cin_reasonforclosure": CIN_CLOSURE_REASONS, "cin_primaryneedcode": CIN_PRIMARY_NEED},
+)
+NPD_CLA = _attribute(
+    "npd_cla", "children looked after", "cla_record_id",
+    {"cla_poc_start": "DATE", "cla_dec": "DATE", "reasonepisodeceased": "VARCHAR"},
+    "cla_poc_start", (1992, 2023), {"reasonepisodeceased": CLA_REASON_CEASED},
+)
+
+DECLARED: tuple[Source, ...] = (NPD_CENSUS, NPD_KS2, NPD_KS4, NPD_EXCLUSIONS, NPD_ABSENCE,
+                                NPD_CIN, NPD_CLA)
+
+# TEMPORARY: the catalogue fields of each source, to fold into `Source` when branch cat lands.
+CATALOG_FIELDS: dict[str, dict[str, object]] = {
+    s.name: {"wave": 1, "link_role": "pupil" if s.name == "npd_census" else "attribute",
+             "parent": None if s.name == "npd_census" else "npd_census",
+             "parent_key": None if s.name == "npd_census" else "upn",
+             "generator": "bold_assets.world.sources.npd"}
+    for s in DECLARED
+}

@@ -1,0 +1,129 @@
+"""Wave 1: the Police National Computer extract (MoJ-DfE share), in the PNC's own shape.
+
+`pnc_people` holds one row per name record of a PNC person: the primary name and any aliases
+(`alias_flag` Y), grouped by the PNC id (`YYYY/NNNNNNNA`: year the record was created, a serial
+number and a mod-23 check letter). `pnc_offences` holds one row per offence on a case, keyed to
+the person by `pnc_id` (an attribute table: no personal identifiers of its own).
+
+Codes: `offence_group` 01-23 and `adjudication_code` G / J (guilty) follow the research extract
+described in DOMAIN.md; the labels of the 23 groups, the other adjudication codes and the
+disposal codes below are the project's own (the PNC's numeric disposal codes are not public in
+a form we can cite).
+
+TEMPORARY (branch npd): the catalogue model (`bold_assets.catalog.model.Source` with `wave`,
+`link_role`, `parent`, `parent_key`, `quality`, `generator`) is built on branch cat. Until it
+lands these declarations use today's `bold_assets.sources.Source`, and the new fields are in
+`CATALOG_FIELDS` for the lead to fold into each `Source` at merge.
+"""
+
+from __future__ import annotations
+
+from bold_assets.sources import ETHNICITY_CODES, Identifiers, Source
+
+OFFENCE_GROUPS: dict[str, str] = {
+    "01": "Violence against the person", "02": "Sexual offences", "03": "Robbery",
+    "04": "Theft from the person", "05": "Domestic burglary", "06": "Other burglary",
+    "07": "Vehicle theft", "08": "Shoplifting", "09": "Other theft",
+    "10": "Handling stolen goods", "11": "Fraud and forgery", "12": "Criminal damage",
+    "13": "Arson", "14": "Drug possession", "15": "Drug supply",
+    "16": "Possession of weapons", "17": "Public order", "18": "Breach offences",
+    "19": "Summary motoring", "20": "Summary non-motoring",
+    "21": "Miscellaneous crimes against society", "22": "Other indictable or either-way",
+    "23": "Not known",
+}  # fmt: skip
+# G and J are the guilty adjudications (DOMAIN.md); C marks an out-of-court disposal.
+ADJUDICATION_CODES: dict[str, str] = {
+    "G": "guilty (found guilty)", "J": "guilty (guilty plea)", "N": "not guilty / acquitted",
+    "D": "discontinued or withdrawn", "C": "caution or other out-of-court disposal",
+}  # fmt: skip
+GUILTY_ADJUDICATIONS = ("G", "J")
+# Disposal code -> rank (1 = most serious), the order `disposal_rank` follows.
+DISPOSAL_RANKS: dict[str, int] = {
+    "CUST": 1, "SSO": 2, "COMM": 3, "FINE": 4, "DISCH": 5, "OTHER": 6, "YCAU": 7, "CAUT": 8,
+    "NONE": 9,
+}  # fmt: skip
+CUSTODIAL_DISPOSALS = ("CUST",)
+CAUTION_DISPOSALS = ("YCAU", "CAUT")
+# Officer-observed ethnic appearance (IC codes): 1 White North European, 2 White South
+# European, 3 Black, 4 Asian, 5 Chinese / Japanese / South-East Asian, 6 Arab / North African.
+ETHNIC_APPEARANCE_CODES = ("IC1", "IC2", "IC3", "IC4", "IC5", "IC6")
+
+PNC_PEOPLE = Source(
+    name="pnc_people",
+    title="Police National Computer: people and aliases",
+    system="PNC",
+    key="name_id",
+    case_ids=("pnc_id",),
+    columns={
+        "name_id": "VARCHAR",
+        "pnc_id": "VARCHAR",
+        "alias_flag": "VARCHAR",
+        "forename": "VARCHAR",
+        "middle_names": "VARCHAR",
+        "surname": "VARCHAR",
+        "date_of_birth": "VARCHAR",
+        "sex": "VARCHAR",
+        "ethnic_appearance": "VARCHAR",
+        "self_defined_ethnicity": "VARCHAR",
+        "postcode": "VARCHAR",
+        "created_date": "DATE",
+    },
+    identifiers=Identifiers(
+        forename="forename",
+        middle_name="middle_names",
+        surname="surname",
+        dob="date_of_birth",
+        dob_format="%d/%m/%Y",
+        sex="sex",
+        sex_codes={"M": "M", "F": "F"},
+        postcode="postcode",
+        ethnicity="self_defined_ethnicity",
+    ),
+    event_date="created_date",
+    coverage=(2000, 2023),
+    codes={
+        "alias_flag": ("Y", "N"),
+        "sex": ("M", "F", "U"),
+        "ethnic_appearance": ETHNIC_APPEARANCE_CODES,
+        "self_defined_ethnicity": ETHNICITY_CODES,
+    },
+)
+
+PNC_OFFENCES = Source(
+    name="pnc_offences",
+    title="Police National Computer: offences and disposals",
+    system="PNC",
+    key="offence_id",
+    case_ids=("pnc_id", "case_id"),
+    columns={
+        "offence_id": "VARCHAR",
+        "pnc_id": "VARCHAR",
+        "case_id": "VARCHAR",
+        "offence_start_date": "DATE",
+        "offence_group": "VARCHAR",
+        "adjudication_code": "VARCHAR",
+        "adjudication_date": "DATE",
+        "disposal_code": "VARCHAR",
+        "disposal_rank": "INTEGER",
+        "is_primary_offence": "VARCHAR",
+    },
+    identifiers=Identifiers(),
+    event_date="adjudication_date",
+    coverage=(2000, 2023),
+    codes={
+        "offence_group": tuple(OFFENCE_GROUPS),
+        "adjudication_code": tuple(ADJUDICATION_CODES),
+        "disposal_code": tuple(DISPOSAL_RANKS),
+        "is_primary_offence": ("Y", "N"),
+    },
+)
+
+DECLARED: tuple[Source, ...] = (PNC_PEOPLE, PNC_OFFENCES)
+
+# TEMPORARY: the catalogue fields of each source, to fold into `Source` when branch cat lands.
+CATALOG_FIELDS: dict[str, dict[str, object]] = {
+    "pnc_people": {"wave": 1, "link_role": "pnc", "parent": None, "parent_key": None,
+                   "generator": "bold_assets.world.sources.pnc"},
+    "pnc_offences": {"wave": 1, "link_role": "attribute", "parent": "pnc_people",
+                     "parent_key": "pnc_id", "generator": "bold_assets.world.sources.pnc"},
+}

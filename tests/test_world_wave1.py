@@ -1,0 +1,161 @@
+"""Wave 1 world: PNC and NPD tables in their declared shapes, identifier formats, determinism,
+and the ONS May 2022 calibration (school outcomes by justice group) measured back from raw."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from bold_assets.catalog.sources import npd as npd_decl
+from bold_assets.catalog.sources import pnc as pnc_decl
+from bold_assets.world.calibration import calibration_table
+from bold_assets.world.sources import npd, pnc
+from tests.conftest import SMALL_POPULATION, TEST_SEED
+from tests.wave1_context import run_wave1, standin_context
+
+DECLARED = pnc_decl.DECLARED + npd_decl.DECLARED
+
+
+@pytest.fixture(scope="module")
+def tables() -> dict[str, pd.DataFrame]:
+    return run_wave1(standin_context(SMALL_POPULATION, TEST_SEED))
+
+
+def _person_of(tables, source: str) -> pd.Series:
+    rp = tables["truth.record_person"]
+    return rp[rp["source_dataset"] == source].set_index("record_id")["person_id"]
+
+
+def test_generators_produce_what_is_declared():
+    declared = {s.name for s in DECLARED}
+    assert set(pnc.PRODUCES) | set(npd.PRODUCES) == declared
+    for s in DECLARED:
+        fields = (pnc_decl if s.name.startswith("pnc") else npd_decl).CATALOG_FIELDS[s.name]
+        assert fields["wave"] == 1
+        assert fields["generator"] in ("bold_assets.world.sources.pnc",
+                                       "bold_assets.world.sources.npd")
+        if fields["link_role"] == "attribute":
+            assert fields["parent_key"] in s.columns and not s.pii_columns
+
+
+@pytest.mark.parametrize("source", DECLARED, ids=lambda s: s.name)
+def test_tables_in_declared_shapes_and_codes(tables, source):
+    df = tables[f"raw.{source.name}"]
+    assert len(df) > 0
+    assert list(df.columns) == list(source.columns)
+    assert df[source.key].is_unique and df[source.key].notna().all()
+    for col in source.date_columns:
+        assert pd.api.types.is_datetime64_any_dtype(df[col]), col
+    for col, codes in source.codes.items():
+        bad = set(df[col].dropna().astype(str)) - set(codes)
+        assert not bad, f"{source.name}.{col}: {sorted(bad)[:5]}"
+
+
+def test_identifier_formats(tables):
+    people, census = tables["raw.pnc_people"], tables["raw.npd_census"]
+    assert people["pnc_id"].str.fullmatch(r"\d{4}/\d{7}[A-Z]").all()
+    offences = tables["raw.pnc_offences"]
+    first = offences.groupby("pnc_id")["adjudication_date"].min().dt.year
+    year = pd.Series(first.index.str[:4].astype(int), index=first.index)
+    assert (year == first).all()  # the id's year is the year its first case was recorded
+    assert census["upn"].str.fullmatch(r"[A-Z]\d{12}").all()
+    letters = "ABCDEFGHJKLMNPQRTUVWXYZ"
+    for upn in census["upn"].head(200):
+        check = sum(int(d) * w for d, w in zip(upn[1:], range(2, 14), strict=True)) % 23
+        assert upn[0] == letters[check]
+    assert census["dob"].str.fullmatch(r"\d{4}-\d{2}-\d{2}").all()
+    assert re.fullmatch(r"\d{2}/\d{2}/\d{4}", people["date_of_birth"].dropna().iat[0])
+
+
+def test_keys_join_and_truth_covers_identifier_tables(tables):
+    people, census = tables["raw.pnc_people"], tables["raw.npd_census"]
+    assert tables["raw.pnc_offences"]["pnc_id"].isin(people["pnc_id"]).all()
+    assert set(people["pnc_id"]) <= set(tables["raw.pnc_offences"]["pnc_id"])
+    for name in npd.PRODUCES[1:]:
+        assert tables[f"raw.{name}"]["upn"].isin(census["upn"]).all(), name
+    assert people["name_id"].isin(_person_of(tables, "pnc_people").index).all()
+    assert census["census_record_id"].isin(_person_of(tables, "npd_census").index).all()
+
+
+def test_pnc_holds_court_convictions_custody_aliases_and_duplicates(tables):
+    rp = tables["truth.record_person"]
+    mags = tables["raw.mags"].merge(rp[rp["source_dataset"] == "mags"],
+                                    left_on="defendant_id", right_on="record_id")
+    people = tables["raw.pnc_people"].assign(
+        person_id=lambda d: _person_of(tables, "pnc_people").loc[d["name_id"]].to_numpy())
+    convicted = set(mags.loc[~mags["disposal_code"].isin(["NOT_GUILTY", "SENT_CC"]),
+                             "person_id"])
+    assert convicted <= set(people["person_id"])
+    off = tables["raw.pnc_offences"].merge(people[["pnc_id", "person_id"]].drop_duplicates(),
+                                           on="pnc_id")
+    custody = set(mags.loc[mags["disposal_code"] == "IMM_CUST", "person_id"])
+    assert custody <= set(off.loc[off["disposal_code"] == "CUST", "person_id"])
+    assert (off["disposal_code"].isin(["CAUT", "YCAU"]) == (off["adjudication_code"] == "C")).all()
+    ranks = off["disposal_code"].map(pnc_decl.DISPOSAL_RANKS)
+    assert (ranks == off["disposal_rank"]).all()
+    ids_per_person = people.groupby("person_id")["pnc_id"].nunique()
+    assert 0 < (ids_per_person > 1).mean() < 0.05
+    assert 0 < (people["alias_flag"] == "Y").mean() < 0.5
+    primary = off.groupby("case_id")["is_primary_offence"].apply(lambda s: (s == "Y").sum())
+    assert (primary == 1).all()
+
+
+def test_npd_covers_pupils_schooled_in_england(tables):
+    persons = tables["truth.persons"].set_index("person_id")
+    census = tables["raw.npd_census"].assign(
+        person_id=lambda d: _person_of(tables, "npd_census").loc[d["census_record_id"]]
+        .to_numpy())
+    pupils = persons.loc[census["person_id"].unique()]
+    assert (pupils["dob"] >= "1985-09-01").all()
+    childhood = tables["truth.person_addresses"].sort_values("seq").groupby("person_id").first()
+    assert not childhood.loc[pupils.index, "lsoa_code"].str.startswith("W01").any()
+    eligible = persons[persons["dob"] >= "1985-09-01"]
+    assert pupils["born_abroad"].mean() < eligible["born_abroad"].mean()
+    assert 0.5 < len(pupils) / len(eligible) < 0.95
+    rows = census.groupby("person_id")
+    assert rows.size().mean() > 1.5
+    assert (rows["surname"].nunique() > 1).any()  # names change between censuses
+    assert (rows["llsoa"].nunique() > 1).any()  # pupils move
+    old = census["census_year"] <= 2014
+    assert census.loc[old, "senprovision"].isin(["N", "A", "P", "S"]).all()
+    assert census.loc[~old, "senprovision"].isin(["N", "K", "E"]).all()
+    assert (census.loc[census["senprovision"].isin(["N", "A"]), "primarysentype"].isna()).all()
+
+
+def test_absence_uses_the_threshold_of_its_year(tables):
+    ab = tables["raw.npd_absence"]
+    start = ab["academic_year"].str[:4].astype(int)
+    expected = np.select([start < 2010, start < 2015], [0.20, 0.15], 0.10)
+    assert np.allclose(ab["pa_threshold"], expected)
+    flag = ab["sessions_overall_absence"] / ab["sessions_possible"] >= ab["pa_threshold"]
+    assert (flag.astype(int) == ab["persistent_absentee"]).all()
+    assert {0.20, 0.15, 0.10} <= set(ab["pa_threshold"].round(2))
+
+
+def test_same_seed_same_data_other_seed_differs(tables):
+    again = run_wave1(standin_context(SMALL_POPULATION, TEST_SEED))
+    for s in DECLARED:
+        pd.testing.assert_frame_equal(tables[f"raw.{s.name}"], again[f"raw.{s.name}"])
+    other = run_wave1(standin_context(SMALL_POPULATION, TEST_SEED + 1))
+    assert not tables["raw.npd_census"]["upn"].equals(other["raw.npd_census"]["upn"])
+
+
+def test_npd_without_pnc_in_context_gives_the_same_tables(tables):
+    alone = npd.generate(standin_context(SMALL_POPULATION, TEST_SEED))  # PNC not run first
+    for name in npd.PRODUCES:
+        pd.testing.assert_frame_equal(alone[f"raw.{name}"], tables[f"raw.{name}"])
+
+
+def test_calibration_against_ons_may_2022(tables):
+    table = calibration_table(tables)
+    checked = table[table["ons"].notna() & (table["measure"] != "share_of_cohort")]
+    assert len(checked) == 13
+    assert (checked["n"] >= 20).all(), checked[checked["n"] < 20]
+    off = checked[checked["diff"].abs() > 3]
+    assert off.empty, f"\n{table.to_string()}"
+    # the PNC tops the justice groups up to at least their ONS shares of the cohort
+    share = table[(table["measure"] == "share_of_cohort") & (table["group"] != "no_conviction")]
+    assert (share["measured"] >= share["ons"] - 0.5).all(), share
