@@ -304,3 +304,24 @@ def link_pupils(
             "threshold": threshold,
             "models": {plan.name: entry["meta"].get("version")}}
 
+
+
+def link_wave(
+    con: duckdb.DuckDBPyConnection,
+    models_dir: Path,
+    *,
+    people: Source,
+    people_key: str,
+    pupils: Source,
+    pupil_key: str,
+    spine_sources: tuple[str, ...],
+    retrain: bool = False,
+    seed: int = 1,
+) -> dict[str, Any]:
+    """Wave 1's linkage in one call: `people` (PNC, grouped by `people_key`) into the spine,
+    then `pupils` (NPD census, grouped by `pupil_key`) to the people of `people`."""
+    spine_summary = link_people_into_spine(con, people, people_key, spine_sources, models_dir,
+                                           retrain=retrain, seed=seed)
+    pupil_summary = link_pupils(con, pupils, pupil_key, people.name, models_dir,
+                                retrain=retrain, seed=seed)
+    return {"into_spine": spine_summary, "pupils": pupil_summary}
