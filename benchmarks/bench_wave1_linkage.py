@@ -3,12 +3,13 @@
 Works on a copy of a warehouse holding wave 0's linkage (`linkage.std_*`, `linkage.person_ids`)
 and its models folder beside it, e.g. one built by
 
-    BOLD_WAREHOUSE=/tmp/x/bold.duckdb bold materialize --select 'raw/*,truth/*,reference/*,linkage/*'
+    BOLD_WAREHOUSE=/tmp/x/bold.duckdb \
+        bold materialize --select 'raw/*,truth/*,reference/*,linkage/*'
 
-With `--fixture` (the default while the real wave-1 tables are not generated) the PNC and NPD
-tables come from the test fixture `tests/wave1_fixture.py`; with `--real` the warehouse's own
-`raw.pnc_people` / `raw.npd_census` and their declared sources are used. Prints the wall time of
-the wave-1 linkage, the F1 tables, the match rates by ethnic group and the subgroup errors.
+By default (while the real wave-1 tables are not generated) the PNC and NPD tables come from
+the test fixture `tests/wave1_fixture.py`; with `--real` the warehouse's own `raw.pnc_people` /
+`raw.npd_census` and their declared sources are used. Prints the wall time of the wave-1
+linkage, the F1 tables, the match rates by ethnic group and the subgroup errors.
 
     PYTHONPATH=$PWD .venv/bin/python benchmarks/bench_wave1_linkage.py /tmp/x/bold.duckdb
 """
