@@ -188,7 +188,7 @@ def link_people_into_spine(
                            "models": {n: e["meta"].get("version")
                                       for n, e in dedupe_models.items()}}
     if new.empty:
-        return out | {"added": 0, "joined": 0, "new_persons": 0}
+        return out | {"added": 0, "carried": 0, "joined": 0, "new_persons": 0}
     # a cluster holding records added before: its new records take that person's id
     known = (c.dropna(subset=["person_id"]).groupby(["cluster", "person_id"]).size()
              .rename("n").reset_index().sort_values(["cluster", "n", "person_id"],
