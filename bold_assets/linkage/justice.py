@@ -22,7 +22,13 @@ from bold_assets.linkage.core import (
 )
 from bold_assets.linkage.standardise import STD_COLUMNS, RecordSpec, standardise_sql
 from bold_assets.linkage.standardise import register_functions as _register
-from bold_assets.sources import CRIMINAL_SOURCES, WAVE_0_SOURCES, WEAK_SOURCES, get_source
+from bold_assets.sources import (
+    CRIMINAL_SOURCES,
+    WAVE_0_SOURCES,
+    WEAK_SOURCES,
+    Source,
+    get_source,
+)
 
 PLANS: list[mdl.ModelPlan] = mdl.justice_plans(CRIMINAL_SOURCES, WEAK_SOURCES)
 PLANS_BY_NAME = {p.name: p for p in PLANS}
@@ -32,12 +38,14 @@ def std_table(source: str) -> str:
     return f"linkage.std_{source}"
 
 
-def standardise_source(con: duckdb.DuckDBPyConnection, source: str) -> int:
-    """Write `linkage.std_<source>` from `raw.<source>`; returns the row count."""
+def standardise_source(con: duckdb.DuckDBPyConnection, source: str | Source) -> int:
+    """Write `linkage.std_<source>` from `raw.<source>`; returns the row count. `source`: a
+    registered source's name, or a declared `Source`."""
+    src = source if isinstance(source, Source) else get_source(source)
     _register(con)
     lookup = "reference.postcodes" if wh.table_exists(con, "reference", "postcodes") else None
-    sql = standardise_sql(RecordSpec.from_source(get_source(source)), f"raw.{source}", lookup)
-    return wh.replace_table(con, "linkage", f"std_{source}", sql)
+    sql = standardise_sql(RecordSpec.from_source(src), f"raw.{src.name}", lookup)
+    return wh.replace_table(con, "linkage", f"std_{src.name}", sql)
 
 
 def std_quality(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, Any]:
@@ -72,9 +80,11 @@ def train_or_load(
     seed: int = 1,
     u_max_pairs: float = 2e6,
     plans: list[mdl.ModelPlan] | None = None,
+    references: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Each plan's model: the latest saved one, or a newly trained (and saved) one when asked
-    or when none exists. Returns {plan: {"model", "meta", "trained"}}."""
+    or when none exists. Returns {plan: {"model", "meta", "trained"}}. `references`: trained
+    models (by name) a plan may borrow from (`ModelPlan.reference`) besides those of `plans`."""
     out: dict[str, dict[str, Any]] = {}
     for plan in plans or PLANS:
         if not session._usable(plan):
@@ -84,7 +94,8 @@ def train_or_load(
             model, meta = saved
             out[plan.name] = {"model": model, "meta": meta, "trained": False}
             continue
-        ref = out.get(plan.reference or "", {}).get("model")
+        ref = (out.get(plan.reference or "", {}).get("model")
+               or (references or {}).get(plan.reference or ""))
         model = session.train(plan, seed=seed, u_max_pairs=u_max_pairs, reference=ref)
         meta = {"records": session.record_count(plan), "seed": seed,
                 "filled_columns": sorted(session.filled(session.input_table(plan)))}

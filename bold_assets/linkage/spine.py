@@ -120,7 +120,8 @@ def research_id_sql(column: str) -> str:
 def link_into_spine(spine_records: Any, spine_ids: Any, new_records: Any,
                     model: dict[str, Any], next_id: int,
                     threshold: float = 0.8,
-                    snapshot_date: dt.date | str | None = None) -> SpineUpdate:
+                    snapshot_date: dt.date | str | None = None,
+                    new_clusters: dict[str, str] | None = None) -> SpineUpdate:
     """Link a new source's standardised records into the spine without renumbering anyone.
 
     `spine_records`: standardised records already in the spine; `spine_ids`: their ids
@@ -131,6 +132,9 @@ def link_into_spine(spine_records: Any, spine_ids: Any, new_records: Any,
     person it links to most strongly (sum of match weights over the linking pairs), or a new id.
     Returned `ids` cover only the new records; `changes` lists new people (kind `new`) and
     records joining existing people (kind `join`, old_id null).
+    `new_clusters`: the new records' own clustering (uid `source|record_id` -> cluster label,
+    e.g. from a dedupe of the new source with hard links on its own person key); it replaces
+    the new-new edges of the model.
     """
     from splink import DuckDBAPI, Linker
 
@@ -173,22 +177,20 @@ def link_into_spine(spine_records: Any, spine_ids: Any, new_records: Any,
             u = parent[u]
         return u
 
-    is_new = edges["uid_l"].isin(parent) & edges["uid_r"].isin(parent)
-    for a, b in zip(edges.loc[is_new, "uid_l"], edges.loc[is_new, "uid_r"], strict=True):
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
+    if new_clusters is not None:
+        pairs = pd.DataFrame({"uid": list(new_uids)})
+        pairs["cl"] = pairs["uid"].map(new_clusters).fillna(pairs["uid"])
+        first = pairs.groupby("cl")["uid"].transform("min")
+        for a, b in zip(pairs["uid"], first, strict=True):
+            parent[a] = b  # one level: each record points at its cluster's smallest uid
+    else:
+        is_new = edges["uid_l"].isin(parent) & edges["uid_r"].isin(parent)
+        for a, b in zip(edges.loc[is_new, "uid_l"], edges.loc[is_new, "uid_r"], strict=True):
+            ra, rb = find(a), find(b)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
     comp = pd.Series({u: find(u) for u in new_uids}, dtype=object)
-    cross = edges[edges["uid_l"].isin(parent) != edges["uid_r"].isin(parent)]
-    new_side = cross["uid_l"].where(cross["uid_l"].isin(parent), cross["uid_r"])
-    old_side = cross["uid_r"].where(cross["uid_l"].isin(parent), cross["uid_l"])
-    votes = pd.DataFrame({"comp": comp.reindex(new_side).to_numpy(),
-                          "person_id": spine_of.reindex(old_side).to_numpy(),
-                          "w": cross["match_weight"].to_numpy()})
-    votes = (votes.groupby(["comp", "person_id"])["w"].sum().reset_index()
-             .sort_values(["comp", "w", "person_id"], ascending=[True, False, True])
-             .drop_duplicates("comp"))
-    best = votes.set_index("comp")["person_id"].astype("int64").to_dict()
+    best = best_person(edges, comp, spine_of)
     fresh = sorted(set(comp.unique()) - set(best))
     minted = {r: next_id + i for i, r in enumerate(fresh)}
     pid = comp.map({**best, **minted}).astype("int64")
@@ -204,3 +206,21 @@ def link_into_spine(spine_records: Any, spine_ids: Any, new_records: Any,
     ch = ch.astype({"old_id": "Int64", "new_id": "Int64"})
     return SpineUpdate(ids.sort_values(["source_dataset", "record_id"]).reset_index(drop=True),
                        ch[list(CHANGE_COLUMNS)], next_id + len(minted))
+
+
+def best_person(edges: pd.DataFrame, comp: pd.Series, person_of: pd.Series) -> dict[Any, int]:
+    """For each component of new records (`comp`: new uid -> component), the known person it
+    links to most strongly: the sum of match weights over its `edges` (uid_l, uid_r,
+    match_weight) to records of that person (`person_of`: known uid -> person id); ties go to
+    the lower id. Components with no edge to a known record are left out."""
+    is_new_l, is_new_r = edges["uid_l"].isin(comp.index), edges["uid_r"].isin(comp.index)
+    cross = edges[is_new_l != is_new_r]
+    new_side = cross["uid_l"].where(is_new_l[cross.index], cross["uid_r"])
+    old_side = cross["uid_r"].where(is_new_l[cross.index], cross["uid_l"])
+    votes = pd.DataFrame({"comp": comp.reindex(new_side).to_numpy(),
+                          "person_id": person_of.reindex(old_side).to_numpy(),
+                          "w": cross["match_weight"].to_numpy()}).dropna(subset=["person_id"])
+    votes = (votes.groupby(["comp", "person_id"])["w"].sum().reset_index()
+             .sort_values(["comp", "w", "person_id"], ascending=[True, False, True])
+             .drop_duplicates("comp"))
+    return votes.set_index("comp")["person_id"].astype("int64").to_dict()

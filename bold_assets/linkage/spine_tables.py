@@ -74,22 +74,28 @@ def write_research_changes(con: duckdb.DuckDBPyConnection) -> int:
 
 def add_source(con: duckdb.DuckDBPyConnection, new_records: Any, model: dict[str, Any],
                spine_sources: tuple[str, ...] | None = None,
-               threshold: float = 0.8) -> spine.SpineUpdate:
+               threshold: float = 0.8,
+               new_clusters: dict[str, str] | None = None) -> spine.SpineUpdate:
     """Link a later wave's standardised records into the spine of the current snapshot.
 
     Existing rows of `linkage.person_ids` are never changed: the new records are appended with
     the id of the person they link to, or new ids; the changes are logged as kind `join` / `new`.
+    `new_clusters`: the new records' own clustering (see `spine.link_into_spine`).
     """
     from bold_assets.linkage import justice as J
-    from bold_assets.sources import SOURCE_NAMES
+    from bold_assets.sources import WAVE_0_SOURCES
 
     snap = con.execute("SELECT max(snapshot_date) FROM linkage.person_ids").fetchall()[0][0]
-    spine_records = J.read_std(con, spine_sources or SOURCE_NAMES)
-    ids = con.execute("SELECT source_dataset, record_id, person_id FROM linkage.person_ids").df()
+    spine_sources = spine_sources or WAVE_0_SOURCES
+    spine_records = J.read_std(con, spine_sources)
+    in_spine = ", ".join(f"'{s}'" for s in spine_sources)
+    # the ids of the spine's own records (a source being added may hold some already)
+    ids = con.execute("SELECT source_dataset, record_id, person_id FROM linkage.person_ids "
+                      f"WHERE source_dataset IN ({in_spine})").df()
     next_id = con.execute("SELECT coalesce(max(person_id), 0) + 1 FROM "
                           "linkage.person_ids_history").fetchall()[0][0]
     update = spine.link_into_spine(spine_records, ids, new_records, model, int(next_id),
-                                   threshold, snap)
+                                   threshold, snap, new_clusters)
     rows = update.ids.assign(snapshot_date=snap)
     wh.write_frames(con, {"__new_ids": rows, "__new_changes": update.changes}, [
         "INSERT INTO linkage.person_ids SELECT source_dataset, record_id, "

@@ -1,0 +1,327 @@
+"""Later waves into the persistent spine: a person source deduplicated and added, and a
+population source (pupils) linked to the people of a justice source. Plain functions over a
+warehouse connection (no dagster); wave 1 (PNC and NPD) is the first user.
+
+1. `link_people_into_spine` (wave 1: PNC): the source's records are standardised
+   (`linkage.std_<source>`), deduplicated (records sharing the source's own person key, e.g.
+   `pnc_id`, are one person: hard links; a Splink dedupe model finds duplicates across keys), and
+   linked into `linkage.person_ids` with `spine_tables.add_source`: each of its persons joins the
+   spine person it links to best (a Splink link model between the spine's records and the
+   source's), or gets a new id. Rows already in `linkage.person_ids` are never changed, and
+   records already there are skipped, so a second run adds nothing.
+2. `link_pupils` (wave 1: NPD to PNC): the pupils' records are standardised, grouped by the
+   pupil key (`upn`), and linked by a Splink link model (names, date of birth, sex, postcode) to
+   the records of every spine person holding a record of the justice source (the justice
+   source's own records and the person's other spine records, which hold addresses). Each pupil
+   takes the person it links to best above a threshold; pupils never get spine ids of their
+   own. Written to `linkage.pupil_links(source_dataset, record_id, person_id,
+   match_probability)`, replaced on every run.
+
+Models are trained like wave 0's (`justice.train_or_load`: versioned Splink JSON under the models
+folder, reused until retrained) under the wave's link-plan names (`PLAN_NAMES`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from bold_assets import warehouse as wh
+from bold_assets.linkage import justice as J
+from bold_assets.linkage import models as mdl
+from bold_assets.linkage import spine, spine_tables
+from bold_assets.linkage.core import THRESHOLDS, LinkageSession
+from bold_assets.sources import Source
+
+# Link-plan names of wave 1 (the catalogue's Wave.link_plans use the same names).
+PLAN_NAMES = {"dedupe": "dedupe_pnc", "into_spine": "link_pnc_spine", "link": "link_npd_pnc"}
+PUPIL_LINKS = ("linkage", "pupil_links")
+PUPIL_LINK_COLUMNS = ("source_dataset", "record_id", "person_id", "match_probability")
+# A person of the new source joins the spine person it links to best through pairs at this
+# match probability or above (one pair suffices: the vote over all pairs picks the person).
+SPINE_THRESHOLD = THRESHOLDS["low"]
+# Pupils link to a person at this match probability or above (high: many pupils, few offenders,
+# namesakes born in the same year abound).
+PUPIL_THRESHOLD = THRESHOLDS["high"]
+# Wave 0's model whose DOB and sex m probabilities the into-spine model borrows.
+REFERENCE_MODEL = "link_criminal"
+HARD_WEIGHT = 40.0  # match weight of a hard link (same person key): beyond any model's
+
+
+def dedupe_plan(source: str, name: str = PLAN_NAMES["dedupe"]) -> mdl.ModelPlan:
+    return mdl.ModelPlan(name, "dedupe_only", (source,))
+
+
+def into_spine_plan(source: str, spine_sources: tuple[str, ...],
+                    name: str = PLAN_NAMES["into_spine"],
+                    reference: str | None = None) -> mdl.ModelPlan:
+    """A link model between the spine's records (one group) and the new source's. With a
+    `reference` model (wave 0's criminal model), its date-of-birth and sex agreement rates
+    among matches are borrowed: EM on exact-name blocks across a whole spine latches onto
+    namesakes (common name pairs), as it does on the sparse family / civil records."""
+    borrowed: dict[str, Any] = ({"borrow": ("dob", "sex"), "reference": reference}
+                                if reference else {})
+    return mdl.ModelPlan(name, "link_only", (*spine_sources, source),
+                         {s: "spine" for s in spine_sources} | {source: "new"}, **borrowed)
+
+
+def reference_model(con: duckdb.DuckDBPyConnection, models_dir: Path,
+                    name: str = REFERENCE_MODEL) -> dict[str, Any] | None:
+    """Wave 0's model `name`: the version recorded for prediction, else the latest saved;
+    None when there is none."""
+    from bold_assets.linkage import incremental as inc
+
+    try:
+        return inc.load_recorded(con, models_dir)[name]["model"]
+    except (inc.NoRecordedModel, KeyError):
+        saved = mdl.load_latest(models_dir, name)
+        return saved[0] if saved else None
+
+
+def pupil_plan(pupils: str, person_sources: tuple[str, ...],
+               name: str = PLAN_NAMES["link"], reference: str | None = None) -> mdl.ModelPlan:
+    """A link model between pupils' records and the records of the people they may be (DOB
+    and sex m probabilities borrowed from `reference`, as `into_spine_plan`)."""
+    borrowed: dict[str, Any] = ({"borrow": ("dob", "sex"), "reference": reference}
+                                if reference else {})
+    return mdl.ModelPlan(name, "link_only", (*person_sources, pupils),
+                         {s: "people" for s in person_sources} | {pupils: "pupils"}, **borrowed)
+
+
+def _train(con: duckdb.DuckDBPyConnection, session: LinkageSession, plan: mdl.ModelPlan,
+           models_dir: Path, retrain: bool, seed: int) -> dict[str, Any]:
+    """`justice.train_or_load` for one plan, with its wave-0 reference model; fails plainly
+    when the plan cannot be trained."""
+    ref = reference_model(con, models_dir, plan.reference) if plan.reference else None
+    models = J.train_or_load(session, models_dir, retrain=retrain, seed=seed, plans=[plan],
+                             references={plan.reference: ref} if plan.reference and ref
+                             else None)
+    if plan.name not in models:
+        raise ValueError(f"{plan.name}: the model could not be trained (it needs records on "
+                         f"both sides: {', '.join(plan.sources)})")
+    return models[plan.name]
+
+
+def key_groups_sql(source: Source, column: str) -> str:
+    """SQL: (record_id, grp) of `raw.<source>`, the source's own person key of each record."""
+    if column not in source.columns:
+        raise ValueError(f"raw.{source.name}: no column {column!r} to group records by "
+                         f"(columns: {', '.join(source.columns)})")
+    return (f'SELECT CAST("{source.key}" AS VARCHAR) AS record_id, '
+            f'CAST("{column}" AS VARCHAR) AS grp FROM raw.{source.name} '
+            f'WHERE "{column}" IS NOT NULL')
+
+
+def key_groups(con: duckdb.DuckDBPyConnection, source: Source, column: str) -> pd.DataFrame:
+    """(record_id, grp) of `raw.<source>` (`key_groups_sql`)."""
+    return con.execute(key_groups_sql(source, column)).df()
+
+
+def _hard_pairs(session: LinkageSession, source: str, groups: pd.DataFrame) -> str:
+    """A pairs table (PAIR_COLUMNS) joining each record to the first record of its key."""
+    session.con.register("__bold_groups", groups)
+    session.con.execute(f"""
+        CREATE OR REPLACE TABLE pairs_hard_{source} AS
+        WITH g AS (SELECT record_id, grp, min(record_id) OVER (PARTITION BY grp) AS first_id
+                   FROM __bold_groups)
+        SELECT 'hard_key' AS model, '{source}' AS source_dataset_l, first_id AS record_id_l,
+               '{source}' AS source_dataset_r, record_id AS record_id_r,
+               {HARD_WEIGHT} AS match_weight, 1.0 AS match_probability,
+               'key' AS match_key
+        FROM g WHERE record_id <> first_id""")
+    session.con.unregister("__bold_groups")
+    return f"pairs_hard_{source}"
+
+
+def dedupe_people(con: duckdb.DuckDBPyConnection, source: Source, key: str, models_dir: Path,
+                  *, retrain: bool = False, seed: int = 1,
+                  plan_name: str = PLAN_NAMES["dedupe"],
+                  threshold: str = "medium") -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The persons of a source: its records clustered over hard links (same `key`) and the
+    pairs of a Splink dedupe model. Returns ((source_dataset, record_id, cluster), models)."""
+    plan = dedupe_plan(source.name, plan_name)
+    with LinkageSession(J.read_std(con, (source.name,))) as session:
+        models = J.train_or_load(session, models_dir, retrain=retrain, seed=seed, plans=[plan])
+        tables = [session.predict(plan, e["model"]) for e in models.values()]
+        tables.append(_hard_pairs(session, source.name, key_groups(con, source, key)))
+        clusters = session.fetch(session.cluster(tables)).to_pandas()
+    out = clusters[["source_dataset", "record_id", f"cluster_{threshold}"]]
+    return out.rename(columns={f"cluster_{threshold}": "cluster"}), models
+
+
+def link_people_into_spine(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    key: str,
+    spine_sources: tuple[str, ...],
+    models_dir: Path,
+    *,
+    threshold: float = SPINE_THRESHOLD,
+    retrain: bool = False,
+    seed: int = 1,
+    dedupe_name: str = PLAN_NAMES["dedupe"],
+    link_name: str = PLAN_NAMES["into_spine"],
+    reference: str | None = REFERENCE_MODEL,
+) -> dict[str, Any]:
+    """Standardise, deduplicate and add a person source (PNC) to `linkage.person_ids`.
+
+    `key`: the source's own person key (`pnc_id`); `spine_sources`: the sources whose ids make
+    the spine (wave 0's). Rows already in `linkage.person_ids` are never changed; the source's
+    records already there are not linked again (a rerun adds nothing); a new record of a person
+    already added (same key, or a dedupe match) takes that person's id. `reference`: the wave-0
+    model (in `models_dir`) whose DOB / sex m probabilities the link model borrows (None: EM
+    estimates them). Returns counts.
+    """
+    J.standardise_source(con, source)
+    clusters, dedupe_models = dedupe_people(con, source, key, models_dir, retrain=retrain,
+                                            seed=seed, plan_name=dedupe_name)
+    existing = con.execute("SELECT record_id, person_id FROM linkage.person_ids "
+                           "WHERE source_dataset = ?", [source.name]).df()
+    c = clusters.merge(existing, on="record_id", how="left")
+    new = c[c["person_id"].isna()]
+    out: dict[str, Any] = {"records": len(c), "already_in_spine": int(c["person_id"].notna().sum()),
+                           "persons_in_source": int(c["cluster"].nunique()),
+                           "models": {n: e["meta"].get("version")
+                                      for n, e in dedupe_models.items()}}
+    if new.empty:
+        return out | {"added": 0, "carried": 0, "joined": 0, "new_persons": 0}
+    # a cluster holding records added before: its new records take that person's id
+    known = (c.dropna(subset=["person_id"]).groupby(["cluster", "person_id"]).size()
+             .rename("n").reset_index().sort_values(["cluster", "n", "person_id"],
+                                                    ascending=[True, False, True])
+             .drop_duplicates("cluster").set_index("cluster")["person_id"])
+    carried = new[new["cluster"].isin(known.index)]
+    rest = new[~new["cluster"].isin(known.index)]
+    if len(carried):
+        _append_ids(con, carried.assign(person_id=carried["cluster"].map(known).astype("int64")))
+    joined = new_persons = 0
+    if len(rest):
+        std = J.read_std(con, (source.name,))
+        plan = into_spine_plan(source.name, spine_sources, link_name, reference)
+        with LinkageSession([J.read_std(con, spine_sources), std]) as session:
+            entry = _train(con, session, plan, models_dir, retrain, seed)
+        out["models"][plan.name] = entry["meta"].get("version")
+        wanted = set(rest["record_id"])
+        new_std = std.filter(pa.array([r in wanted for r in std.column("record_id")
+                                       .to_pylist()]))
+        uid = rest["source_dataset"] + "|" + rest["record_id"]
+        update = spine_tables.add_source(
+            con, new_std, entry["model"], spine_sources=spine_sources,
+            threshold=threshold, new_clusters=dict(zip(uid, rest["cluster"], strict=True)))
+        kinds = update.changes.groupby("kind")["n_records"].sum()
+        joined, new_persons = int(kinds.get("join", 0)), int(
+            (update.changes["kind"] == "new").sum())
+    return out | {"added": len(new), "carried": len(carried), "joined": joined,
+                  "new_persons": new_persons}
+
+
+def _append_ids(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame) -> None:
+    """Append (source_dataset, record_id, person_id) rows to the spine at its snapshot, logged
+    as records joining a person (kind `join`)."""
+    snap = con.execute("SELECT max(snapshot_date) FROM linkage.person_ids").fetchall()[0][0]
+    ids = rows[list(spine.ID_COLUMNS)].assign(snapshot_date=snap)
+    changes = (ids.groupby("person_id").size().rename("n_records").reset_index()
+               .rename(columns={"person_id": "new_id"}))
+    changes = changes.assign(snapshot_date=snap, old_id=pd.NA, kind="join")[
+        list(spine.CHANGE_COLUMNS)].astype({"old_id": "Int64"})
+    wh.write_frames(con, {"__ids": ids, "__changes": changes}, [
+        "INSERT INTO linkage.person_ids SELECT source_dataset, record_id, person_id, "
+        "snapshot_date FROM __ids",
+        "INSERT INTO linkage.person_ids_history SELECT snapshot_date, source_dataset, "
+        "record_id, person_id FROM __ids",
+        "INSERT INTO linkage.person_id_changes SELECT * FROM __changes",
+    ])
+
+
+def link_pupils(
+    con: duckdb.DuckDBPyConnection,
+    pupils: Source,
+    key: str,
+    people_source: str,
+    models_dir: Path,
+    *,
+    threshold: float = PUPIL_THRESHOLD,
+    retrain: bool = False,
+    seed: int = 1,
+    plan_name: str = PLAN_NAMES["link"],
+    reference: str | None = REFERENCE_MODEL,
+) -> dict[str, Any]:
+    """Link pupils (NPD census) to the spine persons holding a record of `people_source` (PNC);
+    writes `linkage.pupil_links` (replaced). `key`: the pupil key grouping a pupil's records
+    (`upn`). Returns counts."""
+    J.standardise_source(con, pupils)
+    person_sources = tuple(r[0] for r in con.execute("""
+        SELECT DISTINCT source_dataset FROM linkage.person_ids
+        WHERE person_id IN (SELECT person_id FROM linkage.person_ids WHERE source_dataset = ?)
+        ORDER BY 1""", [people_source]).fetchall())
+    if people_source not in person_sources:
+        raise ValueError(f"no record of {people_source} in linkage.person_ids: link it into the "
+                         "spine first (link_people_into_spine)")
+    ids = con.execute("""
+        SELECT source_dataset, record_id, person_id FROM linkage.person_ids
+        WHERE person_id IN (SELECT person_id FROM linkage.person_ids WHERE source_dataset = ?)
+        """, [people_source]).df()
+    people = J.read_std(con, person_sources)
+    con.register("__people", people)
+    con.register("__ids", ids)
+    people = con.sql("SELECT p.* FROM __people p SEMI JOIN __ids i "
+                     "USING (source_dataset, record_id)").to_arrow_table()
+    con.unregister("__people")
+    con.unregister("__ids")
+    plan = pupil_plan(pupils.name, person_sources, plan_name, reference)
+    with LinkageSession([people, J.read_std(con, (pupils.name,))]) as session:
+        entry = _train(con, session, plan, models_dir, retrain, seed)
+        pairs = session.fetch(session.predict(plan, entry["model"])).to_pandas()
+    edges = pairs[pairs["match_probability"] >= threshold].assign(
+        uid_l=lambda d: d["source_dataset_l"] + "|" + d["record_id_l"],
+        uid_r=lambda d: d["source_dataset_r"] + "|" + d["record_id_r"])
+    groups = key_groups(con, pupils, key)
+    groups["uid"] = pupils.name + "|" + groups["record_id"]
+    comp = groups.set_index("uid")["grp"]
+    person_of = ids.assign(uid=ids["source_dataset"] + "|" + ids["record_id"]).set_index(
+        "uid")["person_id"]
+    best = spine.best_person(edges[["uid_l", "uid_r", "match_weight"]], comp, person_of)
+    # each pupil's probability: its best pair with the person it links to
+    is_l = edges["uid_l"].isin(comp.index)
+    e = pd.DataFrame({"grp": comp.reindex(edges["uid_l"].where(is_l, edges["uid_r"])).to_numpy(),
+                      "person_id": person_of.reindex(edges["uid_r"].where(is_l, edges["uid_l"]))
+                      .to_numpy(), "p": edges["match_probability"].to_numpy()})
+    prob = e.groupby(["grp", "person_id"])["p"].max()
+    links = groups[groups["grp"].isin(best)].copy()
+    links["person_id"] = links["grp"].map(best).astype("int64")
+    links["match_probability"] = [prob.get((g, p)) for g, p in
+                                  zip(links["grp"], links["person_id"], strict=True)]
+    links["source_dataset"] = pupils.name
+    wh.replace_table_from(con, *PUPIL_LINKS, pa.Table.from_pandas(
+        links[list(PUPIL_LINK_COLUMNS)], preserve_index=False))
+    return {"pupil_records": len(groups), "pupils": int(groups["grp"].nunique()),
+            "pupils_linked": len(best), "records_linked": len(links),
+            "persons_linked": int(links["person_id"].nunique()),
+            "threshold": threshold,
+            "models": {plan.name: entry["meta"].get("version")}}
+
+
+
+def link_wave(
+    con: duckdb.DuckDBPyConnection,
+    models_dir: Path,
+    *,
+    people: Source,
+    people_key: str,
+    pupils: Source,
+    pupil_key: str,
+    spine_sources: tuple[str, ...],
+    retrain: bool = False,
+    seed: int = 1,
+) -> dict[str, Any]:
+    """Wave 1's linkage in one call: `people` (PNC, grouped by `people_key`) into the spine,
+    then `pupils` (NPD census, grouped by `pupil_key`) to the people of `people`."""
+    spine_summary = link_people_into_spine(con, people, people_key, spine_sources, models_dir,
+                                           retrain=retrain, seed=seed)
+    pupil_summary = link_pupils(con, pupils, pupil_key, people.name, models_dir,
+                                retrain=retrain, seed=seed)
+    return {"into_spine": spine_summary, "pupils": pupil_summary}
