@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from bold_assets.defs import jobs, quality
+from bold_assets.defs import discovery, jobs, quality
 from bold_assets.defs.evaluation import linkage_quality, needs_validity
 from bold_assets.defs.metadata import present
 from bold_assets.defs.resources import warehouse_resource
@@ -23,6 +23,7 @@ AREAS = (
     outputs.defs,
     linkage_quality.defs,
     needs_validity.defs,
+    discovery.defs,
 )
 
 
@@ -36,7 +37,7 @@ def build_definitions() -> dg.Definitions:
     return dg.Definitions.merge(
         assets,
         quality.build_defs(assets),  # a GX asset check per expectation, for each suite's asset
-        research.leak_checks_for(assets),  # no identifier in any marts or outputs table
+        research.leak_checks_for(assets, ("marts", "outputs", "discovery")),  # no identifier
         jobs.build_defs(assets),  # a job and a schedule per wave
         dg.Definitions(
             resources={"warehouse": warehouse_resource()},
