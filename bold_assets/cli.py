@@ -5,6 +5,7 @@
     bold materialize --select '+research/xjs_link'   # an asset and everything upstream of it
     bold refresh --from 2023-10-02 --to 2023-12-04   # weekly snapshot refreshes, one backfill
     bold link ...                         # the reusable linkage core (see `bold link --help`)
+    bold discover accommodation           # catalogue variables matching a keyword (Step B)
 
 Runs are recorded in the Dagster instance at DAGSTER_HOME when it is set (as `make run` does),
 so `dagster dev` shows them afterwards; otherwise in a temporary instance.
@@ -209,9 +210,11 @@ def build_parser() -> argparse.ArgumentParser:
     ref.add_argument("--no-checks", action="store_true",
                      help="leave out the asset checks (quality suites) of the selected assets")
     ref.set_defaults(func=_refresh)
+    from bold_assets.discovery.cli import add_parser as add_discover_parser
     from bold_assets.linkage.cli import add_parser as add_link_parser
 
     add_link_parser(sub)
+    add_discover_parser(sub)
     return parser
 
 

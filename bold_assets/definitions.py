@@ -12,7 +12,7 @@ from __future__ import annotations
 import dagster as dg
 
 from bold_assets.catalog import CATALOG, Catalog
-from bold_assets.defs import quality
+from bold_assets.defs import discovery, quality
 from bold_assets.defs.evaluation import linkage_quality, needs_validity
 from bold_assets.defs.factories import leaks, raw, research, std, waves
 from bold_assets.defs.metadata import present
@@ -27,6 +27,7 @@ WAVE_AREAS = (
     outputs.defs,
     linkage_quality.defs,
     needs_validity.defs,
+    discovery.defs,
 )
 
 
@@ -46,7 +47,8 @@ def build_definitions(catalog: Catalog = CATALOG) -> dg.Definitions:
     return dg.Definitions.merge(
         assets,
         quality.build_defs(assets),  # a GX asset check per expectation, for each suite's asset
-        leaks.leak_checks_for(assets),  # no identifier in any marts or outputs table
+        # no identifier in any marts, outputs or discovery table
+        leaks.leak_checks_for(assets, ("marts", "outputs", "discovery")),
         waves.build_waves(catalog, assets),  # a job and a schedule per wave
         dg.Definitions(
             resources={"warehouse": warehouse_resource()},

@@ -22,7 +22,7 @@ import duckdb
 # dbt, Dagster's banners) to the log file.
 terminal: TextIO | None = None
 SUMMARY_SCHEMAS = ("raw", "truth", "reference", "linkage", "research", "dbt_staging",
-                   "dbt_intermediate", "marts", "outputs", "evaluation")  # fmt: skip
+                   "dbt_intermediate", "marts", "outputs", "evaluation", "discovery")  # fmt: skip
 
 
 def _clock(seconds: float) -> str:

@@ -37,6 +37,7 @@ LAYERS = {
     "dbt_intermediate": "dbt intermediate (de-identified)",
     "outputs": "Safe output (disclosure-controlled)",
     "evaluation": "Evaluation against truth",
+    "discovery": "Discovery catalogue (no identifier values)",
 }
 GROUP_BY_SCHEMA = {"truth": "truth", "reference": "reference"}
 
