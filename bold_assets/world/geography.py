@@ -64,9 +64,10 @@ def make_geography(population: int, rng: np.random.Generator) -> dict[str, pd.Da
         "postcode_area": _postcode_areas(n_lad),
     })
 
-    # LSOAs: every LAD gets at least one, the rest spread at random (LSOAs hold about equal
-    # numbers of people, so Wales's share of people is about its share of LADs).
-    lad_of_lsoa = np.concatenate([np.arange(n_lad), rng.integers(0, n_lad, n_lsoa - n_lad)])
+    # LSOAs: spread evenly over the LADs (LSOAs hold about equal numbers of people, so Wales's
+    # share of people is its share of LADs).
+    lad_of_lsoa = np.concatenate([np.repeat(np.arange(n_lad), n_lsoa // n_lad),
+                                  rng.permutation(n_lad)[:n_lsoa % n_lad]])
     lad_of_lsoa.sort()
     # Deprivation: a LAD-level tendency plus LSOA noise, ranked into deciles (1 = most deprived).
     lad_deprivation = rng.normal(0, 1, n_lad)

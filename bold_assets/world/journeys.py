@@ -78,7 +78,8 @@ def _age_years(dob: np.ndarray, when: np.datetime64 | np.ndarray) -> np.ndarray:
 
 def life_events(rng: np.random.Generator, dob: np.ndarray, weight: np.ndarray,
                 age_curve: np.ndarray, start: str, end: str, per_head_per_year: float,
-                calibrate: tuple[str, str, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+                calibrate: tuple[str, str, int] | None = None,
+                return_rate: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Events of a Poisson process whose rate is weight[i] * age_curve[age], between `start`
     and `end`; returns (person index, date) sorted by person then date.
 
@@ -86,6 +87,11 @@ def life_events(rng: np.random.Generator, dob: np.ndarray, weight: np.ndarray,
     population (all ages), is `per_head_per_year` in the period `calibrate` = (start, end,
     minimum age) (default: `start`, `end`, no minimum age): the published volume is met exactly
     in expectation, while who has events follows the weights and the age curve.
+
+    With `return_rate`, only some people are ever at risk: those whose log weight plus logistic
+    noise passes a threshold solved so that, in the calibration period, that share of people
+    with an event has two or more (Poisson counts, so the share is exact in expectation). Most
+    people never have an event; those at risk return, as the published repeat rate says.
     """
     ages = np.arange(len(age_curve) + 1, dtype=float)
     cum = _cumulative(age_curve)
@@ -99,6 +105,13 @@ def life_events(rng: np.random.Generator, dob: np.ndarray, weight: np.ndarray,
     years = ((np.datetime64(c_end) - np.datetime64(c_start)).astype(int) + 1) / 365.25
     expected = (weight * exposure(c_start, c_end, c_min)).sum()
     scale = per_head_per_year * years * len(dob) / max(expected, 1e-12)
+    if return_rate is not None:
+        key = np.log(weight) + rng.logistic(size=len(dob))
+        at_risk = _at_risk(key, weight * exposure(c_start, c_end, c_min),
+                           per_head_per_year * years * len(dob), return_rate)
+        weight = np.where(at_risk, weight, 0.0)
+        scale = per_head_per_year * years * len(dob) / max(
+            (weight * exposure(c_start, c_end, c_min)).sum(), 1e-12)
     lo = np.interp(np.clip(_age_years(dob, np.datetime64(start)), 0, ages[-1]), ages, cum)
     hi = np.interp(np.clip(_age_years(dob, np.datetime64(end)), 0, ages[-1]), ages, cum)
     n_events = rng.poisson(scale * weight * np.maximum(hi - lo, 0))
@@ -111,13 +124,28 @@ def life_events(rng: np.random.Generator, dob: np.ndarray, weight: np.ndarray,
     return person[order], date[order]
 
 
+def _at_risk(key: np.ndarray, exposure: np.ndarray, total: float,
+             return_rate: float) -> np.ndarray:
+    """People at risk (key above a threshold) such that Poisson counts scaled to `total` events
+    give P(N>=2)/P(N>=1) = `return_rate` (bisection on the threshold's quantile)."""
+    lo, hi = 0.0, 0.9999
+    for _ in range(50):
+        q = (lo + hi) / 2
+        mask = key > np.quantile(key, q)
+        mu = exposure[mask] * total / max(exposure[mask].sum(), 1e-12)
+        p0, p1 = np.exp(-mu), mu * np.exp(-mu)
+        rate = (1 - p0 - p1).sum() / max((1 - p0).sum(), 1e-12)
+        lo, hi = (q, hi) if rate < return_rate else (lo, q)
+    return key > np.quantile(key, (lo + hi) / 2)
+
+
 CAREER_START = "1995-01-01"  # criminal careers are simulated from here (PNC history)
 MAGS_MIN_AGE = 16  # the magistrates' extract holds defendants aged 16 and over
-OFFENDING_WEIGHT = 1.15  # log-rate per SD of latent offending: concentration of repeat cases
-MALE_LOG_RATE = 1.75  # log-rate of men over women: ~85% of defendants male
-SENT_CC_P = 0.19  # indictable cases sent to the Crown Court (-> ~150 per 100k a year)
-ESCALATION_P = 0.12  # cases from the third on: share given a community or custodial sentence
-FEMALE_CUSTODY_DIVERTED = 0.5  # women's custodial sentences given as suspended instead
+OFFENDING_WEIGHT = 1.4  # log-rate per SD of latent offending: concentration of repeat cases
+MALE_LOG_RATE = 1.35  # log-rate of men over women: ~85% of defendants male
+SENT_CC_P = 0.15  # indictable cases sent to the Crown Court (-> ~150 per 100k a year)
+ESCALATION_P = 0.05  # cases from the third on: share given a community or custodial sentence
+FEMALE_CUSTODY_DIVERTED = 0.65  # women's custodial sentences given as suspended instead
 
 
 def criminal_careers(persons: pd.DataFrame, z: dict[str, np.ndarray],
@@ -135,7 +163,8 @@ def criminal_careers(persons: pd.DataFrame, z: dict[str, np.ndarray],
     weight = np.exp(OFFENDING_WEIGHT * z["offending"] + MALE_LOG_RATE * male)
     vol = VOLUMES["mags"]
     person, hearing = life_events(rng, dob, weight, AGE_CRIME, CAREER_START, vol.end,
-                                  vol.per_100k / 1e5, (vol.start, vol.end, MAGS_MIN_AGE))
+                                  vol.per_100k / 1e5, (vol.start, vol.end, MAGS_MIN_AGE),
+                                  return_rate=COURT_RETURN_RATE)
     k = len(person)
     first = np.r_[True, person[1:] != person[:-1]]
     starts = np.flatnonzero(first)

@@ -36,7 +36,7 @@ PREVALENCE = {
     "driver_mental_health": 0.18, "driver_physical_health": 0.18, "driver_low_income": 0.22,
     "driver_substance_misuse": 0.10, "driver_employment": 0.18, "driver_education": 0.18,
     "driver_accommodation": 0.08, "driver_family": 0.12,
-    "outcome_offending": 0.10, "outcome_ill_health": 0.15, "outcome_in_work_poverty": 0.12,
+    "outcome_offending": 0.15, "outcome_ill_health": 0.15, "outcome_in_work_poverty": 0.12,
     "outcome_inactivity": 0.18, "outcome_homelessness": 0.03, "outcome_poor_child_outcomes": 0.10,
 }  # fmt: skip
 # Outcomes lean on the drivers that feed them.
