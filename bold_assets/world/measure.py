@@ -132,6 +132,9 @@ def cohort_outcomes_by_23(persons: pd.DataFrame, careers: pd.DataFrame,
     noncust = set(c.loc[convicted, "person_idx"]) - custody
     male = (persons["sex"] == "M").to_numpy()
     n = int(cohort.sum())
+    def male_share(group: set) -> float:
+        return float(male[list(group)].mean()) if group else float("nan")
+
     return {"cohort": n, "custodial": len(custody) / n, "non_custodial": len(noncust) / n,
-            "male_share_custodial": float(male[list(custody)].mean()) if custody else float("nan"),
-            "male_share_non_custodial": float(male[list(noncust)].mean()) if noncust else float("nan")}
+            "male_share_custodial": male_share(custody),
+            "male_share_non_custodial": male_share(noncust)}

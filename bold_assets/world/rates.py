@@ -7,23 +7,23 @@ about 59-60 million, years before the pandemic); none is a precise citation of o
 `measure.volumes_per_100k` measures a world against this table, and tests/test_world.py holds it
 within `VOLUME_TOLERANCE`.
 
-| source    | per 100k / yr | unit                      | basis (approximate)                          |
-|-----------|---------------|---------------------------|----------------------------------------------|
-| mags      | 2,000         | defendant records         | MoJ Criminal Justice Statistics: ~1.2-1.4m    |
-|           |               |                           | defendants proceeded against a year           |
-| crown     | 150           | defendant-on-case records | MoJ Criminal Justice / Criminal Court         |
-|           |               |                           | Statistics: ~80-100k Crown Court defendants   |
-| prison    | 100           | receptions on sentence    | MoJ Offender Management Statistics: ~55-65k   |
-|           |               |                           | first receptions on sentence a year           |
-| probation | 300           | supervision starts        | Offender Management Statistics: court orders  |
-|           |               |                           | and licences starting ~150-200k a year        |
-| oasys     | 350           | assessments               | approximate: OASys at most probation starts   |
-|           |               |                           | and longer custody, plus reviews (no series   |
-|           |               |                           | verified)                                     |
-| family    | 400           | cases (two parties each)  | Family Court Statistics Quarterly: ~250k new  |
-|           |               |                           | cases a year incl. divorce                    |
-| civil     | 200           | possession claims         | Mortgage and Landlord Possession Statistics:  |
-|           |               |                           | ~100-130k claims a year (2015-2019)           |
+| source    | /100k/yr | unit                     | basis (approximate)                          |
+|-----------|----------|--------------------------|----------------------------------------------|
+| mags      | 2,000    | defendant records        | MoJ Criminal Justice Statistics: ~1.2-1.4m    |
+|           |          |                          | defendants proceeded against a year           |
+| crown     | 150      | defendant-on-case rows   | MoJ Criminal Justice / Criminal Court         |
+|           |          |                          | Statistics: ~80-100k Crown Court defendants   |
+| prison    | 100      | receptions on sentence   | MoJ Offender Management Statistics: ~55-65k   |
+|           |          |                          | first receptions on sentence a year           |
+| probation | 300      | supervision starts       | Offender Management Statistics: court orders  |
+|           |          |                          | and licences starting ~150-200k a year        |
+| oasys     | 350      | assessments              | approximate: OASys at most probation starts   |
+|           |          |                          | and longer custody, plus reviews (no series   |
+|           |          |                          | verified)                                     |
+| family    | 400      | cases (two parties each) | Family Court Statistics Quarterly: ~250k new  |
+|           |          |                          | cases a year incl. divorce                    |
+| civil     | 200      | possession claims        | Mortgage and Landlord Possession Statistics:  |
+|           |          |                          | ~100-130k claims a year (2015-2019)           |
 
 Offending by sex and age follows the same statistics: about 85% of defendants male, rates per
 head highest at ages 18-30 (`AGE_CRIME`). The cohort figures of the ONS May 2022 linked

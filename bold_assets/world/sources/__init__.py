@@ -9,10 +9,10 @@ only from streams named after it (`ctx.rng(name)`), so adding a source changes n
 
 from __future__ import annotations
 
+import pandas as pd
+
 from bold_assets.world.context import WorldContext
 from bold_assets.world.journeys import criminal_careers
-
-import pandas as pd
 
 CAREERS = "journey.careers"
 
