@@ -4,7 +4,9 @@ from its own generator module (`world/sources/<name>.py`), run wave by wave."""
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterable
 from dataclasses import dataclass
+from types import ModuleType
 
 import pandas as pd
 
@@ -55,11 +57,14 @@ def make_context(population: int, seed: int) -> WorldContext:
     return WorldContext(seed=seed, persons=persons, addresses=addresses, z=z, geo=geo)
 
 
-def run_generators(ctx: WorldContext, modules: tuple[str, ...]) -> None:
-    """Run each generator on `ctx`, adding its frames to ctx.tables (truth.record_person rows
-    are appended; a generator may not replace another's table)."""
-    for dotted in modules:
-        module = importlib.import_module(dotted)
+def run_generators(ctx: WorldContext, modules: Iterable[str | ModuleType]) -> None:
+    """Run each generator (dotted module name, or a module) on `ctx`, adding its frames to
+    ctx.tables (truth.record_person rows are appended; a generator may not replace another's
+    table)."""
+    for module in modules:
+        if isinstance(module, str):
+            module = importlib.import_module(module)
+        dotted = getattr(module, "__name__", repr(module))
         for key, frame in module.generate(ctx).items():
             if key == "truth.record_person" and key in ctx.tables:
                 frame = pd.concat([ctx.tables[key], frame], ignore_index=True)
