@@ -359,6 +359,7 @@ def _items_with_total(rng, total: np.ndarray, n_items: int) -> np.ndarray:
 _ADULT = np.timedelta64(18 * 365 + 5, "D")
 FAMILY_REPEAT_MEAN = 0.35  # further cases of the same index party (repeat proceedings)
 CIVIL_REPEAT_MEAN = 0.3  # further claims against the same household
+PARTNER_AGE_GAP_SD = 4.0  # years: the other party of a family case, a joint defendant
 
 
 def _episodes(rng, dob: np.ndarray, weight: np.ndarray, age_curve: np.ndarray, source: str,
@@ -381,14 +382,28 @@ def _episodes(rng, dob: np.ndarray, weight: np.ndarray, age_curve: np.ndarray, s
 
 
 def _adult_others(rng, pool: np.ndarray, dob: np.ndarray, dates: np.ndarray,
-                  exclude: np.ndarray) -> np.ndarray:
-    """Draw another party from `pool` for each date: an adult then, and not the index person."""
-    other = rng.choice(pool, size=len(dates))
-    for _ in range(20):
-        bad = (dob[other] + _ADULT > dates) | (other == exclude)
-        if not bad.any():
+                  exclude: np.ndarray, near_dob: np.ndarray | None = None) -> np.ndarray:
+    """Draw another party from `pool` for each date: an adult then, and not the index person;
+    with `near_dob`, someone born within a few years of it (partners are of similar age)."""
+    if near_dob is None:
+        def draw(rows: np.ndarray) -> np.ndarray:
+            return rng.choice(pool, size=len(rows))
+    else:
+        by_age = pool[np.argsort(dob[pool], kind="stable")]
+        sorted_days = dob[by_age].astype(int)
+        target = near_dob.astype(int)
+
+        def draw(rows: np.ndarray) -> np.ndarray:
+            jitter = rng.normal(0, PARTNER_AGE_GAP_SD * 365.25, len(rows)).astype(int)
+            pos = np.searchsorted(sorted_days, target[rows] + jitter)
+            return by_age[np.clip(pos, 0, len(by_age) - 1)]
+
+    other = draw(np.arange(len(dates)))
+    for attempt in range(40):
+        bad = np.flatnonzero((dob[other] + _ADULT > dates) | (other == exclude))
+        if not len(bad):
             break
-        other[bad] = rng.choice(pool, size=int(bad.sum()))
+        other[bad] = draw(bad) if attempt < 20 else rng.choice(pool, size=len(bad))
     return other
 
 
@@ -406,7 +421,7 @@ def family_cases(persons: pd.DataFrame, z, rng: np.random.Generator) -> pd.DataF
     for s, opp in (("M", "F"), ("F", "M")):
         mask = sex[person] == s
         other[mask] = _adult_others(rng, np.flatnonzero(sex == opp), dob, issue[mask],
-                                    person[mask])
+                                    person[mask], near_dob=dob[person[mask]])
     index_applies = rng.random(c) < np.where(female[person], 0.65, 0.4)
     role_index = np.where(index_applies, "APPLICANT", "RESPONDENT")
     role_other = np.where(index_applies, "RESPONDENT", "APPLICANT")
@@ -462,7 +477,7 @@ def civil_cases(persons: pd.DataFrame, z, rng: np.random.Generator) -> pd.DataFr
     })
     defendants = case.assign(person_idx=person, party_role="DEFENDANT", party_type="PERSON")
     joint = rng.random(c) < 0.3
-    partner = _adult_others(rng, np.arange(n), dob, claim_date, person)
+    partner = _adult_others(rng, np.arange(n), dob, claim_date, person, near_dob=dob[person])
     joint_defendants = case[joint].assign(person_idx=partner[joint], party_role="DEFENDANT",
                                           party_type="PERSON")
     # Claimants: private landlords are people (less deprived); otherwise companies.
