@@ -4,7 +4,8 @@
 
 Each size runs in a fresh subprocess so its peak RSS is its own. Prints persons/s, records/s,
 peak RSS, and the scaling ratio against the smaller baseline run of the same invocation
-(linear scaling gives time ratio ~= size ratio). Target: 1m persons in < 60 s, < 6 GB.
+(linear scaling gives time ratio ~= size ratio). Target: 1m persons (a general population of
+all ages, most with no record) in < 90 s, < 8 GB.
 """
 
 from __future__ import annotations
@@ -32,8 +33,10 @@ def _child(population: int, seed: int, out: str) -> None:
             write_frame(con, key, df)
     total = time.perf_counter() - t0
     records = sum(len(v) for k, v in world.tables.items() if k.startswith("raw."))
+    spine = world["truth.record_person"]["person_id"].nunique()
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"population": population, "records": records, "generate_s": t_gen,
+    print(json.dumps({"population": population, "records": records, "spine": spine,
+                      "generate_s": t_gen,
                       "total_s": total, "peak_rss_gb": peak_kb / 1024**2}))
 
 
@@ -57,15 +60,16 @@ def main() -> None:
     base = run(args.baseline, args.seed)
     big = run(args.population, args.seed)
     for r in (base, big):
-        print(f"{r['population']:>9,} persons  {r['records']:>9,} raw records  "
+        print(f"{r['population']:>9,} persons  {r['spine']:>8,} with a record  "
+              f"{r['records']:>9,} raw records  "
               f"generate {r['generate_s']:6.1f} s  generate+write {r['total_s']:6.1f} s  "
               f"{r['population'] / r['total_s']:>9,.0f} persons/s  "
               f"{r['records'] / r['total_s']:>9,.0f} records/s  peak RSS {r['peak_rss_gb']:.2f} GB")
     size_ratio = big["population"] / base["population"]
     print(f"scaling: {size_ratio:.0f}x persons took {big['total_s'] / base['total_s']:.1f}x the "
           f"time (linear = {size_ratio:.0f}x)")
-    ok = big["total_s"] < 60 and big["peak_rss_gb"] < 6
-    print(f"target (1m persons < 60 s, peak RSS < 6 GB): {'met' if ok else 'NOT met'}")
+    ok = big["total_s"] < 90 and big["peak_rss_gb"] < 8
+    print(f"target (1m persons < 90 s, peak RSS < 8 GB): {'met' if ok else 'NOT met'}")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from filelock import FileLock
 
 from bold_assets.warehouse import open_file
 
-SMALL_POPULATION = 3000
+SMALL_POPULATION = 16_000  # general population; about 2,600 people have a wave-0 record
 TEST_SEED = 7
 TEST_PROJECT_KEY = "test-project-key-not-secret"
 

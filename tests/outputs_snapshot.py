@@ -7,9 +7,9 @@ commit), from the repository root:
     PYTHONPATH=$PWD .venv/bin/python tests/outputs_snapshot.py --write
 
 It materialises wave_0_job at the test population and seed (tests/conftest.py) in a temporary
-warehouse and writes tests/data/outputs_checksums.json. The stored file was produced by the code
-before the issue-12 optimisations (disclosure control per cell, vectorised secondary suppression
-and verification).
+warehouse and writes tests/data/outputs_checksums.json. The stored file was last regenerated
+for issue 9 (the world became a general population, SMALL_POPULATION 16,000), with outputs code
+unchanged since the issue-12 optimisations.
 """
 
 from __future__ import annotations

@@ -1,10 +1,13 @@
-"""The synthetic world: calibration, difficulty, determinism, and the truth boundary."""
+"""The synthetic world: a general population, calibration, difficulty, determinism, and the
+truth boundary."""
 
 from __future__ import annotations
 
 import re
+import types
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -17,12 +20,16 @@ from bold_assets.sources import (
     WEAK_SOURCES,
 )
 from bold_assets.world import generate_world
+from bold_assets.world.generate import WAVE_0_GENERATORS, make_context, run_generators
 from bold_assets.world.journeys import OASYS_NEED_PREVALENCE
 from bold_assets.world.measure import (
+    cohort_outcomes_by_23,
     court_return_rate,
     identifier_error_rates,
     oasys_need_prevalence,
+    volumes_per_100k,
 )
+from bold_assets.world.rates import MALE_SHARE_OF_DEFENDANTS, VOLUME_TOLERANCE, VOLUMES
 
 PUBLISHED_OASYS = {  # DOMAIN.md: HMPPS, 31 Oct 2024, (custody, community)
     3: (0.68, 0.39),  # accommodation
@@ -43,8 +50,95 @@ def _in_memory(world) -> duckdb.DuckDBPyConnection:
 
 
 @pytest.fixture(scope="module")
+def default_context():
+    """The default-size world, as its generators leave it (journeys included)."""
+    ctx = make_context(DEFAULT_POPULATION, seed=11)
+    run_generators(ctx, WAVE_0_GENERATORS)
+    return ctx
+
+
+@pytest.fixture(scope="module")
 def default_world():
     return generate_world(DEFAULT_POPULATION, seed=11)
+
+
+def test_general_population_mostly_never_meets_justice(default_world):
+    p = default_world["truth.persons"]
+    assert len(p) == DEFAULT_POPULATION
+    rp = default_world["truth.record_person"]
+    touched = p["person_id"].isin(set(rp["person_id"].dropna()))
+    criminal = p["person_id"].isin(set(rp.loc[rp["source_dataset"].isin(CRIMINAL_SOURCES),
+                                              "person_id"]))
+    assert 0.08 < touched.mean() < 0.25, touched.mean()
+    assert 0.04 < criminal.mean() < 0.15, criminal.mean()
+    # the spine at the default population holds at least 10,000 people
+    assert touched.sum() >= 10_000
+    # people with records have more need than the population they come from
+    for col in ("outcome_offending", "driver_accommodation", "driver_substance_misuse"):
+        assert p.loc[touched, col].mean() > 1.5 * p.loc[~touched, col].mean(), col
+
+
+def test_population_looks_like_england_and_wales(default_world):
+    p = default_world["truth.persons"]
+    age = (np.datetime64("2023-12-31") - p["dob"].to_numpy().astype("datetime64[D]")).astype(
+        int) / 365.25
+    assert p["dob"].min() >= pd.Timestamp("1919-01-01") and p["dob"].max() <= pd.Timestamp(
+        "2023-12-31")
+    assert 0.17 < (age < 18).mean() < 0.25  # ONS: about 21% under 18
+    assert 0.14 < (age >= 65).mean() < 0.22  # about 18-19% 65 and over
+    assert abs((p["sex"] == "M").mean() - 0.49) < 0.02
+    wales = p["lsoa_code"].str.startswith("W").mean()
+    assert 0.03 < wales < 0.09, wales
+    # younger cohorts are more diverse
+    white = p["ethnic_group"] == "White"
+    assert white[age < 20].mean() < white[age >= 60].mean() - 0.1
+    # people who arrived after school age were not educated in England; nor were Welsh pupils
+    arrived = p["arrival_date"].notna()
+    arrival_age = (p["arrival_date"] - p["dob"]).dt.days / 365.25
+    assert not p.loc[arrived & (arrival_age > 5), "educated_in_england"].any()
+    assert p.loc[~p["born_abroad"], "arrival_date"].isna().all()
+    assert p.loc[p["born_abroad"], "arrival_date"].notna().all()
+    assert (p.loc[arrived, "arrival_date"] >= p.loc[arrived, "dob"]).all()
+    assert 0.7 < p["educated_in_england"].mean() < 0.9
+
+
+def test_volumes_per_head_follow_published_table(default_world):
+    """Each source's records (or cases) per 100k people a year are within VOLUME_TOLERANCE of
+    rates.VOLUMES (the table cites the published series each figure approximates)."""
+    vol = volumes_per_100k(default_world.tables).set_index("source")
+    assert set(vol.index) == set(VOLUMES) == set(SOURCES)
+    for source, row in vol.iterrows():
+        assert abs(row["ratio"] - 1) <= VOLUME_TOLERANCE, (source, row.to_dict())
+    # the magistrates' volume is calibrated exactly in expectation: tighter there
+    assert abs(vol.loc["mags", "ratio"] - 1) <= 0.05
+
+
+def test_offending_by_sex_and_age(default_world):
+    mags = default_world["raw.mags"]
+    rp = default_world["truth.record_person"]
+    p = default_world["truth.persons"].set_index("person_id")
+    ids = rp.loc[rp["source_dataset"] == "mags", ["record_id", "person_id"]]
+    male = (p.loc[ids["person_id"], "sex"] == "M").mean()
+    assert abs(male - MALE_SHARE_OF_DEFENDANTS) <= 0.05, male
+    # per head of the same age, cases peak at ages 18-30
+    dob = p["dob"].to_numpy().astype("datetime64[D]")
+    age_mid = ((np.datetime64("2017-07-01") - dob).astype(int) / 365.25).astype(int)
+    people = pd.Series(age_mid).value_counts()
+    band = pd.cut(mags["age_at_offence"], [15, 17, 30, 45, 60, 120])
+    per_head = mags.groupby(band, observed=True).size() / pd.Series(
+        {b: people[(people.index > b.left) & (people.index <= b.right)].sum()
+         for b in band.cat.categories})
+    assert per_head.idxmax().left == 17, per_head
+
+
+def test_cohort_outcomes_near_the_ons_order_of_magnitude(default_context):
+    """Born from Sept 1985, by age 23 (ONS: 1.5% custodial, 12.2% non-custodial or caution;
+    males 92.6% / 68.6%). Court careers only: no cautions, so non-custodial is below 12.2%."""
+    got = cohort_outcomes_by_23(default_context.persons, default_context.tables["journey.careers"])
+    assert 0.008 <= got["custodial"] <= 0.025, got
+    assert 0.07 <= got["non_custodial"] <= 0.13, got
+    assert got["male_share_custodial"] > 0.85, got
+    assert got["male_share_non_custodial"] > 0.65, got
 
 
 def test_oasys_need_prevalence_matches_published_figures(default_world):
@@ -91,6 +185,31 @@ def test_error_rates_differ_by_subgroup(default_world):
           ON t.source_dataset = 'mags' AND t.record_id = r.defendant_id
         JOIN truth.persons p USING (person_id) GROUP BY 1""").df().set_index("white")["rate"]
     assert rates[False] > 1.3 * rates[True]
+
+
+def test_adding_a_generator_changes_no_other_source():
+    """Streams are named: a generator added before the others leaves every table the same."""
+    def extra(ctx):
+        rng = ctx.rng("an_extra_source")
+        rng.random(10_000)
+        return {"raw.extra": pd.DataFrame({"x": rng.integers(0, 9, 50)}),
+                "truth.record_person": pd.DataFrame(
+                    {"source_dataset": ["extra"], "record_id": ["X1"], "person_id": ["P0"]})}
+
+    dummy = types.ModuleType("extra_generator")
+    dummy.PRODUCES, dummy.generate = ("extra",), extra
+    plain, more = make_context(2000, seed=5), make_context(2000, seed=5)
+    run_generators(plain, WAVE_0_GENERATORS)
+    run_generators(more, (dummy, *WAVE_0_GENERATORS))
+    for key, frame in plain.tables.items():
+        other = more.tables[key]
+        if key == "truth.record_person":
+            other = other[other["source_dataset"] != "extra"].reset_index(drop=True)
+        pd.testing.assert_frame_equal(frame, other)
+    assert "raw.extra" in more.tables
+    # streams differ by name and repeat by name
+    assert plain.rng("a").random() != plain.rng("b").random()
+    assert plain.rng("a").random() == more.rng("a").random()
 
 
 def test_same_seed_same_tables_other_seed_different():

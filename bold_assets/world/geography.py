@@ -12,7 +12,7 @@ import pandas as pd
 PEOPLE_PER_LSOA = 250
 LSOAS_PER_LAD = 15
 POSTCODES_PER_LSOA = 8
-WALES_SHARE = 0.07
+WALES_SHARE = 0.055  # Wales: about 3.1m of 59.6m people (Census 2021)
 _LAD_TYPES = np.array(["E06", "E07", "E08", "E09"])
 _LAD_TYPE_P = np.array([0.22, 0.50, 0.12, 0.16])
 _PREFIXES = ("Ash Brad Castle Dun Elm Fair Glen Hart King Long Mill North Oak Queen Red Stan "
@@ -52,8 +52,9 @@ def make_geography(population: int, rng: np.random.Generator) -> dict[str, pd.Da
     """Return `lad`, `lsoa` and `postcodes` reference tables sized for `population`."""
     n_lsoa = max(40, population // PEOPLE_PER_LSOA)
     n_lad = max(6, n_lsoa // LSOAS_PER_LAD)
-    welsh = rng.random(n_lad) < WALES_SHARE
-    welsh[0] = False
+    # a fixed share of the LADs is Welsh (at least one), never the first
+    welsh = np.zeros(n_lad, dtype=bool)
+    welsh[1 + rng.permutation(n_lad - 1)[:max(1, round(WALES_SHARE * n_lad))]] = True
     lad_type = np.where(welsh, "W06", rng.choice(_LAD_TYPES, size=n_lad, p=_LAD_TYPE_P))
     lad_codes = [f"{t}{1_000_000 - 999_000 + i:06d}" for i, t in enumerate(lad_type)]
     lad = pd.DataFrame({
@@ -63,8 +64,10 @@ def make_geography(population: int, rng: np.random.Generator) -> dict[str, pd.Da
         "postcode_area": _postcode_areas(n_lad),
     })
 
-    # LSOAs: every LAD gets at least one, the rest spread at random.
-    lad_of_lsoa = np.concatenate([np.arange(n_lad), rng.integers(0, n_lad, n_lsoa - n_lad)])
+    # LSOAs: spread evenly over the LADs (LSOAs hold about equal numbers of people, so Wales's
+    # share of people is its share of LADs).
+    lad_of_lsoa = np.concatenate([np.repeat(np.arange(n_lad), n_lsoa // n_lad),
+                                  rng.permutation(n_lad)[:n_lsoa % n_lad]])
     lad_of_lsoa.sort()
     # Deprivation: a LAD-level tendency plus LSOA noise, ranked into deciles (1 = most deprived).
     lad_deprivation = rng.normal(0, 1, n_lad)

@@ -90,3 +90,51 @@ def oasys_need_prevalence(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
               AS need_level_agrees
             FROM raw.oasys GROUP BY setting""")
     return con.sql(" UNION ALL ".join(rows) + " ORDER BY section, setting").df()
+
+
+def volumes_per_100k(world_tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Per source: measured records (or cases) per 100,000 people per year over the extract's
+    period, beside the target of `rates.VOLUMES` (people of all ages as the denominator)."""
+    from bold_assets.world.rates import VOLUMES
+
+    people = len(world_tables["truth.persons"])
+    rows = []
+    for source, vol in VOLUMES.items():
+        raw = world_tables[f"raw.{source}"]
+        case_col = {"family": "case_number", "civil": "claim_number"}.get(source)
+        count = raw[case_col].nunique() if vol.unit == "cases" and case_col else len(raw)
+        measured = count / people / vol.years * 1e5
+        rows.append({"source": source, "unit": vol.unit, "target_per_100k": vol.per_100k,
+                     "measured_per_100k": measured, "ratio": measured / vol.per_100k,
+                     "people_with_record": world_tables["truth.record_person"].pipe(
+                         lambda rp, s=source: rp.loc[rp["source_dataset"] == s, "person_id"]
+                         .nunique())})
+    return pd.DataFrame(rows)
+
+
+def cohort_outcomes_by_23(persons: pd.DataFrame, careers: pd.DataFrame,
+                          born_from: str = "1985-09-01", born_to: str = "2000-08-31",
+                          ) -> dict[str, float]:
+    """The ONS-style cohort measure on court careers: of people born in [born_from, born_to],
+    the share with a custodial sentence before age 23, the share with a non-custodial court
+    conviction (and no custody) before 23, and the male share of each group. Cautions are not
+    court data, so the non-custodial share is a lower bound of the ONS figure (12.2%)."""
+    import numpy as np
+
+    dob = persons["dob"].to_numpy().astype("datetime64[D]")
+    cohort = (dob >= np.datetime64(born_from)) & (dob <= np.datetime64(born_to))
+    c = careers[cohort[careers["person_idx"].to_numpy()]]
+    age = (c["first_hearing_date"].to_numpy().astype("datetime64[D]")
+           - dob[c["person_idx"].to_numpy()]).astype(int) / 365.25
+    c = c[age < 23]
+    convicted = ~c["disposal_code"].eq("NOT_GUILTY") & ~c["sentence_type"].eq("ACQUITTED")
+    custody = set(c.loc[c["reception_date"].notna(), "person_idx"])
+    noncust = set(c.loc[convicted, "person_idx"]) - custody
+    male = (persons["sex"] == "M").to_numpy()
+    n = int(cohort.sum())
+    def male_share(group: set) -> float:
+        return float(male[list(group)].mean()) if group else float("nan")
+
+    return {"cohort": n, "custodial": len(custody) / n, "non_custodial": len(noncust) / n,
+            "male_share_custodial": male_share(custody),
+            "male_share_non_custodial": male_share(noncust)}
