@@ -187,6 +187,97 @@ DEFINITIONS: dict[str, dict[str, str]] = {
     },
 }
 
+_PNC = "as recorded on the Police National Computer (identifier zone only)"
+_NPD = "as recorded in the school census (identifier zone only)"
+_UPN = "Unique Pupil Number of the pupil (letter + 12 digits; hashed in research, as the PMR)"
+DEFINITIONS.update({
+    "pnc_people": {
+        "name_id": "PNC name record id (one row per name: the primary name and each alias)",
+        "pnc_id": "PNC id of the person (YYYY/NNNNNNNA)",
+        "alias_flag": "Whether the name is an alias (Y) or the primary name (N)",
+        "forename": f"Forename, {_PNC}", "middle_names": f"Middle names, {_PNC}",
+        "surname": f"Surname, {_PNC}", "date_of_birth": f"Date of birth, {_PNC}",
+        "sex": "Sex", "ethnic_appearance": "Officer-observed ethnic appearance (IC code)",
+        "self_defined_ethnicity": "Self-defined ethnicity (ONS 18+1 code)",
+        "postcode": f"Home address postcode, {_PNC}",
+        "created_date": "Date the name record was created",
+    },
+    "pnc_offences": {
+        "offence_id": "Offence record id", "pnc_id": "PNC id of the offender",
+        "case_id": "Case (arrest / summons) id", "offence_start_date": "Date the offence began",
+        "offence_group": "Offence group (01-23)",
+        "adjudication_code": "Adjudication: guilty (G, J), not guilty, discontinued, or a caution",
+        "adjudication_date": "Date of the adjudication (conviction or caution)",
+        "disposal_code": "Disposal (sentence or caution) for the offence",
+        "disposal_rank": "Seriousness rank of the disposal (1 = most serious, custody)",
+        "is_primary_offence": "Whether this is the primary offence of the case (Y / N)",
+    },
+    "npd_census": {
+        "census_record_id": "School census record id (one row per pupil per census)",
+        "upn": _UPN, "forename": f"Pupil forename, {_NPD}",
+        "middlenames": f"Pupil middle names, {_NPD}", "surname": f"Pupil surname, {_NPD}",
+        "dob": f"Pupil date of birth, {_NPD}", "gender": "Pupil gender",
+        "postcode": f"Pupil home address postcode, {_NPD}",
+        "llsoa": "LSOA of the pupil's home address",
+        "ethnicgroupmajor": "Pupil ethnic group (major)",
+        "ncyearactual": "National curriculum year the pupil is taught in",
+        "census_year": "Year of the census", "census_date": "Date of the census",
+        "everfsm_all": "Whether the pupil has ever been eligible for free school meals "
+                       "(low income)",
+        "senprovision": "Special educational needs provision (SEN support, statement or EHC plan)",
+        "primarysentype": "Primary type of special educational need (e.g. SEMH: social, "
+                          "emotional and mental health)",
+    },
+    "npd_ks2": {
+        "ks2_record_id": "Key Stage 2 record id", "upn": _UPN,
+        "ks2_year": "Year of the Key Stage 2 assessment (end of primary school)",
+        "exam_date": "Date of the Key Stage 2 assessment",
+        "ks2_englev": "Key Stage 2 English level (before 2016): attainment",
+        "ks2_matlev": "Key Stage 2 maths level (before 2016): attainment",
+        "ks2_readexp": "Reached the expected standard in reading (from 2016): attainment",
+        "ks2_matexp": "Reached the expected standard in maths (from 2016): attainment",
+    },
+    "npd_ks4": {
+        "ks4_record_id": "Key Stage 4 record id", "upn": _UPN,
+        "ks4_year": "Year of the Key Stage 4 exams (GCSE, end of compulsory school)",
+        "exam_date": "Date of the Key Stage 4 results",
+        "ks4_att8": "Attainment 8 score at Key Stage 4",
+        "ks4_level2_em": "Level 2 (grades 9-4 / A*-C) in English and maths: attainment",
+    },
+    "npd_exclusions": {
+        "exclusion_record_id": "School exclusion record id", "upn": _UPN,
+        "academic_year": "Academic year of the exclusion",
+        "category": "Exclusion category: permanent exclusion, fixed-period exclusion or "
+                    "suspension",
+        "startdate": "Start date of the exclusion",
+        "sessions": "Sessions (half days) of the exclusion", "reason": "Reason for the exclusion",
+    },
+    "npd_absence": {
+        "absence_record_id": "School absence record id (one row per pupil per year)",
+        "upn": _UPN, "academic_year": "Academic year",
+        "year_start_date": "Start of the academic year",
+        "sessions_possible": "Sessions (half days) the pupil could attend school",
+        "sessions_overall_absence": "Sessions of absence from school (authorised or not)",
+        "pa_threshold": "Persistent absence threshold that year (share of sessions missed)",
+        "persistent_absentee": "Whether the pupil was persistently absent that year (attendance)",
+    },
+    "npd_cin": {
+        "cin_record_id": "Children in Need referral record id", "upn": _UPN,
+        "cin_referraldate": "Date of the child in need referral to children's social care",
+        "cin_cinclosuredate": "Date the child in need episode closed",
+        "cin_reasonforclosure": "Reason the child in need episode closed",
+        "cin_primaryneedcode": "Primary need of the child in need (e.g. abuse or neglect, "
+                               "family dysfunction)",
+    },
+    "npd_cla": {
+        "cla_record_id": "Children Looked After period of care record id", "upn": _UPN,
+        "cla_poc_start": "Start of the period of care (child looked after by the local "
+                         "authority, in care)",
+        "cla_dec": "End of the period of care",
+        "reasonepisodeceased": "Reason the looked-after episode ended",
+    },
+})
+
 OASYS_SECTION_TITLES = {
     1: "offending information", 2: "analysis of offences", 3: "accommodation",
     4: "education, training and employability", 5: "financial management and income",

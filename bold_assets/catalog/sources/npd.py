@@ -10,14 +10,13 @@ Statement) up to the January 2014 census and N / K / E (none, SEN support, EHC p
 `primarysentype` (BESD before 2015, SEMH after); exclusions `category` PERM (permanent), FIXD
 (fixed period) or SUSP (suspension, the name from 2021/22); persistent absence thresholds 20%
 of sessions before 2010/11, 15% from 2010/11 to 2014/15, 10% since 2015/16.
-
-TEMPORARY (branch npd): see `catalog/sources/pnc.py` - the new catalogue fields are in
-`CATALOG_FIELDS` until branch cat's `Source` model lands.
 """
 
 from __future__ import annotations
 
-from bold_assets.sources import Identifiers, Source
+from bold_assets.catalog.model import Identifiers, QualityProfile, Source
+
+_GENERATOR = "bold_assets.world.sources.npd"
 
 ETHNIC_GROUP_MAJOR = ("WHIT", "MIXD", "ASIA", "BLAC", "CHIN", "AOEG", "UNCL")
 SEN_PROVISION_PRE_2015 = ("N", "A", "P", "S")  # census years up to 2014
@@ -84,16 +83,28 @@ NPD_CENSUS = Source(
         "senprovision": tuple(dict.fromkeys(SEN_PROVISION_PRE_2015 + SEN_PROVISION_FROM_2015)),
         "primarysentype": SEN_TYPES,
     },
+    wave=1,
+    link_role="pupil",
+    generator=_GENERATOR,
+    quality=QualityProfile(
+        completeness={"forename": 0.97, "surname": 0.97, "dob": 0.97, "sex": 0.97,
+                      "postcode": 0.90},
+        numeric_ranges={"census_year": (1990, 2030), "everfsm_all": (0, 1)},
+        lsoa_columns=("llsoa",),
+    ),
 )
 
 
 def _attribute(name: str, title: str, key: str, columns: dict[str, str], event_date: str,
-               coverage: tuple[int, int], codes: dict[str, tuple[str, ...]]) -> Source:
+               coverage: tuple[int, int], codes: dict[str, tuple[str, ...]],
+               quality: QualityProfile | None = None) -> Source:
     """An NPD table without personal identifiers: rows carry the pupil's `upn`."""
     return Source(name=name, title=f"National Pupil Database: {title}", system="NPD", key=key,
                   case_ids=("upn",), columns={key: "VARCHAR", "upn": "VARCHAR", **columns},
                   identifiers=Identifiers(), event_date=event_date, coverage=coverage,
-                  codes=codes)
+                  codes=codes, wave=1, link_role="attribute", parent="npd_census",
+                  parent_key="upn", generator=_GENERATOR,
+                  quality=quality or QualityProfile())
 
 
 _LEVELS = ("B", "2", "3", "4", "5", "6", "N")
@@ -139,12 +150,3 @@ NPD_CLA = _attribute(
 
 DECLARED: tuple[Source, ...] = (NPD_CENSUS, NPD_KS2, NPD_KS4, NPD_EXCLUSIONS, NPD_ABSENCE,
                                 NPD_CIN, NPD_CLA)
-
-# TEMPORARY: the catalogue fields of each source, to fold into `Source` when branch cat lands.
-CATALOG_FIELDS: dict[str, dict[str, object]] = {
-    s.name: {"wave": 1, "link_role": "pupil" if s.name == "npd_census" else "attribute",
-             "parent": None if s.name == "npd_census" else "npd_census",
-             "parent_key": None if s.name == "npd_census" else "upn",
-             "generator": "bold_assets.world.sources.npd"}
-    for s in DECLARED
-}

@@ -10,15 +10,14 @@ described in DOMAIN.md; the labels of the 23 groups, the other adjudication code
 disposal codes below are the project's own (the PNC's numeric disposal codes are not public in
 a form we can cite).
 
-TEMPORARY (branch npd): the catalogue model (`bold_assets.catalog.model.Source` with `wave`,
-`link_role`, `parent`, `parent_key`, `quality`, `generator`) is built on branch cat. Until it
-lands these declarations use today's `bold_assets.sources.Source`, and the new fields are in
-`CATALOG_FIELDS` for the lead to fold into each `Source` at merge.
 """
 
 from __future__ import annotations
 
-from bold_assets.sources import ETHNICITY_CODES, Identifiers, Source
+from bold_assets.catalog.codes import ETHNICITY_CODES
+from bold_assets.catalog.model import Identifiers, QualityProfile, Source
+
+_GENERATOR = "bold_assets.world.sources.pnc"
 
 OFFENCE_GROUPS: dict[str, str] = {
     "01": "Violence against the person", "02": "Sexual offences", "03": "Robbery",
@@ -87,6 +86,13 @@ PNC_PEOPLE = Source(
         "ethnic_appearance": ETHNIC_APPEARANCE_CODES,
         "self_defined_ethnicity": ETHNICITY_CODES,
     },
+    wave=1,
+    link_role="pnc",
+    generator=_GENERATOR,
+    quality=QualityProfile(
+        completeness={"forename": 0.97, "surname": 0.97, "dob": 0.95, "sex": 0.97,
+                      "postcode": 0.65, "ethnicity": 0.80},
+    ),
 )
 
 PNC_OFFENCES = Source(
@@ -116,14 +122,12 @@ PNC_OFFENCES = Source(
         "disposal_code": tuple(DISPOSAL_RANKS),
         "is_primary_offence": ("Y", "N"),
     },
+    wave=1,
+    link_role="attribute",
+    parent="pnc_people",
+    parent_key="pnc_id",
+    generator=_GENERATOR,
+    quality=QualityProfile(numeric_ranges={"disposal_rank": (1, 9)}),
 )
 
 DECLARED: tuple[Source, ...] = (PNC_PEOPLE, PNC_OFFENCES)
-
-# TEMPORARY: the catalogue fields of each source, to fold into `Source` when branch cat lands.
-CATALOG_FIELDS: dict[str, dict[str, object]] = {
-    "pnc_people": {"wave": 1, "link_role": "pnc", "parent": None, "parent_key": None,
-                   "generator": "bold_assets.world.sources.pnc"},
-    "pnc_offences": {"wave": 1, "link_role": "attribute", "parent": "pnc_people",
-                     "parent_key": "pnc_id", "generator": "bold_assets.world.sources.pnc"},
-}

@@ -45,6 +45,7 @@ from bold_assets.world.calibration import (
     person_groups,
 )
 from bold_assets.world.identifiers import PROFILES, make_identifiers
+from bold_assets.world.population import WORLD_END
 
 PRODUCES = ("npd_census", "npd_ks2", "npd_ks4", "npd_exclusions", "npd_absence", "npd_cin",
             "npd_cla")  # fmt: skip
@@ -521,6 +522,14 @@ def generate(ctx) -> dict[str, pd.DataFrame]:
         "cla_dec": np.where(still, np.datetime64("NaT"), ceased),
         "reasonepisodeceased": np.where(still, None, reason),
     })
+    # Younger cohorts' later school years lie after the world's end: not recorded yet; and
+    # every table's pupils are on the census (the youngest have no census row before the end).
+    on_census = set(census["upn"])
+    ks2, ks4, excl, absence, cin_df, cla_df = (
+        df[(df[col] <= WORLD_END) & df["upn"].isin(on_census)].reset_index(drop=True)
+        for df, col in ((ks2, "exam_date"), (ks4, "exam_date"), (excl, "startdate"),
+                        (absence, "year_start_date"), (cin_df, "cin_referraldate"),
+                        (cla_df, "cla_poc_start")))
     return {"raw.npd_census": census, "raw.npd_ks2": ks2, "raw.npd_ks4": ks4,
             "raw.npd_exclusions": excl, "raw.npd_absence": absence, "raw.npd_cin": cin_df,
             "raw.npd_cla": cla_df, "truth.record_person": truth}
