@@ -3,7 +3,7 @@
 | variable           | meaning                                               | default             |
 |--------------------|-------------------------------------------------------|---------------------|
 | BOLD_WAREHOUSE     | DuckDB file of the warehouse                          | data/bold.duckdb    |
-| BOLD_POPULATION    | persons in the general population (all ages)          | 65000               |
+| BOLD_POPULATION    | persons in the general population (all ages)          | 68000               |
 | BOLD_SEED          | seed of the synthetic world                           | 20240601            |
 | BOLD_LANDING_DIR   | folder of landed extracts; raw assets read it when set | unset              |
 | BOLD_PROJECT_KEY   | secret for keyed pseudonymous ids                     | random, in data dir |
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_WAREHOUSE = "data/bold.duckdb"
-DEFAULT_POPULATION = 65_000  # spine (people with any wave-0 record) of about 10,600
+DEFAULT_POPULATION = 68_000  # spine (people with any wave-0 record) of about 10,400
 DEFAULT_SEED = 20240601
 MIN_POPULATION = 100  # fewer persons leave areas and sources too empty to link or publish
 
