@@ -64,6 +64,10 @@ def contract_problems(src: Source, catalog: Catalog, dbt_tables: set[str],
         used += [*q.lsoa_columns, *q.lad_columns, *q.integer_value_sets()]
         p += [f"{src.name}: quality profile names column {c!r}, which it does not have"
               for c in used if c not in cols]
+    undescribed = [c for c in src.columns if not src.descriptions.get(c)]
+    if undescribed:
+        p.append(f"{src.name}: no description (descriptions= in {where}) for columns "
+                 f"{undescribed[:5]}")
     if not (staging_dir / f"stg_{src.name}.sql").exists():
         p.append(f"{src.name}: no staging model dbt_project/models/staging/stg_{src.name}.sql")
     if src.name not in dbt_tables:
@@ -92,13 +96,14 @@ def test_declared_source_has_its_generator(name):
 
 def test_contract_names_the_source_and_the_missing_piece(tmp_path):
     mags = SOURCES["mags"]
-    broken = replace(mags, name="ghost", link_role="friend", quality=None)
+    broken = replace(mags, name="ghost", link_role="friend", quality=None,
+                     descriptions={})
     orphan = replace(mags, name="orphan", link_role="attribute", parent="nowhere")
     catalog = CATALOG.with_sources(broken, orphan)
     problems = contract_problems(broken, catalog, {"mags"}, tmp_path)
     text = "\n".join(problems)
     for piece in ("link_role 'friend'", "no quality profile", "stg_ghost.sql",
-                  "no dbt source entry"):
+                  "no dbt source entry", "no description"):
         assert "ghost: " in text and piece in text, (piece, text)
     orphan_text = "\n".join(contract_problems(orphan, catalog, {"orphan"}, STAGING))
     assert "orphan: attribute table needs parent=" in orphan_text

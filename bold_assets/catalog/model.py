@@ -123,6 +123,10 @@ class Source:
     parent_key: str | None = None  # ... and that key's column (in both tables)
     quality: QualityProfile | None = None
     generator: str = ""  # dotted module that generates it (bold_assets.world.sources.<x>)
+    # What each column means, and labels of coded values (column -> code -> label): the text of
+    # the source's data catalogue (`bold_assets.discovery`).
+    descriptions: Mapping[str, str] = field(default_factory=dict)
+    labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     @property
     def weak_identifiers(self) -> bool:

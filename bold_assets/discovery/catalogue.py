@@ -1,7 +1,8 @@
 """Data catalogues (BOLD Step B input): one row per variable of every declared source table.
 
 The declared part (name, type, definition, value set with labels, declared coverage, whether the
-variable is a personal identifier) comes from the source declarations and their glossary; the
+variable is a personal identifier) comes from the source declarations (`descriptions`, `codes`,
+`labels` in `bold_assets/catalog/sources/<module>.py`); the
 measured part (rows, missingness, distinct codes, the time span of the table's event dates) from
 the landed or generated tables. Identifier columns are described but never summarised beyond
 their missingness: a minimum date of birth is a person's date of birth.
@@ -14,8 +15,6 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-
-from bold_assets.discovery import glossary
 
 CATALOGUE_COLUMNS = (
     "dataset", "table_name", "variable", "position", "data_type", "definition", "value_set",
@@ -41,11 +40,11 @@ def declared_catalogue(sources: Iterable) -> pd.DataFrame:
     for src in sources:
         pii = set(src.pii_columns)
         for pos, (col, dtype) in enumerate(src.columns.items(), start=1):
-            text = glossary.definition(src.name, col)
+            text = src.descriptions.get(col)
             if text is None:
                 missing.append(f"{src.name}.{col}")
             codes = src.codes.get(col, ())
-            labels = glossary.labels(src.name, col)
+            labels = dict(src.labels.get(col, {}))
             shown = {c: labels.get(c, "") for c in codes} if codes else labels
             rows.append({
                 "dataset": dataset_of(src), "table_name": src.name, "variable": col,
@@ -57,8 +56,9 @@ def declared_catalogue(sources: Iterable) -> pd.DataFrame:
                 "declared_coverage": f"{src.coverage[0]}-{src.coverage[1]}",
             })
     if missing:
-        raise ValueError(f"{len(missing)} declared variables have no definition in "
-                         f"bold_assets/discovery/glossary.py: {', '.join(missing[:10])}")
+        raise ValueError(f"{len(missing)} declared variables have no description in their "
+                         f"source's declaration (bold_assets/catalog/sources/): "
+                         f"{', '.join(missing[:10])}")
     return pd.DataFrame(rows, columns=list(CATALOGUE_COLUMNS))
 
 

@@ -4,8 +4,31 @@ from bold_assets.catalog.codes import (
     CIVIL_CLAIM_TYPES,
     CIVIL_ORDER_TYPES,
     CIVIL_ROLES,
+    CODE_LABELS,
 )
 from bold_assets.catalog.model import Identifiers, QualityProfile, Source
+
+# What each column means.
+DESCRIPTIONS: dict[str, str] = {
+    "party_id": "Party record id (one row per party per claim)",
+    "claim_number": "Possession claim number",
+    "claim_type": "Type of possession claim: social or private landlord (rent arrears), mortgage,"
+                  " accelerated",
+    "party_role": "Party's role: claimant (landlord or lender) or defendant (tenant, borrower)",
+    "party_type": "Whether the party to the possession claim is a person or a company (landlord, "
+                  "lender)",
+    "party_name": "Party name as one string, as recorded on the source system (identifier zone "
+                  "only)",
+    "party_dob": "Party date of birth, as recorded on the source system (identifier zone only)",
+    "address_postcode": "Postcode of the property or party address, as recorded on the source "
+                        "system (identifier zone only)",
+    "claim_date": "Date the possession claim was issued",
+    "arrears_amount": "Rent or mortgage arrears claimed, in pounds",
+    "order_type": "Possession order made: outright, suspended, adjourned or dismissed",
+    "order_date": "Date of the possession order",
+    "warrant_date": "Date a warrant of possession (eviction) was issued",
+    "possession_date": "Date of repossession by bailiffs",
+}
 
 DECLARED = (
     Source(
@@ -44,6 +67,13 @@ DECLARED = (
             "party_role": CIVIL_ROLES,
             "party_type": ("PERSON", "COMPANY"),
             "order_type": CIVIL_ORDER_TYPES,
+        },
+        descriptions=DESCRIPTIONS,
+        labels={
+            "claim_type": CODE_LABELS["civil_claim_type"],
+            "party_role": CODE_LABELS["civil_role"],
+            "party_type": CODE_LABELS["party_type"],
+            "order_type": CODE_LABELS["order_type"],
         },
         wave=0,
         link_role="weak",

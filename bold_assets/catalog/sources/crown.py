@@ -1,7 +1,34 @@
 """Crown Court (XHIBIT): one row per defendant on a case."""
 
-from bold_assets.catalog.codes import CROWN_SENTENCES, ETHNICITY_CODES, OFFENCE_CODES, SEX_WORDS
+from bold_assets.catalog.codes import (
+    CODE_LABELS,
+    CROWN_SENTENCES,
+    ETHNICITY_CODES,
+    OFFENCE_CODES,
+    SEX_WORDS,
+)
 from bold_assets.catalog.model import Identifiers, QualityProfile, Source
+
+# What each column means.
+DESCRIPTIONS: dict[str, str] = {
+    "defendant_on_case_id": "Defendant-on-case record id",
+    "case_number": "Crown Court case number",
+    "forenames": "Defendant forenames, as recorded on the source system (identifier zone only)",
+    "surname": "Defendant surname, as recorded on the source system (identifier zone only)",
+    "date_of_birth": "Defendant date of birth, as recorded on the source system (identifier zone "
+                     "only)",
+    "sex": "Defendant sex",
+    "self_defined_ethnicity": "Defendant self-defined ethnicity (ONS 18+1 code)",
+    "postcode": "Defendant home address postcode, as recorded on the source system (identifier "
+                "zone only)",
+    "receipt_date": "Date the case was received in the Crown Court",
+    "offence_code": "Offence group of the principal offence",
+    "trial_type": "How the case proceeded: trial, guilty plea or committal for sentence",
+    "verdict_date": "Date of the verdict",
+    "sentence_type": "Sentence (or acquittal) outcome",
+    "sentence_date": "Date of sentence",
+    "appeal": "Whether the case went to appeal",
+}
 
 DECLARED = (
     Source(
@@ -45,6 +72,14 @@ DECLARED = (
             "offence_code": tuple(OFFENCE_CODES),
             "trial_type": ("TRIAL", "GUILTY_PLEA", "COMMITTED_FOR_SENTENCE"),
             "sentence_type": CROWN_SENTENCES,
+        },
+        descriptions=DESCRIPTIONS,
+        labels={
+            "sex": CODE_LABELS["sex"],
+            "self_defined_ethnicity": CODE_LABELS["ethnicity"],
+            "offence_code": CODE_LABELS["offence"],
+            "trial_type": CODE_LABELS["trial_type"],
+            "sentence_type": CODE_LABELS["disposal"],
         },
         wave=0,
         link_role="criminal",

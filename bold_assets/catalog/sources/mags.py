@@ -1,7 +1,31 @@
 """Magistrates' courts (Libra): one row per defendant-case."""
 
-from bold_assets.catalog.codes import ETHNICITY_CODES, MAGS_DISPOSALS, OFFENCE_CODES
+from bold_assets.catalog.codes import CODE_LABELS, ETHNICITY_CODES, MAGS_DISPOSALS, OFFENCE_CODES
 from bold_assets.catalog.model import Identifiers, QualityProfile, Source
+
+# What each column means.
+DESCRIPTIONS: dict[str, str] = {
+    "defendant_id": "Defendant record id (one row per defendant per case)",
+    "case_id": "Magistrates' court case id",
+    "defendant_forename": "Defendant forename, as recorded on the source system (identifier zone "
+                          "only)",
+    "defendant_surname": "Defendant surname, as recorded on the source system (identifier zone "
+                         "only)",
+    "defendant_dob": "Defendant date of birth, as recorded on the source system (identifier zone "
+                     "only)",
+    "gender": "Defendant gender",
+    "ethnicity": "Defendant ethnicity (ONS 18+1 code)",
+    "defendant_postcode": "Defendant home address postcode, as recorded on the source system "
+                          "(identifier zone only)",
+    "offence_date": "Date of the principal offence",
+    "age_at_offence": "Defendant age at the principal offence, in years",
+    "first_hearing_date": "Date of the first hearing in the magistrates' court",
+    "principal_offence_code": "Offence group of the principal offence",
+    "offence_count": "Number of offences on the case for this defendant",
+    "disposal_code": "Outcome or sentence for the principal offence (conviction, sentence type)",
+    "disposal_date": "Date of the outcome or sentence",
+    "court_lad_code": "Local authority district of the court",
+}
 
 DECLARED = (
     Source(
@@ -45,6 +69,13 @@ DECLARED = (
             "ethnicity": ETHNICITY_CODES,
             "principal_offence_code": tuple(OFFENCE_CODES),
             "disposal_code": MAGS_DISPOSALS,
+        },
+        descriptions=DESCRIPTIONS,
+        labels={
+            "gender": CODE_LABELS["sex"],
+            "ethnicity": CODE_LABELS["ethnicity"],
+            "principal_offence_code": CODE_LABELS["offence"],
+            "disposal_code": CODE_LABELS["disposal"],
         },
         wave=0,
         link_role="criminal",

@@ -40,6 +40,94 @@ def pa_threshold(academic_year_start: int) -> float:
     return 0.10
 
 
+# What each column means, per table.
+DESCRIPTIONS: dict[str, dict[str, str]] = {
+    "npd_census": {
+        "census_record_id": "School census record id (one row per pupil per census)",
+        "upn": "Unique Pupil Number of the pupil (letter + 12 digits; hashed in research, as the "
+               "PMR)",
+        "forename": "Pupil forename, as recorded in the school census (identifier zone only)",
+        "middlenames": "Pupil middle names, as recorded in the school census (identifier zone "
+                       "only)",
+        "surname": "Pupil surname, as recorded in the school census (identifier zone only)",
+        "dob": "Pupil date of birth, as recorded in the school census (identifier zone only)",
+        "gender": "Pupil gender",
+        "postcode": "Pupil home address postcode, as recorded in the school census (identifier "
+                    "zone only)",
+        "llsoa": "LSOA of the pupil's home address",
+        "ethnicgroupmajor": "Pupil ethnic group (major)",
+        "ncyearactual": "National curriculum year the pupil is taught in",
+        "census_year": "Year of the census",
+        "census_date": "Date of the census",
+        "everfsm_all": "Whether the pupil has ever been eligible for free school meals (low "
+                       "income)",
+        "senprovision": "Special educational needs provision (SEN support, statement or EHC plan)",
+        "primarysentype": "Primary type of special educational need (e.g. SEMH: social, emotional"
+                          " and mental health)",
+    },
+    "npd_ks2": {
+        "ks2_record_id": "Key Stage 2 record id",
+        "upn": "Unique Pupil Number of the pupil (letter + 12 digits; hashed in research, as the "
+               "PMR)",
+        "ks2_year": "Year of the Key Stage 2 assessment (end of primary school)",
+        "exam_date": "Date of the Key Stage 2 assessment",
+        "ks2_englev": "Key Stage 2 English level (before 2016): attainment",
+        "ks2_matlev": "Key Stage 2 maths level (before 2016): attainment",
+        "ks2_readexp": "Reached the expected standard in reading (from 2016): attainment",
+        "ks2_matexp": "Reached the expected standard in maths (from 2016): attainment",
+    },
+    "npd_ks4": {
+        "ks4_record_id": "Key Stage 4 record id",
+        "upn": "Unique Pupil Number of the pupil (letter + 12 digits; hashed in research, as the "
+               "PMR)",
+        "ks4_year": "Year of the Key Stage 4 exams (GCSE, end of compulsory school)",
+        "exam_date": "Date of the Key Stage 4 results",
+        "ks4_att8": "Attainment 8 score at Key Stage 4",
+        "ks4_level2_em": "Level 2 (grades 9-4 / A*-C) in English and maths: attainment",
+    },
+    "npd_exclusions": {
+        "exclusion_record_id": "School exclusion record id",
+        "upn": "Unique Pupil Number of the pupil (letter + 12 digits; hashed in research, as the "
+               "PMR)",
+        "academic_year": "Academic year of the exclusion",
+        "category": "Exclusion category: permanent exclusion, fixed-period exclusion or "
+                    "suspension",
+        "startdate": "Start date of the exclusion",
+        "sessions": "Sessions (half days) of the exclusion",
+        "reason": "Reason for the exclusion",
+    },
+    "npd_absence": {
+        "absence_record_id": "School absence record id (one row per pupil per year)",
+        "upn": "Unique Pupil Number of the pupil (letter + 12 digits; hashed in research, as the "
+               "PMR)",
+        "academic_year": "Academic year",
+        "year_start_date": "Start of the academic year",
+        "sessions_possible": "Sessions (half days) the pupil could attend school",
+        "sessions_overall_absence": "Sessions of absence from school (authorised or not)",
+        "pa_threshold": "Persistent absence threshold that year (share of sessions missed)",
+        "persistent_absentee": "Whether the pupil was persistently absent that year (attendance)",
+    },
+    "npd_cin": {
+        "cin_record_id": "Children in Need referral record id",
+        "upn": "Unique Pupil Number of the pupil (letter + 12 digits; hashed in research, as the "
+               "PMR)",
+        "cin_referraldate": "Date of the child in need referral to children's social care",
+        "cin_cinclosuredate": "Date the child in need episode closed",
+        "cin_reasonforclosure": "Reason the child in need episode closed",
+        "cin_primaryneedcode": "Primary need of the child in need (e.g. abuse or neglect, family "
+                               "dysfunction)",
+    },
+    "npd_cla": {
+        "cla_record_id": "Children Looked After period of care record id",
+        "upn": "Unique Pupil Number of the pupil (letter + 12 digits; hashed in research, as the "
+               "PMR)",
+        "cla_poc_start": "Start of the period of care (child looked after by the local authority,"
+                         " in care)",
+        "cla_dec": "End of the period of care",
+        "reasonepisodeceased": "Reason the looked-after episode ended",
+    },
+}
+
 NPD_CENSUS = Source(
     name="npd_census",
     title="National Pupil Database: school census",
@@ -83,6 +171,7 @@ NPD_CENSUS = Source(
         "senprovision": tuple(dict.fromkeys(SEN_PROVISION_PRE_2015 + SEN_PROVISION_FROM_2015)),
         "primarysentype": SEN_TYPES,
     },
+    descriptions=DESCRIPTIONS["npd_census"],
     wave=1,
     link_role="pupil",
     generator=_GENERATOR,
@@ -102,7 +191,8 @@ def _attribute(name: str, title: str, key: str, columns: dict[str, str], event_d
     return Source(name=name, title=f"National Pupil Database: {title}", system="NPD", key=key,
                   case_ids=("upn",), columns={key: "VARCHAR", "upn": "VARCHAR", **columns},
                   identifiers=Identifiers(), event_date=event_date, coverage=coverage,
-                  codes=codes, wave=1, link_role="attribute", parent="npd_census",
+                  codes=codes, descriptions=DESCRIPTIONS[name], wave=1,
+                  link_role="attribute", parent="npd_census",
                   parent_key="upn", generator=_GENERATOR,
                   quality=quality or QualityProfile())
 

@@ -7,7 +7,7 @@ well-being are not published there and are the project's own choice, noted in th
 register.
 """
 
-from bold_assets.catalog.codes import ETHNICITY_CODES, SEX_DIGITS
+from bold_assets.catalog.codes import CODE_LABELS, ETHNICITY_CODES, SEX_DIGITS
 from bold_assets.catalog.model import Identifiers, QualityProfile, ScoreSection, Source
 
 # section -> (name, number of items)
@@ -72,6 +72,34 @@ _COLUMNS = {
 _COLUMNS.update({c: "INTEGER" for s in SECTIONS for c in s.items})
 _COLUMNS.update({s.need_column: "INTEGER" for s in SECTIONS if s.need_column})
 
+# What each column means (item and need-level columns follow from the score sections).
+DESCRIPTIONS: dict[str, str] = {
+    "assessment_pk": "Assessment id",
+    "forename_1": "Forename, as recorded on the source system (identifier zone only)",
+    "forename_2": "Second forename, as recorded on the source system (identifier zone only)",
+    "family_name": "Family name, as recorded on the source system (identifier zone only)",
+    "date_of_birth": "Date of birth, as recorded on the source system (identifier zone only)",
+    "gender": "Gender",
+    "ethnic_category": "Ethnicity (ONS 18+1 code)",
+    "postcode": "Home address postcode, as recorded on the source system (identifier zone only)",
+    "assessment_date": "Date the assessment was completed",
+    "setting": "Where the assessment took place: custody or community",
+}
+SECTION_TITLES = {
+    1: "offending information", 2: "analysis of offences", 3: "accommodation",
+    4: "education, training and employability", 5: "financial management and income",
+    6: "relationships", 7: "lifestyle and associates", 8: "drug misuse", 9: "alcohol misuse",
+    10: "emotional well-being", 11: "thinking and behaviour", 12: "attitudes",
+    13: "health and other considerations",
+}  # fmt: skip
+for _s in SECTIONS:
+    _title = f"OASys section {_s.number} ({SECTION_TITLES[_s.number]})"
+    DESCRIPTIONS.update({c: f"{_title} item {c.split('_q')[1]} score: 0 no problem, 1 some "
+                         "problems, 2 significant problems" for c in _s.items})
+    if _s.need_column:
+        DESCRIPTIONS[_s.need_column] = (f"{_title} need level: 0 no need, 1 standard, 2 severe "
+                                        "(item sum against the section's thresholds)")
+
 DECLARED = (
     Source(
         name="oasys",
@@ -96,6 +124,12 @@ DECLARED = (
             "gender": ("1", "2"),
             "ethnic_category": ETHNICITY_CODES,
             "setting": ("CUSTODY", "COMMUNITY"),
+        },
+        descriptions=DESCRIPTIONS,
+        labels={
+            "gender": CODE_LABELS["sex"],
+            "ethnic_category": CODE_LABELS["ethnicity"],
+            "setting": CODE_LABELS["setting"],
         },
         wave=0,
         link_role="criminal",

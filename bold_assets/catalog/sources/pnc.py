@@ -14,7 +14,7 @@ a form we can cite).
 
 from __future__ import annotations
 
-from bold_assets.catalog.codes import ETHNICITY_CODES
+from bold_assets.catalog.codes import CODE_LABELS, ETHNICITY_CODES
 from bold_assets.catalog.model import Identifiers, QualityProfile, Source
 
 _GENERATOR = "bold_assets.world.sources.pnc"
@@ -46,6 +46,39 @@ CAUTION_DISPOSALS = ("YCAU", "CAUT")
 # Officer-observed ethnic appearance (IC codes): 1 White North European, 2 White South
 # European, 3 Black, 4 Asian, 5 Chinese / Japanese / South-East Asian, 6 Arab / North African.
 ETHNIC_APPEARANCE_CODES = ("IC1", "IC2", "IC3", "IC4", "IC5", "IC6")
+
+# What each column means, per table.
+DESCRIPTIONS: dict[str, dict[str, str]] = {
+    "pnc_people": {
+        "name_id": "PNC name record id (one row per name: the primary name and each alias)",
+        "pnc_id": "PNC id of the person (YYYY/NNNNNNNA)",
+        "alias_flag": "Whether the name is an alias (Y) or the primary name (N)",
+        "forename": "Forename, as recorded on the Police National Computer (identifier zone only)",
+        "middle_names": "Middle names, as recorded on the Police National Computer (identifier "
+                        "zone only)",
+        "surname": "Surname, as recorded on the Police National Computer (identifier zone only)",
+        "date_of_birth": "Date of birth, as recorded on the Police National Computer (identifier "
+                         "zone only)",
+        "sex": "Sex",
+        "ethnic_appearance": "Officer-observed ethnic appearance (IC code)",
+        "self_defined_ethnicity": "Self-defined ethnicity (ONS 18+1 code)",
+        "postcode": "Home address postcode, as recorded on the Police National Computer "
+                    "(identifier zone only)",
+        "created_date": "Date the name record was created",
+    },
+    "pnc_offences": {
+        "offence_id": "Offence record id",
+        "pnc_id": "PNC id of the offender",
+        "case_id": "Case (arrest / summons) id",
+        "offence_start_date": "Date the offence began",
+        "offence_group": "Offence group (01-23)",
+        "adjudication_code": "Adjudication: guilty (G, J), not guilty, discontinued, or a caution",
+        "adjudication_date": "Date of the adjudication (conviction or caution)",
+        "disposal_code": "Disposal (sentence or caution) for the offence",
+        "disposal_rank": "Seriousness rank of the disposal (1 = most serious, custody)",
+        "is_primary_offence": "Whether this is the primary offence of the case (Y / N)",
+    },
+}
 
 PNC_PEOPLE = Source(
     name="pnc_people",
@@ -86,6 +119,8 @@ PNC_PEOPLE = Source(
         "ethnic_appearance": ETHNIC_APPEARANCE_CODES,
         "self_defined_ethnicity": ETHNICITY_CODES,
     },
+    descriptions=DESCRIPTIONS["pnc_people"],
+    labels={"self_defined_ethnicity": CODE_LABELS["ethnicity"]},
     wave=1,
     link_role="pnc",
     generator=_GENERATOR,
@@ -122,6 +157,8 @@ PNC_OFFENCES = Source(
         "disposal_code": tuple(DISPOSAL_RANKS),
         "is_primary_offence": ("Y", "N"),
     },
+    descriptions=DESCRIPTIONS["pnc_offences"],
+    labels={"offence_group": OFFENCE_GROUPS, "adjudication_code": ADJUDICATION_CODES},
     wave=1,
     link_role="attribute",
     parent="pnc_people",

@@ -1,7 +1,27 @@
 """Prisoner custodial journeys (p-NOMIS): one row per custodial journey."""
 
-from bold_assets.catalog.codes import ETHNICITY_CODES, OFFENCE_CODES
+from bold_assets.catalog.codes import CODE_LABELS, ETHNICITY_CODES, OFFENCE_CODES
 from bold_assets.catalog.model import Identifiers, QualityProfile, Source
+
+# What each column means.
+DESCRIPTIONS: dict[str, str] = {
+    "journey_id": "Custodial journey record id (one reception to release)",
+    "booking_no": "Prison booking number",
+    "first_name": "Prisoner first name, as recorded on the source system (identifier zone only)",
+    "middle_name": "Prisoner middle name, as recorded on the source system (identifier zone only)",
+    "last_name": "Prisoner last name, as recorded on the source system (identifier zone only)",
+    "birth_date": "Prisoner date of birth, as recorded on the source system (identifier zone "
+                  "only)",
+    "gender_code": "Prisoner gender",
+    "ethnic_code": "Prisoner ethnicity (ONS 18+1 code)",
+    "postcode_on_reception": "Home address postcode at reception into custody, as recorded on the"
+                             " source system (identifier zone only)",
+    "reception_date": "Date of reception into prison custody",
+    "release_date": "Date of release from custody",
+    "establishment_code": "Prison establishment",
+    "main_offence_code": "Offence group of the main offence",
+    "sentence_days": "Length of the custodial sentence, in days",
+}
 
 DECLARED = (
     Source(
@@ -42,6 +62,12 @@ DECLARED = (
             "gender_code": ("M", "F"),
             "ethnic_code": ETHNICITY_CODES,
             "main_offence_code": tuple(OFFENCE_CODES),
+        },
+        descriptions=DESCRIPTIONS,
+        labels={
+            "gender_code": CODE_LABELS["sex"],
+            "ethnic_code": CODE_LABELS["ethnicity"],
+            "main_offence_code": CODE_LABELS["offence"],
         },
         wave=0,
         link_role="criminal",
