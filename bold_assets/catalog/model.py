@@ -79,7 +79,7 @@ class QualityProfile:
     set a margin below the source's known quality. `date_order`: (later, earlier) date pairs.
     `numeric_ranges`: column -> (min, max), None open. `lsoa_columns` / `lad_columns`: area
     code columns. `score_sections`: item scores checked 0/1/2 and need levels checked against
-    their thresholds.
+    their thresholds. `age_range`: ages at the event (research `age_at_event`).
     """
 
     completeness: Mapping[str, float] = field(default_factory=dict)
@@ -89,6 +89,9 @@ class QualityProfile:
     lsoa_columns: tuple[str, ...] = ()
     lad_columns: tuple[str, ...] = ()
     score_sections: tuple[ScoreSection, ...] = ()
+    # Ages (years) at the event the records may hold; None: 10-100 (16-100 for weak sources:
+    # justice contact begins at the age of criminal responsibility, civil and family at 16).
+    age_range: tuple[int, int] | None = None
 
     def integer_value_sets(self) -> dict[str, tuple[int, ...]]:
         """Integer columns whose values form a code list (item scores and need levels)."""

@@ -151,11 +151,12 @@ def research_suite(src: Source) -> dict:
             exps.append(b.in_set(col, list(values), critical=False))
     if src.identifiers.ethnicity and src.identifiers.ethnicity in cols:
         exps.append(b.not_null(src.identifiers.ethnicity, False, 0.5, why="equality monitoring"))
-    lo = 16 if src.weak_identifiers else 10
+    lo, hi = (src.quality.age_range if src.quality and src.quality.age_range
+              else (16 if src.weak_identifiers else 10, 100))
     # Residence and age come from the postcode and DOB: as complete as those, less a margin for
     # invalid values and postcodes outside the lookup. Civil: person parties only.
     person = b.person_condition(src)
-    exps.append(b.between("age_at_event", lo, 100, mostly=0.99))
+    exps.append(b.between("age_at_event", lo, hi, mostly=0.99))
     if src.identifiers.dob:
         exps.append(b.not_null("age_at_event", False,
                                round(b.completeness(src, "dob") - RESEARCH_MARGIN, 2),

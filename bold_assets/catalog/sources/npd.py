@@ -180,6 +180,7 @@ NPD_CENSUS = Source(
                       "postcode": 0.90},
         numeric_ranges={"census_year": (1990, 2030), "everfsm_all": (0, 1)},
         lsoa_columns=("llsoa",),
+        age_range=(4, 19),  # reception to year 11, a little either side
     ),
 )
 
@@ -215,7 +216,7 @@ NPD_EXCLUSIONS = _attribute(
     "npd_exclusions", "exclusions", "exclusion_record_id",
     {"academic_year": "VARCHAR", "category": "VARCHAR", "startdate": "DATE",
      "sessions": "INTEGER", "reason": "VARCHAR"},
-    "startdate", (2002, 2023),
+    "startdate", (2001, 2023),  # academic year 2001/02 on
     {"category": EXCLUSION_CATEGORIES, "reason": EXCLUSION_REASONS},
 )
 NPD_ABSENCE = _attribute(
