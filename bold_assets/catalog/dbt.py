@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 from bold_assets.catalog import CATALOG, Catalog
+from bold_assets.generated import write_or_check
 
 DBT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 GENERATOR = "python -m bold_assets.catalog.dbt"
@@ -68,16 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="fail if a file is out of date")
     args = parser.parse_args(argv)
-    stale = []
-    for path, text in generated().items():
-        if path.exists() and path.read_text(encoding="utf-8") == text:
-            continue
-        stale.append(str(path.relative_to(DBT_DIR.parent)))
-        if not args.check:
-            path.write_text(text, encoding="utf-8")
-    verb = "out of date" if args.check else "written"
-    print(f"{len(stale)} dbt file(s) {verb}" + (": " + ", ".join(stale) if stale else ""))
-    return 1 if (args.check and stale) else 0
+    files = {str(path.relative_to(DBT_DIR.parent)): (path, text)
+             for path, text in generated().items()}
+    return write_or_check(files, "dbt", args.check)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from typing import Any
 
 from bold_assets.catalog import CATALOG, Catalog, QualityProfile, ScoreSection, Source
 from bold_assets.catalog.codes import LAD_CODE_PATTERN, LSOA_CODE_PATTERN, POSTCODE_PATTERN
+from bold_assets.generated import write_or_check
 from bold_assets.quality.suites import SUITES_DIR
 
 GENERATOR = "python -m bold_assets.quality.build_suites"
@@ -334,18 +335,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dir", type=Path, default=SUITES_DIR)
     args = parser.parse_args(argv)
     args.dir.mkdir(parents=True, exist_ok=True)
-    stale = []
-    for name, suite in build_all().items():
-        path = args.dir / f"{name}.json"
-        text = render(suite)
-        if path.exists() and path.read_text(encoding="utf-8") == text:
-            continue
-        stale.append(path.name)
-        if not args.check:
-            path.write_text(text, encoding="utf-8")
-    verb = "out of date" if args.check else "written"
-    print(f"{len(stale)} suite file(s) {verb}" + (": " + ", ".join(stale) if stale else ""))
-    return 1 if (args.check and stale) else 0
+    files = {f"{name}.json": (args.dir / f"{name}.json", render(suite))
+             for name, suite in build_all().items()}
+    return write_or_check(files, "suite", args.check)
 
 
 if __name__ == "__main__":
