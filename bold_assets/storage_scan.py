@@ -78,7 +78,7 @@ def sample_identifiers(con: duckdb.DuckDBPyConnection, per_column: int = 100,
     existing = {r[0] for r in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'raw'").fetchall()}
     out: dict[str, set[str]] = {"name": set(), "dob": set(), "postcode": set()}
-    common = vocabulary()
+    common = vocabulary() | event_dates(con, existing)
     for source, kinds in identifier_columns().items():
         if source not in existing:
             continue
@@ -96,6 +96,18 @@ def sample_identifiers(con: duckdb.DuckDBPyConnection, per_column: int = 100,
                 out[kind].update(p for p in parts if p not in common
                                  and (kind != "name" or len(p) >= MIN_NAME_LENGTH))
     return out
+
+
+def event_dates(con: duckdb.DuckDBPyConnection, tables: set[str]) -> set[str]:
+    """Every value of the raw tables' event-date columns (not identifiers), as ISO text: a date
+    of birth written the same way as a census or court date cannot be told from it in a log, so
+    it is not looked for (a general population has births on every day of the covered years)."""
+    parts = [f'SELECT CAST("{c}" AS VARCHAR) AS v FROM raw."{s.name}"'
+             for s in SOURCES.values() if s.name in tables for c in s.date_columns]
+    if not parts:
+        return set()
+    return {r[0] for r in con.execute(
+        f"SELECT DISTINCT v FROM ({' UNION ALL '.join(parts)}) WHERE v IS NOT NULL").fetchall()}
 
 
 def scan_text(text: str, values: dict[str, set[str]], where: str = "text") -> list[Hit]:
