@@ -31,14 +31,18 @@ def sources_yml(catalog: Catalog = CATALOG) -> str:
         _HEADER
         + "version: 2\n\nsources:\n  - name: research\n    description: >\n"
         "      De-identified research tables built in Python (bold_assets.defs.factories.research\n"
-        "      and bold_assets.defs.wave_0.research): raw columns minus personal identifiers,\n"
+        "      and bold_assets.defs.wave_<n>.research): raw columns minus personal identifiers,\n"
         "      keys replaced by keyed hashes, plus age_at_event, lsoa_code and lad_code. Dagster\n"
         "      asset keys: [\"research\", <table>].\n"
         "    schema: research\n    tables:\n"
         + tables
         + "      - name: xjs_link\n        description: Cross-justice person spine, one row per "
         "research record, with ids at three match thresholds.\n"
-        "  - name: reference\n    description: Reference geography (not personal data). Dagster "
+        + "".join(f"      - name: {w.name}_link\n        description: Wave {w.number} link file, "
+                  "one row per person or linked pupil record of the wave, with its keyed spine "
+                  "person id (estimated_xjs_id, as xjs_link).\n"
+                  for w in catalog.active_waves() if w.number > 0 and w.link_plans)
+        + "  - name: reference\n    description: Reference geography (not personal data). Dagster "
         "asset keys [\"reference\", <table>].\n    schema: reference\n    tables:\n"
         "      - name: lsoa\n"
     )
