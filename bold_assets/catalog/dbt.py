@@ -43,7 +43,7 @@ def sources_yml(catalog: Catalog = CATALOG, dbt_dir: Path = DBT_DIR) -> str:
         _HEADER
         + "version: 2\n\nsources:\n  - name: research\n    description: >\n"
         "      De-identified research tables built in Python (bold_assets.defs.factories.research\n"
-        "      and bold_assets.defs.wave_0.research): raw columns minus personal identifiers,\n"
+        "      and bold_assets.defs.wave_<n>.research): raw columns minus personal identifiers,\n"
         "      keys replaced by keyed hashes, plus age_at_event, lsoa_code and lad_code. Dagster\n"
         "      asset keys: [\"research\", <table>].\n"
         "    schema: research\n    tables:\n"
