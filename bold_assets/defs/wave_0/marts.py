@@ -1,10 +1,11 @@
 """The dbt models as Dagster assets: the risk factor register seed and the person marts.
 
 Every dbt node is an asset in the group of its wave (`wave_<n>`: a source's declared wave, or
-for a model the latest wave among what it reads, see `node_waves`), keyed `[schema, table]` like the Python assets
-(`marts/person_needs_wave_0`, `dbt_staging/stg_oasys`); dbt sources map to the Python-built
-tables (`research/<source>`, `research/xjs_link`, `reference/lsoa`), so lineage runs from raw
-extracts through linkage and pseudonymisation into dbt; dbt tests are asset checks.
+for a model the latest wave among what it reads, see `node_waves`), keyed `[schema, table]`
+like the Python assets (`marts/person_needs_wave_0`, `dbt_staging/stg_oasys`); dbt sources
+map to the Python-built tables (`research/<source>`, `research/xjs_link`, `reference/lsoa`), so
+lineage runs from raw extracts through linkage and pseudonymisation into dbt; dbt tests are
+asset checks.
 
 The register asset is the dbt seed `marts/risk_factor_register`: its definition carries the
 register as a table (visible in the UI before any run) and each materialisation repeats it.
