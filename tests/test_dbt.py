@@ -393,10 +393,23 @@ def test_dagster_translator_keys_groups_lineage_and_checks():
     a = marts.wave_0_dbt
     keys = {k.to_user_string() for k in a.keys}
     assert {"marts/person_needs_wave_0", "marts/risk_factor_register",
-            "dbt_staging/stg_oasys", "dbt_intermediate/int_signals"} <= keys
-    assert set(a.group_names_by_key.values()) == {"wave_0"}
+            "dbt_staging/stg_oasys", "dbt_intermediate/int_signals_wave_0",
+            "marts/person_needs_wave_1"} <= keys
+    # each node in its wave's group: the wave of what it reads (catalogue, wave_links)
+    groups = {k.to_user_string(): g for k, g in a.group_names_by_key.items()}
+    assert set(groups.values()) == {"wave_0", "wave_1"}
+    for name in ("marts/person_needs_wave_0", "dbt_intermediate/int_records_wave_0",
+                 "dbt_staging/stg_lsoa", "marts/risk_factor_register", "dbt_staging/stg_mags"):
+        assert groups[name] == "wave_0", name
+    for name in ("marts/person_needs_wave_1", "dbt_intermediate/int_record_links_wave_1",
+                 "dbt_staging/stg_npd_ks2", "dbt_staging/stg_pnc_people",
+                 "dbt_staging/stg_wave_1_link"):
+        assert groups[name] == "wave_1", name
+    assert marts.node_waves({"sources": {"s": {"source_name": "research", "name": "npd_cin"}},
+                             "nodes": {"m": {"depends_on": {"nodes": ["s"]}}}})["m"] == 1
     deps = {d.to_user_string() for k in a.keys for d in a.asset_deps[k]}
-    assert {f"research/{s}" for s in SOURCES} | {"research/xjs_link", "reference/lsoa"} <= deps
+    assert {f"research/{s}" for s in SOURCES} | {"research/xjs_link", "research/wave_1_link",
+                                                 "reference/lsoa"} <= deps
     mart = dg.AssetKey(["marts", "person_needs_wave_0"])
     assert "marts/risk_factor_register" in {d.to_user_string() for d in a.asset_deps[mart]}
     checks = {c.name for c in a.check_specs if c.asset_key == mart}

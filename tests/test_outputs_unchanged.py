@@ -25,7 +25,10 @@ def test_published_outputs_match_snapshot(pipeline_warehouse, read_only):
     stored = json.loads(SNAPSHOT.read_text())
     with read_only(pipeline_warehouse) as con:
         now = outputs_checksums(con)
-    assert set(now) == set(stored)
+    # the stored tables (wave 0's) are all still published, byte for byte; a later wave's
+    # tables (outputs.*_wave_1, built by the same factory) may be published beside them
+    assert set(stored) <= set(now)
+    assert all(t.endswith("_wave_0") or "_wave_0_" in t for t in stored)
     for table, expected in stored.items():
         assert now[table] == expected, f"outputs.{table} changed"
 
