@@ -176,18 +176,28 @@ def validity_frame(con: duckdb.DuckDBPyConnection, wave: int = 0
                 f"none of the {n} estimated persons matched a clustered record: the project key "
                 "differs from the one that built research.xjs_link (BOLD_PROJECT_KEY, or "
                 "project.key beside BOLD_WAREHOUSE); set the same key and re-run")
-    return joined, flag_validity(joined, measures, wave)
+    validity = flag_validity(joined, measures, wave)
+    first = int(wave_links()[0]["wave"])
+    if wave != first:  # like for like: the same flags on the first wave's persons only
+        before = con.execute(f"SELECT DISTINCT estimated_xjs_id FROM {mart_table(first)} "
+                             "WHERE link_threshold = 'medium'").df()["estimated_xjs_id"]
+        same = flag_validity(joined[joined["estimated_xjs_id"].isin(before)], measures, wave)
+        for c in ("persons", "sensitivity", "specificity", "ppv"):
+            validity[f"{c}_on_wave_{first}_persons"] = same[c].to_numpy()
+    return joined, validity
 
 
 def compare_waves(validity: dict[int, pd.DataFrame]) -> pd.DataFrame:
-    """Per measure (first wave's order): each wave's sensitivity, specificity and PPV (over its
-    own estimated persons) and the change of each from the first wave."""
+    """Per measure (first wave's order): each wave's sensitivity, specificity and PPV over its
+    own estimated persons (a later wave's also over the first wave's persons: `..._on_wave_0_
+    persons_wave_<n>`, like for like) and the change of each from the first wave."""
     waves = sorted(validity)
     cols = ["sensitivity", "specificity", "ppv"]
     out = None
     for w in waves:
-        v = validity[w][["measure", "name", "measure_type", "persons", *cols]].rename(
-            columns={c: f"{c}_wave_{w}" for c in ["measure_type", "persons", *cols]})
+        like = [c for c in validity[w].columns if "_on_wave_" in c]  # on the first wave's persons
+        v = validity[w][["measure", "name", "measure_type", "persons", *cols, *like]].rename(
+            columns={c: f"{c}_wave_{w}" for c in ["measure_type", "persons", *cols, *like]})
         out = v if out is None else out.merge(v.drop(columns="name"), on="measure", how="outer")
     first = waves[0]
     for w in waves[1:]:
