@@ -82,7 +82,7 @@ def record_hashes(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         f"""SELECT DISTINCT source_dataset, record_id,
                    {ps.hash_expr(name, src.key, 'record_id')} AS row_id_hash
             FROM truth.record_person WHERE source_dataset = '{name}'"""
-        for name, src in SOURCES.items())
+        for name, src in SOURCES.items() if src.link_role != "attribute")  # no persons
     return con.execute(parts).df()
 
 
