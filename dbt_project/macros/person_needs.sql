@@ -47,13 +47,7 @@ with links as (
 
 records as (
     select l.link_threshold, l.person_key, r.*
-    from (
-        {%- for w in waves_up_to(wave) %}
-        select * from {{ ref('int_records_wave_' ~ w) }}
-        {%- if not loop.last %}
-        union all{% endif %}
-        {%- endfor %}
-    ) as r
+    from ({{ union_waves('int_records_wave_', wave) }}) as r
     inner join links as l using (source_dataset, row_id_hash)
     where r.event_date < {{ snapshot_date() }}
 ),
@@ -107,13 +101,7 @@ signals as (
         coalesce(bool_or(s.signal = '{{ s.name }}' and {{ evidence_window(s, 's.signal_date') }}), false)
             as {{ s.name }}{{ ',' if not loop.last }}
         {%- endfor %}
-    from (
-        {%- for w in waves_up_to(wave) %}
-        select * from {{ ref('int_signals_wave_' ~ w) }}
-        {%- if not loop.last %}
-        union all{% endif %}
-        {%- endfor %}
-    ) as s
+    from ({{ union_waves('int_signals_wave_', wave) }}) as s
     inner join links as l using (source_dataset, row_id_hash)
     where s.signal_date < {{ snapshot_date() }}
     group by l.link_threshold, l.person_key
@@ -203,4 +191,13 @@ left join {{ ref('stg_lsoa') }} as g on g.lsoa_code = e.lsoa_code
     {%- set out = [] -%}
     {%- for w in var('wave_links') if w.wave <= wave -%}{%- do out.append(w.wave) -%}{%- endfor -%}
     {{- return(out | sort) -}}
+{%- endmacro %}
+
+{# `select * from <prefix><w>` of every wave w up to `wave` (waves_up_to), stacked. #}
+{% macro union_waves(prefix, wave) -%}
+    {%- set parts = [] -%}
+    {%- for w in waves_up_to(wave) -%}
+        {%- do parts.append("select * from " ~ ref(prefix ~ w)) -%}
+    {%- endfor -%}
+    {{- parts | join(" union all ") -}}
 {%- endmacro %}
