@@ -199,6 +199,9 @@ def compare_waves(validity: dict[int, pd.DataFrame]) -> pd.DataFrame:
         v = validity[w][["measure", "name", "measure_type", "persons", *cols, *like]].rename(
             columns={c: f"{c}_wave_{w}" for c in ["measure_type", "persons", *cols, *like]})
         out = v if out is None else out.merge(v.drop(columns="name"), on="measure", how="outer")
+    order = list(validity[waves[0]]["measure"])  # the first wave's (register) order
+    out = out.set_index("measure").loc[
+        order + [m for m in out["measure"] if m not in order]].reset_index()
     first = waves[0]
     for w in waves[1:]:
         for c in cols:

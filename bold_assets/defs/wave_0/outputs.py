@@ -261,7 +261,8 @@ def build_outputs(wave: int) -> WaveOutputs:
 WAVE_OUTPUTS = {w: build_outputs(w) for w in output_waves()}
 
 # wave 0's instance under the module's historical names
-WAVE_0 = WAVE_OUTPUTS[0]
+WAVE = 0
+WAVE_0 = WAVE_OUTPUTS[WAVE]
 MART, LSOA_KEY, LAD_KEY = WAVE_0.mart, WAVE_0.lsoa_key, WAVE_0.lad_key
 REPORT_KEY = WAVE_0.report_key
 wave_0_safe_outputs = WAVE_0.assets
