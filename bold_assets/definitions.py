@@ -19,10 +19,14 @@ from bold_assets.defs.metadata import present
 from bold_assets.defs.resources import warehouse_resource
 from bold_assets.defs.wave_0 import linkage, marts, outputs
 from bold_assets.defs.wave_0 import research as research_0
+from bold_assets.defs.wave_1 import linkage as linkage_1
+from bold_assets.defs.wave_1 import research as research_1
 
 WAVE_AREAS = (
     linkage.defs,
     research_0.defs,
+    linkage_1.defs,
+    research_1.defs,
     marts.defs,
     outputs.defs,
     linkage_quality.defs,

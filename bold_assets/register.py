@@ -13,7 +13,8 @@ SQL expression over named evidence (e.g. `need_s10 or sig_mhtr`), and the dbt ma
 naming the row. The evidence is declared once, in `dbt_project/dbt_project.yml`: `need_s<N>` /
 `severe_s<N>` for each OASys section of `oasys_sections` (latest assessment in the lookback
 window), and the signals of `evidence_signals` (name, wave, window, meaning and the SQL that
-derives each from a staging model into `int_signals`; `from: []` while its SQL is pending).
+derives each from a staging model into `int_signals_wave_<n>`; `from: []` while its SQL is
+pending).
 Rows of waves without declared evidence (2-4 for now) have no `flag_sql` yet.
 """
 

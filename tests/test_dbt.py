@@ -64,6 +64,50 @@ LINKS = {  # row_id_hash -> (source, xjs medium, high, low)
     "pr8": ("prison", "X8", "H8", "L8"), "m8": ("mags", "X8", "H8", "L8"),
 }
 
+# Wave 1 (research.wave_1_link): X1's PNC record; X9 a new spine person (PNC only, a caution);
+# X6's pupil census records (through the PNC-NPD link). Pupil u10 links to nobody.
+WAVE_1_LINKS = {"pp1": ("pnc_people", "X1"), "pp9": ("pnc_people", "X9"),
+                "n6a": ("npd_census", "X6"), "n6b": ("npd_census", "X6")}
+_E = "E01000001"
+WAVE_1_ROWS = {
+    "pnc_people": [
+        {"row_id_hash": "pp1", "pnc_id_hash": "pn1", "alias_flag": "N", "sex": "M",
+         "created_date": D(2019, 1, 1), "age_at_event": 25, "lsoa_code": _E},
+        {"row_id_hash": "pp9", "pnc_id_hash": "pn9", "alias_flag": "N", "sex": "F",
+         "self_defined_ethnicity": "B1", "created_date": D(2021, 1, 1), "age_at_event": 19,
+         "lsoa_code": _E},
+    ],
+    "pnc_offences": [  # X1: drug supply, guilty; X9: shoplifting, cautioned
+        {"row_id_hash": "po1", "pnc_id_hash": "pn1", "offence_start_date": D(2020, 5, 1),
+         "offence_group": "15", "adjudication_code": "G", "adjudication_date": D(2020, 6, 1),
+         "disposal_code": "CUST"},
+        {"row_id_hash": "po9", "pnc_id_hash": "pn9", "offence_start_date": D(2022, 5, 1),
+         "offence_group": "08", "adjudication_code": "N", "adjudication_date": D(2022, 6, 1),
+         "disposal_code": "CAUT"},
+    ],
+    "npd_census": [  # X6 as a pupil: FSM, SEN support with an SEMH need
+        {"row_id_hash": "n6a", "upn_hash": "u6", "gender": "M", "census_year": 2003,
+         "census_date": D(2003, 1, 16), "everfsm_all": 1, "senprovision": "S",
+         "primarysentype": "SEMH", "age_at_event": 10, "lsoa_code": _E},
+        {"row_id_hash": "n6b", "upn_hash": "u6", "gender": "M", "census_year": 2004,
+         "census_date": D(2004, 1, 15), "everfsm_all": 1, "senprovision": "N",
+         "age_at_event": 11, "lsoa_code": _E},
+        {"row_id_hash": "n10", "upn_hash": "u10", "gender": "F", "census_year": 2004,
+         "census_date": D(2004, 1, 15), "everfsm_all": 0, "senprovision": "N",
+         "age_at_event": 11, "lsoa_code": _E},
+    ],
+    "npd_ks2": [  # X6: level 3 in English (below expected before 2016)
+        {"row_id_hash": "k6", "upn_hash": "u6", "ks2_year": 2004, "exam_date": D(2004, 5, 10),
+         "ks2_englev": "3", "ks2_matlev": "4"},
+    ],
+    "npd_exclusions": [
+        {"row_id_hash": "e6", "upn_hash": "u6", "academic_year": "2005/06", "category": "PERM",
+         "startdate": D(2005, 11, 1)},
+    ],
+    "npd_cin": [{"row_id_hash": "ci6", "upn_hash": "u6", "cin_referraldate": D(2002, 3, 1)}],
+    "npd_cla": [{"row_id_hash": "cl10", "upn_hash": "u10", "cla_poc_start": D(2003, 3, 1)}],
+}
+
 
 def build_tiny_warehouse(path: Path) -> None:
     """Research + reference tables for eight planted people (see LINKS)."""
@@ -132,8 +176,14 @@ def build_tiny_warehouse(path: Path) -> None:
             {"row_id_hash": "pr8", "booking_no_hash": "b8", "reception_date": D(2023, 12, 31),
              "gender_code": "F", "lsoa_code": b},
         ]
+        rows.update(WAVE_1_ROWS)
         for name in SOURCES:
             _insert(con, "research", name, research_columns(name), rows[name])
+        _insert(con, "research", "wave_1_link",
+                {"source_dataset": "VARCHAR", "row_id_hash": "VARCHAR",
+                 "estimated_xjs_id": "VARCHAR"},
+                [{"source_dataset": s, "row_id_hash": r, "estimated_xjs_id": x}
+                 for r, (s, x) in WAVE_1_LINKS.items()])
         _insert(con, "research", "xjs_link",
                 {"source_dataset": "VARCHAR", "row_id_hash": "VARCHAR",
                  "estimated_xjs_id": "VARCHAR", "xjs_id_high": "VARCHAR",
@@ -229,19 +279,28 @@ def test_snapshot_var_moves_the_as_at_date(built, tmp_path):
 
 
 def test_mart_holds_every_threshold_once_per_person(built):
+    """Each wave's mart holds the thresholds var('wave_links') declares for it: wave 0 three,
+    wave 1 the persistent (medium) spine ids only."""
     with duckdb.connect(str(built), read_only=True) as con:
-        n = dict(con.execute("select link_threshold, count(*) from marts.person_needs_wave_0 "
-                             "group by all").fetchall())
+        n = {w: dict(con.execute(f"select link_threshold, count(*) from "
+                                 f"marts.person_needs_wave_{w} group by all").fetchall())
+             for w in (0, 1)}
         tables = {r[0] for r in con.execute("select table_name from information_schema.tables "
                                             "where table_schema = 'marts'").fetchall()}
-    assert n == {"medium": 8, "high": 9, "low": 7}
-    assert {t for t in tables if t.startswith("person_needs")} == {"person_needs_wave_0"}
+    assert n[0] == {"medium": 8, "high": 9, "low": 7}
+    assert n[1] == {"medium": 9}  # X1-X8 and X9, a new spine person from PNC
+    assert {t for t in tables if t.startswith("person_needs")} == {
+        "person_needs_wave_0", "person_needs_wave_1"}
+    cfg = yaml.safe_load((DBT_DIR / "dbt_project.yml").read_text())
+    assert {w["wave"]: w["thresholds"] for w in cfg["vars"]["wave_links"]} == {
+        0: ["high", "medium", "low"], 1: ["medium"]}
 
 
 def test_register_definition_generates_the_flag(built, tmp_path):
     """The mart's flag columns are generated from the register rows: edit a wave-0 row's
     flag_sql and the compiled SQL (under a comment naming the row) and the flag follow it. A
-    wave-1 mart refuses to build while its evidence SQL is pending, naming row and evidence."""
+    mart refuses to build while a row uses evidence whose SQL is pending, naming row and
+    evidence."""
     wh = tmp_path / "copy.duckdb"
     shutil.copy(built, wh)
     proj = tmp_path / "dbt_project"
@@ -252,7 +311,12 @@ def test_register_definition_generates_the_flag(built, tmp_path):
     assert reg.loc[row, "flag_sql"].item() == "need_s13"
     reg.loc[row, "flag_sql"] = "need_s13 or sig_offending"
     reg.to_csv(path, index=False)
-    (proj / "models" / "marts" / "person_needs_wave_1.sql").write_text("{{ person_needs(1) }}\n")
+    cfg_path = proj / "dbt_project.yml"
+    cfg = yaml.safe_load(cfg_path.read_text())
+    for s in cfg["vars"]["evidence_signals"]:
+        if s["name"] == "sig_npd_sen_semh":
+            s["from"], s["pending"] = [], "stg_npd_census (primarysentype)"
+    cfg_path.write_text(yaml.safe_dump(cfg, sort_keys=False))
     res = run_dbt(wh, "build", "--profiles-dir", ".", "--select", "risk_factor_register",
                   "person_needs_wave_0", "person_needs_wave_1", cwd=proj)
     out = res.stdout
@@ -273,35 +337,35 @@ def test_register_definition_generates_the_flag(built, tmp_path):
     pd.testing.assert_frame_equal(after[others], before[others])
 
 
-def test_wave_1_mart_is_one_file_once_its_evidence_has_sql(built, tmp_path):
-    """person_needs(1) builds from the wave-1 register rows once wave-1 evidence has SQL: here
-    every NPD / PNC signal is stubbed to fire never, except sig_pnc_proven_offence, stubbed as
-    a magistrates' acquittal (X6). Wave-1 flags then equal wave-0 ones, but for offending (X6)
-    and education (no NPD pupil: the wave-0 proxy applies)."""
-    wh = tmp_path / "copy.duckdb"
-    shutil.copy(built, wh)
-    proj = tmp_path / "dbt_project"
-    shutil.copytree(DBT_DIR, proj, ignore=shutil.ignore_patterns("target", "logs"))
-    cfg_path = proj / "dbt_project.yml"
-    cfg = yaml.safe_load(cfg_path.read_text())
-    for s in cfg["vars"]["evidence_signals"]:
-        if s["wave"] == 1:
-            where = "not convicted" if s["name"] == "sig_pnc_proven_offence" else "false"
-            s["from"] = [{"model": "stg_mags", "date": "event_date", "where": where}]
-    cfg_path.write_text(yaml.safe_dump(cfg, sort_keys=False))
-    (proj / "models" / "marts" / "person_needs_wave_1.sql").write_text("{{ person_needs(1) }}\n")
-    res = run_dbt(wh, "build", "--profiles-dir", ".", "--select", "int_signals",
-                  "person_needs_wave_1", cwd=proj)
-    assert res.returncode == 0, res.stdout[-3000:]
-    compiled = (proj / "target" / "compiled" / "bold" / "models" / "marts"
-                / "person_needs_wave_1.sql").read_text()
-    assert ("-- risk_factor_register row outcome_offending, wave 1 (validated)\n"
-            "    (sig_offending or sig_pnc_proven_offence) as outcome_offending,") in compiled
-    w0, w1 = _mart(built), _mart(wh, wave=1)
+def test_wave_1_flags_follow_register_through_pnc_and_npd(built):
+    """person_needs_wave_1 = `{{ person_needs(1) }}` over the records of waves 0 and 1: PNC and
+    NPD evidence reaches spine persons through research.wave_1_link, attribute tables (offences,
+    KS2, exclusions, CIN) through their parent's key. X6 (wave 0: nothing) is a pupil with FSM,
+    SEN support with SEMH, KS2 below expected, a permanent exclusion and a CIN referral; X1 has a
+    proven drug supply offence; X9 is a PNC-only person (a caution); pupil u10's CLA reaches
+    nobody (not linked)."""
+    compiled = (DBT_DIR / "models" / "marts" / "person_needs_wave_1.sql").read_text()
+    assert "{{ person_needs(1) }}" in compiled
+    w0, w1 = _mart(built), _mart(built, wave=1)
     assert list(w1.columns) == list(w0.columns)
-    assert w1.loc["X6", "outcome_offending"] and not w0.loc["X6", "outcome_offending"]
-    same = [m for m in register.wave_measures(1) if m != "outcome_offending"]
-    pd.testing.assert_frame_equal(w1[same], w0[same])
+    x6 = w1.loc["X6"]
+    assert not w0.loc["X6", list(register.wave_measures(0))].any()
+    for m in ("driver_education", "driver_mental_health", "driver_low_income", "driver_family",
+              "outcome_poor_child_outcomes"):
+        assert x6[m], m
+    assert not x6["outcome_offending"] and x6["n_sources"] == 4  # mags, crown, probation, NPD
+    assert w1.loc["X1", "driver_substance_misuse"] and not w0.loc["X1", "driver_substance_misuse"]
+    assert w1.loc["X9", "outcome_offending"] and w1.loc["X9", "sex"] == "F"
+    assert w1.loc["X9", "ethnic_group"] == "Black"
+    # X1 is no pupil: education falls back to the wave-0 proxy (ETE need)
+    assert w1.loc["X1", "driver_education"] == w0.loc["X1", "driver_education"]
+    unchanged = [m for m in register.wave_measures(1)
+                 if m not in ("driver_education", "driver_mental_health", "driver_low_income",
+                              "driver_family", "outcome_poor_child_outcomes",
+                              "driver_substance_misuse", "outcome_offending")]
+    pd.testing.assert_frame_equal(w1.loc[w0.index, unchanged], w0[unchanged])
+    assert w1.loc[w0.index.drop(["X1", "X6"]), register.wave_measures(1)].equals(
+        w0.loc[w0.index.drop(["X1", "X6"]), register.wave_measures(1)])
 
 
 def test_link_thresholds_var_names_the_linkage_thresholds():
@@ -329,14 +393,27 @@ def test_dagster_translator_keys_groups_lineage_and_checks():
     a = marts.wave_0_dbt
     keys = {k.to_user_string() for k in a.keys}
     assert {"marts/person_needs_wave_0", "marts/risk_factor_register",
-            "dbt_staging/stg_oasys", "dbt_intermediate/int_signals"} <= keys
-    assert set(a.group_names_by_key.values()) == {"wave_0"}
+            "dbt_staging/stg_oasys", "dbt_intermediate/int_signals_wave_0",
+            "marts/person_needs_wave_1"} <= keys
+    # each node in its wave's group: the wave of what it reads (catalogue, wave_links)
+    groups = {k.to_user_string(): g for k, g in a.group_names_by_key.items()}
+    assert set(groups.values()) == {"wave_0", "wave_1"}
+    for name in ("marts/person_needs_wave_0", "dbt_intermediate/int_records_wave_0",
+                 "dbt_staging/stg_lsoa", "marts/risk_factor_register", "dbt_staging/stg_mags"):
+        assert groups[name] == "wave_0", name
+    for name in ("marts/person_needs_wave_1", "dbt_intermediate/int_record_links_wave_1",
+                 "dbt_staging/stg_npd_ks2", "dbt_staging/stg_pnc_people",
+                 "dbt_staging/stg_wave_1_link"):
+        assert groups[name] == "wave_1", name
+    assert marts.node_waves({"sources": {"s": {"source_name": "research", "name": "npd_cin"}},
+                             "nodes": {"m": {"depends_on": {"nodes": ["s"]}}}})["m"] == 1
     deps = {d.to_user_string() for k in a.keys for d in a.asset_deps[k]}
-    assert {f"research/{s}" for s in SOURCES} | {"research/xjs_link", "reference/lsoa"} <= deps
+    assert {f"research/{s}" for s in SOURCES} | {"research/xjs_link", "research/wave_1_link",
+                                                 "reference/lsoa"} <= deps
     mart = dg.AssetKey(["marts", "person_needs_wave_0"])
     assert "marts/risk_factor_register" in {d.to_user_string() for d in a.asset_deps[mart]}
     checks = {c.name for c in a.check_specs if c.asset_key == mart}
-    assert "person_needs_wave_0_has_every_register_measure" in checks
+    assert "has_every_register_measure_person_needs_wave_0_0" in checks
     assert "unique_person_needs_wave_0_link_threshold_estimated_xjs_id" in checks
     assert "register_flags_not_null_person_needs_wave_0_0" in checks
     reg_md = a.specs_by_key[marts.REGISTER_KEY].metadata

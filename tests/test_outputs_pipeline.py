@@ -1,4 +1,5 @@
-"""Wave-0 products on the warehouse the whole wave_0_job builds (conftest `pipeline_warehouse`)."""
+"""Wave products (marts, outputs, evaluation) on the warehouse `bold materialize` builds
+(conftest `pipeline_warehouse`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pandas as pd
 import yaml
 
 from bold_assets import disclosure, register
+from bold_assets.defs.evaluation import needs_validity as nv
 from bold_assets.defs.wave_0 import outputs
 from tests.test_dbt import DBT_DIR, run_dbt
 
@@ -103,10 +105,15 @@ def _person_evidence_sql(wave: int, snapshot: str, lookback_years: int) -> str:
     the declarations (dbt_project.yml): OASys needs on the latest assessment in the lookback
     window; each signal when a record has it in its window before the snapshot."""
     cfg = yaml.safe_load((DBT_DIR / "dbt_project.yml").read_text())["vars"]
+    waves = [w["wave"] for w in cfg["wave_links"] if w["wave"] <= wave]
+    names = next(w["thresholds"] for w in cfg["wave_links"] if w["wave"] == wave)
     links = " UNION ALL ".join(
         f"SELECT source_dataset, row_id_hash, '{t['name']}' AS link_threshold, "
-        f"{t['id_column']} AS estimated_xjs_id FROM dbt_intermediate.int_record_links "
-        f"WHERE {t['id_column']} IS NOT NULL" for t in cfg["link_thresholds"])
+        f"{t['id_column']} AS estimated_xjs_id FROM dbt_intermediate.int_record_links_wave_{w} "
+        f"WHERE {t['id_column']} IS NOT NULL"
+        for t in cfg["link_thresholds"] if t["name"] in names for w in waves)
+    signal_rows = " UNION ALL ".join(
+        f"SELECT * FROM dbt_intermediate.int_signals_wave_{w}" for w in waves)
     ev = register.load_evidence()
     ev = ev[ev["wave"] <= wave]
     snap = f"DATE '{snapshot}'"
@@ -128,7 +135,7 @@ def _person_evidence_sql(wave: int, snapshot: str, lookback_years: int) -> str:
                                        ORDER BY o.assessment_date DESC, o.row_id_hash) = 1),
         sig AS (
             SELECT l.link_threshold, l.estimated_xjs_id, {sig_cols}
-            FROM dbt_intermediate.int_signals s JOIN links l USING (source_dataset, row_id_hash)
+            FROM ({signal_rows}) s JOIN links l USING (source_dataset, row_id_hash)
             GROUP BY ALL)
         SELECT m.link_threshold, m.estimated_xjs_id,
                {", ".join(f"coalesce(o.{n}, false) AS {n}" for n in oasys)},
@@ -139,8 +146,9 @@ def _person_evidence_sql(wave: int, snapshot: str, lookback_years: int) -> str:
 
 
 def test_every_flag_recomputed_from_its_register_definition(pipeline_warehouse, read_only):
-    """Each flag column of every wave's mart (wave 0 today) equals its register row's flag_sql
-    evaluated over the evidence recomputed in plain SQL, at every linkage threshold."""
+    """Each flag column of every wave's mart (waves 0 and 1) equals its register row's flag_sql
+    evaluated over the evidence recomputed in plain SQL, at every linkage threshold of the
+    wave (wave 1: medium, the persistent spine ids)."""
     cfg = yaml.safe_load((DBT_DIR / "dbt_project.yml").read_text())["vars"]
     reg = register.load_register()
     checked = []
@@ -162,9 +170,79 @@ def test_every_flag_recomputed_from_its_register_definition(pipeline_warehouse, 
                                f"FROM ({evidence})").df()
             key = ["link_threshold", "estimated_xjs_id"]
             got, want = (d.sort_values(key).reset_index(drop=True) for d in (got, want))
-            assert set(got["link_threshold"]) == {"high", "medium", "low"}
+            declared = next(w["thresholds"] for w in cfg["wave_links"] if w["wave"] == wave)
+            assert set(got["link_threshold"]) == set(declared)
             pd.testing.assert_frame_equal(got, want, check_dtype=False)
             varied = [f for f in defs if 0 < got[f].sum() < len(got)]
             assert len(varied) >= len(defs) - 2, f"wave {wave}: few flags vary: {varied}"
             checked.append(wave)
-    assert 0 in checked
+    assert checked == [0, 1]
+
+
+def test_wave_1_flags_gain_on_wave_0_from_pnc_and_npd(pipeline_warehouse, read_only):
+    """The wave-1 mart holds the wave-0 persons (medium) and new PNC-only spine persons; on
+    wave-0 persons a wave-1 flag whose register row only adds evidence never loses a person,
+    and the NPD evidence flags people wave 0 could not see."""
+    with read_only(pipeline_warehouse) as con:
+        w0 = con.execute("SELECT * FROM marts.person_needs_wave_0 WHERE link_threshold = "
+                         "'medium'").df().set_index("estimated_xjs_id")
+        w1 = con.execute("SELECT * FROM marts.person_needs_wave_1").df().set_index(
+            "estimated_xjs_id")
+    assert set(w1["link_threshold"]) == {"medium"}
+    assert set(w0.index) <= set(w1.index) and len(w1) > len(w0)
+    on0 = w1.loc[w0.index]
+    for m in ("driver_mental_health", "driver_low_income", "driver_family",
+              "outcome_offending", "outcome_poor_child_outcomes", "driver_substance_misuse"):
+        assert (on0[m] >= w0[m]).all(), m  # wave 1 = wave 0's definition OR more evidence
+        assert on0[m].sum() > w0[m].sum(), m
+
+
+def test_wave_1_outputs_have_no_disclosive_cells(pipeline_warehouse, read_only):
+    """Wave-1 outputs are built by the same factory as wave 0's: the blocking check passed in
+    the run, and recomputing it against the wave-1 mart finds nothing."""
+    wave1 = outputs.WAVE_OUTPUTS[1]
+    with read_only(pipeline_warehouse) as con:
+        assert wave1.check_published(con) == []
+        pub = con.execute(f"SELECT * FROM outputs.{wave1.lad_key.path[1]}").df()
+        report = con.execute(f"SELECT * FROM outputs.{wave1.report_key.path[1]}").df()
+        parents = dict(con.execute("SELECT lsoa_code, lad_code FROM reference.lsoa").fetchall())
+        both = con.execute(f"""SELECT * FROM outputs.{wave1.lsoa_key.path[1]}
+                               UNION ALL SELECT * FROM outputs.{wave1.lad_key.path[1]}""").df()
+    assert set(pub["measure"]) == set(register.wave_measures(1)) and (pub["wave"] == 1).all()
+    assert not pub["suppressed"].all()
+    assert (report["acro_disagreements"] == 0).all() and (report["wave"] == 1).all()
+    assert disclosure.verify(both, lsoa_parent=parents) == []
+
+
+def test_check_results_of_the_run_passed_for_both_waves(pipeline_dagster_home):
+    import dagster as dg
+
+    from tests.conftest import bold_env
+
+    with bold_env(DAGSTER_HOME=str(pipeline_dagster_home)):
+        with dg.DagsterInstance.get() as instance:
+            for w in (0, 1):
+                for level in ("lsoa", "lad"):
+                    key = dg.AssetCheckKey(dg.AssetKey(["outputs", f"{level}_needs_wave_{w}"]),
+                                           "no_disclosive_cells")
+                    rec = instance.event_log_storage.get_latest_asset_check_execution_by_key(
+                        [key])[key]
+                    assert rec is not None and rec.status.value == "SUCCEEDED", (w, level)
+                    assert rec.event.dagster_event.event_specific_data.passed, (w, level)
+
+
+def test_validity_table_wave_0_vs_wave_1(pipeline_warehouse, read_only):
+    """needs_validity_by_wave holds both waves per measure; education and poor child outcomes
+    (wave 1: validated from NPD) are at least as sensitive as in wave 0."""
+    with read_only(pipeline_warehouse) as con:
+        table = con.execute("SELECT * FROM evaluation.needs_validity_by_wave").df()
+        v1 = con.execute("SELECT * FROM evaluation.needs_validity_wave_1").df()
+    assert list(table["measure"]) == list(MEASURES)
+    for c in ("sensitivity", "specificity", "ppv"):
+        assert {f"{c}_wave_0", f"{c}_wave_1", f"{c}_change_wave_1"} <= set(table.columns)
+    assert list(v1["measure"]) == list(register.wave_measures(1))
+    assert (v1["tp"] + v1["fp"] + v1["fn"] + v1["tn"] == v1["persons"]).all()
+    t = table.set_index("measure")
+    for m in ("driver_education", "outcome_poor_child_outcomes"):
+        assert t.loc[m, "sensitivity_change_wave_1"] > 0, m
+    assert not nv.has_sensitivity_pack(1) and nv.has_sensitivity_pack(0)

@@ -25,7 +25,10 @@ def test_published_outputs_match_snapshot(pipeline_warehouse, read_only):
     stored = json.loads(SNAPSHOT.read_text())
     with read_only(pipeline_warehouse) as con:
         now = outputs_checksums(con)
-    assert set(now) == set(stored)
+    # the stored tables (wave 0's) are all still published, byte for byte; a later wave's
+    # tables (outputs.*_wave_1, built by the same factory) may be published beside them
+    assert set(stored) <= set(now)
+    assert all(t.endswith("_wave_0") or "_wave_0_" in t for t in stored)
     for table, expected in stored.items():
         assert now[table] == expected, f"outputs.{table} changed"
 
@@ -191,9 +194,11 @@ def test_f1_scopes_in_one_query_equal_scope_by_scope(pipeline_warehouse, read_on
         assert got["all"] == ev._scope_counts(con, base, SOURCE_NAMES, SOURCE_NAMES)
         assert got["criminal"] == ev._scope_counts(con, base, CRIMINAL_SOURCES,
                                                    CRIMINAL_SOURCES)
-        for s in SOURCE_NAMES:
+        clustered = (*CRIMINAL_SOURCES, *WEAK_SOURCES)  # wave 0's: linkage.person_clusters
+        clustered = tuple(s for s in SOURCE_NAMES if s in clustered)
+        for s in clustered:
             assert got[s] == ev._scope_counts(con, base, [s], [s])
-        pairs = [(s, t) for i, s in enumerate(SOURCE_NAMES) for t in SOURCE_NAMES[i + 1:]]
+        pairs = [(s, t) for i, s in enumerate(clustered) for t in clustered[i + 1:]]
         for s, t in pairs:
             assert got[f"{s}-{t}"] == ev._scope_counts(con, base, [s], [t])
         assert got["all"][1] > 0  # something was linked

@@ -80,6 +80,26 @@ def xjs_link_sql() -> str:
     """
 
 
+def wave_link_sql(people_sources: tuple[str, ...], pupil_links: str = "linkage.pupil_links"
+                  ) -> str:
+    """SELECT for `research.wave_<n>_link` (source_dataset, row_id_hash, estimated_xjs_id): each
+    record of a later wave's person sources (e.g. PNC) with its spine person, and each linked
+    pupil record (e.g. NPD census) with the spine person it links to. `row_id_hash` as the
+    source's `research.<source>.row_id_hash`, `estimated_xjs_id` as `research.xjs_link`'s."""
+    if not people_sources:
+        raise ValueError("wave link file: no person source given")
+    names = ", ".join(f"'{s}'" for s in people_sources)
+    return f"""
+        SELECT i.source_dataset, {row_hash_sql('i.source_dataset', 'i.record_id')} AS row_id_hash,
+               {research_id_sql('i.person_id')} AS estimated_xjs_id
+        FROM linkage.person_ids i WHERE i.source_dataset IN ({names})
+        UNION ALL
+        SELECT l.source_dataset, {row_hash_sql('l.source_dataset', 'l.record_id')},
+               {research_id_sql('l.person_id')}
+        FROM {pupil_links} l
+    """
+
+
 def journey_sql() -> str:
     """SELECT for `research.mags_crown_journey`: each Crown Court defendant-on-case matched to the
     magistrates' case that sent it.

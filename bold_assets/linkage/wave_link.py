@@ -23,6 +23,7 @@ folder, reused until retrained) under the wave's link-plan names (`PLAN_NAMES`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,10 +36,11 @@ from bold_assets.linkage import justice as J
 from bold_assets.linkage import models as mdl
 from bold_assets.linkage import spine, spine_tables
 from bold_assets.linkage.core import THRESHOLDS, LinkageSession
-from bold_assets.sources import Source
+from bold_assets.sources import WAVES, Source
 
-# Link-plan names of wave 1 (the catalogue's Wave.link_plans use the same names).
-PLAN_NAMES = {"dedupe": "dedupe_pnc", "into_spine": "link_pnc_spine", "link": "link_npd_pnc"}
+# Default link-plan names: wave 1's, as its `Wave.link_plans` declare them (catalog/waves.py).
+_KINDS = {"dedupe_link": "dedupe", "into_spine": "into_spine", "link": "link"}
+PLAN_NAMES = {_KINDS[p.kind]: p.name for p in WAVES[1].link_plans}
 PUPIL_LINKS = ("linkage", "pupil_links")
 PUPIL_LINK_COLUMNS = ("source_dataset", "record_id", "person_id", "match_probability")
 # A person of the new source joins the spine person it links to best through pairs at this
@@ -50,6 +52,55 @@ PUPIL_THRESHOLD = THRESHOLDS["high"]
 # Wave 0's model whose DOB and sex m probabilities the into-spine model borrows.
 REFERENCE_MODEL = "link_criminal"
 HARD_WEIGHT = 40.0  # match weight of a hard link (same person key): beyond any model's
+
+
+@dataclass(frozen=True)
+class WaveLinkSpec:
+    """What one wave's people / pupils linkage needs, read from its `Wave.link_plans`."""
+
+    people: Source  # the person source linked into the spine (PNC people)
+    people_key: str  # its own person key (pnc_id)
+    pupils: Source  # the population source linked to the people (NPD census)
+    pupil_key: str  # its own person key (upn)
+    spine_sources: tuple[str, ...]  # the sources whose ids make the spine (wave 0's)
+    dedupe_name: str
+    link_name: str  # into-spine plan
+    pupil_name: str  # pupils-to-people plan
+
+
+def person_key(catalog: Any, source: Source) -> str:
+    """A source's own person key: the `parent_key` its attribute tables carry, else its first
+    case id."""
+    keys = {s.parent_key for s in catalog.sources.values()
+            if s.parent == source.name and s.parent_key}
+    if len(keys) == 1:
+        return keys.pop()
+    if source.case_ids:
+        return source.case_ids[0]
+    raise ValueError(f"{source.name}: no person key (no attribute table names one and it "
+                     "declares no case id)")
+
+
+def wave_link_spec(catalog: Any, number: int) -> WaveLinkSpec:
+    """The people / pupils linkage of wave `number` from its declared link plans: one
+    `dedupe_link` and one `into_spine` plan on the people source, one `link` plan
+    (pupils, people). The spine is every source of the earlier waves' persons (wave 0's)."""
+    wave = catalog.waves[number]
+    by_kind: dict[str, list[Any]] = {}
+    for plan in wave.link_plans:
+        by_kind.setdefault(plan.kind, []).append(plan)
+    try:
+        (dedupe,), (into,), (link,) = (by_kind[k] for k in ("dedupe_link", "into_spine", "link"))
+    except (KeyError, ValueError):
+        raise ValueError(f"wave {number}: expected one dedupe_link, one into_spine and one link "
+                         f"plan, got {[(p.name, p.kind) for p in wave.link_plans]}") from None
+    people = catalog.get_source(into.sources[0])
+    pupils_name = next(s for s in link.sources if s != people.name)
+    pupils = catalog.get_source(pupils_name)
+    spine_sources = tuple(s.name for s in catalog.sources.values()
+                          if s.wave < number and s.link_role in ("criminal", "weak"))
+    return WaveLinkSpec(people, person_key(catalog, people), pupils, person_key(catalog, pupils),
+                        spine_sources, dedupe.name, into.name, link.name)
 
 
 def dedupe_plan(source: str, name: str = PLAN_NAMES["dedupe"]) -> mdl.ModelPlan:

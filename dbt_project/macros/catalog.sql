@@ -1,15 +1,26 @@
 {#- Generated from the catalogue (bold_assets/catalog) by `python -m bold_assets.catalog.dbt`: do not edit. -#}
 
-{#- The sources whose person records int_records stacks (wave 0's spine), in catalogue
-    order; persons_only: keep rows where is_person (the source has non-person rows). -#}
+{#- Every declared source in catalogue order, with its wave and link role. int_records
+    stacks the person records of those whose link_role is not attribute (persons_only:
+    keep rows where is_person); an attribute table reaches its person through its parent
+    source's record with the same <parent_key>_hash. -#}
 {% macro catalog_record_sources() %}
 {{ return([
-    {'name': 'mags', 'persons_only': false},
-    {'name': 'crown', 'persons_only': false},
-    {'name': 'prison', 'persons_only': false},
-    {'name': 'probation', 'persons_only': false},
-    {'name': 'oasys', 'persons_only': false},
-    {'name': 'family', 'persons_only': false},
-    {'name': 'civil', 'persons_only': true}
+    {'name': 'mags', 'wave': 0, 'link_role': 'criminal', 'persons_only': false, 'parent': none, 'parent_key': none},
+    {'name': 'crown', 'wave': 0, 'link_role': 'criminal', 'persons_only': false, 'parent': none, 'parent_key': none},
+    {'name': 'prison', 'wave': 0, 'link_role': 'criminal', 'persons_only': false, 'parent': none, 'parent_key': none},
+    {'name': 'probation', 'wave': 0, 'link_role': 'criminal', 'persons_only': false, 'parent': none, 'parent_key': none},
+    {'name': 'oasys', 'wave': 0, 'link_role': 'criminal', 'persons_only': false, 'parent': none, 'parent_key': none},
+    {'name': 'family', 'wave': 0, 'link_role': 'weak', 'persons_only': false, 'parent': none, 'parent_key': none},
+    {'name': 'civil', 'wave': 0, 'link_role': 'weak', 'persons_only': true, 'parent': none, 'parent_key': none},
+    {'name': 'pnc_people', 'wave': 1, 'link_role': 'pnc', 'persons_only': false, 'parent': none, 'parent_key': none},
+    {'name': 'pnc_offences', 'wave': 1, 'link_role': 'attribute', 'persons_only': false, 'parent': 'pnc_people', 'parent_key': 'pnc_id'},
+    {'name': 'npd_census', 'wave': 1, 'link_role': 'pupil', 'persons_only': false, 'parent': none, 'parent_key': none},
+    {'name': 'npd_ks2', 'wave': 1, 'link_role': 'attribute', 'persons_only': false, 'parent': 'npd_census', 'parent_key': 'upn'},
+    {'name': 'npd_ks4', 'wave': 1, 'link_role': 'attribute', 'persons_only': false, 'parent': 'npd_census', 'parent_key': 'upn'},
+    {'name': 'npd_exclusions', 'wave': 1, 'link_role': 'attribute', 'persons_only': false, 'parent': 'npd_census', 'parent_key': 'upn'},
+    {'name': 'npd_absence', 'wave': 1, 'link_role': 'attribute', 'persons_only': false, 'parent': 'npd_census', 'parent_key': 'upn'},
+    {'name': 'npd_cin', 'wave': 1, 'link_role': 'attribute', 'persons_only': false, 'parent': 'npd_census', 'parent_key': 'upn'},
+    {'name': 'npd_cla', 'wave': 1, 'link_role': 'attribute', 'persons_only': false, 'parent': 'npd_census', 'parent_key': 'upn'}
 ]) }}
 {% endmacro %}

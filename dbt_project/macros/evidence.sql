@@ -14,10 +14,11 @@
     {{- return(out) -}}
 {%- endmacro %}
 
-{# int_signals: one select per `from` entry of each declared signal whose SQL is written. #}
-{% macro evidence_signal_rows() -%}
+{# int_signals_wave_<wave>: one select per `from` entry of each signal declared for `wave` whose
+   SQL is written (an empty, typed select when there is none). #}
+{% macro evidence_signal_rows(wave) -%}
     {%- set parts = [] -%}
-    {%- for s in evidence_signals() -%}
+    {%- for s in evidence_signals() if s.wave == wave -%}
         {%- for f in s['from'] -%}
             {%- do parts.append(
                 "-- evidence " ~ s.name ~ " (wave " ~ s.wave ~ "): " ~ s.meaning ~ "\n"
@@ -26,6 +27,11 @@
                 ~ ("\nwhere " ~ f.where if f.get('where') else "")) -%}
         {%- endfor -%}
     {%- endfor -%}
+    {%- if not parts -%}
+        {%- do parts.append("select cast(null as varchar) as source_dataset, cast(null as varchar) "
+            ~ "as row_id_hash, cast(null as varchar) as signal, cast(null as date) as signal_date "
+            ~ "where false") -%}
+    {%- endif -%}
     {{- parts | join("\nunion all\n") -}}
 {%- endmacro %}
 

@@ -1,7 +1,8 @@
 {#
-  marts.person_needs_wave_<wave>: one row per estimated person at each linkage threshold
-  (var('link_thresholds'): link_threshold, and the person's spine id at that threshold in
-  estimated_xjs_id) as at var('snapshot_date'), with a flag per driver and outcome the wave can
+  marts.person_needs_wave_<wave>: one row per estimated person at each linkage threshold of the
+  wave (wave_thresholds(wave), declared in var('wave_links'): link_threshold, and the person's
+  spine id at that threshold in estimated_xjs_id) over the records of waves 0 to <wave>, as at
+  var('snapshot_date'), with a flag per driver and outcome the wave can
   measure. Each flag column is generated from its register row (risk_factor_register, this wave,
   measure_type validated or proxy): `(<flag_sql>) as <id>`, preceded by a comment naming the row.
   flag_sql is a boolean expression over the evidence declared in dbt_project.yml (see
@@ -30,19 +31,23 @@
         {%- endif -%}
     {%- endfor -%}
 {%- endfor %}
+-- records and attribute rows of waves 0-{{ wave }}, grouped into persons at each threshold of wave {{ wave }}
 with links as (
-    {%- for t in var('link_thresholds') %}
+    {%- for t in wave_thresholds(wave) %}
+    {%- set outer = loop %}
+    {%- for w in waves_up_to(wave) %}
     select source_dataset, row_id_hash, '{{ t.name }}' as link_threshold, {{ t.id_column }} as person_key
-    from {{ ref('int_record_links') }}
+    from {{ ref('int_record_links_wave_' ~ w) }}
     where {{ t.id_column }} is not null
-    {%- if not loop.last %}
+    {%- if not (loop.last and outer.last) %}
     union all{% endif %}
+    {%- endfor %}
     {%- endfor %}
 ),
 
 records as (
     select l.link_threshold, l.person_key, r.*
-    from {{ ref('int_records') }} as r
+    from ({{ union_waves('int_records_wave_', wave) }}) as r
     inner join links as l using (source_dataset, row_id_hash)
     where r.event_date < {{ snapshot_date() }}
 ),
@@ -96,7 +101,7 @@ signals as (
         coalesce(bool_or(s.signal = '{{ s.name }}' and {{ evidence_window(s, 's.signal_date') }}), false)
             as {{ s.name }}{{ ',' if not loop.last }}
         {%- endfor %}
-    from {{ ref('int_signals') }} as s
+    from ({{ union_waves('int_signals_wave_', wave) }}) as s
     inner join links as l using (source_dataset, row_id_hash)
     where s.signal_date < {{ snapshot_date() }}
     group by l.link_threshold, l.person_key
@@ -160,3 +165,39 @@ select
 from evidence as e
 left join {{ ref('stg_lsoa') }} as g on g.lsoa_code = e.lsoa_code
 {% endmacro %}
+
+{# The linkage thresholds of `wave`'s person mart (var('wave_links')), as entries of
+   var('link_thresholds') ({name, id_column}) in the order declared there. #}
+{% macro wave_thresholds(wave) -%}
+    {%- set names = [] -%}
+    {%- for w in var('wave_links') if w.wave == wave -%}
+        {%- for n in w.thresholds -%}{%- do names.append(n) -%}{%- endfor -%}
+    {%- endfor -%}
+    {%- if not names -%}
+        {{ exceptions.raise_compiler_error("wave " ~ wave ~ " has no entry in var('wave_links') "
+            ~ "(dbt_project.yml): declare its link table and thresholds") }}
+    {%- endif -%}
+    {%- set out = [] -%}
+    {%- for t in var('link_thresholds') if t.name in names -%}{%- do out.append(t) -%}{%- endfor -%}
+    {%- if out | length != names | length -%}
+        {{ exceptions.raise_compiler_error("wave " ~ wave ~ ": thresholds " ~ names
+            ~ " are not all in var('link_thresholds')") }}
+    {%- endif -%}
+    {{- return(out) -}}
+{%- endmacro %}
+
+{# The waves whose records a wave's mart reads: every wave up to it with a var('wave_links') entry. #}
+{% macro waves_up_to(wave) -%}
+    {%- set out = [] -%}
+    {%- for w in var('wave_links') if w.wave <= wave -%}{%- do out.append(w.wave) -%}{%- endfor -%}
+    {{- return(out | sort) -}}
+{%- endmacro %}
+
+{# `select * from <prefix><w>` of every wave w up to `wave` (waves_up_to), stacked. #}
+{% macro union_waves(prefix, wave) -%}
+    {%- set parts = [] -%}
+    {%- for w in waves_up_to(wave) -%}
+        {%- do parts.append("select * from " ~ ref(prefix ~ w)) -%}
+    {%- endfor -%}
+    {{- parts | join(" union all ") -}}
+{%- endmacro %}

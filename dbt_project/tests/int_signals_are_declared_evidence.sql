@@ -1,6 +1,11 @@
--- Every signal in int_signals is evidence declared in var('evidence_signals').
-select distinct s.signal
-from {{ ref('int_signals') }} as s
+-- Every signal in each wave's int_signals_wave_<n> is evidence declared for that wave in
+-- var('evidence_signals').
+{%- for w in var('wave_links') %}
+select distinct {{ w.wave }} as wave, s.signal
+from {{ ref('int_signals_wave_' ~ w.wave) }} as s
 where s.signal not in (
-    {%- for e in evidence_signals() %}'{{ e.name }}'{{ ', ' if not loop.last }}{% endfor -%}
+    {%- for e in evidence_signals() if e.wave == w.wave %}'{{ e.name }}'{{ ', ' if not loop.last }}{% endfor -%}
 )
+{%- if not loop.last %}
+union all{% endif %}
+{%- endfor %}

@@ -1,9 +1,11 @@
-"""Wave 0 dbt models as Dagster assets: the risk factor register seed and the person marts.
+"""The dbt models as Dagster assets: the risk factor register seed and the person marts.
 
-Every dbt node is an asset in group `wave_0`, keyed `[schema, table]` like the Python assets
-(`marts/person_needs_wave_0`, `dbt_staging/stg_oasys`); dbt sources map to the Python-built
-tables (`research/<source>`, `research/xjs_link`, `reference/lsoa`), so lineage runs from raw
-extracts through linkage and pseudonymisation into dbt; dbt tests are asset checks.
+Every dbt node is an asset in the group of its wave (`wave_<n>`: a source's declared wave, or
+for a model the latest wave among what it reads, see `node_waves`), keyed `[schema, table]`
+like the Python assets (`marts/person_needs_wave_0`, `dbt_staging/stg_oasys`); dbt sources
+map to the Python-built tables (`research/<source>`, `research/xjs_link`, `reference/lsoa`), so
+lineage runs from raw extracts through linkage and pseudonymisation into dbt; dbt tests are
+asset checks.
 
 The register asset is the dbt seed `marts/risk_factor_register`: its definition carries the
 register as a table (visible in the UI before any run) and each materialisation repeats it.
@@ -115,8 +117,58 @@ def dbt_test_description(test: Mapping[str, Any]) -> str:
             f"(rows returned by dbt_project/{path} are failures)")
 
 
+def source_wave(source_name: str, table: str) -> int:
+    """The wave of a dbt source table: a research table's catalogue source, a link table's
+    entry in var `wave_links` (dbt_project.yml); reference data belongs to wave 0."""
+    from bold_assets.catalog import CATALOG
+    from bold_assets.catalog.dbt import wave_links
+
+    if source_name == "research":
+        if table in CATALOG.sources:
+            return CATALOG.sources[table].wave
+        links = {w["link"]: int(w["wave"]) for w in wave_links(Path(DBT_PROJECT.project_dir))}
+        if table in links:
+            return links[table]
+        raise KeyError(f"dbt source research.{table} is neither a catalogue source nor a "
+                       "link table of var wave_links (dbt_project.yml)")
+    return 0
+
+
+def node_waves(manifest: Mapping[str, Any]) -> dict[str, int]:
+    """unique_id -> wave of every dbt node and source: a source's declared wave, and for a model
+    or seed the latest wave among what it reads (so a wave's models fall in its group, and what
+    wave 0 reads stays in wave 0)."""
+    waves = {uid: source_wave(s["source_name"], s["name"])
+             for uid, s in manifest.get("sources", {}).items()}
+    nodes = manifest.get("nodes", {})
+
+    def wave_of(uid: str) -> int:
+        if uid not in waves:
+            parents = nodes.get(uid, {}).get("depends_on", {}).get("nodes", [])
+            waves[uid] = max((wave_of(p) for p in parents), default=0)
+        return waves[uid]
+
+    for uid in nodes:
+        wave_of(uid)
+    return waves
+
+
 class BoldDbtTranslator(DagsterDbtTranslator):
-    """dbt node -> asset key `[schema, table]`, group `wave_0`; sources -> Python assets."""
+    """dbt node -> asset key `[schema, table]`, group `wave_<n>` of its wave (`node_waves`);
+    sources -> Python assets."""
+
+    _waves: dict[str, int] | None = None
+
+    def _wave(self, dbt_resource_props: Mapping[str, Any]) -> int:
+        if BoldDbtTranslator._waves is None:
+            manifest = json.loads(Path(DBT_PROJECT.manifest_path).read_text(encoding="utf-8"))
+            BoldDbtTranslator._waves = node_waves(manifest)
+        uid = dbt_resource_props["unique_id"]
+        if uid not in BoldDbtTranslator._waves:  # a manifest other than the project's
+            BoldDbtTranslator._waves[uid] = max(
+                (BoldDbtTranslator._waves.get(p, 0)
+                 for p in dbt_resource_props.get("depends_on", {}).get("nodes", [])), default=0)
+        return BoldDbtTranslator._waves[uid]
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
@@ -125,7 +177,7 @@ class BoldDbtTranslator(DagsterDbtTranslator):
         return dg.AssetKey([dbt_resource_props["schema"], table])
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        return "wave_0"
+        return f"wave_{self._wave(dbt_resource_props)}"
 
     def get_description(self, dbt_resource_props: Mapping[str, Any]) -> str:
         """The node's dbt description; never its raw SQL (dagster-dbt's fallback)."""

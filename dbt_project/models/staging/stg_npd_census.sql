@@ -6,7 +6,7 @@ select
     census_date as event_date,
     census_year,
     ncyearactual,
-    gender as sex,
+    {{ sex_code('gender') }} as sex,
     case ethnicgroupmajor
         when 'WHIT' then 'White' when 'MIXD' then 'Mixed' when 'ASIA' then 'Asian'
         when 'BLAC' then 'Black' when 'CHIN' then 'Other' when 'AOEG' then 'Other'

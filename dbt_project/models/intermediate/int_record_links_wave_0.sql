@@ -1,0 +1,3 @@
+-- Wave 0's research records (attribute tables through their parent) with their estimated person
+-- at each linkage threshold (macros/wave_records.sql).
+{{ wave_record_links(0) }}
