@@ -13,7 +13,7 @@ from bold_assets.defs.factories.leaks import leak_check
 from bold_assets.defs.resources import WarehouseResource
 from bold_assets.linkage import THRESHOLDS
 from bold_assets.linkage.research import xjs_link_sql
-from bold_assets.sources import SOURCES
+from bold_assets.sources import SOURCES, WAVE_0_SOURCES
 from bold_assets.warehouse import connect
 from tests.conftest import TEST_PROJECT_KEY, bold_env, materialize
 
@@ -56,7 +56,7 @@ def test_research_tables_follow_the_contract(linked_warehouse, read_only):
 def test_spine_and_link_file(linked_warehouse, read_only):
     with read_only(linked_warehouse) as con:
         n_std = con.execute(" UNION ALL ".join(
-            f"SELECT count(*) FROM linkage.std_{s}" for s in SOURCES)).fetchall()
+            f"SELECT count(*) FROM linkage.std_{s}" for s in WAVE_0_SOURCES)).fetchall()
         n_clusters = con.execute("SELECT count(*) FROM linkage.person_clusters").fetchall()[0][0]
         assert sum(r[0] for r in n_std) == n_clusters
         # the link file mirrors the medium clusters one to one

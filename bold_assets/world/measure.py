@@ -38,6 +38,8 @@ def identifier_error_rates(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     parts = []
     for name, src in SOURCES.items():
         ids = src.identifiers
+        if not src.has_identifiers:  # attribute tables: no identifiers to get wrong
+            continue
         forename, surname = _name_parts(name)
         dob = f"try_strptime(r.\"{ids.dob}\", '{ids.dob_format}')::DATE"
         sex_check = "FALSE"
