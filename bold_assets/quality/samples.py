@@ -48,14 +48,17 @@ def _value(src: Source, col: str, typ: str, i: int, rng: random.Random, event: d
         return "W1"
     if col == src.event_date:
         return event
-    if col.endswith("lsoa_code"):
+    if col.endswith("lsoa_code") or (src.quality and col in src.quality.lsoa_columns):
         return _LSOAS[i % len(_LSOAS)]
-    if col.endswith("lad_code"):
+    if col.endswith("lad_code") or (src.quality and col in src.quality.lad_columns):
         return _LADS[i % len(_LADS)]
     if typ == "DATE":
         return event + timedelta(days=30)
-    if typ == "INTEGER":
-        return {"age_at_offence": 20 + i % 50, "offence_count": 1 + i % 3}.get(col, i % 5)
+    if typ == "INTEGER":  # within the declared range, if any
+        lo, hi = (src.quality.numeric_ranges.get(col) if src.quality else None) or (None, None)
+        lo = 0 if lo is None else int(lo)
+        value = {"age_at_offence": 20 + i % 50, "offence_count": 1 + i % 3}.get(col, lo + i % 5)
+        return value if hi is None else min(value, int(hi))
     if typ == "BOOLEAN":
         return i % 2 == 0
     if typ == "DOUBLE":
