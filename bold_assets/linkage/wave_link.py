@@ -270,6 +270,15 @@ def link_people_into_spine(
                   "new_persons": new_persons}
 
 
+def spine_rows_view(con: duckdb.DuckDBPyConnection, name: str,
+                    sources: tuple[str, ...]) -> None:
+    """`linkage.<name>`: a view of the rows of `sources` in `linkage.person_ids` (a wave's
+    records in the spine)."""
+    names = ", ".join(f"'{s}'" for s in sources)
+    con.execute(f"CREATE OR REPLACE VIEW linkage.{name} AS SELECT * FROM linkage.person_ids "
+                f"WHERE source_dataset IN ({names})")
+
+
 def _append_ids(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame) -> None:
     """Append (source_dataset, record_id, person_id) rows to the spine at its snapshot, logged
     as records joining a person (kind `join`)."""
