@@ -22,6 +22,7 @@ import pytest
 from bold_assets.catalog import CATALOG
 from bold_assets.linkage import wave_evaluation as E
 from bold_assets.linkage import wave_link as W
+from bold_assets.warehouse import open_file
 from tests.conftest import materialize
 
 SPEC = W.wave_link_spec(CATALOG, 1)
@@ -36,18 +37,22 @@ def _wave0(ids: pd.DataFrame) -> pd.DataFrame:
     return ids[ids["source_dataset"].isin(WAVE0)].reset_index(drop=True)
 
 
+def _read(path: Path) -> duckdb.DuckDBPyConnection:
+    return open_file(path, read_only=True)  # any file name (the pipeline's is outputs.duckdb)
+
+
 def _state(path: Path) -> dict:
-    with duckdb.connect(str(path), read_only=True) as con:
+    with _read(path) as con:
         return {"ids": con.execute(IDS_SQL).df(), "links": con.execute(LINKS_SQL).df(),
                 "history": con.execute("SELECT * FROM linkage.person_ids_history "
                                        "ORDER BY ALL").df()}
 
 
 @pytest.fixture(scope="module")
-def pipeline(pipeline_warehouse, read_only) -> dict:
+def pipeline(pipeline_warehouse) -> dict:
     """What the pipeline run left: ids, links, evaluation tables, and recomputed evaluation."""
     out = _state(pipeline_warehouse)
-    with read_only(pipeline_warehouse) as con:
+    with _read(pipeline_warehouse) as con:
         for t in ("linkage_f1", "match_rates", "subgroup_errors"):
             out[t] = con.execute(f"SELECT * FROM evaluation.wave_1_{t}").df()
         out["spine_f1"] = E.spine_f1(con, PNC, WAVE0)
