@@ -5,11 +5,13 @@ the wave-1 linkage assets on a copy of it.
 On the copy: the wave's rows are taken out of the spine and linked again from the saved models
 (the same ids must come back and wave-0 rows stay 100% as they were); then a tenth of the PNC
 records are taken out and linked again (each takes the id of its PNC id's other records); then
-a rerun changes nothing.
+a rerun changes nothing; then a week later (wave 0's ids carried, the wave's rows gone), the
+wave links again and every PNC record gets back the id it had.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
 from pathlib import Path
@@ -107,6 +109,20 @@ def reruns(pipeline_warehouse, tmp_path_factory) -> dict:
     out["rejoined"] = _state(path)
     materialize(path, select=LINK_ASSETS, DAGSTER_HOME=str(root / "dh3"))
     out["rerun"] = _state(path)
+    # the next week: wave 0's ids refreshed (unchanged) without the wave's rows, linked again
+    with duckdb.connect(str(path)) as con:
+        snap = con.execute("SELECT max(snapshot_date) FROM linkage.person_ids").fetchone()[0]
+        out["next_snapshot"] = snap + dt.timedelta(days=7)
+        con.execute(delete.format(t="person_ids", extra=""))
+        con.execute("UPDATE linkage.person_ids SET snapshot_date = ?", [out["next_snapshot"]])
+        con.execute("INSERT INTO linkage.person_ids_history SELECT snapshot_date, "
+                    "source_dataset, record_id, person_id FROM linkage.person_ids")
+    materialize(path, select=LINK_ASSETS, DAGSTER_HOME=str(root / "dh4"))
+    out["next_week"] = _state(path)
+    with duckdb.connect(str(path), read_only=True) as con:
+        out["next_week_new_ids"] = con.execute(
+            "SELECT count(*) FROM linkage.person_id_changes WHERE kind = 'new' "
+            "AND snapshot_date = ?", [out["next_snapshot"]]).fetchone()[0]
     return out
 
 
@@ -172,6 +188,24 @@ def test_rerun_changes_nothing_and_reuses_models(reruns):
         versions = sorted(p.name for p in (reruns["models"] / plan).iterdir()
                           if re.fullmatch(r"model_v\d+\.json", p.name))
         assert versions == ["model_v0001.json"], plan
+
+
+def test_wave_ids_last_to_the_next_snapshot(reruns):
+    """A week later (same records), every PNC record has the id it had, PNC-only persons too,
+    and no new person is logged."""
+    def pnc(ids: pd.DataFrame) -> pd.DataFrame:
+        return ids[ids["source_dataset"] == PNC].reset_index(drop=True)
+
+    pd.testing.assert_frame_equal(pnc(reruns["next_week"]["ids"]), pnc(reruns["rerun"]["ids"]))
+    pd.testing.assert_frame_equal(_wave0(reruns["next_week"]["ids"]),
+                                  _wave0(reruns["rerun"]["ids"]))
+    assert reruns["next_week_new_ids"] == 0
+    history = reruns["next_week"]["history"]
+    week = history[history["snapshot_date"] == pd.Timestamp(reruns["next_snapshot"])]
+    pd.testing.assert_frame_equal(
+        pnc(week.drop(columns="snapshot_date")).sort_values(["record_id"])
+        .reset_index(drop=True),
+        pnc(reruns["rerun"]["ids"]).sort_values(["record_id"]).reset_index(drop=True))
 
 
 def test_linkage_f1_against_truth(pipeline):
