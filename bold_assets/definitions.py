@@ -19,6 +19,7 @@ from bold_assets.defs.metadata import present
 from bold_assets.defs.resources import warehouse_resource
 from bold_assets.defs.wave_0 import linkage, marts, outputs
 from bold_assets.defs.wave_0 import research as research_0
+from bold_assets.defs.wave_1 import evaluation as evaluation_1
 from bold_assets.defs.wave_1 import linkage as linkage_1
 from bold_assets.defs.wave_1 import research as research_1
 
@@ -31,6 +32,7 @@ WAVE_AREAS = (
     outputs.defs,
     linkage_quality.defs,
     needs_validity.defs,
+    evaluation_1.defs,
     discovery.defs,
 )
 

@@ -131,6 +131,23 @@ def f1_line(con: duckdb.DuckDBPyConnection) -> str | None:
         f"{scope} {f1:.3f} (precision {p:.3f}, recall {r:.3f})" for scope, p, r, f1 in rows)
 
 
+def wave_f1_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The F1 of each later wave's linkage (`evaluation.wave_<n>_linkage_f1`), one line a wave."""
+    tables = [r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'evaluation' "
+        "AND regexp_matches(table_name, '^wave_[0-9]+_linkage_f1$') ORDER BY 1").fetchall()]
+    lines = []
+    for table in tables:
+        rows = con.execute(f"SELECT scope, precision, recall, f1 FROM evaluation.{table} "
+                           "WHERE scope NOT LIKE '% all'").fetchall()
+        if rows:
+            wave = table.removesuffix("_linkage_f1").replace("_", " ")
+            lines.append(f"{wave} linkage F1: " + ", ".join(
+                f"{scope} {f1:.3f} (precision {p:.3f}, recall {r:.3f})"
+                for scope, p, r, f1 in rows))
+    return lines
+
+
 def summary_lines(con: duckdb.DuckDBPyConnection, events: Iterable[Any],
                   elapsed_s: float) -> list[str]:
     lines = [f"bold: done in {_clock(elapsed_s)}. Tables in the warehouse (rows):"]
@@ -143,4 +160,5 @@ def summary_lines(con: duckdb.DuckDBPyConnection, events: Iterable[Any],
     f1 = f1_line(con)
     if f1:
         lines.append(f1)
+    lines += wave_f1_lines(con)
     return lines

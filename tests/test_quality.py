@@ -16,10 +16,11 @@ from bold_assets.quality.suites import SUITES_DIR, get_suite, load_suites
 from bold_assets.sources import SOURCES
 
 EXPECTED_SUITES = (
-    {f"raw.{s}" for s in SOURCES} | {f"linkage.std_{s}" for s in SOURCES}
+    {f"raw.{s}" for s in SOURCES}
+    | {f"linkage.std_{s}" for s, src in SOURCES.items() if src.has_identifiers}
     | {f"research.{s}" for s in SOURCES}
     | {"linkage.person_clusters", "research.xjs_link", "research.mags_crown_journey",
-       "outputs.lsoa_needs_wave_0", "outputs.lad_needs_wave_0"}
+       "outputs.lsoa_needs_wave_0", "outputs.lad_needs_wave_0", "research.wave_1_link"}
 )  # fmt: skip
 
 

@@ -32,8 +32,12 @@ def refresh_ids(con: duckdb.DuckDBPyConnection, cluster_column: str = "cluster_m
     con.execute(_CHANGES_DDL)
     prev_date = con.execute("SELECT max(snapshot_date) FROM linkage.person_ids_history "
                             "WHERE snapshot_date <= ?", [snap]).fetchall()[0][0]
+    # the previous ids of the clustered sources (records a later wave linked into the spine
+    # are that wave's to carry: not retired here)
     previous = (con.execute("SELECT source_dataset, record_id, person_id FROM "
-                            "linkage.person_ids_history WHERE snapshot_date = ?",
+                            "linkage.person_ids_history WHERE snapshot_date = ? AND "
+                            "source_dataset IN (SELECT DISTINCT source_dataset FROM "
+                            "linkage.person_clusters)",
                             [prev_date]).df() if prev_date is not None else None)
     next_id = con.execute("SELECT coalesce(max(person_id), 0) + 1 FROM "
                           "linkage.person_ids_history").fetchall()[0][0]

@@ -239,7 +239,8 @@ def link_people_into_spine(
                            "models": {n: e["meta"].get("version")
                                       for n, e in dedupe_models.items()}}
     if new.empty:
-        return out | {"added": 0, "carried": 0, "joined": 0, "new_persons": 0}
+        return out | {"added": 0, "carried": 0, "joined": 0, "new_persons": 0,
+                      "ids_restored": 0}
     # a cluster holding records added before: its new records take that person's id
     known = (c.dropna(subset=["person_id"]).groupby(["cluster", "person_id"]).size()
              .rename("n").reset_index().sort_values(["cluster", "n", "person_id"],
@@ -250,6 +251,7 @@ def link_people_into_spine(
     if len(carried):
         _append_ids(con, carried.assign(person_id=carried["cluster"].map(known).astype("int64")))
     joined = new_persons = 0
+    out["ids_restored"] = 0
     if len(rest):
         std = J.read_std(con, (source.name,))
         plan = into_spine_plan(source.name, spine_sources, link_name, reference)
@@ -264,10 +266,63 @@ def link_people_into_spine(
             con, new_std, entry["model"], spine_sources=spine_sources,
             threshold=threshold, new_clusters=dict(zip(uid, rest["cluster"], strict=True)))
         kinds = update.changes.groupby("kind")["n_records"].sum()
-        joined, new_persons = int(kinds.get("join", 0)), int(
-            (update.changes["kind"] == "new").sum())
+        minted = set(update.changes.loc[update.changes["kind"] == "new", "new_id"].astype(int))
+        restored = restore_prior_ids(con, source.name, minted)
+        joined, new_persons = int(kinds.get("join", 0)), len(minted) - restored
+        out["ids_restored"] = restored
     return out | {"added": len(new), "carried": len(carried), "joined": joined,
                   "new_persons": new_persons}
+
+
+def restore_prior_ids(con: duckdb.DuckDBPyConnection, source: str, minted: set[int]) -> int:
+    """Ids that last for a later wave's own persons: a person given a new id (`minted`) at this
+    snapshot whose records held, at the source's previous snapshot, an id no other source's
+    record had (a person only this source knows) and nobody holds now, takes that id back
+    (most records first, each id once). Its `new` change rows go (nothing changed for it).
+    Returns the number of ids restored."""
+    if not minted:
+        return 0
+    snap = con.execute("SELECT max(snapshot_date) FROM linkage.person_ids").fetchall()[0][0]
+    cand = con.execute("""
+        WITH prev AS (SELECT max(snapshot_date) AS d FROM linkage.person_ids_history
+                      WHERE source_dataset = $src AND snapshot_date < $snap),
+        h AS (SELECT record_id, person_id FROM linkage.person_ids_history
+              WHERE source_dataset = $src AND snapshot_date = (SELECT d FROM prev)),
+        shared AS (SELECT DISTINCT person_id FROM linkage.person_ids_history
+                   WHERE snapshot_date = (SELECT d FROM prev) AND source_dataset <> $src)
+        SELECT i.person_id AS minted, h.person_id AS prior_id, count(*) AS n
+        FROM h JOIN linkage.person_ids i ON i.source_dataset = $src AND i.record_id = h.record_id
+        WHERE h.person_id NOT IN (SELECT person_id FROM shared)
+          AND h.person_id NOT IN (SELECT person_id FROM linkage.person_ids)
+        GROUP BY ALL ORDER BY n DESC, prior_id, minted""",
+        {"src": source, "snap": snap}).df()
+    cand = cand[cand["minted"].isin(minted)]
+    remap: dict[int, int] = {}
+    used: set[int] = set()
+    for m, p in zip(cand["minted"].astype(int), cand["prior_id"].astype(int), strict=True):
+        if m not in remap and p not in used:
+            remap[m] = p
+            used.add(p)
+    if not remap:
+        return 0
+    frame = pd.DataFrame({"minted": list(remap), "prior_id": list(remap.values())})
+    wh.write_frames(con, {"__remap": frame}, [
+        *(f"UPDATE linkage.{t} AS t SET person_id = r.prior_id FROM __remap r "
+          f"WHERE t.person_id = r.minted AND t.source_dataset = '{source}' "
+          f"AND t.snapshot_date = DATE '{snap}'" for t in ("person_ids", "person_ids_history")),
+        f"DELETE FROM linkage.person_id_changes WHERE snapshot_date = DATE '{snap}' "
+        "AND kind = 'new' AND new_id IN (SELECT minted FROM __remap)",
+    ])
+    return len(remap)
+
+
+def spine_rows_view(con: duckdb.DuckDBPyConnection, name: str,
+                    sources: tuple[str, ...]) -> None:
+    """`linkage.<name>`: a view of the rows of `sources` in `linkage.person_ids` (a wave's
+    records in the spine)."""
+    names = ", ".join(f"'{s}'" for s in sources)
+    con.execute(f"CREATE OR REPLACE VIEW linkage.{name} AS SELECT * FROM linkage.person_ids "
+                f"WHERE source_dataset IN ({names})")
 
 
 def _append_ids(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame) -> None:

@@ -55,7 +55,8 @@ def _counts(summary: dict) -> dict:
     description=f"{SPEC.people.title} in the persistent spine: its records deduplicated "
     f"(same {SPEC.people_key}, plus model `{SPEC.dedupe_name}`) and linked into "
     f"linkage.person_ids by model `{SPEC.link_name}` (join a spine person or get a new id); "
-    "wave-0 rows never change, records already there are not linked again.",
+    "wave-0 rows never change, records already there are not linked again. The view "
+    f"linkage.{SPINE_KEY.path[-1]} shows the wave's rows of linkage.person_ids.",
 )
 def wave_1_person_ids(context: dg.AssetExecutionContext, config: WaveTrainingConfig,
                       warehouse: WarehouseResource) -> dg.MaterializeResult:
@@ -65,10 +66,11 @@ def wave_1_person_ids(context: dg.AssetExecutionContext, config: WaveTrainingCon
             con, SPEC.people, SPEC.people_key, SPEC.spine_sources, settings.models_dir,
             retrain=config.retrain, seed=settings.seed, dedupe_name=SPEC.dedupe_name,
             link_name=SPEC.link_name)
+        W.spine_rows_view(con, SPINE_KEY.path[-1], (SPEC.people.name,))
         by_source = con.sql("SELECT source_dataset, count(*) AS records, "
                             "count(DISTINCT person_id) AS persons FROM linkage.person_ids "
                             "GROUP BY 1 ORDER BY 1").df()
-        meta = table_meta(con, "linkage.person_ids")
+        meta = table_meta(con, ".".join(SPINE_KEY.path))
     context.log.info(f"{SPEC.people.name}: {summary['added']} records added to the spine "
                      f"({summary['joined']} joined spine persons, {summary['new_persons']} "
                      "new persons)")
