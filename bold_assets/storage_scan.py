@@ -99,11 +99,16 @@ def sample_identifiers(con: duckdb.DuckDBPyConnection, per_column: int = 100,
 
 
 def event_dates(con: duckdb.DuckDBPyConnection, tables: set[str]) -> set[str]:
-    """Every value of the raw tables' event-date columns (not identifiers), as ISO text: a date
-    of birth written the same way as a census or court date cannot be told from it in a log, so
-    it is not looked for (a general population has births on every day of the covered years)."""
+    """Every event date of the raw tables and every snapshot date, as ISO text (dates, not
+    identifiers): a date of birth written the same way cannot be told from one of them in a log,
+    so it is not looked for (a general population has births on every day of the covered
+    years)."""
     parts = [f'SELECT CAST("{c}" AS VARCHAR) AS v FROM raw."{s.name}"'
              for s in SOURCES.values() if s.name in tables for c in s.date_columns]
+    snapshots = {("raw", "extract_snapshot"), ("linkage", "person_ids_history")}
+    present = set(con.execute("SELECT schema_name, table_name FROM duckdb_tables()").fetchall())
+    parts += [f"SELECT CAST(snapshot_date AS VARCHAR) FROM {schema}.{table}"
+              for schema, table in sorted(snapshots & present)]
     if not parts:
         return set()
     return {r[0] for r in con.execute(
