@@ -141,3 +141,25 @@ def calibration_table(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
                          "measured": round(float(value), 1),
                          "ons": ons, "diff": None if ons is None else round(value - ons, 1)})
     return pd.DataFrame(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m bold_assets.world.calibration [population] [seed]`: print the table for the
+    world the settings (or the arguments) describe."""
+    import sys
+
+    from bold_assets.settings import get_settings
+    from bold_assets.world.generate import generate_world
+
+    args = sys.argv[1:] if argv is None else argv
+    settings = get_settings()
+    population = int(args[0]) if args else settings.population
+    seed = int(args[1]) if len(args) > 1 else settings.seed
+    table = calibration_table(generate_world(population, seed).tables)
+    print(f"ONS May 2022 calibration, population {population:,}, seed {seed}")
+    print(table.to_string(index=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
