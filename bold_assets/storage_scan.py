@@ -20,6 +20,7 @@ import duckdb
 
 from bold_assets.sources import SOURCES
 
+_TOKEN = re.compile(r"[A-Za-z0-9]+")
 MIN_NAME_LENGTH = 4  # shorter names ("LEE", "ALI") are too often parts of ordinary words
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -118,19 +119,30 @@ def event_dates(con: duckdb.DuckDBPyConnection, tables: set[str]) -> set[str]:
 def scan_text(text: str, values: dict[str, set[str]], where: str = "text") -> list[Hit]:
     """Every identifier of `values` found in `text`, as a whole word, case-sensitively.
 
-    The text's alphanumeric tokens are collected once; a value is looked for (as a whole word)
-    only when all its tokens occur, so a scan of a large event store stays fast.
+    The text's alphanumeric tokens are collected once: a one-token value is found when it is a
+    token. Values of several tokens ("12/03/1990", "MARY ANN") are found by shape: one pass per
+    separator pattern collects every whole-word run of that shape, and the values among them are
+    hits, so a scan of a large event store stays one pass per shape, not one per value.
     """
-    tokens = set(re.findall(r"[A-Za-z0-9]+", text))
+    tokens = set(_TOKEN.findall(text))
     hits = []
+    by_shape: dict[str, set[str]] = {}
     for kind, vs in values.items():
         for v in sorted(vs):
-            parts = re.findall(r"[A-Za-z0-9]+", v)
+            parts = _TOKEN.findall(v)
             if not parts or not all(p in tokens for p in parts):
                 continue
-            if len(parts) == 1 and parts[0] == v or re.search(
-                    r"(?<![A-Za-z0-9])" + re.escape(v) + r"(?![A-Za-z0-9])", text):
+            if len(parts) == 1 and parts[0] == v:
                 hits.append(Hit(where, kind, mask(v)))
+            else:
+                by_shape.setdefault(_TOKEN.sub("\x00", v), set()).add(v)
+    found: set[str] = set()
+    for shape, group in by_shape.items():
+        body = "[A-Za-z0-9]+".join(re.escape(sep) for sep in shape.split("\x00"))
+        runs = re.findall(f"(?<![A-Za-z0-9])(?=({body})(?![A-Za-z0-9]))", text)
+        found |= group.intersection(runs)
+    hits += [Hit(where, kind, mask(v)) for kind, vs in values.items() for v in sorted(vs)
+             if v in found]
     return hits
 
 
