@@ -126,6 +126,10 @@ def test_scan_finds_a_planted_identifier(raw_warehouse, tmp_path):
     # the name (and, for a full name, its longest part, sampled too) is found, never shown
     assert hits and {h.kind for h in hits} == {"name"}
     assert not [h for h in hits if name in h.masked or name.split()[-1] in h.masked]
+    # a date of birth is several tokens ("12/03/1990"): found whole, not as a part of a longer run
+    dob = sorted(v for v in values["dob"] if len(re.findall(r"[0-9]+", v)) > 1)[0]
+    (tmp_path / "events.db").write_bytes(f"at {dob} and {dob}9".encode())
+    assert [h.kind for h in storage_scan.scan_files(tmp_path, values)] == ["dob"]
 
 
 def test_scan_reads_sqlite_cells_whole(raw_warehouse, tmp_path):
