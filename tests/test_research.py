@@ -15,19 +15,14 @@ from bold_assets.linkage import THRESHOLDS
 from bold_assets.linkage.research import xjs_link_sql
 from bold_assets.sources import SOURCES, WAVE_0_SOURCES
 from bold_assets.warehouse import connect
-from tests.conftest import TEST_PROJECT_KEY, bold_env, materialize
-
-SELECT = ("linkage/*,research/*,evaluation/linkage_f1,evaluation/linkage_subgroup_errors,"
-          "evaluation/linkage_threshold_curve,evaluation/mags_crown_journey_accuracy")
+from tests.conftest import TEST_PROJECT_KEY, bold_env
 
 
 @pytest.fixture(scope="module")
-def linked_warehouse(raw_warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The raw warehouse, copied, with the linkage, research and linkage-quality assets."""
-    path = tmp_path_factory.mktemp("linked") / "bold.duckdb"
-    shutil.copy(raw_warehouse, path)
-    materialize(path, select=SELECT, BOLD_LANDING_DIR=None)
-    return path
+def linked_warehouse(pipeline_warehouse: Path) -> Path:
+    """The whole pipeline's warehouse: linkage, research and linkage quality included (read
+    only; tests that write copy it)."""
+    return pipeline_warehouse
 
 
 def test_research_tables_follow_the_contract(linked_warehouse, read_only):
