@@ -109,7 +109,8 @@ def test_lineage_and_asset_page_load(webserver, browser):
     groups = ("wave_0", "truth", "reference", "evaluation")
     lineage = _open(browser, f"{webserver}/asset-groups", "Global asset lineage", *groups)
     assert set(groups) <= set(lineage.split())
-    asset = _open(browser, f"{webserver}/assets/raw/mags", "Raw extract (identifier zone)")
-    assert "linkage / std_mags" in asset  # its lineage panel loaded
+    asset = _open(browser, f"{webserver}/assets/raw/mags", "Raw extract (identifier zone)",
+                  "std_mags")  # wait for its lineage panel, drawn after the page loads
+    assert "linkage / std_mags" in asset
     checks = _open(browser, f"{webserver}/assets/research/xjs_link?view=checks", "BLOCKING")
     assert "not_null__xjs_id_high" in checks and "This is a blocking asset check" in checks
