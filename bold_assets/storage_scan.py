@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import sys
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -161,11 +162,21 @@ def file_text(path: Path) -> str:
         tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")]
         for table in tables:
             for row in con.execute(f'SELECT * FROM "{table}"'):
-                cells += [c.decode("latin-1") if isinstance(c, bytes) else str(c) for c in row
+                cells += [_blob_text(c) if isinstance(c, bytes) else str(c) for c in row
                           if c is not None]
         return "\n".join(cells)
     finally:
         con.close()
+
+
+def _blob_text(blob: bytes) -> str:
+    """A database blob's text: Dagster stores job and run snapshots zlib-compressed, so those
+    are read decompressed (their content is what the UI shows; the compressed bytes are noise in
+    which a four-letter "name" turns up by chance)."""
+    try:
+        return zlib.decompress(blob).decode("utf-8", errors="replace")
+    except zlib.error:
+        return blob.decode("latin-1")
 
 
 def scan_files(root: Path | str, values: dict[str, set[str]]) -> list[Hit]:
