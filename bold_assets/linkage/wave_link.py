@@ -2,14 +2,14 @@
 population source (pupils) linked to the people of a justice source. Plain functions over a
 warehouse connection (no dagster); wave 1 (PNC and NPD) is the first user.
 
-1. `link_people_into_spine` (wave 1: PNC): the source's records are standardised
-   (`linkage.std_<source>`), deduplicated (records sharing the source's own person key, e.g.
-   `pnc_id`, are one person: hard links; a Splink dedupe model finds duplicates across keys), and
-   linked into `linkage.person_ids` with `spine_tables.add_source`: each of its persons joins the
-   spine person it links to best (a Splink link model between the spine's records and the
+1. `link_people_into_spine` (wave 1: PNC): the source's standardised records
+   (`linkage.std_<source>`, written by its std asset) are deduplicated (records sharing the
+   source's own person key, e.g. `pnc_id`, are one person: hard links; a Splink dedupe model
+   finds duplicates across keys), and linked into `linkage.person_ids` with
+   `spine_tables.add_source`: each of its persons joins the spine person it links to best (a Splink link model between the spine's records and the
    source's), or gets a new id. Rows already in `linkage.person_ids` are never changed, and
    records already there are skipped, so a second run adds nothing.
-2. `link_pupils` (wave 1: NPD to PNC): the pupils' records are standardised, grouped by the
+2. `link_pupils` (wave 1: NPD to PNC): the pupils' standardised records are grouped by the
    pupil key (`upn`), and linked by a Splink link model (names, date of birth, sex, postcode) to
    the records of every spine person holding a record of the justice source (the justice
    source's own records and the person's other spine records, which hold addresses). Each pupil
@@ -204,6 +204,14 @@ def dedupe_people(con: duckdb.DuckDBPyConnection, source: Source, key: str, mode
     return out.rename(columns={f"cluster_{threshold}": "cluster"}), models
 
 
+def _require_std(con: duckdb.DuckDBPyConnection, source: Source) -> None:
+    """The source's standardised records are read as the std asset (or `link_wave`) wrote
+    them; they are not standardised a second time here."""
+    if not wh.table_exists(con, "linkage", f"std_{source.name}"):
+        raise ValueError(f"linkage.std_{source.name} does not exist: materialise "
+                         f"linkage/std_{source.name} first (or call link_wave)")
+
+
 def link_people_into_spine(
     con: duckdb.DuckDBPyConnection,
     source: Source,
@@ -218,7 +226,8 @@ def link_people_into_spine(
     link_name: str = PLAN_NAMES["into_spine"],
     reference: str | None = REFERENCE_MODEL,
 ) -> dict[str, Any]:
-    """Standardise, deduplicate and add a person source (PNC) to `linkage.person_ids`.
+    """Deduplicate a person source (PNC) and add it to `linkage.person_ids`, from its
+    standardised records (`linkage.std_<source>`).
 
     `key`: the source's own person key (`pnc_id`); `spine_sources`: the sources whose ids make
     the spine (wave 0's). Rows already in `linkage.person_ids` are never changed; the source's
@@ -227,7 +236,7 @@ def link_people_into_spine(
     model (in `models_dir`) whose DOB / sex m probabilities the link model borrows (None: EM
     estimates them). Returns counts.
     """
-    J.standardise_source(con, source)
+    _require_std(con, source)
     clusters, dedupe_models = dedupe_people(con, source, key, models_dir, retrain=retrain,
                                             seed=seed, plan_name=dedupe_name)
     existing = con.execute("SELECT record_id, person_id FROM linkage.person_ids "
@@ -359,7 +368,7 @@ def link_pupils(
     """Link pupils (NPD census) to the spine persons holding a record of `people_source` (PNC);
     writes `linkage.pupil_links` (replaced). `key`: the pupil key grouping a pupil's records
     (`upn`). Returns counts."""
-    J.standardise_source(con, pupils)
+    _require_std(con, pupils)
     person_sources = tuple(r[0] for r in con.execute("""
         SELECT DISTINCT source_dataset FROM linkage.person_ids
         WHERE person_id IN (SELECT person_id FROM linkage.person_ids WHERE source_dataset = ?)
@@ -425,7 +434,10 @@ def link_wave(
     seed: int = 1,
 ) -> dict[str, Any]:
     """Wave 1's linkage in one call: `people` (PNC, grouped by `people_key`) into the spine,
-    then `pupils` (NPD census, grouped by `pupil_key`) to the people of `people`."""
+    then `pupils` (NPD census, grouped by `pupil_key`) to the people of `people`; both are
+    standardised first (as the wave's std assets do in Dagster)."""
+    for source in (people, pupils):
+        J.standardise_source(con, source)
     spine_summary = link_people_into_spine(con, people, people_key, spine_sources, models_dir,
                                            retrain=retrain, seed=seed)
     pupil_summary = link_pupils(con, pupils, pupil_key, people.name, models_dir,
