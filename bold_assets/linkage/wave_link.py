@@ -6,9 +6,10 @@ warehouse connection (no dagster); wave 1 (PNC and NPD) is the first user.
    (`linkage.std_<source>`, written by its std asset) are deduplicated (records sharing the
    source's own person key, e.g. `pnc_id`, are one person: hard links; a Splink dedupe model
    finds duplicates across keys), and linked into `linkage.person_ids` with
-   `spine_tables.add_source`: each of its persons joins the spine person it links to best (a Splink link model between the spine's records and the
-   source's), or gets a new id. Rows already in `linkage.person_ids` are never changed, and
-   records already there are skipped, so a second run adds nothing.
+   `spine_tables.add_source`: each of its persons joins the spine person it links to best (a
+   Splink link model between the spine's records and the source's), or gets a new id. Rows
+   already in `linkage.person_ids` are never changed, and records already there are skipped, so a
+   second run adds nothing.
 2. `link_pupils` (wave 1: NPD to PNC): the pupils' standardised records are grouped by the
    pupil key (`upn`), and linked by a Splink link model (names, date of birth, sex, postcode) to
    the records of every spine person holding a record of the justice source (the justice
