@@ -20,6 +20,8 @@ Rows of waves without declared evidence (2-4 for now) have no `flag_sql` yet.
 
 from __future__ import annotations
 
+import copy
+import functools
 import re
 from pathlib import Path
 
@@ -48,11 +50,24 @@ def factor_ids() -> tuple[str, ...]:
     return tuple(f"driver_{d}" for d in DRIVERS) + tuple(f"outcome_{o}" for o in OUTCOMES)
 
 
+def dbt_project_vars(project_file: Path | str = DBT_PROJECT_FILE) -> dict:
+    """The `vars` of dbt_project.yml (a copy: parsed once per version of the file, because the
+    register's validation asks for them once per flag definition)."""
+    path = Path(project_file).resolve()
+    return copy.deepcopy(_parsed_vars(path, path.stat().st_mtime_ns))
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed_vars(path: Path, mtime_ns: int) -> dict:
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=loader)["vars"]
+
+
 def load_evidence(project_file: Path | str = DBT_PROJECT_FILE) -> pd.DataFrame:
     """Declared evidence, one row per name: name, wave (first wave it exists), kind (`oasys` or
     `signal`), window, meaning, pending (what its SQL waits for; "" when written), sql (the
     `from` entries of a signal; the OASys section and thresholds of an OASys need)."""
-    cfg = yaml.safe_load(Path(project_file).read_text())["vars"]
+    cfg = dbt_project_vars(project_file)
     rows = []
     for s in cfg["oasys_sections"]:
         for level in ("standard", "severe"):
@@ -109,7 +124,7 @@ def evidence_waves(evidence: pd.DataFrame | None = None) -> tuple[int, ...]:
 
 def flag_sql_keywords(project_file: Path | str = DBT_PROJECT_FILE) -> frozenset[str]:
     """Words a flag_sql may use besides evidence names (var flag_sql_keywords)."""
-    cfg = yaml.safe_load(Path(project_file).read_text())["vars"]
+    cfg = dbt_project_vars(project_file)
     return frozenset(str(w).lower() for w in cfg["flag_sql_keywords"])
 
 

@@ -461,3 +461,23 @@ def test_dbt_asset_waits_for_the_warehouse_lock(tmp_path, monkeypatch):
     assert mats[dg.AssetKey(["marts", "person_needs_wave_0"])].metadata[
         "dagster/row_count"].value == 8 + 9 + 7  # medium, high, low
     assert mats[marts.REGISTER_KEY].metadata["register_rows"].value == 70
+
+
+def test_every_dbt_test_runs_with_its_own_wave():
+    """A wave's job selects only its own dbt models, and dbt runs every test with a selected
+    parent (eager indirect selection). A test attached to a model is that model's asset check,
+    which Dagster leaves out when the model is not in the run; a test attached to no model (a
+    singular test) must read one wave only, or it runs in the earlier wave's job and fails on a
+    warehouse that has no later wave yet."""
+    import json
+
+    from bold_assets.defs.wave_0 import marts
+
+    manifest = json.loads(Path(marts.DBT_PROJECT.manifest_path).read_text())
+    waves = marts.node_waves(manifest)
+    tests = [n for n in manifest["nodes"].values() if n["resource_type"] == "test"]
+    unattached = [n for n in tests if not n.get("attached_node")]
+    assert tests and unattached  # the register's singular test at least
+    mixed = {n["name"]: sorted({waves[p] for p in n["depends_on"]["nodes"]}) for n in unattached
+             if len({waves[p] for p in n["depends_on"]["nodes"]}) > 1}
+    assert not mixed, f"dbt tests attached to no model that read more than one wave: {mixed}"

@@ -22,10 +22,9 @@ import argparse
 import sys
 from pathlib import Path
 
-import yaml
-
 from bold_assets.catalog import CATALOG, Catalog
 from bold_assets.generated import write_or_check
+from bold_assets.register import dbt_project_vars
 
 DBT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 GENERATOR = "python -m bold_assets.catalog.dbt"
@@ -34,8 +33,7 @@ _HEADER = f"# Generated from the catalogue (bold_assets/catalog) by `{GENERATOR}
 
 def wave_links(dbt_dir: Path = DBT_DIR) -> list[dict]:
     """var `wave_links` of dbt_project.yml: per wave, its link table and thresholds."""
-    cfg = yaml.safe_load((dbt_dir / "dbt_project.yml").read_text(encoding="utf-8"))
-    return list(cfg["vars"]["wave_links"])
+    return list(dbt_project_vars(dbt_dir / "dbt_project.yml")["wave_links"])
 
 
 def sources_yml(catalog: Catalog = CATALOG, dbt_dir: Path = DBT_DIR) -> str:
