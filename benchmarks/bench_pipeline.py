@@ -61,6 +61,7 @@ def child(workdir: Path, population: int, seed: int) -> None:
     starts: dict[str, float] = {}
     steps: dict[str, float] = {}
     failed: list[str] = []
+    errors: dict[str, str] = {}
     for record in instance.all_logs(result.run_id):
         event = record.dagster_event
         if event is None or not event.step_key:
@@ -71,16 +72,22 @@ def child(workdir: Path, population: int, seed: int) -> None:
             steps[event.step_key] = record.timestamp - starts[event.step_key]
             if event.event_type_value == "STEP_FAILURE":
                 failed.append(event.step_key)
+                error = event.event_specific_data.error
+                errors[event.step_key] = (error.message if error else "")[-1500:]
     records = None
-    try:
+    try:  # the wave's source records (what its linkage reads), counted in the raw tables
         import duckdb
 
+        from bold_assets.catalog import CATALOG
+
+        names = [s.name for s in CATALOG.sources.values() if s.wave == 0 and s.identifiers]
         with duckdb.connect(str(workdir / "bold.duckdb"), read_only=True) as con:
-            records = con.execute("SELECT count(*) FROM linkage.person_clusters").fetchone()[0]
+            records = sum(con.execute(f"SELECT count(*) FROM raw.{n}").fetchone()[0]
+                          for n in names)
     except Exception:  # noqa: BLE001 - the count is informative only
         pass
     print(json.dumps({"success": result.success, "wall": wall, "steps": steps,
-                      "failed": failed, "records": records}))
+                      "failed": failed, "errors": errors, "records": records}))
 
 
 def run_child(workdir: Path, population: int, seed: int) -> dict:
@@ -113,8 +120,11 @@ def summarise(f: dict) -> dict:
 
 def report(f: dict) -> None:
     s = summarise(f)
-    print(f"\npopulation {f['population']:,} ({s['records'] or '?':,} records), "
-          f"success {f['success']}" + (f", failed: {f['failed']}" if f["failed"] else ""))
+    records = f"{s['records']:,}" if s["records"] else "?"
+    print(f"\npopulation {f['population']:,} ({records} records), success {f['success']}"
+          + (f", failed: {f['failed']}" if f["failed"] else ""))
+    for step, message in f.get("errors", {}).items():
+        print(f"  {step}: {message}")
     print("| step | seconds |\n|---|---:|")
     for key, secs in sorted(f["steps"].items(), key=lambda kv: -kv[1]):
         print(f"| {key} | {secs:.1f} |")
