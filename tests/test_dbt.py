@@ -481,3 +481,35 @@ def test_every_dbt_test_runs_with_its_own_wave():
     mixed = {n["name"]: sorted({waves[p] for p in n["depends_on"]["nodes"]}) for n in unattached
              if len({waves[p] for p in n["depends_on"]["nodes"]}) > 1}
     assert not mixed, f"dbt tests attached to no model that read more than one wave: {mixed}"
+
+
+def test_wave_0_dbt_builds_on_a_warehouse_without_wave_1(tmp_path):
+    """Wave 0's job on a warehouse that has no wave-1 tables yet (its first run): its dbt
+    models build and only their own tests run; a later wave's mart tests are not selected."""
+    import dagster as dg
+
+    from bold_assets.catalog import CATALOG
+    from bold_assets.defs.resources import WarehouseResource
+    from bold_assets.defs.wave_0 import marts
+
+    path = tmp_path / "wave0.duckdb"
+    build_tiny_warehouse(path)
+    with duckdb.connect(str(path)) as con:
+        for s in CATALOG.sources.values():
+            if s.wave > 0:
+                con.execute(f"DROP TABLE IF EXISTS research.{s.name}")
+        con.execute("DROP TABLE IF EXISTS research.wave_1_link")
+    groups = marts.wave_0_dbt.group_names_by_key
+    wave_0 = [k for k, g in groups.items() if g == "wave_0"]
+    assert len(wave_0) < len(groups)
+    result = dg.materialize(
+        [marts.wave_0_dbt], selection=wave_0, raise_on_error=False,
+        resources={"warehouse": WarehouseResource(path=str(path)),
+                   "dbt": marts.DbtCliResource(project_dir=marts.DBT_PROJECT,
+                                               dbt_executable=marts.DBT_EXECUTABLE)})
+    assert result.success
+    built = {e.materialization.asset_key for e in result.get_asset_materialization_events()}
+    assert built == set(wave_0)
+    checks = result.get_asset_check_evaluations()
+    assert checks and all(c.passed for c in checks)
+    assert all(groups[c.asset_key] == "wave_0" for c in checks)

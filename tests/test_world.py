@@ -263,6 +263,18 @@ def test_geography_codes_and_scaling():
     assert len(large["reference.lsoa"]) > 3 * len(small["reference.lsoa"])
 
 
+def test_geography_of_a_population_beyond_the_postcode_areas():
+    """Over about 1.6m people there are more LADs than two-letter postcode areas: LADs share
+    areas in districts of their own, so every postcode is still one LSOA's and UK-shaped."""
+    from bold_assets.world.geography import make_geography
+
+    geo = make_geography(2_500_000, np.random.default_rng(1))
+    postcodes = geo["postcodes"]["postcode"]
+    assert len(geo["lad"]) > 441
+    assert postcodes.is_unique
+    assert postcodes.str.fullmatch(r"[A-Z]{2}[0-9]{1,2} [0-9][A-Z]{2}").all()
+
+
 def test_latent_needs_correlate_with_each_other_and_deprivation(default_world):
     p = default_world["truth.persons"]
     deprived = p["imd_decile"] <= 3

@@ -39,13 +39,21 @@ def _lad_names(n: int, welsh: np.ndarray, rng: np.random.Generator) -> list[str]
     return names
 
 
-def _postcode_areas(n: int) -> list[str]:
+def _postcode_areas(n: int) -> tuple[list[str], np.ndarray]:
+    """Two-letter postcode areas for `n` LADs and each LAD's first district number minus one.
+
+    Up to 441 LADs each have an area of their own, spread over the alphabet. Beyond that (a
+    population over about 1.6m), LADs share areas as real ones do, each sharing LAD in districts
+    of its own: the k-th LAD on an area numbers its districts from 10k + 1 (UK districts go to 99).
+    """
     letters = "ABCDEFGHJKLMNOPRSTUWY"
     two = [a + b for a in letters for b in letters]
-    if n > len(two):
-        raise ValueError(f"too many LADs for distinct postcode areas: {n}")
-    step = len(two) // n
-    return [two[i * step] for i in range(n)]
+    if n <= len(two):
+        step = len(two) // n
+        return [two[i * step] for i in range(n)], np.zeros(n, dtype=int)
+    if n > 9 * len(two):
+        raise ValueError(f"too many LADs for distinct postcode districts: {n}")
+    return [two[i % len(two)] for i in range(n)], np.arange(n) // len(two) * 10
 
 
 def make_geography(population: int, rng: np.random.Generator) -> dict[str, pd.DataFrame]:
@@ -57,11 +65,12 @@ def make_geography(population: int, rng: np.random.Generator) -> dict[str, pd.Da
     welsh[1 + rng.permutation(n_lad - 1)[:max(1, round(WALES_SHARE * n_lad))]] = True
     lad_type = np.where(welsh, "W06", rng.choice(_LAD_TYPES, size=n_lad, p=_LAD_TYPE_P))
     lad_codes = [f"{t}{1_000_000 - 999_000 + i:06d}" for i, t in enumerate(lad_type)]
+    areas, district_base = _postcode_areas(n_lad)
     lad = pd.DataFrame({
         "lad_code": lad_codes,
         "lad_name": _lad_names(n_lad, welsh, rng),
         "country": np.where(welsh, "Wales", "England"),
-        "postcode_area": _postcode_areas(n_lad),
+        "postcode_area": areas,
     })
 
     # LSOAs: spread evenly over the LADs (LSOAs hold about equal numbers of people, so Wales's
@@ -87,7 +96,7 @@ def make_geography(population: int, rng: np.random.Generator) -> dict[str, pd.Da
     })
 
     # Postcodes: district = a few LSOAs of a LAD, sector digit and unit letters per LSOA.
-    district = 1 + seq_in_lad // 4
+    district = district_base[lad_of_lsoa] + 1 + seq_in_lad // 4
     sector = seq_in_lad % 4 * 2 + 1
     units = rng.choice(_UNIT_LETTERS, size=(n_lsoa, POSTCODES_PER_LSOA, 2))
     unit_str = np.char.add(units[..., 0], units[..., 1])

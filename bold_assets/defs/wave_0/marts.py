@@ -207,17 +207,23 @@ class BoldDbtTranslator(DagsterDbtTranslator):
 
 
 @contextmanager
-def _warehouse_env(path: Path) -> Iterator[None]:
-    """BOLD_WAREHOUSE for the dbt subprocess only (the env is copied when it starts)."""
-    old = os.environ.get("BOLD_WAREHOUSE")
-    os.environ["BOLD_WAREHOUSE"] = str(path)
+def _dbt_env(path: Path) -> Iterator[None]:
+    """Environment of the dbt subprocess only (copied when it starts): BOLD_WAREHOUSE, and
+    `buildable` indirect selection. A wave's job selects only its own models; dbt's default
+    (eager) would also run a later wave's tests that have one parent in the selection (a mart's
+    relationship to `stg_lsoa`, its register tests), and fail on a warehouse without that wave.
+    Buildable runs a test only when all its parents are selected or upstream of the selection."""
+    env = {"BOLD_WAREHOUSE": str(path), "DBT_INDIRECT_SELECTION": "buildable"}
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
     try:
         yield
     finally:
-        if old is None:
-            os.environ.pop("BOLD_WAREHOUSE", None)
-        else:
-            os.environ["BOLD_WAREHOUSE"] = old
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def _table_metadata(con, key: dg.AssetKey) -> dict[str, Any]:
@@ -262,7 +268,7 @@ def wave_0_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource,
         args += ["--vars", json.dumps(dbt_vars)]
     events = []
     with wh.lock(warehouse.file) as path:  # the writer lock, no connection: dbt writes
-        with _warehouse_env(path):
+        with _dbt_env(path):
             invocation = dbt.cli(args, context=context, raise_on_error=False)
         events = list(invocation.stream())
         ok = invocation.is_successful()
