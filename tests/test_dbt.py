@@ -422,15 +422,27 @@ def test_dagster_translator_keys_groups_lineage_and_checks():
 
 def test_dbt_asset_waits_for_the_warehouse_lock(tmp_path, monkeypatch):
     """The dbt step takes the same inter-process lock as warehouse.connect: while another
-    process holds it, dbt does not start (here: a short lock timeout expires instead)."""
+    process holds it, dbt does not start (here: a short lock timeout expires instead). Then wave
+    0's dbt assets alone (as wave 0's job selects them) build on a warehouse that has no wave-1
+    tables yet (its first run), running only their own tests: a later wave's mart tests are
+    not selected although one of their parents (stg_lsoa, the register) is."""
     import dagster as dg
 
     from bold_assets import warehouse as wh
+    from bold_assets.catalog import CATALOG
     from bold_assets.defs.resources import WarehouseResource
     from bold_assets.defs.wave_0 import marts
 
     path = tmp_path / "locked.duckdb"
     build_tiny_warehouse(path)
+    with duckdb.connect(str(path)) as con:
+        for s in CATALOG.sources.values():
+            if s.wave > 0:
+                con.execute(f"DROP TABLE IF EXISTS research.{s.name}")
+        con.execute("DROP TABLE IF EXISTS research.wave_1_link")
+    groups = marts.wave_0_dbt.group_names_by_key
+    wave_0 = [k for k, g in groups.items() if g == "wave_0"]
+    assert len(wave_0) < len(groups)
     resources = {"warehouse": WarehouseResource(path=str(path)),
                  "dbt": marts.DbtCliResource(project_dir=marts.DBT_PROJECT,
                                              dbt_executable=marts.DBT_EXECUTABLE)}
@@ -441,7 +453,8 @@ def test_dbt_asset_waits_for_the_warehouse_lock(tmp_path, monkeypatch):
     try:
         assert holder.stdout.readline().strip() == "held"
         monkeypatch.setattr(wh, "LOCK_TIMEOUT_S", 0.5)
-        result = dg.materialize([marts.wave_0_dbt], resources=resources, raise_on_error=False)
+        result = dg.materialize([marts.wave_0_dbt], selection=wave_0, resources=resources,
+                                raise_on_error=False)
     finally:
         holder.stdin.close()
         holder.wait(timeout=30)
@@ -452,12 +465,15 @@ def test_dbt_asset_waits_for_the_warehouse_lock(tmp_path, monkeypatch):
         assert not wh.table_exists(con, "marts", "person_needs_wave_0")
     # once the lock is free the same step builds, and no connection of its own blocks dbt
     monkeypatch.setattr(wh, "LOCK_TIMEOUT_S", 120)
-    result = dg.materialize([marts.wave_0_dbt], resources=resources, raise_on_error=False)
+    result = dg.materialize([marts.wave_0_dbt], selection=wave_0, resources=resources,
+                            raise_on_error=False)
     assert result.success
     checks = result.get_asset_check_evaluations()
     assert checks and all(c.passed for c in checks)
+    assert all(groups[c.asset_key] == "wave_0" for c in checks)
     mats = {e.materialization.asset_key: e.materialization
             for e in result.get_asset_materialization_events()}
+    assert set(mats) == set(wave_0)
     assert mats[dg.AssetKey(["marts", "person_needs_wave_0"])].metadata[
         "dagster/row_count"].value == 8 + 9 + 7  # medium, high, low
     assert mats[marts.REGISTER_KEY].metadata["register_rows"].value == 70
@@ -482,34 +498,3 @@ def test_every_dbt_test_runs_with_its_own_wave():
              if len({waves[p] for p in n["depends_on"]["nodes"]}) > 1}
     assert not mixed, f"dbt tests attached to no model that read more than one wave: {mixed}"
 
-
-def test_wave_0_dbt_builds_on_a_warehouse_without_wave_1(tmp_path):
-    """Wave 0's job on a warehouse that has no wave-1 tables yet (its first run): its dbt
-    models build and only their own tests run; a later wave's mart tests are not selected."""
-    import dagster as dg
-
-    from bold_assets.catalog import CATALOG
-    from bold_assets.defs.resources import WarehouseResource
-    from bold_assets.defs.wave_0 import marts
-
-    path = tmp_path / "wave0.duckdb"
-    build_tiny_warehouse(path)
-    with duckdb.connect(str(path)) as con:
-        for s in CATALOG.sources.values():
-            if s.wave > 0:
-                con.execute(f"DROP TABLE IF EXISTS research.{s.name}")
-        con.execute("DROP TABLE IF EXISTS research.wave_1_link")
-    groups = marts.wave_0_dbt.group_names_by_key
-    wave_0 = [k for k, g in groups.items() if g == "wave_0"]
-    assert len(wave_0) < len(groups)
-    result = dg.materialize(
-        [marts.wave_0_dbt], selection=wave_0, raise_on_error=False,
-        resources={"warehouse": WarehouseResource(path=str(path)),
-                   "dbt": marts.DbtCliResource(project_dir=marts.DBT_PROJECT,
-                                               dbt_executable=marts.DBT_EXECUTABLE)})
-    assert result.success
-    built = {e.materialization.asset_key for e in result.get_asset_materialization_events()}
-    assert built == set(wave_0)
-    checks = result.get_asset_check_evaluations()
-    assert checks and all(c.passed for c in checks)
-    assert all(groups[c.asset_key] == "wave_0" for c in checks)
