@@ -99,7 +99,9 @@ def test_lean_acro_records_what_acro_records(tmp_path):
     import acro.utils
 
     model, pretty = acro.acro_tables.TableModelDetails, acro.utils.prettify_table_string
-    persons, areas, names = _world(np.random.default_rng(5), 1500, 30, 5)
+    persons, areas, names = _world(np.random.default_rng(5), 1500, 30, 5, measures=2)
+    empty = areas.iloc[[0]].assign(lsoa_code="E01999999", lsoa_name="E01999999")
+    areas = pd.concat([areas, empty], ignore_index=True)  # an LSOA with nobody in it
     persons = persons.assign(nobody=False, everybody=True)
     names = [*names, "nobody", "everybody"]
     runs = {lean: dc.protect(persons, areas, names, wave=0, report_dir=tmp_path / str(lean),
