@@ -133,7 +133,6 @@ def _acro_session():
     return acro
 
 
-
 # The lean path. ACRO's time goes to pandas, not to its checks: per table it tabulates the
 # person rows four times (the table, its count table for the threshold and zero checks, and two
 # all-false tables of the table's shape for the checks that flag no cell), each a groupby whose
@@ -198,7 +197,12 @@ def _tabulated_once(base: type) -> type:
 
 @contextmanager
 def _lean_acro():
-    """ACRO's table model counted once per table and its log text made on demand (see above)."""
+    """ACRO's table model counted once per table and its log text made on demand (see above).
+
+    Swaps two names in ACRO's modules for the duration of one `acro.crosstab` call and puts them
+    back, so not for concurrent ACRO calls in threads of one process (Dagster runs each wave's
+    safe outputs in its own step, one table after another).
+    """
     import acro.acro_tables as acro_tables
     import acro.utils as acro_utils
 
@@ -242,6 +246,7 @@ def _flag_axis(values: pd.Series, name: str, lean: bool) -> pd.Series:
     ids = f.astype(np.int8) if len(present) == 2 else np.zeros(len(f), dtype=np.int8)
     return pd.Series(pd.Categorical.from_codes(ids, categories=pd.Index(present, dtype="int64")),
                      index=values.index, name=name)
+
 
 SUPPRESSION_EXCEPTION = "Suppression automatically applied where needed"  # ACRO's own wording
 
