@@ -9,7 +9,8 @@ flagged (`count`) out of the people resident there (`denominator`), and `rate`. 
    suppressed when either its flagged cell or its unflagged complement (denominator - count) fails,
    because publishing count and denominator reveals the complement. ACRO checks every cell;
    its verdicts are applied per cell (`_crosstab`), which gives the table and the record its
-   suppress mitigation would, without its pass over the person rows per disclosive cell.
+   suppress mitigation would, without its pass over the person rows per disclosive cell. Its
+   pandas work is done lean (`_lean_acro`: the same checks and recorded results).
 2. Secondary suppression, in plain code, because ACRO does not do it: its crosstab check only
    reports "PresenceOfLinkedTableCheck: a manual review against other outputs for differencing is
    recommended". LSOA cells add up to their LAD's cell, so within each (LAD, measure) relation the
