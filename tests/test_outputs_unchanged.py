@@ -82,6 +82,42 @@ def test_acro_checks_with_per_cell_suppression_match_acro_mitigation():
     assert mine.config["suppress"] is True
 
 
+def _acro_record(report_dir) -> tuple[dict, dict[str, str]]:
+    """ACRO's results.json but for timestamps, and its output files."""
+    results = json.loads((report_dir / "results.json").read_text())
+    for rec in results["results"].values():
+        rec.pop("timestamp")
+    files = {p.name: p.read_text() for p in sorted(report_dir.rglob("*.csv"))}
+    return results, files
+
+
+def test_lean_acro_records_what_acro_records(tmp_path):
+    """The lean path (categorical axes, one count table per table, log text on demand) against
+    ACRO run as before, on random areas (some empty) and flags present in every person, in
+    none, or in some: the same tables, verdicts, results and files, and ACRO left as it was."""
+    import acro.acro_tables
+    import acro.utils
+
+    model, pretty = acro.acro_tables.TableModelDetails, acro.utils.prettify_table_string
+    persons, areas, names = _world(np.random.default_rng(5), 1500, 30, 5, measures=2)
+    empty = areas.iloc[[0]].assign(lsoa_code="E01999999", lsoa_name="E01999999")
+    areas = pd.concat([areas, empty], ignore_index=True)  # an LSOA with nobody in it
+    persons = persons.assign(nobody=False, everybody=True)
+    names = [*names, "nobody", "everybody"]
+    runs = {lean: dc.protect(persons, areas, names, wave=0, report_dir=tmp_path / str(lean),
+                             lean=lean) for lean in (False, True)}
+    for attr in ("published", "cells", "report"):
+        pd.testing.assert_frame_equal(getattr(runs[True], attr), getattr(runs[False], attr))
+    lean, before = _acro_record(tmp_path / "True"), _acro_record(tmp_path / "False")
+    assert lean == before
+    tables = [f for f in lean[1] if f.startswith("output_")]
+    assert len(tables) == 2 * (len(names) + 1)  # every table checked and saved
+    outcomes = [r["outcome"] for r in lean[0]["results"].values()]
+    assert any("MinimumThresholdCheck" in json.dumps(o) for o in outcomes)  # verdicts recorded
+    assert acro.acro_tables.TableModelDetails is model
+    assert acro.utils.prettify_table_string is pretty
+
+
 # Reference implementations (the cell-by-cell code these replaced) ----------------------------
 
 RULES = dc.Rules()
@@ -223,7 +259,8 @@ def test_protect_matches_reference_path_on_pipeline_mart(pipeline_warehouse, rea
         quiet()  # ACRO's logging quietened as the module does
         return ACRO(suppress=True)
 
-    def reference_crosstab(acro, index, columns):
+    def reference_crosstab(acro, index, columns, lean):
+        assert not lean
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             return acro.crosstab(index, columns)
@@ -231,7 +268,7 @@ def test_protect_matches_reference_path_on_pipeline_mart(pipeline_warehouse, rea
     monkeypatch.setattr(dc, "_acro_session", reference_session)
     monkeypatch.setattr(dc, "_crosstab", reference_crosstab)
     monkeypatch.setattr(dc, "secondary_suppress", _secondary_reference)
-    old = dc.protect(persons, areas, measures, wave=WAVE, rules=RULES)
+    old = dc.protect(persons, areas, measures, wave=WAVE, rules=RULES, lean=False)
     pd.testing.assert_frame_equal(new.published, old.published)
     pd.testing.assert_frame_equal(new.cells, old.cells)
     pd.testing.assert_frame_equal(new.report, old.report)
