@@ -155,6 +155,23 @@ def test_npd_without_pnc_in_context_gives_the_same_tables(tables):
         pd.testing.assert_frame_equal(alone[f"raw.{name}"], tables[f"raw.{name}"])
 
 
+def test_a_wave_0_world_is_the_whole_worlds_wave_0(tables):
+    """Wave 0's job generates only wave 0's sources: the same tables as in the whole world."""
+    from bold_assets.catalog import CATALOG
+    from bold_assets.defs.factories.raw import waves_needed
+
+    wave0 = generate_world(SMALL_POPULATION, TEST_SEED, up_to_wave=0).tables
+    names = {s.name: s.wave for s in CATALOG.sources.values()}
+    assert {k for k in wave0 if k.startswith("raw.")} == {
+        f"raw.{n}" for n, w in names.items() if w == 0}
+    for key, frame in wave0.items():
+        if key.startswith(("raw.", "reference.")) or key == "truth.persons":
+            pd.testing.assert_frame_equal(frame, tables[key])
+    assert waves_needed(CATALOG, {"raw/mags", "reference/lsoa"}) == 0
+    assert waves_needed(CATALOG, {"raw/mags", "raw/npd_census"}) == 1
+    assert waves_needed(CATALOG, {"raw/mags", "truth/record_person"}) is None
+
+
 def test_calibration_against_ons_may_2022():
     """At the default population, as `make run` generates it."""
     table = calibration_table(generate_world(DEFAULT_POPULATION, TEST_SEED).tables)

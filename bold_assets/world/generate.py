@@ -32,14 +32,17 @@ class World:
         return self.tables[key]
 
 
-def generator_modules() -> tuple[str, ...]:
-    """Dotted generator modules, wave by wave, each once (catalogue order when there is one)."""
+def generator_modules(up_to_wave: int | None = None) -> tuple[str, ...]:
+    """Dotted generator modules, wave by wave, each once (catalogue order when there is one);
+    only those of waves up to `up_to_wave` when given."""
     try:
         from bold_assets.catalog import WAVES, sources_of_wave  # type: ignore[import-not-found]
     except ImportError:
         return WAVE_0_GENERATORS
     modules: list[str] = []
     for wave in sorted(WAVES):
+        if up_to_wave is not None and wave > up_to_wave:
+            break
         for source in sources_of_wave(wave):
             if source.generator not in modules:
                 modules.append(source.generator)
@@ -73,10 +76,15 @@ def run_generators(ctx: WorldContext, modules: Iterable[str | ModuleType]) -> No
             ctx.tables[key] = frame
 
 
-def generate_world(population: int, seed: int) -> World:
-    """Generate every table for `population` persons; the same inputs give identical tables."""
+def generate_world(population: int, seed: int, up_to_wave: int | None = None) -> World:
+    """Generate every table for `population` persons; the same inputs give identical tables.
+
+    With `up_to_wave`, only the sources of waves up to it are generated (a wave's job needs no
+    later wave's extracts). Each generator draws from its own named random streams and later
+    waves run after earlier ones, so those sources' tables are the same as in the whole world;
+    truth.record_person then holds only their records."""
     ctx = make_context(population, seed)
-    run_generators(ctx, generator_modules())
+    run_generators(ctx, generator_modules(up_to_wave))
     pid = ctx.persons["person_id"].to_numpy()
     addresses = ctx.addresses.assign(person_id=pid[ctx.addresses["person_idx"].to_numpy()])
     tables = {k: v for k, v in ctx.tables.items() if k.split(".")[0] in KEPT_SCHEMAS}

@@ -45,6 +45,15 @@ REFERENCE_SPECS = [
 ]
 
 
+def waves_needed(catalog: Catalog, selected: set[str]) -> int | None:
+    """The last wave whose sources the selection needs generated: the latest wave of a selected
+    raw table, or every wave (None) when truth is selected (it covers every source)."""
+    if any(k.startswith("truth/") for k in selected):
+        return None
+    waves = [s.wave for s in catalog.sources.values() if f"raw/{s.name}" in selected]
+    return max(waves, default=min(s.wave for s in catalog.sources.values()))
+
+
 def build_raw(catalog: Catalog) -> dg.Definitions:
     """The `synthetic_world` multi-asset writing every declared source's raw table."""
     names = tuple(catalog.sources)
@@ -56,7 +65,7 @@ def build_raw(catalog: Catalog) -> dg.Definitions:
         settings = get_settings()
         selected = {"/".join(k.path) for k in context.selected_asset_keys}
         snapshot = snapshot_date_of(context)
-        world = generate_world(settings.population, settings.seed)
+        world = generate_world(settings.population, settings.seed, waves_needed(catalog, selected))
         tables = {k.replace(".", "/"): v
                   for k, v in snapshot_tables(world.tables, snapshot, settings.seed).items()}
         if settings.landing_dir is not None:
