@@ -35,6 +35,7 @@ import json
 import logging
 import shutil
 import tempfile
+import threading
 import time
 import warnings
 from contextlib import contextmanager, nullcontext
@@ -196,29 +197,33 @@ def _tabulated_once(base: type) -> type:
     return _TabulatedOnce
 
 
+_LEAN_ACRO_LOCK = threading.Lock()
+
+
 @contextmanager
 def _lean_acro():
     """ACRO's table model counted once per table and its log text made on demand (see above).
 
-    Swaps two names in ACRO's modules for the duration of one `acro.crosstab` call and puts them
-    back, so not for concurrent ACRO calls in threads of one process (Dagster runs each wave's
-    safe outputs in its own step, one table after another).
+    Swaps two names in ACRO's modules (and pandas' display options, process-wide) for the
+    duration of one `acro.crosstab` call and puts them back, also when ACRO raises. A lock keeps
+    calls from threads of one process one at a time, so none restores another's swap.
     """
     import acro.acro_tables as acro_tables
     import acro.utils as acro_utils
 
-    model, pretty = acro_tables.TableModelDetails, acro_utils.prettify_table_string
-    acro_tables.TableModelDetails = _tabulated_once(model)
-    acro_utils.prettify_table_string = lambda *a, **k: _Deferred(pretty, *a, **k)
-    small = (nullcontext() if logging.getLogger("acro").isEnabledFor(logging.DEBUG) else
-             pd.option_context("display.max_rows", 2, "display.min_rows", 2,
-                               "display.max_columns", 2))
-    try:
-        with small:
-            yield
-    finally:
-        acro_tables.TableModelDetails = model
-        acro_utils.prettify_table_string = pretty
+    with _LEAN_ACRO_LOCK:
+        model, pretty = acro_tables.TableModelDetails, acro_utils.prettify_table_string
+        small = (nullcontext() if logging.getLogger("acro").isEnabledFor(logging.DEBUG) else
+                 pd.option_context("display.max_rows", 2, "display.min_rows", 2,
+                                   "display.max_columns", 2))
+        try:
+            acro_tables.TableModelDetails = _tabulated_once(model)
+            acro_utils.prettify_table_string = lambda *a, **k: _Deferred(pretty, *a, **k)
+            with small:
+                yield
+        finally:
+            acro_tables.TableModelDetails = model
+            acro_utils.prettify_table_string = pretty
 
 
 def _area_axis(codes: pd.Series, name: str, lean: bool) -> pd.Series:

@@ -273,3 +273,16 @@ def test_protect_matches_reference_path_on_pipeline_mart(pipeline_warehouse, rea
     pd.testing.assert_frame_equal(new.cells, old.cells)
     pd.testing.assert_frame_equal(new.report, old.report)
     assert new.published["suppressed"].any() and (~new.published["suppressed"]).any()
+
+
+def test_lean_acro_puts_acro_back_when_it_raises():
+    import acro.acro_tables
+    import acro.utils
+
+    names = (acro.acro_tables.TableModelDetails, acro.utils.prettify_table_string)
+    rows = pd.get_option("display.max_rows")
+    with pytest.raises(RuntimeError), dc._lean_acro():
+        assert acro.acro_tables.TableModelDetails is not names[0]
+        raise RuntimeError("ACRO failed")
+    assert (acro.acro_tables.TableModelDetails, acro.utils.prettify_table_string) == names
+    assert pd.get_option("display.max_rows") == rows
