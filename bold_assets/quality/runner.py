@@ -81,6 +81,8 @@ def _plain(value: Any) -> Any:
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
+    if type(value).__name__ == "datetime64":  # numpy: [ns].item() would give an int
+        value = value.astype("datetime64[us]")  # DuckDB's resolution
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
         try:
             value = value.item()
@@ -121,30 +123,43 @@ def warm_up() -> None:
     _gx_context()
 
 
-def _batch(table_name: str, frame: Any) -> Any:
+def gx_suite(suite: Suite, exps: list[Expectation]) -> Any:
+    """The GX ExpectationSuite of `exps`, each carrying its check name in `meta`."""
     _gx_context()
-    assets = _gx_state["assets"]
-    if table_name not in assets:
-        asset = _gx_state["datasource"].add_dataframe_asset(table_name)
-        assets[table_name] = asset.add_batch_definition_whole_dataframe("whole_table")
-    return assets[table_name].get_batch(batch_parameters={"dataframe": frame})
-
-
-def _run_gx(suite: Suite, exps: list[Expectation], frame: Any) -> dict[str, Outcome]:
-    if not exps:
-        return {}
-    _gx_context()
-    gx = _gx_state["gx"]
-    gx_suite = gx.ExpectationSuite(
+    return _gx_state["gx"].ExpectationSuite(
         name=suite.name,
         expectations=[
             {**e.to_json(), "meta": {**e.meta, "check_name": e.check_name}} for e in exps
         ],
     )
-    result = _batch(suite.name, frame).validate(
-        gx_suite,
+
+
+def _batch_definition(name: str) -> Any:
+    """A whole-dataframe batch definition of the process's pandas datasource, one per name."""
+    _gx_context()
+    assets = _gx_state["assets"]
+    if name not in assets:
+        asset = _gx_state["datasource"].add_dataframe_asset(name)
+        assets[name] = asset.add_batch_definition_whole_dataframe("whole_table")
+    return assets[name]
+
+
+def _validate(name: str, gx_suite_: Any, frame: Any) -> Any:
+    """Validate `frame` against the suite with GX's Validator, loading the batch once.
+
+    (`Batch.validate` would load the dataframe a second time, fingerprint included.)
+    """
+    from great_expectations.validator.v1_validator import Validator
+
+    validator = Validator(
+        batch_definition=_batch_definition(name),
+        batch_parameters={"dataframe": frame},
         result_format={"result_format": _RESULT_FORMAT, "partial_unexpected_count": N_EXAMPLES},
     )
+    return validator.validate_expectation_suite(gx_suite_)
+
+
+def _outcomes_from_gx(result: Any, exps: list[Expectation]) -> dict[str, Outcome]:
     by_name = {e.check_name: e for e in exps}
     outcomes: dict[str, Outcome] = {}
     for r in result.results:
@@ -165,6 +180,104 @@ def _run_gx(suite: Suite, exps: list[Expectation], frame: Any) -> dict[str, Outc
             observed_value=None if observed is None else _plain(observed),
             error=error,
         )
+    return outcomes
+
+
+# Expectations that read only the table's column names: GX runs them on the table's empty frame.
+SCHEMA_TYPES = frozenset(
+    {"expect_table_columns_to_match_set", "expect_table_columns_to_match_ordered_list",
+     "expect_table_column_count_to_equal", "expect_table_column_count_to_be_between",
+     "expect_column_to_exist"}
+)  # fmt: skip
+_COLUMN_KWARGS = ("column", "column_A", "column_B")
+
+
+def _condition_columns(condition: Any) -> set[str] | None:
+    """Columns a structured row_condition names; None if it is not one we can read."""
+    if isinstance(condition, dict):
+        found: set[str] = set()
+        for key, value in condition.items():
+            if key == "column" and isinstance(value, dict) and isinstance(value.get("name"), str):
+                found.add(value["name"])
+            elif isinstance(value, (dict, list)):
+                inner = _condition_columns(value)
+                if inner is None:
+                    return None
+                found |= inner
+        return found
+    if isinstance(condition, list):
+        found = set()
+        for item in condition:
+            inner = _condition_columns(item)
+            if inner is None:
+                return None
+            found |= inner
+        return found
+    return None
+
+
+def columns_read(exps: list[Expectation]) -> set[str] | None:
+    """The columns whose values `exps` read (schema expectations read none); None = all of them
+    (a kwarg naming columns in a way this does not know, e.g. a pandas-query row_condition)."""
+    cols: set[str] = set()
+    for e in exps:
+        if e.type in SCHEMA_TYPES:
+            continue
+        k = e.kwargs
+        known = {*_COLUMN_KWARGS, "column_list", "row_condition", "condition_parser"}
+        if any("column" in key and key not in known for key in k):
+            return None
+        cols.update(k[key] for key in _COLUMN_KWARGS if isinstance(k.get(key), str))
+        cols.update(k.get("column_list") or ())
+        if k.get("row_condition") is not None:
+            named = _condition_columns(k["row_condition"])
+            if named is None:
+                return None
+            cols |= named
+    return cols
+
+
+def _datetimes_in_ns(frame: Any) -> Any:
+    """DATE / TIMESTAMP columns as datetime64[ns] when their values fit (DuckDB gives [us]).
+
+    GX's pandas `column_values.between` compares datetime64[ns] columns vectorised and any other
+    resolution value by value in Python; the values, and so the outcomes, are the same.
+    """
+    import pandas as pd
+
+    for name in frame.columns:
+        dtype = frame[name].dtype
+        if pd.api.types.is_datetime64_dtype(dtype) and dtype != "datetime64[ns]":
+            try:
+                frame[name] = frame[name].astype("datetime64[ns]")
+            except (OverflowError, ValueError, pd.errors.OutOfBoundsDatetime):
+                pass  # dates beyond 1677-2262 stay as they are (GX's per-value path)
+    return frame
+
+
+def _run_gx(
+    con: duckdb.DuckDBPyConnection, suite: Suite, exps: list[Expectation], types: dict[str, str]
+) -> dict[str, Outcome]:
+    """Validate `exps` in GX: value expectations on a frame of the columns they read, schema
+    expectations on the table's empty frame (every column, no rows)."""
+    if not exps:
+        return {}
+    _gx_context()
+    read = columns_read(exps)
+    schema = [e for e in exps if e.type in SCHEMA_TYPES]
+    values = [e for e in exps if e.type not in SCHEMA_TYPES]
+    if read is None or read >= set(types):
+        schema, values, cols = [], exps, list(types)
+    else:
+        cols = [c for c in types if c in read] or list(types)[:1]  # row count needs a column
+    outcomes: dict[str, Outcome] = {}
+    if values:
+        select = gx_columns({c: types[c] for c in cols})
+        frame = _datetimes_in_ns(con.execute(f"SELECT {select} FROM {suite.qualified_table}").df())
+        outcomes |= _outcomes_from_gx(_validate(suite.name, gx_suite(suite, values), frame), values)
+    if schema:
+        empty = con.execute(f"SELECT {gx_columns(types)} FROM {suite.qualified_table} LIMIT 0").df()
+        outcomes |= _outcomes_from_gx(_validate(suite.name, gx_suite(suite, schema), empty), schema)
     return outcomes
 
 
@@ -236,8 +349,7 @@ def run_suite(con: duckdb.DuckDBPyConnection, suite: Suite) -> list[Outcome]:
     gx_exps = [e for e in suite.expectations if e.type not in PROJECT_SIDE_TYPES]
     gx_outcomes: dict[str, Outcome] = {}
     if gx_exps:
-        frame = con.execute(f"SELECT {gx_columns(types)} FROM {suite.qualified_table}").df()
-        gx_outcomes = _run_gx(suite, gx_exps, frame)
+        gx_outcomes = _run_gx(con, suite, gx_exps, types)
     outcomes = []
     for e in suite.expectations:
         if e.type == "unexpected_rows_expectation":
