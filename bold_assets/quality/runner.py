@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -144,6 +145,38 @@ def _batch_definition(name: str) -> Any:
     return assets[name]
 
 
+_configurations: ContextVar[dict[int, tuple[Any, Any]] | None] = ContextVar(
+    "gx_expectation_configurations", default=None)  # fmt: skip
+
+
+def _remember_configurations() -> None:
+    """Let GX build each Expectation's `configuration` once per object while `_validate` runs.
+
+    GX 1.x's `Expectation.configuration` is a property that rebuilds an ExpectationConfiguration
+    from the pydantic model on every access, and validation reads it about a hundred times per
+    expectation (most of a suite's fixed cost). Inside `_validate` (this context only: other
+    threads and callers get GX's own property), the first result per Expectation object is
+    reused; the objects are the ones GX builds for that validation and does not change.
+    """
+    if _gx_state.get("configurations_remembered"):
+        return
+    from great_expectations.expectations.expectation import Expectation as GxExpectation
+
+    built = GxExpectation.__dict__["configuration"].fget
+
+    def configuration(self: Any) -> Any:
+        cache = _configurations.get()
+        if cache is None:
+            return built(self)
+        hit = cache.get(id(self))
+        if hit is None:  # the object is held in the cache, so its id is not reused meanwhile
+            hit = cache[id(self)] = (self, built(self))
+        return hit[1]
+
+    GxExpectation.configuration = property(configuration, doc=built.__doc__)
+    _gx_state["configurations_remembered"] = True
+
+
 def _validate(name: str, gx_suite_: Any, frame: Any) -> Any:
     """Validate `frame` against the suite with GX's Validator, loading the batch once.
 
@@ -151,12 +184,17 @@ def _validate(name: str, gx_suite_: Any, frame: Any) -> Any:
     """
     from great_expectations.validator.v1_validator import Validator
 
+    _remember_configurations()
     validator = Validator(
         batch_definition=_batch_definition(name),
         batch_parameters={"dataframe": frame},
         result_format={"result_format": _RESULT_FORMAT, "partial_unexpected_count": N_EXAMPLES},
     )
-    return validator.validate_expectation_suite(gx_suite_)
+    token = _configurations.set({})
+    try:
+        return validator.validate_expectation_suite(gx_suite_)
+    finally:
+        _configurations.reset(token)
 
 
 def _outcomes_from_gx(result: Any, exps: list[Expectation]) -> dict[str, Outcome]:
