@@ -145,21 +145,27 @@ def _batch_definition(name: str) -> Any:
     return assets[name]
 
 
+# Set while the runner's own GX validation runs (this thread / context only).
 _configurations: ContextVar[dict[int, tuple[Any, Any]] | None] = ContextVar(
     "gx_expectation_configurations", default=None)  # fmt: skip
+_NOT_FINGERPRINTED = "not computed (bold_assets.quality.runner)"
 
 
-def _remember_configurations() -> None:
-    """Let GX build each Expectation's `configuration` once per object while `_validate` runs.
+def _lighten_gx() -> None:
+    """Two GX 1.x costs that do not touch any outcome, removed inside `_validate` only (other
+    threads and callers get GX's own behaviour):
 
-    GX 1.x's `Expectation.configuration` is a property that rebuilds an ExpectationConfiguration
-    from the pydantic model on every access, and validation reads it about a hundred times per
-    expectation (most of a suite's fixed cost). Inside `_validate` (this context only: other
-    threads and callers get GX's own property), the first result per Expectation object is
-    reused; the objects are the ones GX builds for that validation and does not change.
+    - `Expectation.configuration` is a property that rebuilds an ExpectationConfiguration from
+      the pydantic model on every access, and validation reads it about a hundred times per
+      expectation (most of a suite's fixed cost). Here the first result per Expectation object
+      is reused; the objects are the ones GX builds for that validation and does not change.
+    - The pandas engine fingerprints every batch (md5 of `hash_pandas_object` over every value)
+      only to label it in the result's `batch_markers`, which nothing reads; a second pass over
+      the table. Here the label says it was not computed.
     """
-    if _gx_state.get("configurations_remembered"):
+    if _gx_state.get("lightened"):
         return
+    from great_expectations.execution_engine import pandas_execution_engine as engine
     from great_expectations.expectations.expectation import Expectation as GxExpectation
 
     built = GxExpectation.__dict__["configuration"].fget
@@ -173,8 +179,14 @@ def _remember_configurations() -> None:
             hit = cache[id(self)] = (self, built(self))
         return hit[1]
 
+    fingerprint = engine.hash_pandas_dataframe
+
+    def hash_pandas_dataframe(df: Any) -> str:
+        return _NOT_FINGERPRINTED if _configurations.get() is not None else fingerprint(df)
+
     GxExpectation.configuration = property(configuration, doc=built.__doc__)
-    _gx_state["configurations_remembered"] = True
+    engine.hash_pandas_dataframe = hash_pandas_dataframe
+    _gx_state["lightened"] = True
 
 
 def _validate(name: str, gx_suite_: Any, frame: Any) -> Any:
@@ -184,7 +196,7 @@ def _validate(name: str, gx_suite_: Any, frame: Any) -> Any:
     """
     from great_expectations.validator.v1_validator import Validator
 
-    _remember_configurations()
+    _lighten_gx()
     validator = Validator(
         batch_definition=_batch_definition(name),
         batch_parameters={"dataframe": frame},
@@ -275,12 +287,16 @@ def columns_read(exps: list[Expectation]) -> set[str] | None:
     return cols
 
 
-def _datetimes_in_ns(frame: Any) -> Any:
-    """DATE / TIMESTAMP columns as datetime64[ns] when their values fit (DuckDB gives [us]).
+def gx_frame(frame: Any) -> Any:
+    """The frame GX validates, with dtypes GX's pandas metrics compute vectorised; the values,
+    and so every outcome, stay the same.
 
-    GX's pandas `column_values.between` compares datetime64[ns] columns vectorised and any other
-    resolution value by value in Python; the values, and so the outcomes, are the same.
+    - DATE / TIMESTAMP as datetime64[ns] when the values fit (DuckDB gives [us]): GX compares
+      only [ns] columns with `between` vectorised, any other resolution value by value.
+    - INTEGER / SMALLINT / FLOAT as int64 / float64: GX's `between` is vectorised only for
+      those two dtypes.
     """
+    import numpy as np
     import pandas as pd
 
     for name in frame.columns:
@@ -290,6 +306,11 @@ def _datetimes_in_ns(frame: Any) -> Any:
                 frame[name] = frame[name].astype("datetime64[ns]")
             except (OverflowError, ValueError, pd.errors.OutOfBoundsDatetime):
                 pass  # dates beyond 1677-2262 stay as they are (GX's per-value path)
+        elif isinstance(dtype, np.dtype) and dtype.kind in "iu" and dtype != np.int64:
+            if dtype.kind == "i" or dtype.itemsize < 8:  # uint64 might not fit
+                frame[name] = frame[name].astype(np.int64)
+        elif isinstance(dtype, np.dtype) and dtype.kind == "f" and dtype != np.float64:
+            frame[name] = frame[name].astype(np.float64)
     return frame
 
 
@@ -311,7 +332,7 @@ def _run_gx(
     outcomes: dict[str, Outcome] = {}
     if values:
         select = gx_columns({c: types[c] for c in cols})
-        frame = _datetimes_in_ns(con.execute(f"SELECT {select} FROM {suite.qualified_table}").df())
+        frame = gx_frame(con.execute(f"SELECT {select} FROM {suite.qualified_table}").df())
         outcomes |= _outcomes_from_gx(_validate(suite.name, gx_suite(suite, values), frame), values)
     if schema:
         empty = con.execute(f"SELECT {gx_columns(types)} FROM {suite.qualified_table} LIMIT 0").df()
