@@ -24,6 +24,7 @@ PLANTED = (
     "UPDATE raw.mags SET gender = 'X' WHERE defendant_id = 'MA0000003'",
     "UPDATE raw.mags SET defendant_postcode = 'not a postcode' WHERE defendant_id <= 'MA0000012'",
     "UPDATE raw.mags SET defendant_dob = '31/12/1990' WHERE defendant_id <= 'MA0000008'",
+    "UPDATE raw.mags SET defendant_dob = '1980-01-01' WHERE defendant_id > 'MA0000012'",
     "UPDATE raw.mags SET first_hearing_date = DATE '2030-01-01' WHERE defendant_id = 'MA0000004'",
     "UPDATE raw.mags SET first_hearing_date = DATE '2001-02-03' WHERE defendant_id = 'MA0000006'",
     "UPDATE raw.mags SET disposal_date = DATE '2000-01-01' WHERE defendant_id = 'MA0000007'",
@@ -96,3 +97,18 @@ def test_columns_read_names_every_column_an_expectation_reads():
     assert columns_read([unknown]) is None
     schema = Expectation("expect_table_columns_to_match_set", {"column_set": ["a"]}, {})
     assert columns_read([schema]) == set()
+
+
+def test_the_comparison_covers_categorical_text_columns(planted_db):
+    """Low-cardinality text columns reach GX as categoricals; the outcome test above runs them."""
+    from bold_assets.quality.runner import _categorical_columns, column_types
+
+    suite = get_suite("raw.mags")
+    exps = list(suite.expectations)
+    cats = _categorical_columns(planted_db, suite, exps, column_types(planted_db, "raw", "mags"))
+    assert {"gender", "defendant_postcode", "defendant_dob"} <= cats  # in_set, regex, strftime
+    assert "defendant_id" not in cats  # unique per row: too many values to gain
+    civil = get_suite("raw.civil")
+    cats = _categorical_columns(planted_db, civil, list(civil.expectations),
+                                column_types(planted_db, "raw", "civil"))
+    assert "party_type" not in cats  # read by a row_condition

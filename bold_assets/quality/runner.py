@@ -287,7 +287,7 @@ def columns_read(exps: list[Expectation]) -> set[str] | None:
     return cols
 
 
-def gx_frame(frame: Any) -> Any:
+def gx_frame(frame: Any, categorical: frozenset[str] = frozenset()) -> Any:
     """The frame GX validates, with dtypes GX's pandas metrics compute vectorised; the values,
     and so every outcome, stay the same.
 
@@ -311,7 +311,40 @@ def gx_frame(frame: Any) -> Any:
                 frame[name] = frame[name].astype(np.int64)
         elif isinstance(dtype, np.dtype) and dtype.kind == "f" and dtype != np.float64:
             frame[name] = frame[name].astype(np.float64)
+        elif name in categorical and pd.api.types.is_object_dtype(dtype):
+            frame[name] = pd.Categorical(frame[name])
     return frame
+
+
+# Expectations whose pandas metrics give the same result on a categorical column as on its
+# strings (null test, set membership, regex and strftime by value, duplicates), computing them
+# once per distinct value: GX's regex and strftime checks run Python per value.
+CATEGORICAL_SAFE = frozenset(
+    {"expect_column_values_to_not_be_null", "expect_column_values_to_be_null",
+     "expect_column_values_to_be_in_set", "expect_column_values_to_not_be_in_set",
+     "expect_column_values_to_match_regex", "expect_column_values_to_not_match_regex",
+     "expect_column_values_to_match_strftime_format", "expect_column_values_to_be_unique"}
+)  # fmt: skip
+
+
+def _categorical_columns(
+    con: duckdb.DuckDBPyConnection, suite: Suite, exps: list[Expectation], types: dict[str, str]
+) -> frozenset[str]:
+    """Text columns read only by CATEGORICAL_SAFE expectations (never in a row_condition or a
+    column pair) with at most one distinct value per four rows (DuckDB's estimate)."""
+    safe = {c for c, t in types.items() if t.upper() == "VARCHAR"}
+    for e in exps:
+        if e.type in SCHEMA_TYPES:
+            continue
+        named = columns_read([e]) or set()
+        if e.type not in CATEGORICAL_SAFE or e.kwargs.get("row_condition") is not None:
+            safe -= named
+    if not safe:
+        return frozenset()
+    cols = sorted(safe)
+    counts = ", ".join(f'approx_count_distinct("{c.replace(chr(34), chr(34) * 2)}")' for c in cols)
+    n, *distinct = con.execute(f"SELECT count(*), {counts} FROM {suite.qualified_table}").fetchone()
+    return frozenset(c for c, d in zip(cols, distinct, strict=True) if d * 4 <= n)
 
 
 def _run_gx(
@@ -332,7 +365,8 @@ def _run_gx(
     outcomes: dict[str, Outcome] = {}
     if values:
         select = gx_columns({c: types[c] for c in cols})
-        frame = gx_frame(con.execute(f"SELECT {select} FROM {suite.qualified_table}").df())
+        frame = con.execute(f"SELECT {select} FROM {suite.qualified_table}").df()
+        frame = gx_frame(frame, _categorical_columns(con, suite, values, types))
         outcomes |= _outcomes_from_gx(_validate(suite.name, gx_suite(suite, values), frame), values)
     if schema:
         empty = con.execute(f"SELECT {gx_columns(types)} FROM {suite.qualified_table} LIMIT 0").df()
