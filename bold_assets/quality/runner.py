@@ -1,8 +1,21 @@
 """Run an expectation suite against one DuckDB table and report each expectation's outcome.
 
 Column and table expectations run in Great Expectations 1.x: an ephemeral context with a pandas
-dataframe datasource fed by `SELECT * FROM <table>` (GX's SQL datasource needs a SQLAlchemy
-dialect for DuckDB, which is not installed). Two kinds run in DuckDB instead, by the project:
+dataframe datasource (GX has no DuckDB dialect for its SQL datasource; through `duckdb_engine`
+its metric bundles fail, GX issue #10738). Every expectation is evaluated by GX on every row, in
+one validation per suite; what makes it fast at a million records (issue 12, measured by
+`benchmarks/bench_quality.py` against the old path in `tests/quality_reference.py`, with
+identical outcomes checked by `tests/test_quality_fast.py`):
+
+- the frame holds only the columns the expectations read (`columns_read`); expectations that
+  read only column names (`SCHEMA_TYPES`) run on the table's empty frame;
+- dtypes GX's pandas metrics compute vectorised (`gx_frame`): dates at ns, 64-bit numbers, and
+  low-cardinality text as categoricals for null / set / regex / strftime / unique checks;
+- the batch is loaded once (GX's Validator on the batch definition, not `Batch.validate`), and
+  two GX costs that change no outcome are removed inside the runner's validation only
+  (`_lighten_gx`: the per-access rebuild of `Expectation.configuration`, the batch fingerprint).
+
+Two kinds run in DuckDB instead, by the project:
 
 - `unexpected_rows_expectation`: its `unexpected_rows_query` is SQL with `{batch}` standing for
   the table; it may join other warehouse tables, which is how cross-table integrity is checked
