@@ -112,3 +112,7 @@ def test_the_comparison_covers_categorical_text_columns(planted_db):
     cats = _categorical_columns(planted_db, civil, list(civil.expectations),
                                 column_types(planted_db, "raw", "civil"))
     assert "party_type" not in cats  # read by a row_condition
+    unknown = Expectation("expect_column_pair_cramers_phi_value_to_be_less_than",
+                          {"column_x": "gender", "column_y": "ethnicity"}, {})
+    assert _categorical_columns(planted_db, suite, [*exps, unknown],
+                                column_types(planted_db, "raw", "mags")) == frozenset()

@@ -349,7 +349,9 @@ def _categorical_columns(
     for e in exps:
         if e.type in SCHEMA_TYPES:
             continue
-        named = columns_read([e]) or set()
+        named = columns_read([e])
+        if named is None:  # columns named in a way columns_read does not know: none
+            return frozenset()
         if e.type not in CATEGORICAL_SAFE or e.kwargs.get("row_condition") is not None:
             safe -= named
     if not safe:
