@@ -181,7 +181,11 @@ def _lighten_gx() -> None:
     from great_expectations.execution_engine import pandas_execution_engine as engine
     from great_expectations.expectations.expectation import Expectation as GxExpectation
 
-    built = GxExpectation.__dict__["configuration"].fget
+    prop = GxExpectation.__dict__.get("configuration")
+    if not isinstance(prop, property) or not hasattr(engine, "hash_pandas_dataframe"):
+        _gx_state["lightened"] = True  # another GX version: leave GX as it is
+        return
+    built = prop.fget
 
     def configuration(self: Any) -> Any:
         cache = _configurations.get()
