@@ -17,6 +17,7 @@ from bold_assets.world.generate import (
     WAVE_0_GENERATORS,
     generate_world,
     make_context,
+    reference_tables,
     run_generators,
 )
 from bold_assets.world.sources import npd, pnc
@@ -167,6 +168,9 @@ def test_a_wave_0_world_is_the_whole_worlds_wave_0(tables):
     for key, frame in wave0.items():
         if key.startswith(("raw.", "reference.")) or key == "truth.persons":
             pd.testing.assert_frame_equal(frame, tables[key])
+    # landed extracts get the same reference geography without any synthetic people
+    for key, frame in reference_tables(SMALL_POPULATION, TEST_SEED).items():
+        pd.testing.assert_frame_equal(frame, tables[key])
     assert waves_needed(CATALOG, {"raw/mags", "reference/lsoa"}) == 0
     assert waves_needed(CATALOG, {"raw/mags", "raw/npd_census"}) == 1
     assert waves_needed(CATALOG, {"raw/mags", "truth/record_person"}) is None

@@ -49,15 +49,30 @@ def generator_modules(up_to_wave: int | None = None) -> tuple[str, ...]:
     return tuple(modules)
 
 
-def make_context(population: int, seed: int) -> WorldContext:
-    """The geography and people of the world, before any source is generated."""
+def _geography(population: int, seed: int) -> tuple[WorldContext, dict[str, pd.DataFrame]]:
     if population < 200:
         raise ValueError(f"BOLD_POPULATION={population} is too small; use at least 200")
     base = WorldContext(seed=seed, persons=pd.DataFrame(), addresses=pd.DataFrame(), z={},
                         geo={})
-    geo = make_geography(population, base.rng("geography"))
+    return base, make_geography(population, base.rng("geography"))
+
+
+def make_context(population: int, seed: int) -> WorldContext:
+    """The geography and people of the world, before any source is generated."""
+    base, geo = _geography(population, seed)
     persons, addresses, z = make_population(population, geo, base.rng("population"))
     return WorldContext(seed=seed, persons=persons, addresses=addresses, z=z, geo=geo)
+
+
+def reference_tables(population: int, seed: int) -> dict[str, pd.DataFrame]:
+    """The world's reference geography alone (the same tables `generate_world` gives), for
+    landed extracts, which need no synthetic people."""
+    return {f"reference.{t}": frame for t, frame in _reference(_geography(population, seed)[1]
+                                                              ).items()}
+
+
+def _reference(geo: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    return {"lad": geo["lad"], "lsoa": geo["lsoa"], "postcodes": geo["postcodes"]}
 
 
 def run_generators(ctx: WorldContext, modules: Iterable[str | ModuleType]) -> None:
@@ -92,8 +107,6 @@ def generate_world(population: int, seed: int, up_to_wave: int | None = None) ->
         "truth.persons": ctx.persons.drop(columns=["marriage_date", "name_background"]),
         "truth.person_addresses": addresses[["person_id", "seq", "lsoa_code", "postcode",
                                              "from_date", "to_date"]],
-        "reference.lad": ctx.geo["lad"],
-        "reference.lsoa": ctx.geo["lsoa"],
-        "reference.postcodes": ctx.geo["postcodes"],
+        **{f"reference.{t}": frame for t, frame in _reference(ctx.geo).items()},
     })
     return World(tables)

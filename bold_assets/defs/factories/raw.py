@@ -17,6 +17,7 @@ from bold_assets.defs.resources import WarehouseResource
 from bold_assets.defs.snapshots import SNAPSHOT_PARTITIONS, snapshot_date_of
 from bold_assets.settings import get_settings
 from bold_assets.world import generate_world
+from bold_assets.world.generate import reference_tables
 from bold_assets.world.snapshots import snapshot_tables, write_snapshot_date
 from bold_assets.world.store import write_frame
 
@@ -65,11 +66,16 @@ def build_raw(catalog: Catalog) -> dg.Definitions:
         settings = get_settings()
         selected = {"/".join(k.path) for k in context.selected_asset_keys}
         snapshot = snapshot_date_of(context)
-        world = generate_world(settings.population, settings.seed, waves_needed(catalog, selected))
-        tables = {k.replace(".", "/"): v
-                  for k, v in snapshot_tables(world.tables, snapshot, settings.seed).items()}
-        if settings.landing_dir is not None:
-            # Read and check every selected landed file before replacing anything.
+        if settings.landing_dir is None:
+            world = generate_world(settings.population, settings.seed,
+                                   waves_needed(catalog, selected))
+            tables = {k.replace(".", "/"): v
+                      for k, v in snapshot_tables(world.tables, snapshot, settings.seed).items()}
+        else:
+            # Landed extracts need no synthetic people: only the reference geography is made.
+            # Every selected landed file is read and checked before anything is replaced.
+            tables = {k.replace(".", "/"): v
+                      for k, v in reference_tables(settings.population, settings.seed).items()}
             for s in names:
                 if f"raw/{s}" in selected:
                     with legible_errors(f"raw.{s}"):
