@@ -1,7 +1,7 @@
 """Benchmark: wave-0 linkage quality (precision / recall / F1 against truth) by population size.
 
-    .venv/bin/python benchmarks/bench_linkage_quality.py                         # 20k,100k,400k
-    .venv/bin/python benchmarks/bench_linkage_quality.py --populations 40000     # one size
+    .venv/bin/python benchmarks/bench_linkage_quality.py                        # 68k,208k,2.08m
+    .venv/bin/python benchmarks/bench_linkage_quality.py --populations 68000    # one size
     .venv/bin/python benchmarks/bench_linkage_quality.py --workdir /tmp/blq --errors
 
 For each population the synthetic world is generated and standardised once into
@@ -41,7 +41,7 @@ def prepare(workdir: Path, population: int, seed: int) -> Path:
     """World warehouse with raw, reference, truth and standardised tables (cached)."""
     from bold_assets import warehouse as wh
     from bold_assets.linkage import justice as J
-    from bold_assets.sources import SOURCE_NAMES
+    from bold_assets.sources import WAVE_0_SOURCES
     from bold_assets.world import generate_world
     from bold_assets.world.store import write_frame
 
@@ -52,11 +52,14 @@ def prepare(workdir: Path, population: int, seed: int) -> Path:
         return path
     path.unlink(missing_ok=True)
     world = generate_world(population, seed)
+    # wave-0 linkage is over wave 0's sources only: later waves' raw tables are not written
+    keep = tuple(f"raw.{s}" for s in WAVE_0_SOURCES) + (
+        "reference.", "truth.record_person", "truth.persons")
     with wh.connect(path) as con:
         for key, frame in world.tables.items():
-            if key.startswith(("raw.", "reference.", "truth.record_person", "truth.persons")):
+            if key.startswith(keep):
                 write_frame(con, key, frame)
-        for s in SOURCE_NAMES:
+        for s in WAVE_0_SOURCES:
             J.standardise_source(con, s)
     done.write_text(json.dumps({"population": population, "seed": seed}))
     return path
@@ -69,7 +72,7 @@ def child(workdir: Path, errors: bool, seed: int) -> dict:
     from bold_assets.linkage import evaluation as ev
     from bold_assets.linkage import justice as J
     from bold_assets.linkage.core import LinkageSession
-    from bold_assets.sources import CRIMINAL_SOURCES, WEAK_SOURCES
+    from bold_assets.sources import CRIMINAL_SOURCES, WAVE_0_SOURCES, WEAK_SOURCES
 
     con = duckdb.connect(str(workdir / "world.duckdb"), read_only=True)
     records = J.read_std(con)
@@ -106,12 +109,12 @@ def child(workdir: Path, errors: bool, seed: int) -> dict:
         r = pick[scope]
         result[scope] = {"precision": r.precision, "recall": r.recall, "f1": r.f1}
     if errors:
-        result["errors"] = error_analysis(out)
+        result["errors"] = error_analysis(out, WAVE_0_SOURCES)
     out.close()
     return result
 
 
-def error_analysis(con) -> dict[str, list]:
+def error_analysis(con, sources: tuple[str, ...]) -> dict[str, list]:
     """False and missed pairs at medium by name frequency, birth year and source pair.
 
     False pairs: records in one cluster belonging to different persons, counted per pair of
@@ -119,19 +122,15 @@ def error_analysis(con) -> dict[str, list]:
     one person in different clusters, counted per pair. Name frequency is the number of records
     holding the (forename, surname) pair of the left record, in bands.
     """
-    con.execute("""
+    std = " UNION ALL BY NAME ".join(f"SELECT * FROM w.linkage.std_{s}" for s in sources)
+    con.execute(f"""
         CREATE OR REPLACE TEMP TABLE lab AS
         SELECT c.source_dataset, c.record_id, c.cluster_medium AS cl, t.person_id,
                s.forename1_std, s.surname_std, s.dob_year, s.dob_std, s.postcode_std
         FROM clusters c
         JOIN w.truth.record_person t ON t.source_dataset = c.source_dataset
              AND CAST(t.record_id AS VARCHAR) = c.record_id
-        JOIN (SELECT * FROM w.linkage.std_mags UNION ALL BY NAME SELECT * FROM w.linkage.std_crown
-              UNION ALL BY NAME SELECT * FROM w.linkage.std_prison
-              UNION ALL BY NAME SELECT * FROM w.linkage.std_probation
-              UNION ALL BY NAME SELECT * FROM w.linkage.std_oasys
-              UNION ALL BY NAME SELECT * FROM w.linkage.std_family
-              UNION ALL BY NAME SELECT * FROM w.linkage.std_civil) s
+        JOIN ({std}) s
           ON s.source_dataset = c.source_dataset AND s.record_id = c.record_id
     """)
     con.execute("""
@@ -217,7 +216,7 @@ def run_child(workdir: Path, errors: bool, seed: int) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--populations", default="20000,100000,400000",
+    parser.add_argument("--populations", default="68000,208000,2080000",
                         help="comma-separated population sizes (persons)")
     parser.add_argument("--workdir", default=str(Path(tempfile.gettempdir()) / "bold-blq"),
                         help="folder for the cached worlds (reused across runs)")
