@@ -4,6 +4,10 @@
     .venv/bin/python benchmarks/bench_linkage_quality.py --populations 68000    # one size
     .venv/bin/python benchmarks/bench_linkage_quality.py --workdir /tmp/blq --errors
 
+The world is a general population; wave 0's seven sources hold about 0.48 records per person
+(68,000 persons give 32,743 records), so 208,000 and 2,080,000 persons give about 100k and 1m
+records. Only wave 0's sources are written and linked (later waves' sources are not).
+
 For each population the synthetic world is generated and standardised once into
 `<workdir>/pop_<n>/world.duckdb` (raw, reference, truth and `linkage.std_*`; reused by later runs
 with the same seed, so model changes are measured on the same records). Then, in a child process
@@ -214,6 +218,23 @@ def run_child(workdir: Path, errors: bool, seed: int) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def append_csv(label: str, n: int, r: dict) -> None:
+    """One population's rows of `benchmarks/results/linkage_quality.csv` (written as each
+    population finishes, so a later failure keeps the figures already measured)."""
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / "linkage_quality.csv"
+    new = not out.exists()
+    with out.open("a", newline="") as f:
+        w = csv.writer(f)
+        if new:
+            w.writerow(["label", "persons", "records", "scope", "precision", "recall", "f1",
+                        "train_s", "predict_s", "cluster_s", "peak_rss_mb"])
+        for scope in ("criminal", "family_civil", "all"):
+            s = r[scope]
+            w.writerow([label, n, r["records"], scope, s["precision"], s["recall"], s["f1"],
+                        r["train_s"], r["predict_s"], r["cluster_s"], r["peak_rss_mb"]])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--populations", default="68000,208000,2080000",
@@ -237,6 +258,7 @@ def main() -> int:
         print(f"population {n:,}: world ready in {time.perf_counter() - t:.0f} s", flush=True)
         res = run_child(workdir, args.errors, args.seed)
         rows.append((n, res))
+        append_csv(args.label, n, res)
         print(f"  {res['records']:,} records, {res['pairs']:,} scored pairs; train "
               f"{res['train_s']} s, predict {res['predict_s']} s, cluster {res['cluster_s']} s, "
               f"peak RSS {res['peak_rss_mb']:,} MB", flush=True)
@@ -260,21 +282,7 @@ def main() -> int:
         print(f"| {n:,} | {r['records']:,} | {c['precision']:.4f} | {c['recall']:.4f} | "
               f"{c['f1']:.4f} | {w['precision']:.4f} | {w['recall']:.4f} | {w['f1']:.4f} | "
               f"{secs:.0f} | {r['peak_rss_mb']:,} |")
-    RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / "linkage_quality.csv"
-    new = not out.exists()
-    with out.open("a", newline="") as f:
-        w = csv.writer(f)
-        if new:
-            w.writerow(["label", "persons", "records", "scope", "precision", "recall", "f1",
-                        "train_s", "predict_s", "cluster_s", "peak_rss_mb"])
-        for n, r in rows:
-            for scope in ("criminal", "family_civil", "all"):
-                s = r[scope]
-                w.writerow([args.label, n, r["records"], scope, s["precision"], s["recall"],
-                            s["f1"], r["train_s"], r["predict_s"], r["cluster_s"],
-                            r["peak_rss_mb"]])
-    print(f"\nappended to {out}")
+    print(f"\nappended to {RESULTS / 'linkage_quality.csv'}")
     return 0
 
 
