@@ -18,10 +18,9 @@ from bold_assets.quality.runner import (
     Outcome,
     _gx_context,
     _outcomes_from_gx,
-    _run_rows,
-    _run_type,
     column_types,
     gx_columns,
+    suite_outcomes,
 )
 from bold_assets.quality.suites import PROJECT_SIDE_TYPES, Expectation, Suite
 
@@ -60,15 +59,4 @@ def run_suite_reference(con: duckdb.DuckDBPyConnection, suite: Suite) -> list[Ou
     if gx_exps:
         frame = con.execute(f"SELECT {gx_columns(types)} FROM {suite.qualified_table}").df()
         gx_outcomes = _run_gx(suite, gx_exps, frame)
-    outcomes = []
-    for e in suite.expectations:
-        if e.type == "unexpected_rows_expectation":
-            outcomes.append(_run_rows(con, suite, e))
-        elif e.type in PROJECT_SIDE_TYPES:
-            outcomes.append(_run_type(e, types))
-        else:
-            outcomes.append(
-                gx_outcomes.get(e.check_name)
-                or Outcome(e, success=False, error="Great Expectations returned no result")
-            )
-    return outcomes
+    return suite_outcomes(con, suite, types, gx_outcomes)

@@ -462,6 +462,12 @@ def run_suite(con: duckdb.DuckDBPyConnection, suite: Suite) -> list[Outcome]:
     gx_outcomes: dict[str, Outcome] = {}
     if gx_exps:
         gx_outcomes = _run_gx(con, suite, gx_exps, types)
+    return suite_outcomes(con, suite, types, gx_outcomes)
+
+
+def suite_outcomes(con: duckdb.DuckDBPyConnection, suite: Suite, types: dict[str, str],
+                   gx_outcomes: dict[str, Outcome]) -> list[Outcome]:
+    """Every expectation's outcome in suite order: GX's, and the project-side ones run here."""
     outcomes = []
     for e in suite.expectations:
         if e.type == "unexpected_rows_expectation":
