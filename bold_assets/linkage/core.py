@@ -71,9 +71,10 @@ logger = logging.getLogger(__name__)
 THRESHOLDS: dict[str, float] = {"high": 0.95, "medium": 0.8, "low": 0.5}
 # Scored pairs below this probability are dropped (they never join a cluster).
 PREDICT_FLOOR = 0.05
-# DuckDB memory of a linkage session (beyond it, DuckDB spills to disk): keeps a million-record
-# run well under 12 GB of peak RSS with room for the arrow tables around it.
-MEMORY_LIMIT = "6GB"
+# DuckDB memory of a linkage session (beyond it, DuckDB spills to disk). At a million wave-0
+# records (7.2m scored pairs) 3GB gave a linkage peak RSS of 3.4 GB in 173 s, against 6.1 GB in
+# 170 s with 6GB (benchmarks/bench_linkage_quality.py), so the whole job stays within 6 GB.
+MEMORY_LIMIT = "3GB"
 PAIR_COLUMNS = (
     "model", "source_dataset_l", "record_id_l", "source_dataset_r", "record_id_r",
     "match_weight", "match_probability", "match_key",
