@@ -498,3 +498,19 @@ def test_every_dbt_test_runs_with_its_own_wave():
              if len({waves[p] for p in n["depends_on"]["nodes"]}) > 1}
     assert not mixed, f"dbt tests attached to no model that read more than one wave: {mixed}"
 
+
+
+def test_only_the_latest_dbt_run_folders_are_kept(tmp_path):
+    import os
+
+    from bold_assets.defs.wave_0.marts import prune_run_targets
+
+    for i in range(8):
+        run = tmp_path / f"wave_0_dbt-{i}"
+        run.mkdir()
+        (run / "manifest.json").write_text("{}")
+        os.utime(run, (1_000 + i, 1_000 + i))
+    (tmp_path / "manifest.json").write_text("{}")  # the project's own, never a run folder
+    prune_run_targets(tmp_path, "wave_0_dbt-", keep=3)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "manifest.json", "wave_0_dbt-5", "wave_0_dbt-6", "wave_0_dbt-7"]

@@ -19,6 +19,7 @@ itself, so concurrent runs queue instead of failing on DuckDB's single-writer lo
 import json
 import os
 import re
+import shutil
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -256,6 +257,15 @@ class DbtBuildConfig(dg.Config):
     lookback_years: int = 0
 
 
+def prune_run_targets(target: Path, prefix: str, keep: int = 5) -> None:
+    """Remove all but the `keep` latest run folders dagster-dbt made under `target` (one per
+    invocation, ~5 MB each: a weekly schedule and every test run would otherwise pile them up)."""
+    runs = sorted((p for p in target.glob(f"{prefix}*") if p.is_dir()),
+                  key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in runs[keep:]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
 @dbt_assets(manifest=DBT_PROJECT.manifest_path, project=DBT_PROJECT,
             dagster_dbt_translator=BoldDbtTranslator(), name="wave_0_dbt")
 def wave_0_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource,
@@ -272,6 +282,7 @@ def wave_0_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource,
             invocation = dbt.cli(args, context=context, raise_on_error=False)
         events = list(invocation.stream())
         ok = invocation.is_successful()
+    prune_run_targets(Path(DBT_PROJECT.project_dir) / DBT_PROJECT.target_path, "wave_0_dbt-")
     # Enrich the materialisations once dbt has released the file.
     with warehouse.connect() as con:
         for event in events:
