@@ -20,6 +20,7 @@ from bold_assets.world.population import make_population
 WAVE_0_GENERATORS = tuple(f"bold_assets.world.sources.{name}" for name in
                           ("mags", "crown", "prison", "probation", "oasys", "family", "civil"))
 KEPT_SCHEMAS = ("raw", "truth", "reference")  # "journey.*" frames stay inside the generators
+REFERENCE_TABLES = ("lad", "lsoa", "postcodes")  # the geography, published as reference.*
 
 
 @dataclass
@@ -67,12 +68,11 @@ def make_context(population: int, seed: int) -> WorldContext:
 def reference_tables(population: int, seed: int) -> dict[str, pd.DataFrame]:
     """The world's reference geography alone (the same tables `generate_world` gives), for
     landed extracts, which need no synthetic people."""
-    return {f"reference.{t}": frame for t, frame in _reference(_geography(population, seed)[1]
-                                                              ).items()}
+    return _reference(_geography(population, seed)[1])
 
 
 def _reference(geo: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    return {"lad": geo["lad"], "lsoa": geo["lsoa"], "postcodes": geo["postcodes"]}
+    return {f"reference.{t}": geo[t] for t in REFERENCE_TABLES}
 
 
 def run_generators(ctx: WorldContext, modules: Iterable[str | ModuleType]) -> None:
@@ -107,6 +107,6 @@ def generate_world(population: int, seed: int, up_to_wave: int | None = None) ->
         "truth.persons": ctx.persons.drop(columns=["marriage_date", "name_background"]),
         "truth.person_addresses": addresses[["person_id", "seq", "lsoa_code", "postcode",
                                              "from_date", "to_date"]],
-        **{f"reference.{t}": frame for t, frame in _reference(ctx.geo).items()},
+        **_reference(ctx.geo),
     })
     return World(tables)

@@ -17,12 +17,11 @@ from bold_assets.defs.resources import WarehouseResource
 from bold_assets.defs.snapshots import SNAPSHOT_PARTITIONS, snapshot_date_of
 from bold_assets.settings import get_settings
 from bold_assets.world import generate_world
-from bold_assets.world.generate import reference_tables
+from bold_assets.world.generate import REFERENCE_TABLES, reference_tables
 from bold_assets.world.snapshots import snapshot_tables, write_snapshot_date
 from bold_assets.world.store import write_frame
 
 TRUTH_TABLES = ("persons", "record_person", "person_addresses", "mags_crown_journey")
-REFERENCE_TABLES = ("lad", "lsoa", "postcodes")
 
 
 def raw_specs(catalog: Catalog) -> list[dg.AssetSpec]:
