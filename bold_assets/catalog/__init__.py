@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from bold_assets.catalog.model import (
     LINK_PLAN_KINDS,
     LINK_ROLES,
+    NATIONAL_ID_KINDS,
     Identifiers,
     LinkPlan,
     QualityProfile,
@@ -84,6 +85,7 @@ sources_of_wave = CATALOG.sources_of_wave
 
 __all__ = [
     "CATALOG", "Catalog", "Identifiers", "LINK_PLAN_KINDS", "LINK_ROLES", "LinkPlan",
+    "NATIONAL_ID_KINDS",
     "QualityProfile", "SOURCES", "ScoreSection", "Source", "WAVES", "Wave", "get_source",
     "load_declared", "sources_of_wave",
 ]

@@ -18,6 +18,13 @@ LINK_ROLES: dict[str, str] = {
     "attribute": "no personal identifiers: rows carry the key of a parent source",
 }
 LINK_PLAN_KINDS = ("dedupe_link", "into_spine", "link")
+# National identifiers a source may carry (`Identifiers.national_ids` kind -> column): the
+# standardised `<kind>_std` column is compared exactly by every model whose sources all hold it.
+NATIONAL_ID_KINDS: dict[str, str] = {
+    "nino": "National Insurance number (DWP / HMRC): two letters, six digits, a letter A-D",
+    "nhs_number": "NHS number: ten digits, the last a modulus-11 check digit",
+    "upn": "Unique Pupil Number (DfE): a letter, eleven digits, a check letter first",
+}
 
 
 @dataclass(frozen=True)
@@ -38,12 +45,14 @@ class Identifiers:
     sex_codes: dict[str, str] = field(default_factory=lambda: {"M": "M", "F": "F"})
     postcode: str | None = None
     ethnicity: str | None = None
+    # National identifiers the source holds: kind (one of NATIONAL_ID_KINDS) -> column.
+    national_ids: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def pii_columns(self) -> tuple[str, ...]:
         """Columns that identify a person and never leave the identifier zone."""
         cols = (self.forename, self.middle_name, self.surname, self.full_name, self.dob,
-                self.postcode)  # fmt: skip
+                self.postcode, *self.national_ids.values())  # fmt: skip
         return tuple(c for c in cols if c)
 
     @property
@@ -51,7 +60,7 @@ class Identifiers:
         """Linkage role -> column, for the identifiers the source has (quality checks use it)."""
         roles = {"forename": self.forename, "surname": self.surname, "full_name": self.full_name,
                  "dob": self.dob, "sex": self.sex, "postcode": self.postcode,
-                 "ethnicity": self.ethnicity}  # fmt: skip
+                 "ethnicity": self.ethnicity, **self.national_ids}  # fmt: skip
         return {r: c for r, c in roles.items() if c}
 
 
@@ -126,6 +135,9 @@ class Source:
     parent_key: str | None = None  # ... and that key's column (in both tables)
     quality: QualityProfile | None = None
     generator: str = ""  # dotted module that generates it (bold_assets.world.sources.<x>)
+    # Shape of the record ids the source system issues: prefix and first number (`D100000001`);
+    # the synthetic generator numbers records in event-date order from it.
+    record_id_shape: tuple[str, int] | None = None
     # What each column means, and labels of coded values (column -> code -> label): the text of
     # the source's data catalogue (`bold_assets.discovery`).
     descriptions: Mapping[str, str] = field(default_factory=dict)
@@ -184,21 +196,39 @@ class LinkPlan:
     name: str
     sources: tuple[str, ...]
     kind: str
+    # `link` plans: the `linkage.<table>` the links are written to (default: the plan's name).
+    table: str | None = None
+
+    @property
+    def output_table(self) -> str:
+        return self.table or self.name
 
 
 @dataclass(frozen=True)
 class Wave:
-    """A linkage wave: its sources, its link plans and its refresh schedule."""
+    """A linkage wave: its sources, its link plans and its refresh schedule.
+
+    `research_link`: the research link file (`research.<table>`: source_dataset, row_id_hash and
+    a spine id column per threshold); `link_thresholds`: the thresholds that file and the wave's
+    person mart hold (the persistent spine's ids are the medium ones).
+    """
 
     number: int
     title: str
     sources: tuple[str, ...]
     link_plans: tuple[LinkPlan, ...] = ()
     cron: str = "0 3 * * 1"
+    research_link: str | None = None
+    link_thresholds: tuple[str, ...] = ("medium",)
 
     @property
     def name(self) -> str:
         return f"wave_{self.number}"
+
+    @property
+    def link_table(self) -> str:
+        """`research.<link_table>`: the wave's link file."""
+        return self.research_link or f"{self.name}_link"
 
     @property
     def group(self) -> str:

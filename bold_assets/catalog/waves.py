@@ -27,11 +27,13 @@ def justice_link_plans(criminal: tuple[str, ...], weak: tuple[str, ...]) -> tupl
 # Titles and schedules (Europe/London; weekly, each wave the day after the one before). A wave
 # with no sources gets no assets, job or schedule.
 DECLARED: tuple[Wave, ...] = (
-    Wave(0, "Data First justice extracts", (), (), "0 3 * * 1"),  # Mondays 03:00
+    Wave(0, "Data First justice extracts", (), (), "0 3 * * 1",  # Mondays 03:00
+         research_link="xjs_link", link_thresholds=("high", "medium", "low")),
     Wave(1, "MoJ-DfE share: PNC and the National Pupil Database", (), (
         LinkPlan("dedupe_pnc", ("pnc_people",), "dedupe_link"),  # same pnc_id + Splink dedupe
         LinkPlan("link_pnc_spine", ("pnc_people",), "into_spine"),
-        LinkPlan("link_npd_pnc", ("npd_census", "pnc_people"), "link"),  # pupils to PNC people
+        # pupils to PNC people
+        LinkPlan("link_npd_pnc", ("npd_census", "pnc_people"), "link", table="pupil_links"),
     ), "0 3 * * 2"),
     Wave(2, "Work and benefits: DWP benefit spells and HMRC earnings", (), (), "0 3 * * 3"),
     Wave(3, "Health: NHS hospital and mental-health data, ONS deaths", (), (), "0 3 * * 4"),
