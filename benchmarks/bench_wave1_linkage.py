@@ -42,26 +42,27 @@ def main() -> None:
         if (args.warehouse.parent / "models").exists():
             shutil.copytree(args.warehouse.parent / "models", models)
         spec = W.wave_link_spec(CATALOG, 1)
-        pnc, npd, wave0 = spec.people, spec.pupils, spec.spine_sources
+        (people,), (pupils_link,) = spec.into_spine, spec.links
+        pnc, npd, wave0 = people.source, pupils_link.source, spec.spine_sources
         with duckdb.connect(str(path)) as con:
             for t in ("person_ids", "person_ids_history"):
                 con.execute(f"DELETE FROM linkage.{t} WHERE source_dataset = '{pnc.name}'")
-            con.execute("DROP TABLE IF EXISTS linkage.pupil_links")
+            con.execute(f"DROP TABLE IF EXISTS linkage.{pupils_link.table}")
             t = time.perf_counter()
             spine = W.link_people_into_spine(
-                con, pnc, spec.people_key, wave0, models, retrain=args.retrain, seed=args.seed,
-                dedupe_name=spec.dedupe_name, link_name=spec.link_name)
-            pupils = W.link_pupils(con, npd, spec.pupil_key, pnc.name, models,
+                con, pnc, people.key, wave0, models, retrain=args.retrain, seed=args.seed,
+                dedupe_name=people.dedupe_name, link_name=people.link_name)
+            pupils = W.link_pupils(con, npd, pupils_link.key, pnc.name, models,
                                    retrain=args.retrain, seed=args.seed,
-                                   plan_name=spec.pupil_name)
+                                   plan_name=pupils_link.name, table=pupils_link.table)
             print(f"wave-1 linkage: {time.perf_counter() - t:.1f} s",
                   {"into_spine": spine, "pupils": pupils})
-            groups = W.key_groups_sql(npd, spec.pupil_key)
+            groups = W.key_groups_sql(npd, pupils_link.key)
             print("\nPNC -> spine (pairs with the spine, within PNC):")
             print(E.spine_f1(con, pnc.name, wave0).round(4).to_string(index=False))
             print("\nNPD -> PNC (pairs pupil record x PNC record; per pupil record):")
             print(E.pupil_f1(con, npd.name, pnc.name, groups).round(4).to_string(index=False))
-            print(f"\nPNC people born from {E.NPD_BORN_FROM} matched to an NPD pupil:")
+            print("\nPNC people (born no earlier than the first pupil) matched to an NPD pupil:")
             print(E.pupil_match_rates(con, npd.name, pnc.name).to_string(index=False))
             cols = ["dimension", "subgroup", "records", "false_match_rate",
                     "missed_match_rate", "f1"]

@@ -1,9 +1,11 @@
 """The Dagster code location: built from the catalogue, merged, with one warehouse resource.
 
 One factory per layer (`defs/factories/`) builds the per-source assets of every declared source
-(raw, standardised, research) in its wave's group, the identifier leak checks and each wave's job
-and schedule; the wave modules (`defs/wave_0/...`) hold what is particular to a wave (its linkage
-models, marts and outputs), plus the cross-wave `evaluation` group. Truth and reference have
+(raw, standardised, research) in its wave's group, the linkage of every later wave from its
+declared link plans (`wave_linkage`; its evaluation in `defs/evaluation/wave_linkage.py`), the
+identifier leak checks and each wave's job and schedule. `defs/wave_0/` holds wave 0's justice
+linkage (Data First's models and the spine), the dbt marts and every wave's safe outputs, plus
+the cross-wave `evaluation` group. Truth and reference have
 groups of their own. The Great Expectations checks come from the suites (`defs/quality.py`).
 """
 
@@ -14,25 +16,22 @@ import dagster as dg
 from bold_assets.catalog import CATALOG, Catalog
 from bold_assets.defs import discovery, quality
 from bold_assets.defs.evaluation import linkage_quality, needs_validity
+from bold_assets.defs.evaluation.wave_linkage import build_wave_evaluation
 from bold_assets.defs.factories import leaks, raw, research, std, waves
+from bold_assets.defs.factories.wave_linkage import build_wave_linkage
+from bold_assets.defs.lineage import require_producers
 from bold_assets.defs.metadata import present
 from bold_assets.defs.resources import warehouse_resource
 from bold_assets.defs.wave_0 import linkage, marts, outputs
 from bold_assets.defs.wave_0 import research as research_0
-from bold_assets.defs.wave_1 import evaluation as evaluation_1
-from bold_assets.defs.wave_1 import linkage as linkage_1
-from bold_assets.defs.wave_1 import research as research_1
 
 WAVE_AREAS = (
     linkage.defs,
     research_0.defs,
-    linkage_1.defs,
-    research_1.defs,
     marts.defs,
     outputs.defs,
     linkage_quality.defs,
     needs_validity.defs,
-    evaluation_1.defs,
     discovery.defs,
 )
 
@@ -43,6 +42,8 @@ def build_definitions(catalog: Catalog = CATALOG) -> dg.Definitions:
         raw.build_raw(catalog),  # raw extracts (each in its wave group), truth, reference
         std.build_std(catalog),  # linkage/std_<source>
         research.build_research(catalog),  # research/<source> and their leak checks
+        build_wave_linkage(catalog),  # waves 1-4: spine, population links, research link file
+        build_wave_evaluation(catalog),  # ... and their linkage against truth
         *WAVE_AREAS,
     )
     # layer first in every description; truth and reference in their own groups
@@ -50,7 +51,7 @@ def build_definitions(catalog: Catalog = CATALOG) -> dg.Definitions:
         dg.Definitions(assets=present(assets.assets or [])),
         dg.Definitions(asset_checks=assets.asset_checks, resources=assets.resources),
     )
-    return dg.Definitions.merge(
+    return require_producers(dg.Definitions.merge(
         assets,
         quality.build_defs(assets),  # a GX asset check per expectation, for each suite's asset
         # no identifier in any marts, outputs or discovery table
@@ -60,7 +61,7 @@ def build_definitions(catalog: Catalog = CATALOG) -> dg.Definitions:
             resources={"warehouse": warehouse_resource()},
             executor=dg.in_process_executor,
         ),
-    )
+    ))
 
 
 defs = build_definitions()

@@ -8,6 +8,9 @@
 | BOLD_LANDING_DIR   | folder of landed extracts; raw assets read it when set | unset              |
 | BOLD_PROJECT_KEY   | secret for keyed pseudonymous ids                     | random, in data dir |
 | BOLD_SNAPSHOT_DATE | extracts as at this date (YYYY-MM-DD)                 | the world's end     |
+
+BOLD_CATALOG_EXTENSIONS (default none): comma-separated dotted modules adding sources and waves
+to the catalogue (`bold_assets.catalog.load_catalog`).
 """
 
 from __future__ import annotations
@@ -85,3 +88,11 @@ def _date_env(name: str) -> dt.date | None:
     except ValueError:
         raise SettingsError(f"{name}={value!r} is not a date; unset it or set e.g. "
                          f"{name}=2023-12-25") from None
+
+
+def catalog_extensions() -> tuple[str, ...]:
+    """`BOLD_CATALOG_EXTENSIONS`: comma-separated dotted modules, each declaring sources
+    (`DECLARED`) and optionally waves (`WAVES`) beside the project's own (read when the catalogue
+    is first imported)."""
+    raw = os.environ.get("BOLD_CATALOG_EXTENSIONS", "")
+    return tuple(m.strip() for m in raw.split(",") if m.strip())

@@ -141,7 +141,7 @@ def test_generated_dbt_files_are_current():
 # A source added to a copy of the catalogue ---------------------------------------------------
 
 DUMMY = replace(SOURCES["prison"], name="dummy_w1", title="Dummy wave-1 extract", wave=1,
-                link_role="pnc", generator="bold_assets.world.sources.dummy_w1")
+                link_role="person", generator="bold_assets.world.sources.dummy_w1")
 DUMMY_ATTR = Source(
     name="dummy_w1_attr", title="Dummy attribute table", system="test", key="row_id",
     columns={"row_id": "VARCHAR", "journey_id": "VARCHAR", "event": "DATE", "score": "INTEGER"},

@@ -28,7 +28,8 @@ from bold_assets.warehouse import open_file
 from tests.conftest import materialize
 
 SPEC = W.wave_link_spec(CATALOG, 1)
-PNC, NPD = SPEC.people.name, SPEC.pupils.name
+(PEOPLE,), (PUPILS,) = SPEC.into_spine, SPEC.links
+PNC, NPD = PEOPLE.source.name, PUPILS.source.name
 WAVE0 = SPEC.spine_sources
 LINK_ASSETS = "linkage/wave_1_person_ids,linkage/pupil_links"
 IDS_SQL = "SELECT source_dataset, record_id, person_id FROM linkage.person_ids ORDER BY ALL"
@@ -58,10 +59,10 @@ def pipeline(pipeline_warehouse) -> dict:
         for t in ("linkage_f1", "match_rates", "subgroup_errors"):
             out[t] = con.execute(f"SELECT * FROM evaluation.wave_1_{t}").df()
         out["spine_f1"] = E.spine_f1(con, PNC, WAVE0)
-        out["pupil_f1"] = E.pupil_f1(con, NPD, PNC, W.key_groups_sql(SPEC.pupils,
-                                                                       SPEC.pupil_key))
+        out["pupil_f1"] = E.pupil_f1(con, NPD, PNC, W.key_groups_sql(PUPILS.source,
+                                                                       PUPILS.key))
         out["n_pnc"] = con.execute(f"SELECT count(*) FROM raw.{PNC}").fetchone()[0]
-        out["pnc_ids"] = con.execute(f"SELECT name_id AS record_id, {SPEC.people_key} AS key "
+        out["pnc_ids"] = con.execute(f"SELECT name_id AS record_id, {PEOPLE.key} AS key "
                                      f"FROM raw.{PNC}").df()
         out["research_link"] = con.execute(
             "SELECT source_dataset, count(*) AS n, count(DISTINCT row_id_hash) AS rows, "
@@ -97,8 +98,8 @@ def reruns(pipeline_warehouse, tmp_path_factory) -> dict:
     # a tenth of the PNC records whose PNC id has other records: taken out, linked again
     with duckdb.connect(str(path)) as con:
         later = con.execute(f"""
-            SELECT name_id FROM raw.{PNC} WHERE {SPEC.people_key} IN (
-                SELECT {SPEC.people_key} FROM raw.{PNC} GROUP BY 1 HAVING count(*) > 1)
+            SELECT name_id FROM raw.{PNC} WHERE {PEOPLE.key} IN (
+                SELECT {PEOPLE.key} FROM raw.{PNC} GROUP BY 1 HAVING count(*) > 1)
             USING SAMPLE 10 PERCENT (reservoir, 5)""").df()["name_id"].tolist()
         con.register("__later", pd.DataFrame({"record_id": later}))
         for t in ("person_ids", "person_ids_history"):
@@ -184,7 +185,7 @@ def test_rerun_changes_nothing_and_reuses_models(reruns):
     pd.testing.assert_frame_equal(reruns["rerun"]["ids"], reruns["rejoined"]["ids"])
     pd.testing.assert_frame_equal(reruns["rerun"]["links"], reruns["rejoined"]["links"])
     pd.testing.assert_frame_equal(reruns["rerun"]["history"], reruns["rejoined"]["history"])
-    for plan in (SPEC.dedupe_name, SPEC.link_name, SPEC.pupil_name):  # saved once, reloaded
+    for plan in SPEC.plan_names:  # saved once, reloaded
         versions = sorted(p.name for p in (reruns["models"] / plan).iterdir()
                           if re.fullmatch(r"model_v\d+\.json", p.name))
         assert versions == ["model_v0001.json"], plan
@@ -210,7 +211,7 @@ def test_wave_ids_last_to_the_next_snapshot(reruns):
 
 def test_linkage_f1_against_truth(pipeline):
     table = pipeline["linkage_f1"]
-    assert set(table["step"]) == {SPEC.link_name, SPEC.pupil_name}
+    assert set(table["step"]) == {PEOPLE.link_name, PUPILS.name}
     f1 = table.set_index("scope")["f1"]
     # the stored table is what the evaluation functions give
     recomputed = pd.concat([pipeline["spine_f1"], pipeline["pupil_f1"]]).set_index("scope")
@@ -224,8 +225,9 @@ def test_linkage_f1_against_truth(pipeline):
 
 def test_match_rates_by_ethnic_group(pipeline):
     rates = pipeline["match_rates"]
-    assert list(rates.columns) == ["ethnic_group", "people", "matched", "truly_in_pupils",
-                                   "match_rate_pct", "true_rate_pct"]
+    assert list(rates.columns) == ["step", "ethnic_group", "people", "matched",
+                                   "truly_in_pupils", "match_rate_pct", "true_rate_pct"]
+    assert set(rates["step"]) == {PUPILS.name}
     assert rates["ethnic_group"].iloc[-1] == "all"
     assert {"White", "Black", "Asian"} <= set(rates["ethnic_group"])
     groups = rates.iloc[:-1]
@@ -241,7 +243,7 @@ def test_match_rates_by_ethnic_group(pipeline):
 
 def test_subgroup_errors(pipeline):
     table = pipeline["subgroup_errors"]
-    assert set(table["step"]) == {SPEC.link_name, SPEC.pupil_name}
+    assert set(table["step"]) == {PEOPLE.link_name, PUPILS.name}
     for _, t in table.groupby("step"):
         assert set(t["dimension"]) == set(E.SUBGROUPS)
         assert t["false_match_rate"].between(0, 1).all()

@@ -4,8 +4,11 @@ One declaration per source (`catalog/sources/<name>.py`: columns, identifiers, c
 profile, wave, link role, generator) and one per wave (`catalog/waves.py`: its sources, link plans
 and schedule). Plain Python: no Dagster, no pandas.
 
-`CATALOG` is the project's catalogue; `Catalog.with_sources` gives a copy with more sources (the
-definitions factories take a catalogue as an argument, so tests can add a source to a copy).
+`CATALOG` is the project's catalogue; `Catalog.with_sources` / `with_waves` give a copy with more
+sources or other wave declarations (the definitions factories take a catalogue as an argument,
+so tests can add a source to a copy). Modules named in `BOLD_CATALOG_EXTENSIONS` add their
+`DECLARED` sources and `WAVES` declarations to `CATALOG` itself: a team's own source or wave,
+declared outside the project, gets every layer the project's sources get.
 """
 
 from __future__ import annotations
@@ -26,7 +29,9 @@ from bold_assets.catalog.model import (
     Wave,
 )
 from bold_assets.catalog.sources import MODULES
+from bold_assets.catalog.waves import DECLARED as DECLARED_WAVES
 from bold_assets.catalog.waves import declare_waves
+from bold_assets.settings import catalog_extensions
 
 
 @dataclass(frozen=True)
@@ -35,19 +40,29 @@ class Catalog:
 
     sources: Mapping[str, Source]
     waves: Mapping[int, Wave]
+    declared_waves: tuple[Wave, ...] = DECLARED_WAVES  # as declared, before sources join them
 
     @classmethod
-    def from_sources(cls, sources: Iterable[Source]) -> Catalog:
+    def from_sources(cls, sources: Iterable[Source],
+                     declared_waves: Iterable[Wave] = DECLARED_WAVES) -> Catalog:
         by_name: dict[str, Source] = {}
         for s in sources:
             if s.name in by_name:
                 raise ValueError(f"source {s.name!r} is declared twice in the catalogue")
             by_name[s.name] = s
-        return cls(by_name, declare_waves(by_name))
+        declared = tuple(declared_waves)
+        return cls(by_name, declare_waves(by_name, declared), declared)
 
     def with_sources(self, *extra: Source) -> Catalog:
         """A copy with `extra` sources appended (tests; a new source declares its module)."""
-        return Catalog.from_sources([*self.sources.values(), *extra])
+        return Catalog.from_sources([*self.sources.values(), *extra], self.declared_waves)
+
+    def with_waves(self, *waves: Wave) -> Catalog:
+        """A copy in which `waves` replace the declarations of the same numbers (or add new
+        numbers, in order)."""
+        by_number = {w.number: w for w in self.declared_waves} | {w.number: w for w in waves}
+        return Catalog.from_sources(self.sources.values(),
+                                    tuple(by_number[n] for n in sorted(by_number)))
 
     def get_source(self, name: str) -> Source:
         try:
@@ -77,7 +92,21 @@ def load_declared(modules: Iterable[str] = MODULES) -> list[Source]:
     return out
 
 
-CATALOG = Catalog.from_sources(load_declared())
+def load_catalog(extensions: Iterable[str] = ()) -> Catalog:
+    """The project's declarations plus those of each extension module (its `DECLARED` sources,
+    and its `WAVES`, which replace the project's declarations of the same numbers)."""
+    catalog = Catalog.from_sources(load_declared())
+    for name in extensions:
+        module = importlib.import_module(name)
+        if not hasattr(module, "DECLARED") and not hasattr(module, "WAVES"):
+            raise ValueError(f"catalogue extension {name!r} declares neither DECLARED (sources) "
+                             "nor WAVES")
+        catalog = catalog.with_waves(*getattr(module, "WAVES", ())).with_sources(
+            *getattr(module, "DECLARED", ()))
+    return catalog
+
+
+CATALOG = load_catalog(catalog_extensions())
 SOURCES: dict[str, Source] = dict(CATALOG.sources)
 WAVES: dict[int, Wave] = dict(CATALOG.waves)
 get_source = CATALOG.get_source
@@ -87,5 +116,5 @@ __all__ = [
     "CATALOG", "Catalog", "Identifiers", "LINK_PLAN_KINDS", "LINK_ROLES", "LinkPlan",
     "NATIONAL_ID_KINDS",
     "QualityProfile", "SOURCES", "ScoreSection", "Source", "WAVES", "Wave", "get_source",
-    "load_declared", "sources_of_wave",
+    "load_catalog", "load_declared", "sources_of_wave",
 ]

@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 LINK_ROLES: dict[str, str] = {
     "criminal": "strong identifiers (justice): deduplicated and linked into the spine",
     "weak": "weak, role-dependent identifiers (family / civil): linked with borrowed parameters",
-    "pnc": "PNC people: deduplicated on pnc_id and linked into the spine",
-    "pupil": "NPD pupils: linked to PNC people, never given new spine ids",
+    "person": "a later wave's people (PNC): deduplicated on their own key, linked into the spine",
+    "population": "a population source (NPD pupils): linked to the people of a spine source, "
+                  "never given spine ids",
     "attribute": "no personal identifiers: rows carry the key of a parent source",
 }
 LINK_PLAN_KINDS = ("dedupe_link", "into_spine", "link")

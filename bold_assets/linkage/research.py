@@ -80,24 +80,27 @@ def xjs_link_sql() -> str:
     """
 
 
-def wave_link_sql(people_sources: tuple[str, ...], pupil_links: str = "linkage.pupil_links"
-                  ) -> str:
+def wave_link_sql(people_sources: tuple[str, ...],
+                  link_tables: tuple[str, ...] = ("linkage.pupil_links",)) -> str:
     """SELECT for `research.wave_<n>_link` (source_dataset, row_id_hash, estimated_xjs_id): each
     record of a later wave's person sources (e.g. PNC) with its spine person, and each linked
-    pupil record (e.g. NPD census) with the spine person it links to. `row_id_hash` as the
-    source's `research.<source>.row_id_hash`, `estimated_xjs_id` as `research.xjs_link`'s."""
-    if not people_sources:
-        raise ValueError("wave link file: no person source given")
-    names = ", ".join(f"'{s}'" for s in people_sources)
-    return f"""
+    record of its link tables (e.g. NPD census in linkage.pupil_links) with the spine person it
+    links to. `row_id_hash` as the source's `research.<source>.row_id_hash`, `estimated_xjs_id`
+    as `research.xjs_link`'s."""
+    if not people_sources and not link_tables:
+        raise ValueError("wave link file: no person source and no link table given")
+    parts = []
+    if people_sources:
+        names = ", ".join(f"'{s}'" for s in people_sources)
+        parts.append(f"""
         SELECT i.source_dataset, {row_hash_sql('i.source_dataset', 'i.record_id')} AS row_id_hash,
                {research_id_sql('i.person_id')} AS estimated_xjs_id
-        FROM linkage.person_ids i WHERE i.source_dataset IN ({names})
-        UNION ALL
-        SELECT l.source_dataset, {row_hash_sql('l.source_dataset', 'l.record_id')},
-               {research_id_sql('l.person_id')}
-        FROM {pupil_links} l
-    """
+        FROM linkage.person_ids i WHERE i.source_dataset IN ({names})""")
+    parts += [f"""
+        SELECT l.source_dataset, {row_hash_sql('l.source_dataset', 'l.record_id')} AS row_id_hash,
+               {research_id_sql('l.person_id')} AS estimated_xjs_id
+        FROM {table} l""" for table in link_tables]
+    return "\n        UNION ALL".join(parts) + "\n"
 
 
 def journey_sql() -> str:

@@ -26,7 +26,6 @@ from bold_assets.linkage import evaluation as ev
 TRUTH = "truth.record_person"
 PERSONS = "truth.persons"
 PUPIL_LINKS = "linkage.pupil_links"
-NPD_BORN_FROM = "1985-09-01"
 SUBGROUPS = ("sex", "ethnic_group", "imd_quintile")
 
 
@@ -40,7 +39,8 @@ def spine_clusters_sql(sources: Sequence[str]) -> str:
                FROM linkage.person_ids WHERE source_dataset IN {_in(sources)}"""
 
 
-def pupil_clusters_sql(pupils: str, people_source: str, pupil_groups_sql: str) -> str:
+def pupil_clusters_sql(pupils: str, people_source: str, pupil_groups_sql: str,
+                       links: str = PUPIL_LINKS) -> str:
     """Pupil records (cluster: the person linked to, else the pupil's key, from
     `pupil_groups_sql` giving (record_id, grp), see `wave_link.key_groups_sql`) and the records
     of the justice source (cluster: their spine id)."""
@@ -50,7 +50,7 @@ def pupil_clusters_sql(pupils: str, people_source: str, pupil_groups_sql: str) -
                         '{pupils}|' || t.record_id) AS cluster_medium
         FROM (SELECT DISTINCT CAST(record_id AS VARCHAR) AS record_id FROM {TRUTH}
               WHERE source_dataset = '{pupils}') t
-        LEFT JOIN {PUPIL_LINKS} l ON l.source_dataset = '{pupils}' AND l.record_id = t.record_id
+        LEFT JOIN {links} l ON l.source_dataset = '{pupils}' AND l.record_id = t.record_id
         LEFT JOIN ({pupil_groups_sql}) g ON g.record_id = t.record_id
         UNION ALL
         SELECT source_dataset, record_id, CAST(person_id AS VARCHAR)
@@ -77,10 +77,10 @@ def spine_f1(con: duckdb.DuckDBPyConnection, source: str,
 
 
 def pupil_f1(con: duckdb.DuckDBPyConnection, pupils: str, people_source: str,
-             pupil_groups_sql: str) -> pd.DataFrame:
+             pupil_groups_sql: str, links: str = PUPIL_LINKS) -> pd.DataFrame:
     """P / R / F1 of pupils linked to the justice source's people: pairwise (pupil record x
     justice record) and per pupil record (linked to its true person, wrongly, or missed)."""
-    base = _base(pupil_clusters_sql(pupils, people_source, pupil_groups_sql))
+    base = _base(pupil_clusters_sql(pupils, people_source, pupil_groups_sql, links))
     pairwise = ev._scope_counts(con, base, [pupils], [people_source])
     # per record: the true person of the linked id is the pupil's own
     tp, linked, true = con.execute(f"""
@@ -97,7 +97,7 @@ def pupil_f1(con: duckdb.DuckDBPyConnection, pupils: str, people_source: str,
                    t.spine_id = l.person_id AND t.person_id = p.person_id)),
                count(l.person_id),
                count(*) FILTER (WHERE p.person_id IN (SELECT person_id FROM justice_people))
-        FROM pupil p LEFT JOIN {PUPIL_LINKS} l
+        FROM pupil p LEFT JOIN {links} l
           ON l.source_dataset = '{pupils}' AND l.record_id = p.record_id
     """).fetchall()[0]
     return pd.DataFrame([_row(f"{pupils}-{people_source} pairs", pairwise),
@@ -106,10 +106,15 @@ def pupil_f1(con: duckdb.DuckDBPyConnection, pupils: str, people_source: str,
 
 
 def pupil_match_rates(con: duckdb.DuckDBPyConnection, pupils: str, people_source: str,
-                      born_from: str = NPD_BORN_FROM) -> pd.DataFrame:
+                      born_from: str | None = None, links: str = PUPIL_LINKS) -> pd.DataFrame:
     """Per ethnic group (and overall): people of the justice source born from `born_from`
-    (their true DOB), how many have a pupil linked to (one of) their spine ids, and how many
-    truly have pupil records. Rates in percent."""
+    (their true DOB; default: the earliest true DOB among the pupil source's people, so only
+    people the pupil source could hold count), how many have a pupil linked to (one of) their
+    spine ids, and how many truly have pupil records. Rates in percent."""
+    if born_from is None:
+        born_from = str(con.execute(f"""
+            SELECT min(p.dob) FROM {PERSONS} p WHERE p.person_id IN (SELECT person_id
+            FROM {TRUTH} WHERE source_dataset = '{pupils}')""").fetchall()[0][0] or "1900-01-01")
     per_group = con.sql(f"""
         WITH rp AS (SELECT CAST(record_id AS VARCHAR) AS record_id, source_dataset, person_id
                     FROM {TRUTH}),
@@ -119,7 +124,7 @@ def pupil_match_rates(con: duckdb.DuckDBPyConnection, pupils: str, people_source
         matched AS (SELECT DISTINCT rp.person_id FROM rp
                     JOIN linkage.person_ids i USING (source_dataset, record_id)
                     WHERE rp.source_dataset = '{people_source}'
-                      AND i.person_id IN (SELECT person_id FROM {PUPIL_LINKS})),
+                      AND i.person_id IN (SELECT person_id FROM {links})),
         in_pupils AS (SELECT DISTINCT person_id FROM rp WHERE source_dataset = '{pupils}')
         SELECT coalesce(p.ethnic_group, 'unknown') AS ethnic_group,
                count(*) AS people,
@@ -167,9 +172,9 @@ def spine_subgroup_errors(con: duckdb.DuckDBPyConnection, source: str,
 
 
 def pupil_subgroup_errors(con: duckdb.DuckDBPyConnection, pupils: str, people_source: str,
-                          pupil_groups_sql: str,
-                          dimensions: Sequence[str] = SUBGROUPS) -> pd.DataFrame:
+                          pupil_groups_sql: str, dimensions: Sequence[str] = SUBGROUPS,
+                          links: str = PUPIL_LINKS) -> pd.DataFrame:
     """The same for pupil records linked to the justice source's people (a pupil's records
     form one cluster by their key when not linked)."""
-    return _subgroups(con, pupil_clusters_sql(pupils, people_source, pupil_groups_sql),
+    return _subgroups(con, pupil_clusters_sql(pupils, people_source, pupil_groups_sql, links),
                       pupils, dimensions)

@@ -19,7 +19,7 @@ warehouse connection (no dagster); wave 1 (PNC and NPD) is the first user.
    match_probability)`, replaced on every run.
 
 Models are trained like wave 0's (`justice.train_or_load`: versioned Splink JSON under the models
-folder, reused until retrained) under the wave's link-plan names (`PLAN_NAMES`).
+folder, reused until retrained) under the wave's link-plan names (`wave_link_spec`).
 """
 
 from __future__ import annotations
@@ -37,11 +37,8 @@ from bold_assets.linkage import justice as J
 from bold_assets.linkage import models as mdl
 from bold_assets.linkage import spine, spine_tables
 from bold_assets.linkage.core import THRESHOLDS, LinkageSession
-from bold_assets.sources import WAVES, Source
+from bold_assets.sources import Source
 
-# Default link-plan names: wave 1's, as its `Wave.link_plans` declare them (catalog/waves.py).
-_KINDS = {"dedupe_link": "dedupe", "into_spine": "into_spine", "link": "link"}
-PLAN_NAMES = {_KINDS[p.kind]: p.name for p in WAVES[1].link_plans}
 PUPIL_LINKS = ("linkage", "pupil_links")
 PUPIL_LINK_COLUMNS = ("source_dataset", "record_id", "person_id", "match_probability")
 # A person of the new source joins the spine person it links to best through pairs at this
@@ -56,17 +53,41 @@ HARD_WEIGHT = 40.0  # match weight of a hard link (same person key): beyond any 
 
 
 @dataclass(frozen=True)
-class WaveLinkSpec:
-    """What one wave's people / pupils linkage needs, read from its `Wave.link_plans`."""
+class SpinePlan:
+    """An `into_spine` plan: a person source deduplicated (its own person key, plus the wave's
+    `dedupe_link` plan on it) and linked into the persistent spine."""
 
-    people: Source  # the person source linked into the spine (PNC people)
-    people_key: str  # its own person key (pnc_id)
-    pupils: Source  # the population source linked to the people (NPD census)
-    pupil_key: str  # its own person key (upn)
-    spine_sources: tuple[str, ...]  # the sources whose ids make the spine (wave 0's)
+    source: Source  # e.g. PNC people
+    key: str  # its own person key (pnc_id)
     dedupe_name: str
-    link_name: str  # into-spine plan
-    pupil_name: str  # pupils-to-people plan
+    link_name: str
+
+
+@dataclass(frozen=True)
+class PopulationLink:
+    """A `link` plan: a population source's people (e.g. NPD pupils, grouped by their key)
+    linked to the spine persons holding a record of `people`; they never get spine ids."""
+
+    source: Source  # e.g. NPD census
+    key: str  # its own person key (upn)
+    people: str  # the spine source linked to (pnc_people)
+    name: str  # plan name
+    table: str  # linkage.<table> the links are written to
+
+
+@dataclass(frozen=True)
+class WaveLinkSpec:
+    """What one later wave's linkage is, read from its `Wave.link_plans`."""
+
+    number: int
+    into_spine: tuple[SpinePlan, ...]
+    links: tuple[PopulationLink, ...]
+    spine_sources: tuple[str, ...]  # the person sources of the spine before the wave
+
+    @property
+    def plan_names(self) -> tuple[str, ...]:
+        return (*(n for p in self.into_spine for n in (p.dedupe_name, p.link_name)),
+                *(link.name for link in self.links))
 
 
 def person_key(catalog: Any, source: Source) -> str:
@@ -82,34 +103,61 @@ def person_key(catalog: Any, source: Source) -> str:
                      "declares no case id)")
 
 
+def spine_sources_before(catalog: Any, number: int) -> tuple[str, ...]:
+    """The person sources in the spine before wave `number`: wave 0's linked sources and the
+    `into_spine` sources of the waves between (catalogue order)."""
+    joined = {s for w in catalog.waves.values() if w.number < number
+              for p in w.link_plans if p.kind == "into_spine" for s in p.sources}
+    return tuple(s.name for s in catalog.sources.values() if s.wave < number and (
+        s.link_role in ("criminal", "weak") or s.name in joined))
+
+
 def wave_link_spec(catalog: Any, number: int) -> WaveLinkSpec:
-    """The people / pupils linkage of wave `number` from its declared link plans: one
-    `dedupe_link` and one `into_spine` plan on the people source, one `link` plan
-    (pupils, people). The spine is every source of the earlier waves' persons (wave 0's)."""
+    """Wave `number`'s linkage from its declared plans: each `into_spine` plan (one source)
+    with the wave's `dedupe_link` plan on that source, and each `link` plan (the population
+    source first, then the spine source its people are linked to). Fails naming the plan
+    when a plan does not fit."""
     wave = catalog.waves[number]
-    by_kind: dict[str, list[Any]] = {}
+    dedupes = {p.sources: p for p in wave.link_plans if p.kind == "dedupe_link"}
+    spine_before = spine_sources_before(catalog, number)
+    into: list[SpinePlan] = []
+    links: list[PopulationLink] = []
     for plan in wave.link_plans:
-        by_kind.setdefault(plan.kind, []).append(plan)
-    try:
-        (dedupe,), (into,), (link,) = (by_kind[k] for k in ("dedupe_link", "into_spine", "link"))
-    except (KeyError, ValueError):
-        raise ValueError(f"wave {number}: expected one dedupe_link, one into_spine and one link "
-                         f"plan, got {[(p.name, p.kind) for p in wave.link_plans]}") from None
-    people = catalog.get_source(into.sources[0])
-    pupils_name = next(s for s in link.sources if s != people.name)
-    pupils = catalog.get_source(pupils_name)
-    spine_sources = tuple(s.name for s in catalog.sources.values()
-                          if s.wave < number and s.link_role in ("criminal", "weak"))
-    return WaveLinkSpec(people, person_key(catalog, people), pupils, person_key(catalog, pupils),
-                        spine_sources, dedupe.name, into.name, link.name)
+        where = f"wave {number} link plan {plan.name!r} ({plan.kind}, sources {plan.sources})"
+        if plan.kind == "into_spine":
+            if len(plan.sources) != 1 or plan.sources not in dedupes:
+                raise ValueError(f"{where}: an into_spine plan names one source, and the wave "
+                                 "declares a dedupe_link plan on that source alone")
+            source = catalog.get_source(plan.sources[0])
+            into.append(SpinePlan(source, person_key(catalog, source),
+                                  dedupes[plan.sources].name, plan.name))
+        elif plan.kind == "link":
+            if len(plan.sources) != 2:
+                raise ValueError(f"{where}: a link plan names (population source, spine "
+                                 "source)")
+            population, people = plan.sources
+            in_spine = {*spine_before, *(p.source.name for p in into)}
+            if people not in in_spine:
+                raise ValueError(f"{where}: {people} is not in the spine by then (spine "
+                                 f"sources: {', '.join(sorted(in_spine))})")
+            source = catalog.get_source(population)
+            links.append(PopulationLink(source, person_key(catalog, source), people,
+                                        plan.name, plan.output_table))
+        elif plan.kind != "dedupe_link":
+            raise ValueError(f"{where}: kind {plan.kind!r} has no linkage for later waves")
+    orphans = set(dedupes) - {(p.source.name,) for p in into}
+    if orphans:
+        raise ValueError(f"wave {number}: dedupe_link plan(s) "
+                         f"{sorted(dedupes[o].name for o in orphans)} belong to no into_spine "
+                         "plan")
+    return WaveLinkSpec(number, tuple(into), tuple(links), spine_before)
 
 
-def dedupe_plan(source: str, name: str = PLAN_NAMES["dedupe"]) -> mdl.ModelPlan:
+def dedupe_plan(source: str, name: str) -> mdl.ModelPlan:
     return mdl.ModelPlan(name, "dedupe_only", (source,))
 
 
-def into_spine_plan(source: str, spine_sources: tuple[str, ...],
-                    name: str = PLAN_NAMES["into_spine"],
+def into_spine_plan(source: str, spine_sources: tuple[str, ...], name: str,
                     reference: str | None = None) -> mdl.ModelPlan:
     """A link model between the spine's records (one group) and the new source's. With a
     `reference` model (wave 0's criminal model), its date-of-birth and sex agreement rates
@@ -134,8 +182,8 @@ def reference_model(con: duckdb.DuckDBPyConnection, models_dir: Path,
         return saved[0] if saved else None
 
 
-def pupil_plan(pupils: str, person_sources: tuple[str, ...],
-               name: str = PLAN_NAMES["link"], reference: str | None = None) -> mdl.ModelPlan:
+def pupil_plan(pupils: str, person_sources: tuple[str, ...], name: str,
+               reference: str | None = None) -> mdl.ModelPlan:
     """A link model between pupils' records and the records of the people they may be (DOB
     and sex m probabilities borrowed from `reference`, as `into_spine_plan`)."""
     borrowed: dict[str, Any] = ({"borrow": ("dob", "sex"), "reference": reference}
@@ -190,8 +238,7 @@ def _hard_pairs(session: LinkageSession, source: str, groups: pd.DataFrame) -> s
 
 
 def dedupe_people(con: duckdb.DuckDBPyConnection, source: Source, key: str, models_dir: Path,
-                  *, retrain: bool = False, seed: int = 1,
-                  plan_name: str = PLAN_NAMES["dedupe"],
+                  *, plan_name: str, retrain: bool = False, seed: int = 1,
                   threshold: str = "medium") -> tuple[pd.DataFrame, dict[str, Any]]:
     """The persons of a source: its records clustered over hard links (same `key`) and the
     pairs of a Splink dedupe model. Returns ((source_dataset, record_id, cluster), models)."""
@@ -220,11 +267,11 @@ def link_people_into_spine(
     spine_sources: tuple[str, ...],
     models_dir: Path,
     *,
+    dedupe_name: str,
+    link_name: str,
     threshold: float = SPINE_THRESHOLD,
     retrain: bool = False,
     seed: int = 1,
-    dedupe_name: str = PLAN_NAMES["dedupe"],
-    link_name: str = PLAN_NAMES["into_spine"],
     reference: str | None = REFERENCE_MODEL,
 ) -> dict[str, Any]:
     """Deduplicate a person source (PNC) and add it to `linkage.person_ids`, from its
@@ -360,14 +407,15 @@ def link_pupils(
     people_source: str,
     models_dir: Path,
     *,
+    plan_name: str,
+    table: str = PUPIL_LINKS[1],
     threshold: float = PUPIL_THRESHOLD,
     retrain: bool = False,
     seed: int = 1,
-    plan_name: str = PLAN_NAMES["link"],
     reference: str | None = REFERENCE_MODEL,
 ) -> dict[str, Any]:
     """Link pupils (NPD census) to the spine persons holding a record of `people_source` (PNC);
-    writes `linkage.pupil_links` (replaced). `key`: the pupil key grouping a pupil's records
+    writes `linkage.<table>` (replaced). `key`: the pupil key grouping a pupil's records
     (`upn`). Returns counts."""
     _require_std(con, pupils)
     person_sources = tuple(r[0] for r in con.execute("""
@@ -412,7 +460,7 @@ def link_pupils(
     links["match_probability"] = [prob.get((g, p)) for g, p in
                                   zip(links["grp"], links["person_id"], strict=True)]
     links["source_dataset"] = pupils.name
-    wh.replace_table_from(con, *PUPIL_LINKS, pa.Table.from_pandas(
+    wh.replace_table_from(con, "linkage", table, pa.Table.from_pandas(
         links[list(PUPIL_LINK_COLUMNS)], preserve_index=False))
     return {"pupil_records": len(groups), "pupils": int(groups["grp"].nunique()),
             "pupils_linked": len(best), "records_linked": len(links),
@@ -421,26 +469,20 @@ def link_pupils(
             "models": {plan.name: entry["meta"].get("version")}}
 
 
-
-def link_wave(
-    con: duckdb.DuckDBPyConnection,
-    models_dir: Path,
-    *,
-    people: Source,
-    people_key: str,
-    pupils: Source,
-    pupil_key: str,
-    spine_sources: tuple[str, ...],
-    retrain: bool = False,
-    seed: int = 1,
-) -> dict[str, Any]:
-    """Wave 1's linkage in one call: `people` (PNC, grouped by `people_key`) into the spine,
-    then `pupils` (NPD census, grouped by `pupil_key`) to the people of `people`; both are
+def link_wave(con: duckdb.DuckDBPyConnection, models_dir: Path, spec: WaveLinkSpec, *,
+              retrain: bool = False, seed: int = 1) -> dict[str, Any]:
+    """A later wave's linkage in one call, as its Dagster assets run it: each `into_spine`
+    source into the spine, then each `link` plan's population to its people; every source is
     standardised first (as the wave's std assets do in Dagster)."""
-    for source in (people, pupils):
+    for source in (*(p.source for p in spec.into_spine), *(p.source for p in spec.links)):
         J.standardise_source(con, source)
-    spine_summary = link_people_into_spine(con, people, people_key, spine_sources, models_dir,
-                                           retrain=retrain, seed=seed)
-    pupil_summary = link_pupils(con, pupils, pupil_key, people.name, models_dir,
-                                retrain=retrain, seed=seed)
-    return {"into_spine": spine_summary, "pupils": pupil_summary}
+    out: dict[str, Any] = {}
+    for p in spec.into_spine:
+        out[p.link_name] = link_people_into_spine(
+            con, p.source, p.key, spec.spine_sources, models_dir, dedupe_name=p.dedupe_name,
+            link_name=p.link_name, retrain=retrain, seed=seed)
+    for link in spec.links:
+        out[link.name] = link_pupils(con, link.source, link.key, link.people, models_dir,
+                                     plan_name=link.name, table=link.table, retrain=retrain,
+                                     seed=seed)
+    return out

@@ -221,39 +221,45 @@ def xjs_link_suite(catalog: Catalog = CATALOG) -> dict:
 
 
 def wave_link_suite(catalog: Catalog, number: int) -> dict:
-    """`research.wave_<n>_link`: one row per record of the wave's person source (its
-    `into_spine` plan) and per linked record of its pupil source (its `link` plan); each pupil
-    row's person is one of the person source's."""
+    """`research.<wave link table>`: one row per record of each of the wave's `into_spine`
+    sources and per linked record of each `link` plan's population; a linked record's person
+    holds a record of the plan's spine source (in this file, or in that source's wave's)."""
+    from bold_assets.linkage.wave_link import wave_link_spec
+
     wave = catalog.waves[number]
-    table = f"research.{wave.name}_link"
-    plans = {p.kind: p for p in wave.link_plans}
-    people = plans["into_spine"].sources[0]
-    pupils = next(s for s in plans["link"].sources if s != people)
+    spec = wave_link_spec(catalog, number)
+    table = f"research.{wave.link_table}"
+    people = [p.source.name for p in spec.into_spine]
     cols = ["source_dataset", "row_id_hash", "estimated_xjs_id"]
     exps = [b.columns_present(cols, table), b.row_count(table),
             b.compound_unique(["source_dataset", "row_id_hash"],
                               "unique__source_dataset_row_id_hash"),
-            b.in_set("source_dataset", [people, pupils]),
+            b.in_set("source_dataset", [*people, *(k.source.name for k in spec.links)]),
             b.regex("row_id_hash", b.HASH_PATTERN, "HMAC-SHA256 hex digests", critical=True)]
     exps += [b.not_null(c, True, why="every row has a spine id") for c in cols]
-    exps.append(b.rows(
-        f"every_{people}_row_one_link", True,
-        f"every row of research.{people} has exactly one link row, and no other",
-        f"""WITH r AS (SELECT row_id_hash FROM research.{people}),
-                 x AS (SELECT row_id_hash, count(*) AS n FROM {{batch}}
-                       WHERE source_dataset = '{people}' GROUP BY ALL)
-            SELECT coalesce(r.row_id_hash, x.row_id_hash) AS row_id_hash
-            FROM r FULL JOIN x USING (row_id_hash)
-            WHERE r.row_id_hash IS NULL OR x.row_id_hash IS NULL OR x.n <> 1""",
-    ))  # fmt: skip
-    exps.append(b.rows(
-        f"{pupils}_rows_link_to_{people}_people", True,
-        f"every {pupils} row is a row of research.{pupils} and its person holds a {people} row",
-        f"""SELECT row_id_hash FROM {{batch}} x WHERE source_dataset = '{pupils}' AND (
-                row_id_hash NOT IN (SELECT row_id_hash FROM research.{pupils})
-                OR estimated_xjs_id NOT IN (SELECT estimated_xjs_id FROM {{batch}}
-                                            WHERE source_dataset = '{people}'))""",
-    ))  # fmt: skip
+    for name in people:
+        exps.append(b.rows(
+            f"every_{name}_row_one_link", True,
+            f"every row of research.{name} has exactly one link row, and no other",
+            f"""WITH r AS (SELECT row_id_hash FROM research.{name}),
+                     x AS (SELECT row_id_hash, count(*) AS n FROM {{batch}}
+                           WHERE source_dataset = '{name}' GROUP BY ALL)
+                SELECT coalesce(r.row_id_hash, x.row_id_hash) AS row_id_hash
+                FROM r FULL JOIN x USING (row_id_hash)
+                WHERE r.row_id_hash IS NULL OR x.row_id_hash IS NULL OR x.n <> 1""",
+        ))  # fmt: skip
+    for link in spec.links:
+        pop, target = link.source.name, link.people
+        holder = ("{batch}" if target in people
+                  else f"research.{catalog.waves[catalog.get_source(target).wave].link_table}")
+        exps.append(b.rows(
+            f"{pop}_rows_link_to_{target}_people", True,
+            f"every {pop} row is a row of research.{pop} and its person holds a {target} row",
+            f"""SELECT row_id_hash FROM {{batch}} x WHERE source_dataset = '{pop}' AND (
+                    row_id_hash NOT IN (SELECT row_id_hash FROM research.{pop})
+                    OR estimated_xjs_id NOT IN (SELECT estimated_xjs_id FROM {holder}
+                                                WHERE source_dataset = '{target}'))""",
+        ))  # fmt: skip
     return b._suite(table, exps)
 
 
@@ -347,7 +353,7 @@ def suites(catalog: Catalog = CATALOG) -> list[dict]:
     out += [research_suite(s) for s in sources]
     out += [xjs_link_suite(catalog), journey_suite()]
     out += [wave_link_suite(catalog, w.number) for w in catalog.active_waves()
-            if any(p.kind == "into_spine" for p in w.link_plans)]
+            if w.number > 0 and w.link_plans]
     out += [outputs_suite("lsoa"), outputs_suite("lad")]
     return out
 

@@ -6,10 +6,14 @@ years off by one, shifted dates, placeholder dates, stale and mistyped postcodes
 Rates differ by subgroup (names recorded from people born abroad or from minority backgrounds
 are mistyped and inverted more often; young adults have more missing and stale addresses), so
 linkage bias can be measured. Family and civil rates are much higher, and depend on party role.
+Each source's `ErrorProfile` lives in its generator module (`world/sources/<x>.py`,
+`ERROR_PROFILES`, keyed by source name). National ids (`national_ids.py`) are the person's true
+id with missing, mistyped and (NINO) temporary values.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from bold_assets.world.names import nicknames
+from bold_assets.world.national_ids import digit_typo, temporary_nino, true_ids
 
 _KEYBOARD = "qwertyuiop asdfghjkl zxcvbnm".split()
 _NEIGHBOURS: dict[str, str] = {}
@@ -52,52 +57,13 @@ class ErrorProfile:
     ethnicity_missing: float = 0.05
     middle_missing: float = 0.3
     name_case: str = "upper"  # upper | title | mixed
+    # National ids (`Identifiers.national_ids`), per record at these plain rates: missing, one
+    # digit mistyped or two transposed, and (NINO only) DWP's temporary "TN" reference.
+    national_id_missing: float = 0.0
+    national_id_typo: float = 0.0
+    national_id_placeholder: float = 0.0
     # per party role multipliers on the missing-field rates (family and civil)
     role_missing: dict[str, float] = field(default_factory=dict)
-
-
-PROFILES: dict[str, ErrorProfile] = {
-    "mags": ErrorProfile(ethnicity_missing=0.15, name_case="upper"),
-    "crown": ErrorProfile(ethnicity_missing=0.2, postcode_missing=0.1, name_case="title"),
-    "prison": ErrorProfile(postcode_missing=0.12, ethnicity_missing=0.03, name_case="upper"),
-    "probation": ErrorProfile(ethnicity_missing=0.05, name_case="title"),
-    "oasys": ErrorProfile(ethnicity_missing=0.05, name_case="upper"),
-    "family": ErrorProfile(
-        typo_forename=0.05, typo_surname=0.06, nickname=0.12, swap_names=0.04, initial_only=0.06,
-        stale_surname=0.5, dob_day_month_swap=0.03, dob_year_off=0.03, dob_shift=0.02,
-        dob_placeholder=0.02, dob_missing=0.06, sex_missing=0.2, postcode_missing=0.06,
-        postcode_typo=0.04, postcode_stale=0.12, name_case="mixed",
-        role_missing={"APPLICANT": 1.0, "RESPONDENT": 1.9},
-    ),
-    "civil": ErrorProfile(
-        typo_forename=0.05, typo_surname=0.06, nickname=0.12, swap_names=0.05, initial_only=0.15,
-        stale_surname=0.5, dob_day_month_swap=0.03, dob_year_off=0.03, dob_shift=0.02,
-        dob_placeholder=0.03, dob_missing=0.12, postcode_missing=0.03, postcode_typo=0.04,
-        postcode_stale=0.05, name_case="mixed",
-        role_missing={"DEFENDANT": 1.0, "CLAIMANT": 16.0},
-    ),
-    # Wave 1. PNC: fingerprint-backed records, strong identifiers; aliases are names and dates
-    # of birth people gave on arrest, so they vary far more than the primary name.
-    "pnc": ErrorProfile(
-        typo_forename=0.01, typo_surname=0.01, nickname=0.01, swap_names=0.005,
-        stale_surname=0.2, dob_day_month_swap=0.004, dob_year_off=0.004, dob_shift=0.004,
-        dob_missing=0.0, sex_missing=0.002, postcode_missing=0.15, postcode_stale=0.1,
-        ethnicity_missing=0.1, middle_missing=0.2, name_case="upper",
-    ),
-    "pnc_alias": ErrorProfile(
-        typo_forename=0.12, typo_surname=0.12, nickname=0.3, swap_names=0.08,
-        stale_surname=0.6, dob_day_month_swap=0.08, dob_year_off=0.15, dob_shift=0.2,
-        dob_missing=0.02, sex_missing=0.01, postcode_missing=0.3, postcode_stale=0.3,
-        ethnicity_missing=0.2, middle_missing=0.6, name_case="upper",
-    ),
-    # NPD school census: names and DOB from admission forms, kept up to date by schools.
-    "npd": ErrorProfile(
-        typo_forename=0.01, typo_surname=0.01, nickname=0.03, swap_names=0.004,
-        dob_day_month_swap=0.002, dob_year_off=0.002, dob_shift=0.002, dob_missing=0.0,
-        sex_missing=0.0, postcode_missing=0.02, postcode_typo=0.01, postcode_stale=0.08,
-        ethnicity_missing=0.0, middle_missing=0.35, name_case="title",
-    ),
-}
 
 
 def _typo(s: str, rng: np.random.Generator) -> str:
@@ -191,8 +157,14 @@ def make_identifiers(
     rng: np.random.Generator,
     event_col: str,
     role: np.ndarray | None = None,
+    *,
+    national_ids: Iterable[str] = (),
+    seed: int | None = None,
+    id_rng: np.random.Generator | None = None,
 ) -> pd.DataFrame:
-    """Identifier columns (forename, middle, surname, dob, sex, postcode, ethnicity) per record."""
+    """Identifier columns (forename, middle, surname, dob, sex, postcode, ethnicity) per record,
+    plus one column per kind in `national_ids` (NATIONAL_ID_KINDS): the person's true id of
+    world `seed`, with errors drawn from `id_rng` (default: `rng`, after every other draw)."""
     p = records["person_idx"].to_numpy()
     k = len(p)
     event = records[event_col].to_numpy().astype("datetime64[D]")
@@ -255,7 +227,7 @@ def make_identifiers(
     ethnicity = per["ethnicity_code"].to_numpy(dtype=object).copy()
     ethnicity[hit(profile.ethnicity_missing)] = None
 
-    return pd.DataFrame({
+    out = pd.DataFrame({
         "forename": _case(forename, profile.name_case, rng),
         "middle_name": _case(middle, profile.name_case, rng),
         "surname": _case(surname, profile.name_case, rng),
@@ -265,6 +237,25 @@ def make_identifiers(
         "true_postcode": addresses["postcode"].to_numpy()[idx],
         "age": np.floor(age).astype(int),
     })
+    for kind in national_ids:
+        if seed is None:
+            raise ValueError("make_identifiers needs the world seed for national ids")
+        out[kind] = _national_ids(kind, p, per, profile, seed,
+                                  rng if id_rng is None else id_rng)
+    return out
+
+
+def _national_ids(kind: str, p: np.ndarray, per: pd.DataFrame, profile: ErrorProfile,
+                  seed: int, rng: np.random.Generator) -> np.ndarray:
+    """The true `kind` id of each record's person, with the profile's national id errors."""
+    values = true_ids(kind, p, seed)
+    typo, placeholder, missing = rng.random((3, len(p)))
+    _apply(values, typo < profile.national_id_typo, lambda s: digit_typo(s, rng))
+    if kind == "nino":
+        temp = placeholder < profile.national_id_placeholder
+        values[temp] = temporary_nino(per["dob"].to_numpy()[temp], per["sex"].to_numpy()[temp])
+    values[missing < profile.national_id_missing] = None
+    return values
 
 
 def _postcode_typo(pc: str, rng: np.random.Generator) -> str:

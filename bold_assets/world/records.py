@@ -3,28 +3,57 @@ as the source records them, the source's column names, and the truth of who each
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pandas as pd
 
 from bold_assets.sources import get_source
 from bold_assets.world.context import WorldContext
-from bold_assets.world.identifiers import PROFILES, make_identifiers
+from bold_assets.world.identifiers import ErrorProfile, make_identifiers
 
-# Record id shape per source: prefix and first number. Ids are issued in event-date order.
-ID_SHAPE = {"mags": ("D", 100_000_001), "crown": ("T", 40_000_001), "prison": ("J", 7_000_001),
-            "probation": ("E", 2_500_000_001), "oasys": ("", 4_100_001),
-            "family": ("FP", 30_000_001), "civil": ("CP", 60_000_001)}
+
+def _declared_in(source: str) -> str:
+    """The catalogue module declaring `source` (a placeholder when none does)."""
+    from bold_assets.catalog.sources import MODULES
+
+    for module in MODULES:
+        declared = importlib.import_module(f"bold_assets.catalog.sources.{module}").DECLARED
+        if any(s.name == source for s in declared):
+            return f"bold_assets/catalog/sources/{module}.py"
+    return "bold_assets/catalog/sources/<module>.py"
+
+
+def error_profile(source: str) -> ErrorProfile:
+    """The identifier error profile of `source`: `ERROR_PROFILES[source]` of its declared
+    generator module."""
+    generator = get_source(source).generator
+    if not generator:
+        raise ValueError(f"source {source!r} declares no generator: set generator= in "
+                         f"{_declared_in(source)}")
+    profiles = getattr(importlib.import_module(generator), "ERROR_PROFILES", {})
+    if source not in profiles:
+        raise ValueError(
+            f"generator {generator} has no error profile for source {source!r}: declare "
+            f"ERROR_PROFILES: dict[str, ErrorProfile] = {{{source!r}: ErrorProfile(...)}} in "
+            f"{generator.replace('.', '/')}.py")
+    return profiles[source]
 
 
 def issue_ids(rng: np.random.Generator, df: pd.DataFrame, date_col: str,
               source: str) -> pd.DataFrame:
     """Shuffle, then number records in date order (ties at random), as a live system would.
-    The row each record came from is kept as `source_row`."""
+    The row each record came from is kept as `source_row`; ids follow the source's declared
+    `record_id_shape` (prefix, first number)."""
+    shape = get_source(source).record_id_shape
+    if shape is None:
+        raise ValueError(f"source {source!r} has no record id shape: declare "
+                         f"record_id_shape=(prefix, first_number) in {_declared_in(source)}")
     df = df.rename_axis("source_row").sample(frac=1.0, random_state=rng.integers(2**31))
     df = df.reset_index()
     order = np.lexsort((rng.random(len(df)), df[date_col].to_numpy().astype("datetime64[D]")))
     df = df.iloc[order].reset_index(drop=True)
-    prefix, start = ID_SHAPE[source]
+    prefix, start = shape
     df["record_id"] = [f"{prefix}{start + i}" for i in range(len(df))]
     return df
 
@@ -48,10 +77,14 @@ def full_names(ids: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:
 
 def identified(ctx: WorldContext, source: str, records: pd.DataFrame, rng: np.random.Generator,
                role: np.ndarray | None = None) -> pd.DataFrame:
-    """`records` with the identifiers the source holds, as columns `id_*`."""
+    """`records` with the identifiers the source holds, as columns `id_*` (`id_<kind>` for each
+    declared national id, its errors drawn from the stream `<source>.national_ids`)."""
     src = get_source(source)
-    ids = make_identifiers(records, ctx.persons, ctx.addresses, PROFILES[source],
-                           src.identifiers.dob_format, rng, src.event_date, role)
+    kinds = tuple(src.identifiers.national_ids)
+    ids = make_identifiers(records, ctx.persons, ctx.addresses, error_profile(source),
+                           src.identifiers.dob_format, rng, src.event_date, role,
+                           national_ids=kinds, seed=ctx.seed,
+                           id_rng=ctx.rng(f"{source}.national_ids") if kinds else None)
     return pd.concat([records.reset_index(drop=True), ids.add_prefix("id_")], axis=1)
 
 

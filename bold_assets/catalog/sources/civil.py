@@ -78,6 +78,7 @@ DECLARED = (
         wave=0,
         link_role="weak",
         generator="bold_assets.world.sources.civil",
+        record_id_shape=("CP", 60_000_001),
         # Checked on PERSON parties only (person_filter).
         quality=QualityProfile(
             completeness={"full_name": 0.95, "dob": 0.40, "postcode": 0.75},

@@ -84,6 +84,7 @@ DECLARED = (
         wave=0,
         link_role="criminal",
         generator="bold_assets.world.sources.crown",
+        record_id_shape=("T", 40_000_001),
         quality=QualityProfile(
             completeness={"forename": 0.98, "surname": 0.98, "dob": 0.95, "sex": 0.97,
                           "postcode": 0.75, "ethnicity": 0.70},

@@ -71,6 +71,7 @@ DECLARED = (
         wave=0,
         link_role="weak",
         generator="bold_assets.world.sources.family",
+        record_id_shape=("FP", 30_000_001),
         # Parties are often unrepresented respondents whose DOB, sex and postcode go unrecorded,
         # with missingness that depends on their role (DOMAIN.md: linkage there is non-random).
         quality=QualityProfile(

@@ -80,6 +80,7 @@ DECLARED = (
         wave=0,
         link_role="criminal",
         generator="bold_assets.world.sources.mags",
+        record_id_shape=("D", 100_000_001),
         quality=QualityProfile(
             completeness={"forename": 0.98, "surname": 0.98, "dob": 0.95, "sex": 0.97,
                           "postcode": 0.80, "ethnicity": 0.75},

@@ -173,7 +173,7 @@ NPD_CENSUS = Source(
     },
     descriptions=DESCRIPTIONS["npd_census"],
     wave=1,
-    link_role="pupil",
+    link_role="population",
     generator=_GENERATOR,
     quality=QualityProfile(
         completeness={"forename": 0.97, "surname": 0.97, "dob": 0.97, "sex": 0.97,

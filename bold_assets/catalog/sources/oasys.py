@@ -134,6 +134,7 @@ DECLARED = (
         wave=0,
         link_role="criminal",
         generator="bold_assets.world.sources.oasys",
+        record_id_shape=("", 4_100_001),
         quality=QualityProfile(
             completeness={"forename": 0.98, "surname": 0.98, "dob": 0.95, "sex": 0.97,
                           "postcode": 0.80, "ethnicity": 0.85},

@@ -72,6 +72,7 @@ DECLARED = (
         wave=0,
         link_role="criminal",
         generator="bold_assets.world.sources.prison",
+        record_id_shape=("J", 7_000_001),
         quality=QualityProfile(
             completeness={"forename": 0.98, "surname": 0.98, "dob": 0.95, "sex": 0.97,
                           "postcode": 0.70, "ethnicity": 0.90},

@@ -69,6 +69,7 @@ DECLARED = (
         wave=0,
         link_role="criminal",
         generator="bold_assets.world.sources.probation",
+        record_id_shape=("E", 2_500_000_001),
         quality=QualityProfile(
             completeness={"forename": 0.98, "surname": 0.98, "dob": 0.95, "sex": 0.97,
                           "postcode": 0.80, "ethnicity": 0.85},

@@ -6,10 +6,21 @@ import numpy as np
 import pandas as pd
 
 from bold_assets.world.context import WorldContext
+from bold_assets.world.identifiers import ErrorProfile
 from bold_assets.world.journeys import civil_cases
 from bold_assets.world.records import case_numbers, extract, full_names, identified, issue_ids
 
 PRODUCES = ("civil",)
+# Identifier errors of the civil records, by source (`records.identified` reads them).
+ERROR_PROFILES: dict[str, ErrorProfile] = {
+    "civil": ErrorProfile(
+        typo_forename=0.05, typo_surname=0.06, nickname=0.12, swap_names=0.05, initial_only=0.15,
+        stale_surname=0.5, dob_day_month_swap=0.03, dob_year_off=0.03, dob_shift=0.02,
+        dob_placeholder=0.03, dob_missing=0.12, postcode_missing=0.03, postcode_typo=0.04,
+        postcode_stale=0.05, name_case="mixed",
+        role_missing={"DEFENDANT": 1.0, "CLAIMANT": 16.0},
+    ),
+}
 
 
 def generate(ctx: WorldContext) -> dict[str, pd.DataFrame]:

@@ -7,11 +7,16 @@ import numpy as np
 import pandas as pd
 
 from bold_assets.world.context import WorldContext
+from bold_assets.world.identifiers import ErrorProfile
 from bold_assets.world.journeys import crown_cases
 from bold_assets.world.records import case_numbers, extract, identified, issue_ids
 from bold_assets.world.sources import careers
 
 PRODUCES = ("crown",)
+# Identifier errors of the crown records, by source (`records.identified` reads them).
+ERROR_PROFILES: dict[str, ErrorProfile] = {
+    "crown": ErrorProfile(ethnicity_missing=0.2, postcode_missing=0.1, name_case="title"),
+}
 
 
 def generate(ctx: WorldContext) -> dict[str, pd.DataFrame]:

@@ -5,11 +5,16 @@ from __future__ import annotations
 import pandas as pd
 
 from bold_assets.world.context import WorldContext
+from bold_assets.world.identifiers import ErrorProfile
 from bold_assets.world.journeys import mags_cases
 from bold_assets.world.records import age_at, case_numbers, extract, identified, issue_ids
 from bold_assets.world.sources import careers
 
 PRODUCES = ("mags",)
+# Identifier errors of the mags records, by source (`records.identified` reads them).
+ERROR_PROFILES: dict[str, ErrorProfile] = {
+    "mags": ErrorProfile(ethnicity_missing=0.15, name_case="upper"),
+}
 
 
 def generate(ctx: WorldContext) -> dict[str, pd.DataFrame]:

@@ -13,7 +13,8 @@ pupil-level census (January 2002), with names as the school recorded them (a ste
 surname in early rows for some pupils, the birth surname before any marriage), and the home
 postcode of the time: some pupils moved as children, so an earlier childhood address is added
 before the first address of the person's history. Identifier errors use `make_identifiers` with
-the `npd` profile (schools keep identifiers well; a few nicknames, typos and stale postcodes).
+the `npd_census` profile (schools keep identifiers well; a few nicknames, typos and stale
+postcodes).
 
 Outcomes come from latent states (education, family, income, mental health, offending) and are
 calibrated to the ONS May 2022 table (DOMAIN.md) by the pupil's justice group as the PNC records
@@ -44,7 +45,7 @@ from bold_assets.world.calibration import (
     in_cohort,
     person_groups,
 )
-from bold_assets.world.identifiers import PROFILES, make_identifiers
+from bold_assets.world.identifiers import ErrorProfile, make_identifiers
 from bold_assets.world.population import WORLD_END
 
 PRODUCES = ("npd_census", "npd_ks2", "npd_ks4", "npd_exclusions", "npd_absence", "npd_cin",
@@ -58,6 +59,16 @@ FIRST_CENSUS, LAST_CENSUS = 2002, 2023
 FIRST_ABSENCE_YEAR = 2005  # pupil-level absence from 2005/06
 FIRST_EXCLUSION_YEAR = 2001
 CHILDHOOD_MOVE_P = 0.35
+# Identifier errors of the school census, by source: names and DOB from admission forms, kept up
+# to date by schools.
+ERROR_PROFILES: dict[str, ErrorProfile] = {
+    "npd_census": ErrorProfile(
+        typo_forename=0.01, typo_surname=0.01, nickname=0.03, swap_names=0.004,
+        dob_day_month_swap=0.002, dob_year_off=0.002, dob_shift=0.002, dob_missing=0.0,
+        sex_missing=0.0, postcode_missing=0.02, postcode_typo=0.01, postcode_stale=0.08,
+        ethnicity_missing=0.0, middle_missing=0.35, name_case="title",
+    ),
+}
 STEP_SURNAME_P = 0.05
 REISSUED_UPN_P = 0.01
 _DAY = np.timedelta64(1, "D")
@@ -320,7 +331,7 @@ def generate(ctx) -> dict[str, pd.DataFrame]:
 
     # Census identifiers, with childhood addresses and step-family surnames.
     addresses = _childhood_addresses(rng, ctx, cov)
-    ids = make_identifiers(c, persons, addresses, PROFILES["npd"],
+    ids = make_identifiers(c, persons, addresses, ERROR_PROFILES["npd_census"],
                            NPD_CENSUS.identifiers.dob_format, rng, "census_date")
     surname = ids["surname"].to_numpy(dtype=object).copy()
     step = rng.random(n) < STEP_SURNAME_P

@@ -6,10 +6,15 @@ import pandas as pd
 
 from bold_assets.sources import SOURCES
 from bold_assets.world.context import WorldContext
+from bold_assets.world.identifiers import ErrorProfile
 from bold_assets.world.journeys import oasys_assessments
 from bold_assets.world.records import extract, identified, issue_ids
 
 PRODUCES = ("oasys",)
+# Identifier errors of the oasys records, by source (`records.identified` reads them).
+ERROR_PROFILES: dict[str, ErrorProfile] = {
+    "oasys": ErrorProfile(ethnicity_missing=0.05, name_case="upper"),
+}
 
 
 def generate(ctx: WorldContext) -> dict[str, pd.DataFrame]:

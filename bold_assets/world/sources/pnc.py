@@ -16,8 +16,8 @@ share stays above the ONS figure; the male shares still hold.
 
 Identifiers: one PNC id (`YYYY/NNNNNNNA`) per person, a small share (DUPLICATE_P) with a second
 id holding their later cases (a record not found at a later arrest); a primary name row per id
-(profile `pnc`: fingerprint-backed, few errors) plus aliases (profile `pnc_alias`, some with a
-different surname), more for people with more cases.
+(profile `pnc_people`: fingerprint-backed, few errors) plus aliases (profile `pnc_alias`, some
+with a different surname), more for people with more cases.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import pandas as pd
 
 from bold_assets.catalog.sources.pnc import DISPOSAL_RANKS, PNC_PEOPLE
 from bold_assets.world.calibration import ONS_MAY_2022, in_cohort, justice_groups
-from bold_assets.world.identifiers import PROFILES, make_identifiers
+from bold_assets.world.identifiers import ErrorProfile, make_identifiers
 from bold_assets.world.sources.npd import pupil_coverage, zero_padded
 
 PRODUCES = ("pnc_people", "pnc_offences")
@@ -39,6 +39,23 @@ DUPLICATE_P = 0.02
 ALIAS_OTHER_SURNAME_P = 0.25
 _DAY = np.timedelta64(1, "D")
 _YEAR = 365.25
+# Identifier errors, by source: PNC records are fingerprint-backed, strong identifiers; aliases
+# (`pnc_alias`, not a source) are names and dates of birth people gave on arrest, so they vary
+# far more than the primary name.
+ERROR_PROFILES: dict[str, ErrorProfile] = {
+    "pnc_people": ErrorProfile(
+        typo_forename=0.01, typo_surname=0.01, nickname=0.01, swap_names=0.005,
+        stale_surname=0.2, dob_day_month_swap=0.004, dob_year_off=0.004, dob_shift=0.004,
+        dob_missing=0.0, sex_missing=0.002, postcode_missing=0.15, postcode_stale=0.1,
+        ethnicity_missing=0.1, middle_missing=0.2, name_case="upper",
+    ),
+    "pnc_alias": ErrorProfile(
+        typo_forename=0.12, typo_surname=0.12, nickname=0.3, swap_names=0.08,
+        stale_surname=0.6, dob_day_month_swap=0.08, dob_year_off=0.15, dob_shift=0.2,
+        dob_missing=0.02, sex_missing=0.01, postcode_missing=0.3, postcode_stale=0.3,
+        ethnicity_missing=0.2, middle_missing=0.6, name_case="upper",
+    ),
+}
 
 # World offence code -> PNC offence groups (01-23) it can fall in.
 _OFFENCE_GROUPS = {
@@ -269,9 +286,9 @@ def generate(ctx) -> dict[str, pd.DataFrame]:
     created = np.where(alias, _dates(cases["date"])[at_case], rec_first[name_rec])
     records = pd.DataFrame({"person_idx": rec_person[name_rec], "created_date": created})
     ids = pd.concat([
-        make_identifiers(records[~alias], persons, ctx.addresses, PROFILES["pnc"],
+        make_identifiers(records[~alias], persons, ctx.addresses, ERROR_PROFILES["pnc_people"],
                          PNC_PEOPLE.identifiers.dob_format, rng, "created_date"),
-        make_identifiers(records[alias], persons, ctx.addresses, PROFILES["pnc_alias"],
+        make_identifiers(records[alias], persons, ctx.addresses, ERROR_PROFILES["pnc_alias"],
                          PNC_PEOPLE.identifiers.dob_format, rng, "created_date"),
     ], ignore_index=True)
     surname = ids["surname"].to_numpy(dtype=object).copy()

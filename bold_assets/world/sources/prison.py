@@ -6,11 +6,16 @@ import numpy as np
 import pandas as pd
 
 from bold_assets.world.context import WorldContext
+from bold_assets.world.identifiers import ErrorProfile
 from bold_assets.world.journeys import prison_receptions
 from bold_assets.world.records import case_numbers, extract, identified, issue_ids
 from bold_assets.world.sources import careers
 
 PRODUCES = ("prison",)
+# Identifier errors of the prison records, by source (`records.identified` reads them).
+ERROR_PROFILES: dict[str, ErrorProfile] = {
+    "prison": ErrorProfile(postcode_missing=0.12, ethnicity_missing=0.03, name_case="upper"),
+}
 ESTABLISHMENTS = np.array(["BMI", "LEI", "MRI", "WWI", "PVI", "HMI", "LPI", "BLI", "DMI", "EXI",
                            "NMI", "CFI"], dtype=object)  # fmt: skip
 

@@ -5,11 +5,16 @@ from __future__ import annotations
 import pandas as pd
 
 from bold_assets.world.context import WorldContext
+from bold_assets.world.identifiers import ErrorProfile
 from bold_assets.world.journeys import probation_events
 from bold_assets.world.records import extract, identified, issue_ids
 from bold_assets.world.sources import careers
 
 PRODUCES = ("probation",)
+# Identifier errors of the probation records, by source (`records.identified` reads them).
+ERROR_PROFILES: dict[str, ErrorProfile] = {
+    "probation": ErrorProfile(ethnicity_missing=0.05, name_case="title"),
+}
 
 
 def generate(ctx: WorldContext) -> dict[str, pd.DataFrame]:

@@ -1,0 +1,211 @@
+"""The linkage of every later wave (1-4), built from its declared link plans: no module per wave.
+
+For wave n (`linkage.wave_link.wave_link_spec` reads its plans):
+- `linkage/wave_<n>_person_ids` when it has `into_spine` plans: each person source deduplicated
+  and added to `linkage.person_ids` after the spine of the wave before; earlier waves' rows never
+  change (blocking check `wave_<n-1>_ids_unchanged`);
+- `linkage/<table>` per `link` plan: the population source's people linked to the spine persons
+  holding a record of the plan's spine source; they never get spine ids;
+- `research/<link_table>`: the wave's research link file (hashed row id -> keyed spine id), with
+  its blocking identifier leak check.
+Models are saved and versioned as wave 0's, reused unless run config says `retrain: true`.
+Partitioned by weekly snapshot as `linkage/person_ids`. The work is `bold_assets.linkage.wave_link`.
+"""
+
+import dagster as dg
+
+from bold_assets.catalog import Catalog, Wave
+from bold_assets.defs.factories.keys import research_key, std_key
+from bold_assets.defs.factories.leaks import leak_check
+from bold_assets.defs.factories.research import write_research
+from bold_assets.defs.metadata import table_metadata as table_meta
+from bold_assets.defs.resources import WarehouseResource
+from bold_assets.defs.snapshots import SNAPSHOT_PARTITIONS
+from bold_assets.defs.wave_0.linkage import PERSON_IDS_KEY
+from bold_assets.linkage import wave_link as W
+from bold_assets.settings import get_settings
+
+
+class WaveTrainingConfig(dg.Config):
+    """Run config of a later wave's linkage assets."""
+
+    retrain: bool = False  # train new model versions even when saved ones exist
+
+
+def spine_key(wave: Wave) -> dg.AssetKey:
+    return dg.AssetKey(["linkage", f"{wave.name}_person_ids"])
+
+
+def link_key(link: W.PopulationLink) -> dg.AssetKey:
+    return dg.AssetKey(["linkage", link.table])
+
+
+def research_link_key(wave: Wave) -> dg.AssetKey:
+    return dg.AssetKey(["research", wave.link_table])
+
+
+def _counts(summary: dict) -> dict:
+    """Counts (and model versions) of a wave_link summary as metadata: never identifiers."""
+    out = {k: v for k, v in summary.items() if isinstance(v, int | float)}
+    out["model_versions"] = dg.MetadataValue.json(summary.get("models", {}))
+    return out
+
+
+def _in(sources: tuple[str, ...]) -> str:
+    return "(" + ", ".join(f"'{s}'" for s in sources) + ")"
+
+
+def spine_asset(wave: Wave, spec: W.WaveLinkSpec, after: dg.AssetKey) -> dg.AssetsDefinition:
+    """`linkage/wave_<n>_person_ids`: the wave's person sources into the spine, after `after`."""
+    key = spine_key(wave)
+    names = tuple(p.source.name for p in spec.into_spine)
+    plans = "; ".join(f"{p.source.title} (same {p.key}, plus model `{p.dedupe_name}`; into "
+                      f"the spine by model `{p.link_name}`)" for p in spec.into_spine)
+
+    @dg.asset(
+        key=key,
+        deps=[after, *(std_key(n) for n in names)],
+        group_name=wave.group,
+        partitions_def=SNAPSHOT_PARTITIONS,
+        kinds={"duckdb", "splink"},
+        description=f"Wave {wave.number}'s people in the persistent spine: {plans}. Each person "
+        "joins a spine person or gets a new id; earlier waves' rows never change, records "
+        f"already there are not linked again. The view linkage.{key.path[-1]} shows the wave's "
+        "rows of linkage.person_ids.",
+    )
+    def _spine(context: dg.AssetExecutionContext, config: WaveTrainingConfig,
+               warehouse: WarehouseResource) -> dg.MaterializeResult:
+        settings = get_settings()
+        meta: dict = {}
+        with warehouse.connect() as con:
+            for p in spec.into_spine:
+                summary = W.link_people_into_spine(
+                    con, p.source, p.key, spec.spine_sources, settings.models_dir,
+                    dedupe_name=p.dedupe_name, link_name=p.link_name, retrain=config.retrain,
+                    seed=settings.seed)
+                context.log.info(f"{p.source.name}: {summary['added']} records added to the "
+                                 f"spine ({summary['joined']} joined spine persons, "
+                                 f"{summary['new_persons']} new persons)")
+                prefix = "" if len(spec.into_spine) == 1 else f"{p.source.name}_"
+                meta.update({prefix + k: v for k, v in _counts(summary).items()})
+            W.spine_rows_view(con, key.path[-1], names)
+            by_source = con.sql("SELECT source_dataset, count(*) AS records, "
+                                "count(DISTINCT person_id) AS persons FROM linkage.person_ids "
+                                "GROUP BY 1 ORDER BY 1").df()
+            meta.update(table_meta(con, ".".join(key.path)))
+        return dg.MaterializeResult(metadata={
+            **meta, "records_by_source": dg.MetadataValue.md(by_source.to_markdown(index=False))})
+
+    return _spine
+
+
+def ids_unchanged_check(wave: Wave, spec: W.WaveLinkSpec) -> dg.AssetChecksDefinition:
+    """Blocking: the rows of the spine's earlier sources are as they were at this snapshot."""
+    spine = _in(spec.spine_sources)
+    before = wave.number - 1
+
+    @dg.asset_check(asset=spine_key(wave), name=f"wave_{before}_ids_unchanged", blocking=True,
+                    description=f"BLOCKING: every (source_dataset, record_id, person_id) row of "
+                    f"waves 0-{before} in linkage.person_ids is as it was at this snapshot "
+                    "(linkage.person_ids_history): 100%, none added, none duplicated.")
+    def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+        with warehouse.connect() as con:
+            n_hist, n_now, n_same, n_dup = con.execute(f"""
+                WITH now AS (SELECT source_dataset, record_id, person_id
+                             FROM linkage.person_ids WHERE source_dataset IN {spine}),
+                hist AS (SELECT source_dataset, record_id, person_id
+                         FROM linkage.person_ids_history
+                         WHERE source_dataset IN {spine} AND snapshot_date =
+                               (SELECT max(snapshot_date) FROM linkage.person_ids))
+                SELECT (SELECT count(*) FROM hist), (SELECT count(*) FROM now),
+                       (SELECT count(*) FROM (SELECT DISTINCT * FROM hist) h
+                        JOIN (SELECT DISTINCT * FROM now) n
+                        USING (source_dataset, record_id, person_id)),
+                       (SELECT count(*) FROM (SELECT source_dataset, record_id FROM now
+                        GROUP BY ALL HAVING count(*) > 1))""").fetchall()[0]
+        passed = n_hist > 0 and n_hist == n_now == n_same and n_dup == 0
+        return dg.AssetCheckResult(
+            passed=passed, severity=dg.AssetCheckSeverity.ERROR, metadata={
+                "earlier_rows_at_snapshot": n_hist, "earlier_rows_now": n_now,
+                "unchanged": n_same, "duplicated_records": n_dup,
+                "pct_unchanged": round(100 * n_same / n_hist, 4) if n_hist else 0.0})
+
+    return _check
+
+
+def population_link_asset(wave: Wave, link: W.PopulationLink,
+                          spine: dg.AssetKey) -> dg.AssetsDefinition:
+    """`linkage/<table>`: a `link` plan's population linked to the people of its spine source."""
+    key = link_key(link)
+
+    @dg.asset(
+        key=key,
+        deps=[spine, std_key(link.source.name)],
+        group_name=wave.group,
+        partitions_def=SNAPSHOT_PARTITIONS,
+        kinds={"duckdb", "splink"},
+        description=f"{link.source.title} linked to the spine persons of {link.people} by "
+        f"model `{link.name}` (records grouped by {link.key}; above match probability "
+        f"{W.PUPIL_THRESHOLD}); they never get spine ids. Replaced on every run.",
+    )
+    def _link(context: dg.AssetExecutionContext, config: WaveTrainingConfig,
+              warehouse: WarehouseResource) -> dg.MaterializeResult:
+        settings = get_settings()
+        with warehouse.connect() as con:
+            summary = W.link_pupils(con, link.source, link.key, link.people,
+                                    settings.models_dir, plan_name=link.name, table=link.table,
+                                    retrain=config.retrain, seed=settings.seed)
+            meta = table_meta(con, ".".join(key.path))
+        context.log.info(f"{link.source.name}: {summary['pupils_linked']} of "
+                         f"{summary['pupils']} people linked")
+        return dg.MaterializeResult(metadata={**meta, **_counts(summary)})
+
+    return _link
+
+
+def research_link_asset(wave: Wave, spec: W.WaveLinkSpec,
+                        upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
+    """`research/<link_table>`: each record of the wave's person sources and each linked record
+    of its populations, hashed row id -> keyed spine person id (as research.xjs_link)."""
+    from bold_assets.linkage import research as R
+
+    people = tuple(p.source.name for p in spec.into_spine)
+    tables = tuple(f"linkage.{link.table}" for link in spec.links)
+    sources = (*people, *(link.source.name for link in spec.links))
+
+    @dg.asset(
+        key=research_link_key(wave),
+        deps=[*upstream, *(research_key(s) for s in sources)],
+        group_name=wave.group,
+        kinds={"duckdb"},
+        description=f"Wave {wave.number} linking file: each record of "
+        f"{', '.join(sources)} in the spine or linked to it, hashed row id -> keyed spine "
+        "person id (`estimated_xjs_id`, as research.xjs_link).",
+    )
+    def _research_link(warehouse: WarehouseResource) -> dg.MaterializeResult:
+        return dg.MaterializeResult(metadata=write_research(
+            warehouse, wave.link_table, R.wave_link_sql(people, tables)))
+
+    return _research_link
+
+
+def build_wave_linkage(catalog: Catalog) -> dg.Definitions:
+    """The linkage assets of every active wave after wave 0, in wave order; each wave's spine
+    step runs after the spine of the wave before."""
+    assets: list[dg.AssetsDefinition] = []
+    checks: list[dg.AssetChecksDefinition] = []
+    spine = PERSON_IDS_KEY  # wave 0's spine (defs/wave_0/linkage.py)
+    for wave in catalog.active_waves():
+        if wave.number == 0 or not wave.link_plans:
+            continue
+        spec = W.wave_link_spec(catalog, wave.number)
+        if spec.into_spine:
+            assets.append(spine_asset(wave, spec, spine))
+            checks.append(ids_unchanged_check(wave, spec))
+            spine = spine_key(wave)
+        links = [population_link_asset(wave, link, spine) for link in spec.links]
+        assets += links
+        upstream = [spine, *(a.key for a in links)]
+        assets.append(research_link_asset(wave, spec, upstream))
+        checks.append(leak_check(research_link_key(wave)))
+    return dg.Definitions(assets=assets, asset_checks=checks)
