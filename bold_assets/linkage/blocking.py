@@ -3,11 +3,11 @@ comparisons each makes (Splink's blocking analysis), under a budget.
 
 The wave-0 models keep their hand-written rules (`comparisons.blocking_rules_for`), which assume
 a date of birth. A table brought to `dedupe` / `link_records` may have no date of birth, an
-imprecise one, a non-UK postal code or other identifiers (an id number, an email): its candidate
-rules pair the columns it fills, each rule's comparisons are counted with
-`splink.blocking_analysis.count_comparisons_from_blocking_rules`, and the rules are taken from
-the tightest up while the total stays within the budget. A rule whose columns include all those
-of another chosen rule is dropped as redundant. Small inputs (all pairs within
+imprecise one, a non-UK postal code or other identifiers (an id number, an email, a national
+identifier such as a NINO): its candidate rules pair the columns it fills, each rule's comparisons
+are counted with `splink.blocking_analysis.count_comparisons_from_blocking_rules`, and the rules
+are taken from the tightest up while the total stays within the budget. A rule whose columns
+include all those of another chosen rule is dropped as redundant. Small inputs (all pairs within
 `ALL_PAIRS_LIMIT`) are compared in full.
 
 Each candidate's own count is exact and quick for an equality rule (a GROUP BY: the pairs within,
@@ -28,6 +28,9 @@ from splink import DuckDBAPI
 from splink.blocking_analysis import count_comparisons_from_blocking_rules
 from splink.internals.splink_dataframe import SplinkDataFrame
 
+from bold_assets.catalog import NATIONAL_ID_KINDS
+from bold_assets.linkage.comparisons import national_id_column
+
 # Compare every pair when there are no more than this many.
 ALL_PAIRS_LIMIT = 250_000
 # Default budget of comparisons: `BUDGET_PER_RECORD` per record, within these bounds.
@@ -37,6 +40,8 @@ BUDGET_MIN, BUDGET_MAX = 1e6, 3e7
 EXACT_TOTAL_FROM = 20_000
 # Kinds of further identifier precise enough to block on alone.
 _PRECISE_KINDS = ("id", "email", "date")
+# National identifiers (`NATIONAL_ID_KINDS`): blocked on alone, and EM blocks, when mapped.
+_NATIONAL_ID_COLUMNS = tuple(national_id_column(kind) for kind in NATIONAL_ID_KINDS)
 
 # EM sessions per model: two, as Splink's tutorials (each leaves the other's columns free).
 MAX_EM_SESSIONS = 2
@@ -62,6 +67,7 @@ def candidate_rules(filled: set[str], extras: tuple[tuple[str, str], ...] = ()
     ]
     area = "postcode_text" if "postcode_text" in filled else "postcode_std"
     sets += [(area, n) for n in names] + [(area, "dob_year"), (area,)]
+    sets += [(col,) for col in _NATIONAL_ID_COLUMNS]
     for col, kind in extras:
         if kind in _PRECISE_KINDS:
             sets.append((col,))
@@ -170,6 +176,7 @@ def training_rules(filled: set[str], extras: tuple[tuple[str, str], ...] = ()) -
     families: list[tuple[str, ...]] = [("forename1_std", "surname_std"), ("dob_std",)]
     area = "postcode_text" if "postcode_text" in filled else "postcode_std"
     families += [(area, "dob_year"), (area,)]
+    families += [(c,) for c in _NATIONAL_ID_COLUMNS]
     families += [(c,) for c, k in extras if k in _PRECISE_KINDS]
     families += [("surname_std",), ("forename1_std",)]
     out: list[str] = []

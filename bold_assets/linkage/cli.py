@@ -7,15 +7,17 @@
 
 Input: CSV or parquet, in the standard identifier form or with a column mapping (JSON or YAML,
 keys as `RecordSpec.from_mapping`: record_id, forename, middle_name, surname or full_name, dob,
-dob_format, sex, sex_codes, postcode, event_date). Without a mapping, common column names are
-recognised; further columns (email, town, address, id numbers) are compared by the kind given under
-`extra` ({column: exact|name|date|postcode|email|id|address|text}) or guessed from their names and
-values. The standardisation report (per column: values kept, changed, nulled and why) is always
-printed; --explain adds the mapping used, the blocking rules chosen from the data (with their
-comparison counts) and every training step that could not run. Writes `clusters.<fmt>`
-(source_dataset, record_id, cluster_high, cluster_medium,
-cluster_low) and `pairs.<fmt>` (scored pairs) to --out; trained models go to --models (versioned
-Splink JSON) when given, and are reused from there on the next run.
+dob_format, sex, sex_codes, postcode, event_date, and national identifiers: nino, nhs_number, upn,
+e.g. `nino: NI_NUMBER`, checked and standardised, then compared exactly and blocked on when both
+inputs hold them). Without a mapping, common column names are recognised; further columns
+(email, town, address, id numbers) are compared by the kind given under `extra` ({column:
+exact|name|date|postcode|email|id|address|text}) or guessed from their names and values. The
+standardisation report (per column: values kept, changed, nulled and why) is always printed;
+--explain adds the mapping used, the blocking rules chosen from the data (with their comparison
+counts) and every training step that could not run. Writes `clusters.<fmt>` (source_dataset,
+record_id, cluster_high, cluster_medium, cluster_low) and `pairs.<fmt>` (scored pairs) to --out;
+trained models go to --models (versioned Splink JSON) when given, and are reused from there on the
+next run.
 """
 
 from __future__ import annotations

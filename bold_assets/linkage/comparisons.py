@@ -8,6 +8,8 @@ Names: exact (term-frequency adjusted) / diminutive (nickname lookup) / Jaro-Win
 middle name used the other way round / forename and surname swapped / phonetic.
 Date of birth: exact / day and month swapped / one character keyed wrong / +-1 year / within 60 days
 / same year and month. Postcode: full (term-frequency adjusted) / sector / district. Sex: exact.
+National identifiers (NINO, NHS number, UPN): exact, in a model whose sources all hold the kind
+(`models.national_id_kinds`), which also blocks on it.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from typing import Any
 
 from splink import block_on
 from splink.internals.blocking_rule_creator import BlockingRuleCreator
+
+from bold_assets.catalog import NATIONAL_ID_KINDS
 
 JW = "jaro_winkler_similarity"
 NAME_TF_WEIGHT = 0.5
@@ -132,6 +136,26 @@ def sex_comparison() -> dict[str, Any]:
         "comparison_levels": [
             _null("sex"),
             _lvl("sex_l = sex_r", "Exact match"),
+            {"sql_condition": "ELSE", "label_for_charts": "All other comparisons"},
+        ],
+    }
+
+
+def national_id_column(kind: str) -> str:
+    """The standardised column of a national identifier kind (`NATIONAL_ID_KINDS`)."""
+    return f"{kind}_std"
+
+
+def national_id_comparison(kind: str) -> dict[str, Any]:
+    """Exact agreement on a national identifier: missing on either side / same / different.
+    No term-frequency adjustment: a valid number belongs to one person."""
+    col = national_id_column(kind)
+    return {
+        "output_column_name": kind,
+        "comparison_description": NATIONAL_ID_KINDS[kind],
+        "comparison_levels": [
+            _null(col),
+            _lvl(f'"{col}_l" = "{col}_r"', "Exact match"),
             {"sql_condition": "ELSE", "label_for_charts": "All other comparisons"},
         ],
     }

@@ -1,8 +1,9 @@
 """Column mappings of any table: which column is which identifier, and how to compare the rest.
 
 A mapping names the person identifiers the standard form knows (`standardise.RecordSpec`:
-record_id, forename, middle_name, surname or full_name, dob, sex, postcode, ...) and, under
-`extra`, any number of further columns with a comparison kind:
+record_id, forename, middle_name, surname or full_name, dob, sex, postcode, ...; national
+identifiers by kind: `nino`, `nhs_number`, `upn`, e.g. `"nino": "NI_NUMBER"`, validated and
+compared exactly) and, under `extra`, any number of further columns with a comparison kind:
 
 | kind | cleaned as | compared by |
 |---|---|---|

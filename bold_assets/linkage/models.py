@@ -8,6 +8,9 @@ group are never compared by that model; their pairs come from the dedupe models)
 Trained models are Splink JSON files, versioned: `<models_dir>/<plan>/model_v0001.json` plus a
 `.meta.json` sidecar (spec version, training time, record counts). A model is reused until a run
 asks to retrain or `MODEL_SPEC_VERSION` (bumped when the comparisons change) no longer matches.
+
+A national identifier (NINO, NHS number, UPN) is compared exactly, and blocked on, by a model
+whose sources all hold it (`national_id_kinds`); other models are unchanged.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from splink.blocking_analysis import count_comparisons_from_blocking_rules
 from splink.internals.exceptions import SplinkException
 from splink.internals.splink_dataframe import SplinkDataFrame
 
+from bold_assets.catalog import CATALOG, NATIONAL_ID_KINDS, Catalog
 from bold_assets.linkage import comparisons as cmp
 
 logger = logging.getLogger(__name__)
@@ -81,9 +85,30 @@ def justice_plans(
     return plans
 
 
+def national_id_kinds(plan: ModelPlan, filled: set[str],
+                      catalog: Catalog | None = None) -> tuple[str, ...]:
+    """National identifier kinds a model compares: those whose `<kind>_std` its pairs fill and
+    that every one of its sources declares in the catalogue (`Identifiers.national_ids`).
+
+    A model of mapped tables (`core.dedupe` / `link_records`: `plan.prediction_rules` set) has
+    no catalogue entries: the mapping naming the column on both sides (the column filled in its
+    pairs) is enough. A source the catalogue does not know declares nothing.
+    """
+    kinds = [k for k in NATIONAL_ID_KINDS if cmp.national_id_column(k) in filled]
+    if not kinds or plan.prediction_rules is not None:
+        return tuple(kinds)
+    sources = (catalog or CATALOG).sources
+    declared = [sources[s].identifiers.national_ids if s in sources else {}
+                for s in plan.sources]
+    return tuple(k for k in kinds if declared and all(k in d for d in declared))
+
+
 def settings_for(plan: ModelPlan, filled: set[str],
                  reference: dict[str, Any] | None = None,
-                 prior: float | None = None) -> SettingsCreator:
+                 prior: float | None = None,
+                 catalog: Catalog | None = None) -> SettingsCreator:
+    """Splink settings of a model over records whose filled columns are `filled`. `catalog`:
+    where the plan's sources declare their national identifiers (default `CATALOG`)."""
     generic = plan.prediction_rules is not None
     comparisons = (cmp.generic_comparisons(filled, plan.extras) if generic
                    else cmp.comparisons_for(filled))
@@ -91,6 +116,12 @@ def settings_for(plan: ModelPlan, filled: set[str],
         borrow_m(comparisons, reference, plan.borrow)
     rules = (list(plan.prediction_rules or ()) if generic
              else cmp.blocking_rules_for(filled, plan.weak))
+    # national ids last, so the other comparisons and rules (and match keys) keep their places;
+    # a mapped table's blocking rules come from the data (`blocking.candidate_rules`)
+    kinds = national_id_kinds(plan, filled, catalog)
+    comparisons += [cmp.national_id_comparison(k) for k in kinds]
+    if not generic:
+        rules += [block_on(cmp.national_id_column(k)) for k in kinds]
     return SettingsCreator(
         link_type=plan.link_type,
         comparisons=comparisons,
@@ -133,6 +164,7 @@ def train(
     reference: dict[str, Any] | None = None,
     possible_pairs: float | None = None,
     notes: list[str] | None = None,
+    catalog: Catalog | None = None,
 ) -> dict[str, Any]:
     """Estimate a model's parameters on `table` (a table of `db_api`'s connection, or one already
     registered on `db_api`); returns Splink JSON.
@@ -141,6 +173,7 @@ def train(
     `reference`: the trained model named by `plan.reference` (for `plan.borrow`).
     `possible_pairs`: pairs the model could compare (for the prior's fallback).
     `notes`: receives a line for every estimate that could not be made and what replaced it.
+    `catalog`: where the plan's sources declare their national identifiers (`settings_for`).
     """
     notes = notes if notes is not None else []
     filled = {c for c, share in pair_completeness.items() if share > 0}
@@ -154,7 +187,7 @@ def train(
     prior = exact.prior(recall, possible_pairs, notes, plan.name)
     # settings built here from the columns the table holds: validating them again (it reads
     # every SQL condition) only costs time on the small tables of `core.dedupe`
-    linker = Linker(sdf, settings_for(plan, filled, reference, prior),
+    linker = Linker(sdf, settings_for(plan, filled, reference, prior, catalog),
                     log_level=SPLINK_LOG_LEVEL,
                     validate_settings=plan.prediction_rules is None)
     if plan.prediction_rules is None:
@@ -223,7 +256,7 @@ def correct_u_for_matches(model: dict[str, Any]) -> dict[str, Any]:
 # over a life (an address, a postcode, a town, an email, ...). EM on correlated address columns
 # otherwise learns that no match ever moves, and a move vetoes the match.
 CHANGEABLE_ELSE_M = 0.1
-_FIXED_COMPARISONS = ("name", "dob", "sex")
+_FIXED_COMPARISONS = ("name", "dob", "sex", *NATIONAL_ID_KINDS)  # national ids never change
 
 
 def floor_disagreement(model: dict[str, Any], floor: float) -> dict[str, Any]:

@@ -21,6 +21,8 @@ Standard form (`STD_COLUMNS`), one row per person record:
 | postcode_std, postcode_district, postcode_sector | 'AB1 2CD', 'AB1', 'AB1 2' |
 | postcode_invalid | a postcode was given but is malformed |
 | event_date, lsoa_code | date of the record's event; LSOA of the postcode (given a lookup) |
+| nino_std, nhs_number_std, upn_std | national identifiers (`NATIONAL_ID_KINDS`), see below |
+| nino_invalid, nhs_number_invalid, upn_invalid | one was given but is malformed |
 
 Phonetic key: MoJ uses double metaphone (`surname_dm`). The installed `jellyfish` offers Metaphone,
 Soundex, NYSIIS and the match rating codex but not double metaphone; we use Metaphone, which keeps
@@ -34,6 +36,16 @@ for any other table, so historical registers keep their dates), a malformed post
 NULL with the `*_invalid` flag set. Nothing is dropped silently: `standardise_report` counts, per
 input column, the values kept, changed and nulled and why (`format_report` prints it), and
 `check_strict` fails when more than a stated share of a column would be nulled.
+
+National identifiers (`Identifiers.national_ids`, `NATIONAL_ID_KINDS`): upper case, spaces and
+dashes removed, then checked. NINO: two prefix letters HMRC issues (not D F I Q U V first, not D F
+I O Q U V second, not BG GB NK KN TN NT ZZ), six digits and an optional suffix A-D, kept as its
+first 8 characters (DWP matches on those; the suffix is often missing); temporary numbers (TN...)
+are placeholders. NHS number: ten digits with a valid modulus-11 check digit; one digit repeated
+(0000000000) is a placeholder. UPN: a letter, eleven digits, a letter or digit (the check letter is
+not verified). A malformed value is NULL with `<kind>_invalid` set, a placeholder NULL without it
+(both counted by `standardise_report`); a source without the kind gets a NULL column, so every
+standardised table has one schema.
 
 Tables other than the Data First sources (`RecordSpec.from_mapping`) also get: dates of birth held
 as DATE / TIMESTAMP read as dates, a text format detected from the data (`detect_dob_format`,
@@ -54,6 +66,7 @@ import duckdb
 import jellyfish
 import pyarrow as pa
 
+from bold_assets.catalog import NATIONAL_ID_KINDS
 from bold_assets.sources import POSTCODE_PATTERN, Identifiers, Source
 
 STD_COLUMNS: tuple[str, ...] = (
@@ -61,6 +74,7 @@ STD_COLUMNS: tuple[str, ...] = (
     "surname_dm", "forename1_dm", "forename1_keys", "dob_std", "dob_year", "dob_month",
     "dob_day", "dob_year_month", "dob_invalid", "sex", "postcode_std", "postcode_district",
     "postcode_sector", "postcode_invalid", "event_date", "lsoa_code",
+    *(f"{kind}_{part}" for kind in NATIONAL_ID_KINDS for part in ("std", "invalid")),
 )  # fmt: skip
 
 # Date formats tried after the source's own, for values keyed in another way.
@@ -99,6 +113,8 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "sex": ("sex", "gender", "sex_code", "gender_code"),
     "postcode": ("postcode_std", "postcode", "post_code", "zip", "address_postcode"),
     "event_date": ("event_date", "date", "record_date"),
+    # national identifiers: only a table already in standard form (other names stay `extra`)
+    **{kind: (f"{kind}_std",) for kind in NATIONAL_ID_KINDS},
     "source_dataset": ("source_dataset",),
 }  # fmt: skip
 
@@ -141,12 +157,14 @@ class RecordSpec:
         `dob_format` (DuckDB strptime, default ISO), `sex`, `sex_codes` ({code: 'M'/'F'}),
         `postcode`, `event_date`, `person_filter` (SQL), `source_dataset` (a literal name) or
         `source_dataset_column`, `extra` ({column: comparison kind}, see `linkage.mapping`),
-        `dob_range` ([earliest, latest] ISO dates; default from `HISTORICAL_EARLIEST_DOB`).
+        `dob_range` ([earliest, latest] ISO dates; default from `HISTORICAL_EARLIEST_DOB`), and
+        a national identifier's kind (`nino`, `nhs_number`, `upn`: `NATIONAL_ID_KINDS`).
         Without `dob_format` the format is detected from the data.
         """
         known = {"record_id", "forename", "middle_name", "surname", "full_name", "dob",
                  "dob_format", "sex", "sex_codes", "postcode", "event_date", "person_filter",
-                 "source_dataset", "source_dataset_column", "extra", "dob_range"}  # fmt: skip
+                 "source_dataset", "source_dataset_column", "extra", "dob_range",
+                 *NATIONAL_ID_KINDS}  # fmt: skip
         unknown = set(mapping) - known
         if unknown:
             raise ValueError(f"unknown mapping keys {sorted(unknown)}; expected {sorted(known)}")
@@ -161,11 +179,15 @@ class RecordSpec:
             ident_kwargs["dob_format"] = mapping["dob_format"]
         if mapping.get("sex_codes"):
             ident_kwargs["sex_codes"] = dict(mapping["sex_codes"])
+        national_ids = {kind: mapping[kind] for kind in NATIONAL_ID_KINDS if mapping.get(kind)}
+        if national_ids:
+            ident_kwargs["national_ids"] = national_ids
         extras = tuple((str(c), str(k)) for c, k in (mapping.get("extra") or {}).items())
         if not any(k in ident_kwargs for k in ("forename", "surname", "full_name", "dob")) \
-                and not extras:
+                and not extras and not national_ids:
             raise ValueError("the column mapping names no identifier: give at least one of "
-                             "forename, surname, full_name, dob (or `extra` columns)")
+                             "forename, surname, full_name, dob, a national id "
+                             f"({', '.join(NATIONAL_ID_KINDS)}) or `extra` columns")
         earliest, latest = (list(mapping.get("dob_range") or []) + [None, None])[:2]
         return cls(
             source_dataset=mapping.get("source_dataset") or source_dataset,
@@ -329,6 +351,67 @@ def _extra_sql(kind: str, raw: str) -> str:
     return EXTRA_CLEAN[kind].replace("(x", f"({raw}").replace(" x)", f" {raw})")
 
 
+# National identifiers ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NationalIdRule:
+    """SQL of one national identifier kind over `{x}`: the value in upper case with spaces and
+    dashes removed ('' when absent)."""
+
+    valid: str  # the kind's shape (and check digit)
+    value: str  # the standard form of a valid value
+    placeholder: str = "false"  # a filler meaning "none": NULL, but not invalid
+    placeholder_label: str = "placeholder"
+
+    def sql(self, part: str, x: str) -> str:
+        return str(getattr(self, part)).replace("{x}", x)
+
+
+# NHS number: digits 1-9 weighted 10..2; the check digit is 11 - (sum mod 11), 11 -> 0, 10 never
+# valid. `ascii() - 48` reads a digit without a cast that could fail.
+_NHS_SUM = " + ".join(f"(ascii(substr({{x}}, {i}, 1)) - 48) * {11 - i}" for i in range(1, 10))
+NATIONAL_ID_RULES: dict[str, NationalIdRule] = {
+    "nino": NationalIdRule(
+        valid="regexp_full_match({x}, '[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z][0-9]{6}[A-D]?') "
+              "AND left({x}, 2) NOT IN ('BG', 'GB', 'NK', 'KN', 'TN', 'NT', 'ZZ')",
+        value="left({x}, 8)",  # without the suffix: DWP matches on the first 8 characters
+        placeholder="starts_with({x}, 'TN')", placeholder_label="temporary number (TN...)"),
+    "nhs_number": NationalIdRule(
+        valid="regexp_full_match({x}, '[0-9]{10}') "
+              "AND (11 - (" + _NHS_SUM + ") % 11) % 11 = ascii(substr({x}, 10, 1)) - 48",
+        value="{x}",
+        placeholder="{x} IN (" + ", ".join(f"'{d * 10}'" for d in "0123456789") + ")",
+        placeholder_label="placeholder (one digit ten times)"),
+    "upn": NationalIdRule(valid="regexp_full_match({x}, '[A-Z][0-9]{11}[A-Z0-9]')", value="{x}"),
+}
+
+
+def _national_id_sql(spec: RecordSpec) -> tuple[str, str, str]:
+    """SQL items of the national identifiers: raw values (`src`), compact values (`dated`) and
+    standard value and invalid flag (`d`); constants for kinds the table does not hold."""
+    unknown = set(spec.identifiers.national_ids) - set(NATIONAL_ID_KINDS)
+    if unknown:
+        raise ValueError(f"{spec.source_dataset}: unknown national id kind(s) {sorted(unknown)}; "
+                         f"expected {', '.join(NATIONAL_ID_KINDS)}")
+    raw, compact, std = [], [], []
+    for kind in NATIONAL_ID_KINDS:
+        col = spec.identifiers.national_ids.get(kind)
+        raw.append(f", {_col(col)} AS {kind}_raw")
+        if not col:
+            compact.append(f", '' AS {kind}_compact")
+            std.append(f", CAST(NULL AS VARCHAR) AS {kind}_std, false AS {kind}_invalid")
+            continue
+        compact.append(f", upper(regexp_replace(coalesce({kind}_raw, ''), '[\\s-]+', '', 'g')) "
+                       f"AS {kind}_compact")
+        rule, x = NATIONAL_ID_RULES[kind], f"{kind}_compact"
+        valid, filler = f"({rule.sql('valid', x)})", f"({rule.sql('placeholder', x)})"
+        std.append(f", CASE WHEN {valid} AND NOT {filler} THEN {rule.sql('value', x)} END "
+                   f"AS {kind}_std, ({x} <> '' AND NOT {valid} AND NOT {filler}) "
+                   f"AS {kind}_invalid")
+    return "".join(raw), "".join(compact), "".join(std)
+
+
 def _standardise_ctes(spec: RecordSpec, table: str) -> str:
     """The WITH chain of `standardise_sql`, ending in `d` (raw and cleaned values side by side)."""
     ident = spec.identifiers
@@ -386,6 +469,7 @@ def _standardise_ctes(spec: RecordSpec, table: str) -> str:
     latest = f"DATE '{spec.dob_latest}'" if spec.dob_latest else "current_date"
     sex_raw = (f'nullif(trim(CAST("{ident.sex}" AS VARCHAR)), \'\')' if ident.sex
                else "CAST(NULL AS VARCHAR)")
+    ids_raw, ids_compact, ids_std = _national_id_sql(spec)
     return f"""
         WITH src AS (
             SELECT {source_expr} AS source_dataset,
@@ -397,7 +481,7 @@ def _standardise_ctes(spec: RecordSpec, table: str) -> str:
                    {sex_raw} AS sex_raw,
                    nullif(trim({_col(ident.postcode)}), '') AS pc_raw,
                    {event} AS event_date
-                   {extras_src}
+                   {ids_raw}{extras_src}
             FROM {table} {where}
         ),
         {names},
@@ -407,6 +491,7 @@ def _standardise_ctes(spec: RecordSpec, table: str) -> str:
                 coalesce(dob_native, CAST(try_strptime(dob_raw, {_dob_formats(spec)}) AS DATE))
                     AS dob_parsed,
                 upper(regexp_replace(coalesce(pc_raw, ''), '[^A-Za-z0-9]', '', 'g')) AS pc_compact
+                {ids_compact}
             FROM named
         ),
         pc AS (
@@ -427,6 +512,7 @@ def _standardise_ctes(spec: RecordSpec, table: str) -> str:
                      THEN dob_parsed END AS dob_std,
                 CASE WHEN regexp_full_match(coalesce(pc_candidate, ''), '{valid_pc}')
                      THEN pc_candidate END AS postcode_std
+                {ids_std}
             FROM pc
         )"""
 
@@ -476,7 +562,8 @@ def standardise_sql(spec: RecordSpec, table: str, postcode_lookup: str | None = 
             (d.pc_compact <> '' AND d.postcode_std IS NULL
              AND d.pc_compact NOT IN ({pc_placeholders})) AS postcode_invalid,
             d.event_date,
-            {lookup_col} AS lsoa_code{more}
+            {lookup_col} AS lsoa_code,
+            {", ".join(f"d.{k}_std, d.{k}_invalid" for k in NATIONAL_ID_KINDS)}{more}
         FROM d
         LEFT JOIN bold_nicknames nk ON nk.name = d.f1
         {lookup_join}
@@ -552,6 +639,14 @@ def standardise_report(con: duckdb.DuckDBPyConnection, spec: RecordSpec,
                            {"not a UK postcode": f"postcode_std IS NULL AND pc_compact NOT IN "
                                                  f"({pc_placeholders})",
                             "placeholder": f"pc_compact IN ({pc_placeholders})"}))
+    for kind, col in ident.national_ids.items():
+        if kind not in NATIONAL_ID_RULES:
+            continue  # an unknown kind: `_standardise_ctes` names it in its error
+        rule, x, given_as = NATIONAL_ID_RULES[kind], f"{kind}_compact", f"upper(trim({kind}_raw))"
+        checks.append((col, kind, f"{x} <> ''", f"{kind}_std = {given_as}",
+                       f"{kind}_std <> {given_as}",
+                       {rule.placeholder_label: rule.sql("placeholder", x),
+                        f"not a valid {kind}": f"{kind}_invalid"}))
     cleaned = []
     for c, kind in spec.extras:
         raw = f'"{extra_column(c)}__raw"'
