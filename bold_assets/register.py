@@ -10,12 +10,14 @@ flag columns of `marts.person_needs_wave_<n>` and the `measure` values of the ou
 The register drives the flags: a measured row (validated or proxy) carries `flag_sql`, a boolean
 SQL expression over named evidence (e.g. `need_s10 or sig_mhtr`), and the dbt macro
 `person_needs(wave)` generates each flag column of the wave's mart from its row, with a comment
-naming the row. The evidence is declared once, in `dbt_project/dbt_project.yml`: `need_s<N>` /
-`severe_s<N>` for each OASys section of `oasys_sections` (latest assessment in the lookback
-window), and the signals of `evidence_signals` (name, wave, window, meaning and the SQL that
-derives each from a staging model into `int_signals_wave_<n>`; `from: []` while its SQL is
-pending).
-Rows of waves without declared evidence (2-4 for now) have no `flag_sql` yet.
+naming the row. A measured row with an empty `flag_sql` keeps the nearest earlier wave's
+definition of its factor (`flag_definitions`; the mart's comment says "inherited from wave <k>"),
+so a wave that changes one flag writes one row; a measured row with no definition of its own or
+earlier is an error. The evidence is declared once, in `dbt_project/dbt_project.yml`: the
+assessments of `evidence_assessments` (the latest in the lookback window: for OASys,
+`need_s<N>` / `severe_s<N>` for each section of `oasys_sections`), and the signals of
+`evidence_signals` (name, wave, window, meaning and the SQL that derives each from a staging
+model into `int_signals_wave_<n>`; `from: []` while its SQL is pending).
 """
 
 from __future__ import annotations
@@ -64,20 +66,21 @@ def _parsed_vars(path: Path, mtime_ns: int) -> dict:
 
 
 def load_evidence(project_file: Path | str = DBT_PROJECT_FILE) -> pd.DataFrame:
-    """Declared evidence, one row per name: name, wave (first wave it exists), kind (`oasys` or
-    `signal`), window, meaning, pending (what its SQL waits for; "" when written), sql (the
-    `from` entries of a signal; the OASys section and thresholds of an OASys need)."""
+    """Declared evidence, one row per name: name, wave (first wave it exists), kind (`signal`,
+    or the name of the assessment it comes from, e.g. `oasys`), window, meaning, pending (what
+    its SQL waits for; "" when written), sql (the `from` entries of a signal; the section and
+    thresholds of an assessment's need)."""
     cfg = dbt_project_vars(project_file)
     rows = []
-    for s in cfg["oasys_sections"]:
-        for level in ("standard", "severe"):
-            prefix = "need" if level == "standard" else "severe"
-            rows.append({
-                "name": f"{prefix}_s{s['section']}", "wave": 0, "kind": "oasys",
-                "window": "latest_assessment",
-                "meaning": f"latest OASys assessment in the lookback window has section "
-                           f"{s['section']} ({s['name']}) item sum >= {s[level]}",
-                "pending": "", "sql": [dict(s, level=level)]})
+    for a in cfg["evidence_assessments"]:
+        for s in cfg[a["sections"]]:
+            for level, prefix in (("standard", "need"), ("severe", "severe")):
+                rows.append({
+                    "name": f"{prefix}_s{s['section']}", "wave": int(a["wave"]),
+                    "kind": a["name"], "window": "latest_assessment",
+                    "meaning": f"{a['meaning']} has section {s['section']} ({s['name']}) item "
+                               f"sum >= {s[level]}",
+                    "pending": "", "sql": [dict(s, level=level)]})
     for s in cfg["evidence_signals"]:
         rows.append({"name": s["name"], "wave": int(s["wave"]), "kind": "signal",
                      "window": s["window"], "meaning": s["meaning"],
@@ -117,7 +120,7 @@ def evidence_names(wave: int, evidence: pd.DataFrame | None = None) -> tuple[str
 
 
 def evidence_waves(evidence: pd.DataFrame | None = None) -> tuple[int, ...]:
-    """Waves that declare evidence of their own: their measured rows must have a flag_sql."""
+    """Waves that declare evidence of their own."""
     ev = load_evidence() if evidence is None else evidence
     return tuple(sorted(int(w) for w in ev["wave"].unique()))
 
@@ -134,11 +137,39 @@ def flag_sql_names(flag_sql: str) -> list[str]:
     return [n for n in _IDENT.findall(flag_sql) if n.lower() not in keywords]
 
 
-def flag_definitions(wave: int, register: pd.DataFrame | None = None) -> dict[str, str]:
-    """Register id -> flag_sql for the rows `wave` measures, in register order."""
+def _flag_sql(value: object) -> str:
+    return "" if pd.isna(value) else str(value).strip()
+
+
+def _written(reg: pd.DataFrame) -> dict[str, dict[int, str]]:
+    """Register id -> wave -> flag_sql of the measured rows that write one."""
+    out: dict[str, dict[int, str]] = {}
+    for fid, wave, mtype, sql in zip(reg["id"], reg["wave"], reg["measure_type"], reg["flag_sql"],
+                                     strict=True):
+        if mtype != "none" and _flag_sql(sql):
+            out.setdefault(fid, {})[int(wave)] = _flag_sql(sql)
+    return out
+
+
+def flag_sources(wave: int, register: pd.DataFrame | None = None) -> dict[str, tuple[str, int]]:
+    """Register id -> (flag_sql, the wave whose row writes it) for the rows `wave` measures, in
+    register order: a row without flag_sql keeps the nearest earlier wave's definition. Rows
+    with none to inherit are left out (`validate_flag_sql` reports them)."""
     reg = load_register() if register is None else register
+    written = _written(reg[reg["wave"] <= wave])
     rows = reg[(reg["wave"] == wave) & (reg["measure_type"] != "none")]
-    return {i: s.strip() for i, s in zip(rows["id"], rows["flag_sql"], strict=True) if s.strip()}
+    out = {}
+    for fid in rows["id"]:
+        if written.get(fid):
+            source = max(written[fid])
+            out[fid] = (written[fid][source], source)
+    return out
+
+
+def flag_definitions(wave: int, register: pd.DataFrame | None = None) -> dict[str, str]:
+    """Register id -> flag_sql for the rows `wave` measures, in register order, inherited from
+    the nearest earlier wave where the row has none (see `flag_sources`)."""
+    return {fid: sql for fid, (sql, _) in flag_sources(wave, register).items()}
 
 
 def load_register(path: Path | str = REGISTER_PATH) -> pd.DataFrame:
@@ -178,21 +209,23 @@ def validate_register(df: pd.DataFrame, evidence: pd.DataFrame | None = None) ->
 
 
 def validate_flag_sql(df: pd.DataFrame, evidence: pd.DataFrame) -> list[str]:
-    """flag_sql: none for measure type none; one for every measured row of a wave that declares
-    evidence; only evidence declared for the row's wave or earlier; one line of plain SQL."""
+    """flag_sql: none for measure type none; for every measured row its own or one to inherit
+    from an earlier wave's row; only evidence declared for the row's wave or earlier; one line
+    of plain SQL."""
     problems = []
-    waves = evidence_waves(evidence)
+    written = _written(df)
     for fid, wave, mtype, sql in zip(df["id"], df["wave"], df["measure_type"], df["flag_sql"],
                                      strict=True):
         row = f"{fid} wave {wave}"
-        sql = "" if pd.isna(sql) else str(sql).strip()
+        sql = _flag_sql(sql)
         if mtype == "none":
             if sql:
                 problems.append(f"{row}: measure_type none but a flag_sql")
             continue
         if not sql:
-            if wave in waves:
-                problems.append(f"{row}: measure_type {mtype} but no flag_sql")
+            if not any(w < wave for w in written.get(fid, {})):
+                problems.append(f"{row}: measure_type {mtype} but no flag_sql (nor an earlier "
+                                "wave's to inherit)")
             continue
         if re.search(r"[;\n]|--|/\*", sql):
             problems.append(f"{row}: flag_sql must be one boolean expression on one line")

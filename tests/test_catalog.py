@@ -11,7 +11,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bold_assets.catalog import CATALOG, LINK_ROLES, SOURCES, WAVES, Catalog, Source
+from bold_assets.catalog import (
+    CATALOG,
+    LINK_ROLES,
+    NATIONAL_ID_KINDS,
+    SOURCES,
+    WAVES,
+    Catalog,
+    Source,
+)
 from bold_assets.catalog import dbt as catalog_dbt
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,6 +46,12 @@ def contract_problems(src: Source, catalog: Catalog, dbt_tables: set[str],
                       *(("code list", c) for c in src.codes)):
         if col not in cols:
             p.append(f"{src.name}: {what} column {col!r} is not among its columns")
+    for kind, col in src.identifiers.national_ids.items():
+        if kind not in NATIONAL_ID_KINDS:
+            p.append(f"{src.name}: national id kind {kind!r} is not one of "
+                     f"{sorted(NATIONAL_ID_KINDS)}")
+        if col not in cols:
+            p.append(f"{src.name}: national id column {col!r} is not among its columns")
     if src.link_role not in LINK_ROLES:
         p.append(f"{src.name}: link_role {src.link_role!r} is not one of {sorted(LINK_ROLES)}")
     if src.link_role == "attribute":
@@ -90,20 +104,27 @@ def test_declared_source_has_its_generator(name):
     assert src.generator, f"{name}: no generator= declared"
     assert importlib.util.find_spec(src.generator) is not None, \
         f"{name}: generator module {src.generator} does not exist"
-    produces = getattr(importlib.import_module(src.generator), "PRODUCES", ())
+    module = importlib.import_module(src.generator)
+    produces = getattr(module, "PRODUCES", ())
     assert name in produces, f"{name}: {src.generator}.PRODUCES {produces} does not list it"
+    if src.has_identifiers:  # identifiers as the source records them: its error profile
+        from bold_assets.world.records import error_profile
+
+        error_profile(name)
 
 
 def test_contract_names_the_source_and_the_missing_piece(tmp_path):
     mags = SOURCES["mags"]
     broken = replace(mags, name="ghost", link_role="friend", quality=None,
-                     descriptions={})
+                     descriptions={}, identifiers=replace(mags.identifiers,
+                                                          national_ids={"passport": "nope"}))
     orphan = replace(mags, name="orphan", link_role="attribute", parent="nowhere")
     catalog = CATALOG.with_sources(broken, orphan)
     problems = contract_problems(broken, catalog, {"mags"}, tmp_path)
     text = "\n".join(problems)
     for piece in ("link_role 'friend'", "no quality profile", "stg_ghost.sql",
-                  "no dbt source entry", "no description"):
+                  "no dbt source entry", "no description", "national id kind 'passport'",
+                  "national id column 'nope'"):
         assert "ghost: " in text and piece in text, (piece, text)
     orphan_text = "\n".join(contract_problems(orphan, catalog, {"orphan"}, STAGING))
     assert "orphan: attribute table needs parent=" in orphan_text

@@ -279,8 +279,10 @@ def test_snapshot_var_moves_the_as_at_date(built, tmp_path):
 
 
 def test_mart_holds_every_threshold_once_per_person(built):
-    """Each wave's mart holds the thresholds var('wave_links') declares for it: wave 0 three,
-    wave 1 the persistent (medium) spine ids only."""
+    """Each wave's mart holds the thresholds its catalogue declaration (Wave.link_thresholds)
+    gives it: wave 0 three, wave 1 the persistent (medium) spine ids only."""
+    from bold_assets.catalog import dbt as catalog_dbt
+
     with duckdb.connect(str(built), read_only=True) as con:
         n = {w: dict(con.execute(f"select link_threshold, count(*) from "
                                  f"marts.person_needs_wave_{w} group by all").fetchall())
@@ -291,9 +293,9 @@ def test_mart_holds_every_threshold_once_per_person(built):
     assert n[1] == {"medium": 9}  # X1-X8 and X9, a new spine person from PNC
     assert {t for t in tables if t.startswith("person_needs")} == {
         "person_needs_wave_0", "person_needs_wave_1"}
-    cfg = yaml.safe_load((DBT_DIR / "dbt_project.yml").read_text())
-    assert {w["wave"]: w["thresholds"] for w in cfg["vars"]["wave_links"]} == {
+    assert {w["wave"]: w["thresholds"] for w in catalog_dbt.wave_links()} == {
         0: ["high", "medium", "low"], 1: ["medium"]}
+    assert "wave_links" not in yaml.safe_load((DBT_DIR / "dbt_project.yml").read_text())["vars"]
 
 
 def test_register_definition_generates_the_flag(built, tmp_path):
@@ -366,6 +368,130 @@ def test_wave_1_flags_follow_register_through_pnc_and_npd(built):
     pd.testing.assert_frame_equal(w1.loc[w0.index, unchanged], w0[unchanged])
     assert w1.loc[w0.index.drop(["X1", "X6"]), register.wave_measures(1)].equals(
         w0.loc[w0.index.drop(["X1", "X6"]), register.wave_measures(1)])
+
+
+def _catalog_with_wave_2(name: str = "civil"):
+    """The catalogue with one of its sources moved to wave 2 (declared, without sources so far)."""
+    from dataclasses import replace
+
+    from bold_assets.catalog import CATALOG, Catalog
+
+    return Catalog.from_sources([replace(s, wave=2) if s.name == name else s
+                                 for s in CATALOG.sources.values()])
+
+
+def test_generated_dbt_files_are_fresh():
+    from bold_assets.catalog import dbt as catalog_dbt
+
+    assert catalog_dbt.main(["--check"]) == 0
+    assert catalog_dbt.stale() == []
+
+
+def test_a_declared_wave_gets_its_models_and_yaml_generated():
+    """Declaring a wave (a source with wave 2) is all it takes: the generator gives it its five
+    models and their YAML, and its link and thresholds in catalog_wave_links(); the models of a
+    wave no longer declared are stale (deleted when regenerating)."""
+    from bold_assets.catalog import CATALOG, Catalog
+    from bold_assets.catalog import dbt as catalog_dbt
+
+    cat, models = _catalog_with_wave_2(), DBT_DIR / "models"
+    files = catalog_dbt.generated(cat)
+    assert {str(p.relative_to(models)) for p in set(files) - set(catalog_dbt.generated())} == {
+        "staging/stg_wave_2_link.sql", "intermediate/int_records_wave_2.sql",
+        "intermediate/int_record_links_wave_2.sql", "intermediate/int_signals_wave_2.sql",
+        "marts/person_needs_wave_2.sql"}
+    assert files[models / "marts" / "person_needs_wave_2.sql"].endswith(
+        "{{ person_needs(2) }}\n")
+    assert files[models / "intermediate" / "int_records_wave_2.sql"].endswith(
+        "{{ wave_records(2) }}\n")
+    assert ("select\n    source_dataset,\n    row_id_hash,\n    estimated_xjs_id\n"
+            "from {{ source('research', 'wave_2_link') }}\n"
+            ) in files[models / "staging" / "stg_wave_2_link.sql"]
+    assert ("{'wave': 2, 'link': 'wave_2_link', 'thresholds': ['medium']}"
+            in files[DBT_DIR / "macros" / "catalog.sql"])
+
+    def entries(rel: str) -> dict[str, dict]:
+        return {m["name"]: m for m in yaml.safe_load(files[models / rel])["models"]}
+
+    marts = entries("marts/_marts_waves.yml")
+    assert list(marts) == ["person_needs_wave_0", "person_needs_wave_1", "person_needs_wave_2"]
+    assert marts["person_needs_wave_2"]["columns"] == marts["person_needs_wave_0"]["columns"]
+    assert ({"person_needs_spine_is_whole": {"arguments": {"wave": 2}}}
+            in marts["person_needs_wave_2"]["data_tests"])
+    inter = entries("intermediate/_intermediate_waves.yml")
+    assert inter["int_signals_wave_2"]["data_tests"] == [
+        {"signals_are_declared_evidence": {"arguments": {"wave": 2}}}]
+    assert {"int_records_wave_2", "int_record_links_wave_2"} <= set(inter)
+    links = entries("staging/_staging_links.yml")
+    assert "columns" not in links["stg_wave_2_link"]  # no link plan yet: not every record
+    wave_0 = links["stg_xjs_link"]["columns"][2]["data_tests"][0]["accepted_values"]
+    assert "civil" not in wave_0["arguments"]["values"]
+    # today's committed files are generated, and a wave no longer declared leaves them stale
+    only_0 = Catalog.from_sources([s for s in CATALOG.sources.values() if s.wave == 0])
+    assert {p.name for p in catalog_dbt.stale(only_0)} == {
+        "stg_wave_1_link.sql", "int_records_wave_1.sql", "int_record_links_wave_1.sql",
+        "int_signals_wave_1.sql", "person_needs_wave_1.sql"}
+
+
+def test_a_declared_wave_builds_with_inherited_flags(built, tmp_path):
+    """The project regenerated for a catalogue where civil is wave 2 builds wave 2's mart (its
+    link file: the civil records of research.xjs_link at medium). Over the records of waves 0-2,
+    the same as today's wave 1, and with every flag inherited (no wave-2 row has a flag_sql: each
+    takes the nearest earlier wave's, named in the compiled comment), it equals today's wave-1
+    mart."""
+    from bold_assets.catalog import dbt as catalog_dbt
+
+    wh = tmp_path / "copy.duckdb"
+    shutil.copy(built, wh)
+    with duckdb.connect(str(wh)) as con:
+        con.execute("CREATE TABLE research.wave_2_link AS SELECT source_dataset, row_id_hash, "
+                    "estimated_xjs_id FROM research.xjs_link WHERE source_dataset = 'civil'")
+    proj = tmp_path / "dbt_project"
+    shutil.copytree(DBT_DIR, proj, ignore=shutil.ignore_patterns("target", "logs"))
+    cat = _catalog_with_wave_2()
+    for path, text in catalog_dbt.generated(cat, proj).items():
+        path.write_text(text, encoding="utf-8")
+    assert catalog_dbt.stale(cat, proj) == []
+    res = run_dbt(wh, "run", "--profiles-dir", ".", "--select", "+person_needs_wave_2",
+                  cwd=proj)
+    assert res.returncode == 0, res.stdout[-3000:]
+    compiled = (proj / "target" / "compiled" / "bold" / "models" / "marts"
+                / "person_needs_wave_2.sql").read_text()
+    for fid, wave in (("driver_physical_health", 0), ("driver_mental_health", 1)):
+        assert (f"-- risk_factor_register row {fid}, wave 2 (proxy), flag_sql inherited from "
+                f"wave {wave}\n") in compiled
+    pd.testing.assert_frame_equal(_mart(wh, wave=2), _mart(built, wave=1))
+
+
+def test_a_mart_refuses_a_measured_row_with_nothing_to_inherit(built, tmp_path):
+    """dbt's side of the inheritance rule: a measured row without flag_sql and no earlier wave's
+    definition stops its wave's mart, naming the row."""
+    wh = tmp_path / "copy.duckdb"
+    shutil.copy(built, wh)
+    proj = tmp_path / "dbt_project"
+    shutil.copytree(DBT_DIR, proj, ignore=shutil.ignore_patterns("target", "logs"))
+    path = proj / "seeds" / "risk_factor_register.csv"
+    reg = register.load_register(path)
+    reg.loc[(reg["id"] == "driver_family") & (reg["wave"] == 0), "flag_sql"] = ""
+    reg.to_csv(path, index=False)
+    res = run_dbt(wh, "build", "--profiles-dir", ".", "--select", "risk_factor_register",
+                  "person_needs_wave_0", cwd=proj)
+    assert res.returncode != 0
+    assert ("risk_factor_register row driver_family wave 0: measure_type proxy but no flag_sql "
+            "(nor an earlier wave's to inherit)") in res.stdout
+
+
+def test_person_marts_take_oasys_as_declared_evidence():
+    """The mart macro names no source: OASys comes in as a declared assessment (latest in the
+    window), whose evidence is need_s<N> / severe_s<N> of each section of var oasys_sections."""
+    assert "oasys" not in (DBT_DIR / "macros" / "person_needs.sql").read_text().lower()
+    cfg = yaml.safe_load((DBT_DIR / "dbt_project.yml").read_text())["vars"]
+    (oasys,) = cfg["evidence_assessments"]
+    assert (oasys["name"], oasys["model"], oasys["sections"]) == (
+        "oasys", "int_oasys_assessments", "oasys_sections")
+    ev = register.load_evidence()
+    assert list(ev.loc[ev["kind"] == "oasys", "name"]) == [
+        f"{level}_s{s['section']}" for s in cfg["oasys_sections"] for level in ("need", "severe")]
 
 
 def test_link_thresholds_var_names_the_linkage_thresholds():

@@ -9,6 +9,7 @@ import pandas as pd
 import yaml
 
 from bold_assets import disclosure, register
+from bold_assets.catalog.dbt import wave_links
 from bold_assets.defs.evaluation import needs_validity as nv
 from bold_assets.defs.wave_0 import outputs
 from tests.test_dbt import DBT_DIR, run_dbt
@@ -105,8 +106,8 @@ def _person_evidence_sql(wave: int, snapshot: str, lookback_years: int) -> str:
     the declarations (dbt_project.yml): OASys needs on the latest assessment in the lookback
     window; each signal when a record has it in its window before the snapshot."""
     cfg = yaml.safe_load((DBT_DIR / "dbt_project.yml").read_text())["vars"]
-    waves = [w["wave"] for w in cfg["wave_links"] if w["wave"] <= wave]
-    names = next(w["thresholds"] for w in cfg["wave_links"] if w["wave"] == wave)
+    waves = [w["wave"] for w in wave_links() if w["wave"] <= wave]
+    names = next(w["thresholds"] for w in wave_links() if w["wave"] == wave)
     links = " UNION ALL ".join(
         f"SELECT source_dataset, row_id_hash, '{t['name']}' AS link_threshold, "
         f"{t['id_column']} AS estimated_xjs_id FROM dbt_intermediate.int_record_links_wave_{w} "
@@ -170,7 +171,7 @@ def test_every_flag_recomputed_from_its_register_definition(pipeline_warehouse, 
                                f"FROM ({evidence})").df()
             key = ["link_threshold", "estimated_xjs_id"]
             got, want = (d.sort_values(key).reset_index(drop=True) for d in (got, want))
-            declared = next(w["thresholds"] for w in cfg["wave_links"] if w["wave"] == wave)
+            declared = next(w["thresholds"] for w in wave_links() if w["wave"] == wave)
             assert set(got["link_threshold"]) == set(declared)
             pd.testing.assert_frame_equal(got, want, check_dtype=False)
             varied = [f for f in defs if 0 < got[f].sum() < len(got)]

@@ -77,9 +77,12 @@ def test_validation_reports_broken_flag_definitions():
     w1 = (df["wave"] == 1) & (df["id"] == "driver_family")
     bad = df.copy()
     bad.loc[w0, "flag_sql"] = "need_s6 or sig_npd_cin"  # wave-1 evidence in a wave-0 row
-    bad.loc[w1, "flag_sql"] = ""
     problems = register.validate_register(bad)
     assert any("driver_family wave 0" in p and "sig_npd_cin" in p for p in problems)
+    bad = df.copy()
+    bad.loc[w0 | w1, "flag_sql"] = ""  # nothing to inherit from
+    problems = register.validate_register(bad)
+    assert any("driver_family wave 0: measure_type proxy but no flag_sql" in p for p in problems)
     assert any("driver_family wave 1: measure_type proxy but no flag_sql" in p for p in problems)
     bad = df.copy()
     bad.loc[w0, ["measure_type", "flag_sql"]] = ["none", "need_s6"]
@@ -101,3 +104,35 @@ def test_evidence_is_declared_once_with_its_sql_or_what_it_waits_for():
     assert used <= set(ev["name"])
     twice = pd.concat([ev, ev.iloc[[0]]], ignore_index=True)
     assert any("declared twice" in p for p in register.validate_evidence(twice))
+
+
+def test_a_row_without_flag_sql_inherits_the_nearest_earlier_definition():
+    """A measured row with an empty flag_sql keeps the nearest earlier wave's definition of its
+    factor; a measured row with none to inherit is an error naming the row."""
+    df = register.load_register()
+    row = {(i, w): k for k, (i, w) in enumerate(zip(df["id"], df["wave"], strict=True))}
+    sql = df["flag_sql"].tolist()
+    # the wave-1 rows that only repeated wave 0's definition are empty and inherit it
+    repeated = [i for i in register.factor_ids()
+                if sql[row[i, 1]] and sql[row[i, 1]] == sql[row[i, 0]]]
+    assert not repeated
+    w1 = register.flag_sources(1, df)
+    assert w1["driver_physical_health"] == ("need_s13", 0)
+    assert w1["driver_mental_health"] == (sql[row["driver_mental_health", 1]], 1)
+    assert register.flag_definitions(1, df)["outcome_homelessness"] == sql[
+        row["outcome_homelessness", 0]]
+    # the nearest earlier definition: wave 2 takes wave 1's, not wave 0's
+    assert register.flag_sources(2, df)["driver_family"] == (sql[row["driver_family", 1]], 1)
+    # a row of its own replaces the inherited one
+    own = df.copy()
+    own.loc[(own["id"] == "driver_employment") & (own["wave"] == 1), "flag_sql"] = "severe_s4"
+    assert register.flag_sources(1, own)["driver_employment"] == ("severe_s4", 1)
+    assert register.flag_sources(2, own)["driver_employment"] == ("severe_s4", 1)
+    # nothing earlier to inherit: an error naming the row, and no definition
+    orphan = df.copy()
+    orphan.loc[(orphan["id"] == "driver_family") & (orphan["wave"] == 0), "flag_sql"] = ""
+    assert register.validate_register(orphan) == [
+        "driver_family wave 0: measure_type proxy but no flag_sql (nor an earlier wave's to "
+        "inherit)"]
+    assert "driver_family" not in register.flag_definitions(0, orphan)
+    assert register.flag_sources(1, orphan)["driver_family"] == (sql[row["driver_family", 1]], 1)

@@ -5,6 +5,7 @@ layer and materialises, and definitions with an asset nobody produces are refuse
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import replace
@@ -82,25 +83,46 @@ def test_extension_wave_gets_every_layer_from_its_declarations():
     assert "wave_1_ids_unchanged" in {c.name for c in spine.check_keys}
 
 
+def _project_copy(root: Path) -> Path:
+    """The project's code, dbt project and suites copied under `root` (what a team's clone with
+    its own extension is): the extension's generated dbt files and suites are written there,
+    never into this tree."""
+    proj = root / "project"
+    ignore = shutil.ignore_patterns("target", "logs", "__pycache__", "*.pyc")
+    for name in ("bold_assets", "dbt_project", "expectations"):
+        shutil.copytree(ROOT / name, proj / name, ignore=ignore)
+    shutil.copytree(ROOT / "tests" / "dummy_wave", proj / "tests" / "dummy_wave", ignore=ignore)
+    (proj / "tests" / "__init__.py").write_text("")
+    return proj
+
+
+def _run(proj: Path, env: dict[str, str], *args: str) -> str:
+    proc = subprocess.run([sys.executable, "-m", *args], cwd=proj, env=env,
+                          capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, f"{args}: " + proc.stdout[-4000:] + proc.stderr[-4000:]
+    return proc.stdout
+
+
 @pytest.fixture(scope="module")
 def dummy_wave_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The dummy wave and everything upstream of it materialised by `bold materialize` in a
-    fresh process whose catalogue holds the extension (no project module edited)."""
+    """The dummy wave and everything upstream of it, to its person mart and safe outputs,
+    materialised by `bold materialize` in a fresh process whose catalogue holds the extension:
+    the only steps besides the declarations are the generators of dbt files and suites."""
     root = tmp_path_factory.mktemp("dummy_wave")
+    proj = _project_copy(root)
     env = {**os.environ, "BOLD_CATALOG_EXTENSIONS": EXTENSION,
            "BOLD_WAREHOUSE": str(root / "bold.duckdb"), "BOLD_POPULATION": str(POPULATION),
            "BOLD_SEED": "7", "BOLD_PROJECT_KEY": "test-project-key-not-secret",
-           "DAGSTER_HOME": str(root / "dagster_home"),
-           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+           "DAGSTER_HOME": str(root / "dagster_home"), "PYTHONPATH": str(proj)}
     env.pop("BOLD_LANDING_DIR", None)
     (root / "dagster_home").mkdir()
-    select = ("+research/wave_2_link,+evaluation/wave_2_linkage_f1,"
-              "+evaluation/wave_2_match_rates")
-    proc = subprocess.run([sys.executable, "-m", "bold_assets.cli", "materialize", "--select",
-                           select], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=900)
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
-    (root / "stdout.txt").write_text(proc.stdout)
+    _run(proj, env, "bold_assets.catalog.dbt")
+    _run(proj, env, "bold_assets.quality.build_suites")
+    select = ",".join(f"+{k}" for k in (
+        "research/wave_2_link", "evaluation/wave_2_linkage_f1", "evaluation/wave_2_match_rates",
+        "outputs/lad_needs_wave_2"))
+    out = _run(proj, env, "bold_assets.cli", "materialize", "--select", select)
+    (root / "stdout.txt").write_text(out)
     return root
 
 
@@ -126,6 +148,17 @@ def test_dummy_wave_materialises_and_links(dummy_wave_run):
     assert f1["dummy_pop-dummy_people records"] >= 0.8, f1
     summary = (dummy_wave_run / "stdout.txt").read_text()
     assert "wave 2 linkage F1" in summary
+
+
+def test_dummy_wave_has_its_mart_and_safe_outputs(dummy_wave_run):
+    with duckdb.connect(str(dummy_wave_run / "bold.duckdb"), read_only=True) as con:
+        people = con.execute("SELECT count(*) FROM marts.person_needs_wave_2").fetchone()[0]
+        spine = con.execute("SELECT count(DISTINCT person_id) FROM linkage.person_ids"
+                            ).fetchone()[0]
+        measures = {r[0] for r in con.execute(
+            "SELECT DISTINCT measure FROM outputs.lad_needs_wave_2").fetchall()}
+    assert people == spine  # one row per spine person (the wave's mart is the medium one)
+    assert measures and all(m.startswith(("driver_", "outcome_")) for m in measures)
 
 
 def test_dummy_wave_checks_all_passed(dummy_wave_run):

@@ -1,17 +1,26 @@
 """dbt files that follow from the catalogue, generated so they cannot drift from it.
 
-    python -m bold_assets.catalog.dbt           # (re)write them
+    python -m bold_assets.catalog.dbt           # (re)write them, delete stale ones
     python -m bold_assets.catalog.dbt --check   # exit 1 if a committed file is stale
 
 - `dbt_project/models/staging/_sources.yml`: one dbt source table per declared source (the
-  Python-built `research.<source>` tables), plus the link file and the reference geography;
+  Python-built `research.<source>` tables), plus each active wave's link file and the reference
+  geography;
 - `dbt_project/macros/catalog.sql`: `catalog_record_sources()`, every declared source with its
   wave and link role: `int_records` stacks the person records of those that are not attribute
   tables (`persons_only` when the source filters out non-person rows, e.g. civil company
   parties), `int_record_links` reaches an attribute table's person through its `parent` (by the
-  hashed `parent_key`).
-The link tables (`research.<link>`, one per wave) are those of var `wave_links` in
-dbt_project.yml, where each wave's thresholds are declared.
+  hashed `parent_key`); `catalog_wave_links()`, per active wave its link table
+  (`research.<Wave.link_table>`) and the linkage thresholds of its person mart
+  (`Wave.link_thresholds`);
+- per active wave n, its dbt models, each one macro call (see dbt_project/macros/):
+  `models/staging/stg_<link table>.sql`, `models/intermediate/int_records_wave_<n>.sql`,
+  `int_record_links_wave_<n>.sql`, `int_signals_wave_<n>.sql` and
+  `models/marts/person_needs_wave_<n>.sql`, with their YAML (descriptions and tests) in
+  `_staging_links.yml`, `_intermediate_waves.yml` and `_marts_waves.yml`.
+Every generated file starts with a header naming this generator; a file under models/ or macros/
+with that header which the catalogue no longer generates (a wave no longer declared) is deleted
+(`--check`: reported stale).
 Each source still needs its staging model `models/staging/stg_<name>.sql` (its own columns and
 codes): tests/test_catalog.py fails naming the source when one is missing.
 """
@@ -20,23 +29,51 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from pathlib import Path
 
 from bold_assets.catalog import CATALOG, Catalog
+from bold_assets.catalog.model import Wave
 from bold_assets.generated import write_or_check
 from bold_assets.register import dbt_project_vars
 
 DBT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 GENERATOR = "python -m bold_assets.catalog.dbt"
-_HEADER = f"# Generated from the catalogue (bold_assets/catalog) by `{GENERATOR}`: do not edit.\n"
+_MARK = f"Generated from the catalogue (bold_assets/catalog) by `{GENERATOR}`: do not edit."
+_HEADER = f"# {_MARK}\n"
+_SQL_HEADER = f"-- {_MARK}\n"
+# The spine id column of the persistent (medium) threshold: first in a link staging model.
+SPINE_ID = "estimated_xjs_id"
+# Link plan kinds that give every record of their sources a spine id.
+_SPINE_PLANS = ("dedupe_link", "into_spine")
 
 
-def wave_links(dbt_dir: Path = DBT_DIR) -> list[dict]:
-    """var `wave_links` of dbt_project.yml: per wave, its link table and thresholds."""
-    return list(dbt_project_vars(dbt_dir / "dbt_project.yml")["wave_links"])
+def wave_links(catalog: Catalog = CATALOG) -> list[dict]:
+    """Per active wave (with a person mart): its link table and its mart's thresholds."""
+    return [{"wave": w.number, "link": w.link_table, "thresholds": list(w.link_thresholds)}
+            for w in sorted(catalog.active_waves(), key=lambda w: w.number)]
 
 
-def sources_yml(catalog: Catalog = CATALOG, dbt_dir: Path = DBT_DIR) -> str:
+def _vars(dbt_dir: Path) -> dict:
+    return dbt_project_vars(dbt_dir / "dbt_project.yml")
+
+
+def _description(text: str, indent: int = 6) -> str:
+    """A folded YAML description (`>`), wrapped at 100 columns."""
+    pad = " " * indent
+    return " >\n" + textwrap.fill(text, 100, initial_indent=pad, subsequent_indent=pad) + "\n"
+
+
+def _comment(text: str) -> str:
+    """SQL comment lines, wrapped at 100 columns."""
+    return textwrap.fill(text, 100, initial_indent="-- ", subsequent_indent="-- ") + "\n"
+
+
+def _list(values: list[str]) -> str:
+    return "[" + ", ".join(f"'{v}'" for v in values) + "]"
+
+
+def sources_yml(catalog: Catalog = CATALOG) -> str:
     tables = "".join(f"      - name: {s}\n" for s in catalog.sources)
     return (
         _HEADER
@@ -49,7 +86,7 @@ def sources_yml(catalog: Catalog = CATALOG, dbt_dir: Path = DBT_DIR) -> str:
         + tables
         + "".join(f"      - name: {w['link']}\n        description: Wave {w['wave']} link, "
                   f"research record -> spine id at threshold(s) {', '.join(w['thresholds'])}."
-                  "\n" for w in wave_links(dbt_dir))
+                  "\n" for w in wave_links(catalog))
         + "  - name: reference\n    description: Reference geography (not personal data). Dagster "
         "asset keys [\"reference\", <table>].\n    schema: reference\n    tables:\n"
         "      - name: lsoa\n"
@@ -65,22 +102,247 @@ def catalog_macro(catalog: Catalog = CATALOG) -> str:
         f"'persons_only': {str(bool(s.person_filter)).lower()}, 'parent': {q(s.parent)}, "
         f"'parent_key': {q(s.parent_key)}}}"
         for s in catalog.sources.values())
+    links = ",\n".join(
+        f"    {{'wave': {w['wave']}, 'link': '{w['link']}', 'thresholds': "
+        f"{_list(w['thresholds'])}}}" for w in wave_links(catalog))
     return (
-        "{#- " + _HEADER.strip("# \n") + " -#}\n\n"
+        "{#- " + _MARK + " -#}\n\n"
         "{#- Every declared source in catalogue order, with its wave and link role. int_records\n"
         "    stacks the person records of those whose link_role is not attribute (persons_only:\n"
         "    keep rows where is_person); an attribute table reaches its person through its parent\n"
         "    source's record with the same <parent_key>_hash. -#}\n"
         "{% macro catalog_record_sources() %}\n"
         "{{ return([\n" + rows + "\n]) }}\n"
+        "{% endmacro %}\n\n"
+        "{#- Every active wave (one with sources): its link table (research.<link>:\n"
+        "    source_dataset, row_id_hash and a spine id column per threshold it holds) and the\n"
+        "    linkage thresholds of its person mart. A wave's mart reads the records of every\n"
+        "    wave up to it at its thresholds, so each threshold a wave lists must be in the link\n"
+        "    tables of the waves before it. -#}\n"
+        "{% macro catalog_wave_links() %}\n"
+        "{{ return([\n" + links + "\n]) }}\n"
         "{% endmacro %}\n"
     )
 
 
+def _persons(wave: Wave, catalog: Catalog) -> list[str]:
+    """The wave's sources with person records (not attribute tables), catalogue order."""
+    return [s.name for s in catalog.sources_of_wave(wave.number) if s.link_role != "attribute"]
+
+
+def _links_every_record(wave: Wave, catalog: Catalog) -> bool:
+    """Whether every person source of the wave gets a spine id in its link file (each is in a
+    dedupe / into-spine plan), so the file holds every record of them: wave 0's does, wave 1's
+    pupils only when linked to a PNC person."""
+    planned = {s for p in wave.link_plans if p.kind in _SPINE_PLANS for s in p.sources}
+    persons = _persons(wave, catalog)
+    return bool(persons) and set(persons) <= planned
+
+
+def _id_columns(wave: Wave, thresholds: list[dict]) -> list[str]:
+    """The spine id columns of the wave's link file: the persistent (medium) one first."""
+    cols = [t["id_column"] for t in thresholds if t["name"] in wave.link_thresholds]
+    return sorted(cols, key=lambda c: c != SPINE_ID)
+
+
+def _about(wave: Wave, catalog: Catalog) -> str:
+    """`the wave-<n> person sources (a, b, c)`."""
+    return f"the wave-{wave.number} person sources ({', '.join(_persons(wave, catalog))})"
+
+
+def _up_to(n: int) -> str:
+    return f"waves 0-{n}" if n else "wave 0"
+
+
+def wave_models(wave: Wave, catalog: Catalog, dbt_dir: Path = DBT_DIR) -> dict[Path, str]:
+    """The five dbt models of one wave: path -> text."""
+    n, models = wave.number, dbt_dir / "models"
+    cols = _id_columns(wave, _vars(dbt_dir)["link_thresholds"])
+    select = "".join(f"    {c},\n" for c in ["source_dataset", "row_id_hash", *cols])[:-2] + "\n"
+    return {
+        models / "staging" / f"stg_{wave.link_table}.sql": _SQL_HEADER
+        + _comment(f"Wave {n} link ({wave.title}): research record -> its estimated person at "
+                   f"threshold(s) {', '.join(wave.link_thresholds)} "
+                   f"(research.{wave.link_table}).")
+        + f"select\n{select}from {{{{ source('research', '{wave.link_table}') }}}}\n",
+        models / "intermediate" / f"int_records_wave_{n}.sql": _SQL_HEADER
+        + f"-- Person records of wave {n}'s sources in one shape (macros/wave_records.sql).\n"
+        f"{{{{ wave_records({n}) }}}}\n",
+        models / "intermediate" / f"int_record_links_wave_{n}.sql": _SQL_HEADER
+        + f"-- Wave {n}'s research records (attribute tables through their parent) with their "
+        "estimated person\n-- at each linkage threshold (macros/wave_records.sql).\n"
+        f"{{{{ wave_record_links({n}) }}}}\n",
+        models / "intermediate" / f"int_signals_wave_{n}.sql": _SQL_HEADER
+        + f"-- Dated evidence signals of wave {n} per record, long form: (source_dataset, "
+        f"row_id_hash, signal,\n-- signal_date), generated from the wave-{n} entries of "
+        "var('evidence_signals') in dbt_project.yml\n-- (one select per `from` entry, in "
+        "declaration order). The person marts count a signal when\n-- its date falls in its "
+        f"window before the snapshot date.\n{{{{ evidence_signal_rows({n}) }}}}\n",
+        models / "marts" / f"person_needs_wave_{n}.sql": _SQL_HEADER
+        + _comment(f"Wave-{n} needs and outcomes ({wave.title}; the records of {_up_to(n)}) "
+                   "per estimated person at each linkage threshold of the wave; flag columns "
+                   f"are generated from the wave-{n} rows of the risk factor register "
+                   "(macros/person_needs.sql).")
+        + f"{{{{ person_needs({n}) }}}}\n",
+    }
+
+
+def staging_links_yml(catalog: Catalog = CATALOG) -> str:
+    out = [_HEADER, "version: 2\n\n# Each active wave's link staging model (stg_<link table>)."
+           " A link file that holds every\n# record of its wave's person sources (each deduplicated"
+           " or linked into the spine) is\n# tested for it.\nmodels:\n"]
+    for w in sorted(catalog.active_waves(), key=lambda w: w.number):
+        every = _links_every_record(w, catalog)
+        out.append(f"  - name: stg_{w.link_table}\n    description:" + _description(
+            f"Wave {w.number} link (research.{w.link_table}): research record -> estimated person "
+            f"at threshold(s) {', '.join(w.link_thresholds)}; "
+            + ("every record of " if every else "the linked records of ")
+            + _about(w, catalog) + "."))
+        if every:
+            persons = _persons(w, catalog)
+            out.append(
+                "    columns:\n"
+                "      - {name: row_id_hash, data_tests: [not_null]}\n"
+                f"      - {{name: {SPINE_ID}, data_tests: [not_null]}}\n"
+                "      - name: source_dataset\n        data_tests:\n          - accepted_values:\n"
+                f"              arguments:\n                values: {_list(persons)}\n")
+    return "".join(out)
+
+
+def intermediate_waves_yml(catalog: Catalog = CATALOG) -> str:
+    out = [_HEADER, "version: 2\n\n# Per active wave n: int_records_wave_<n>, "
+           "int_record_links_wave_<n> and int_signals_wave_<n>,\n# generated by "
+           "macros/wave_records.sql and macros/evidence.sql, so a wave's models read only its\n"
+           "# own sources (and the person marts of wave n those of waves <= n).\nmodels:\n"]
+    for w in sorted(catalog.active_waves(), key=lambda w: w.number):
+        n, about = w.number, _about(w, catalog)
+        out.append(
+            f"  - name: int_records_wave_{n}\n    description:"
+            + _description(f"Every person record of {about} in one shape.")
+            + "    columns:\n      - {name: row_id_hash, data_tests: [not_null]}\n"
+            f"  - name: int_record_links_wave_{n}\n    description:"
+            + _description(f"Wave-{n} records with their estimated person at each linkage "
+                           f"threshold (research.{w.link_table}: "
+                           f"{', '.join(w.link_thresholds)}), the rows of attribute tables "
+                           "through their parent's key.")
+            + f"  - name: int_signals_wave_{n}\n    description:"
+            + _description(f"Dated evidence signals of wave {n} per record, long form, generated "
+                           "from var('evidence_signals'); every signal is a declared evidence "
+                           f"name of wave {n}.")
+            + "    data_tests:\n      - signals_are_declared_evidence:\n          arguments:\n"
+            f"            wave: {n}\n"
+            "    columns:\n      - {name: signal, data_tests: [not_null]}\n")
+    return "".join(out)
+
+
+_PERSON_NEEDS_COLUMNS = """\
+      - name: estimated_xjs_id
+        description: Estimated person (spine id at this row's link_threshold).
+        data_tests: [not_null]
+      - name: link_threshold
+        description: Linkage threshold that grouped records into this person ({thresholds}).
+        data_tests:
+          - not_null
+          - accepted_values:
+              arguments:
+                values: {threshold_list}
+      - name: snapshot_date
+        data_tests: [not_null]
+      - name: n_records
+        data_tests: [not_null]
+      - name: sex
+        data_tests:
+          - accepted_values:
+              arguments:
+                values: ['M', 'F']
+      - name: ethnic_group
+        data_tests:
+          - accepted_values:
+              arguments:
+                values: ['White', 'Mixed', 'Asian', 'Black', 'Other']
+      - name: age_band
+        data_tests:
+          - accepted_values:
+              arguments:
+                values: ['under 18', '18-24', '25-34', '35-49', '50+']
+      - name: lsoa_code
+        description: LSOA of residence at the latest record with a known one.
+        data_tests:
+          - relationships:
+              arguments:
+                to: ref('stg_lsoa')
+                field: lsoa_code
+      - name: imd_decile
+        data_tests:
+          - accepted_values:
+              arguments:
+                values: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
+                quote: false
+"""
+
+
+def marts_waves_yml(catalog: Catalog = CATALOG, dbt_dir: Path = DBT_DIR) -> str:
+    cfg = _vars(dbt_dir)
+    names = [t["name"] for t in cfg["link_thresholds"]]
+    columns = _PERSON_NEEDS_COLUMNS.format(thresholds=", ".join(names),
+                                           threshold_list=_list(names))
+    out = [_HEADER, "version: 2\n\n# One model per active wave, `{{ person_needs(<wave>) }}`, "
+           "its columns documented once\n# (anchor person_needs_columns) and its tests with the "
+           "wave: unique person per threshold,\n# register flags not null, every register measure "
+           "a column, the spine whole.\nmodels:\n"]
+    for i, w in enumerate(sorted(catalog.active_waves(), key=lambda w: w.number)):
+        n = w.number
+        out.append(
+            f"  - name: person_needs_wave_{n}\n    description:"
+            + _description(
+                f"Wave-{n} needs and outcomes ({w.title}) as at var('snapshot_date'), over the "
+                f"records of {_up_to(n)}: one row per estimated person at each linkage threshold "
+                f"of the wave (link_threshold {', '.join(w.link_thresholds)}; medium: the "
+                "persistent spine ids, the published ones). Its flag columns are the risk factor "
+                "register ids the wave measures, each generated from its register row's flag_sql "
+                "or, when that is empty, the nearest earlier wave's (see "
+                "marts.risk_factor_register and the evidence declared in dbt_project.yml).")
+            + "    data_tests:\n      - unique:\n          arguments:\n            column_name: "
+            "\"link_threshold || '|' || estimated_xjs_id\"\n"
+            + "".join(f"      - {t}:\n          arguments:\n            wave: {n}\n"
+                      for t in ("register_flags_not_null", "has_every_register_measure",
+                                "person_needs_spine_is_whole")))
+        if i:
+            out.append("    columns: *person_needs_columns\n")
+            continue
+        assessed = "".join(f"      - name: has_{a['name']}_assessment\n        data_tests: "
+                           "[not_null]\n" for a in cfg["evidence_assessments"])
+        out.append("    columns: &person_needs_columns\n" + columns + assessed)
+    return "".join(out)
+
+
 def generated(catalog: Catalog = CATALOG, dbt_dir: Path = DBT_DIR) -> dict[Path, str]:
     """Each generated file's path and the text it must hold."""
-    return {dbt_dir / "models" / "staging" / "_sources.yml": sources_yml(catalog, dbt_dir),
-            dbt_dir / "macros" / "catalog.sql": catalog_macro(catalog)}
+    models = dbt_dir / "models"
+    files = {models / "staging" / "_sources.yml": sources_yml(catalog),
+             dbt_dir / "macros" / "catalog.sql": catalog_macro(catalog),
+             models / "staging" / "_staging_links.yml": staging_links_yml(catalog),
+             models / "intermediate" / "_intermediate_waves.yml": intermediate_waves_yml(catalog),
+             models / "marts" / "_marts_waves.yml": marts_waves_yml(catalog, dbt_dir)}
+    for w in sorted(catalog.active_waves(), key=lambda w: w.number):
+        files.update(wave_models(w, catalog, dbt_dir))
+    return files
+
+
+def _is_generated(path: Path) -> bool:
+    try:
+        with path.open(encoding="utf-8") as f:
+            return _MARK in f.readline()
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def stale(catalog: Catalog = CATALOG, dbt_dir: Path = DBT_DIR) -> list[Path]:
+    """Files under models/ and macros/ with the generator's header that it no longer generates
+    (e.g. the models of a wave no longer declared)."""
+    keep = set(generated(catalog, dbt_dir))
+    return sorted(p for d in ("models", "macros") for p in (dbt_dir / d).rglob("*")
+                  if p.is_file() and p not in keep and _is_generated(p))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -89,7 +351,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     files = {str(path.relative_to(DBT_DIR.parent)): (path, text)
              for path, text in generated().items()}
-    return write_or_check(files, "dbt", args.check)
+    code = write_or_check(files, "dbt", args.check)
+    old = stale()
+    if old:
+        labels = ", ".join(str(p.relative_to(DBT_DIR.parent)) for p in old)
+        if args.check:
+            print(f"{len(old)} dbt file(s) no longer generated (stale): {labels}")
+            return 1
+        for p in old:
+            p.unlink()
+        print(f"{len(old)} dbt file(s) no longer generated, deleted: {labels}")
+    return code
 
 
 if __name__ == "__main__":

@@ -13,14 +13,26 @@
     {'name': 'oasys', 'wave': 0, 'link_role': 'criminal', 'persons_only': false, 'parent': none, 'parent_key': none},
     {'name': 'family', 'wave': 0, 'link_role': 'weak', 'persons_only': false, 'parent': none, 'parent_key': none},
     {'name': 'civil', 'wave': 0, 'link_role': 'weak', 'persons_only': true, 'parent': none, 'parent_key': none},
-    {'name': 'pnc_people', 'wave': 1, 'link_role': 'pnc', 'persons_only': false, 'parent': none, 'parent_key': none},
+    {'name': 'pnc_people', 'wave': 1, 'link_role': 'person', 'persons_only': false, 'parent': none, 'parent_key': none},
     {'name': 'pnc_offences', 'wave': 1, 'link_role': 'attribute', 'persons_only': false, 'parent': 'pnc_people', 'parent_key': 'pnc_id'},
-    {'name': 'npd_census', 'wave': 1, 'link_role': 'pupil', 'persons_only': false, 'parent': none, 'parent_key': none},
+    {'name': 'npd_census', 'wave': 1, 'link_role': 'population', 'persons_only': false, 'parent': none, 'parent_key': none},
     {'name': 'npd_ks2', 'wave': 1, 'link_role': 'attribute', 'persons_only': false, 'parent': 'npd_census', 'parent_key': 'upn'},
     {'name': 'npd_ks4', 'wave': 1, 'link_role': 'attribute', 'persons_only': false, 'parent': 'npd_census', 'parent_key': 'upn'},
     {'name': 'npd_exclusions', 'wave': 1, 'link_role': 'attribute', 'persons_only': false, 'parent': 'npd_census', 'parent_key': 'upn'},
     {'name': 'npd_absence', 'wave': 1, 'link_role': 'attribute', 'persons_only': false, 'parent': 'npd_census', 'parent_key': 'upn'},
     {'name': 'npd_cin', 'wave': 1, 'link_role': 'attribute', 'persons_only': false, 'parent': 'npd_census', 'parent_key': 'upn'},
     {'name': 'npd_cla', 'wave': 1, 'link_role': 'attribute', 'persons_only': false, 'parent': 'npd_census', 'parent_key': 'upn'}
+]) }}
+{% endmacro %}
+
+{#- Every active wave (one with sources): its link table (research.<link>:
+    source_dataset, row_id_hash and a spine id column per threshold it holds) and the
+    linkage thresholds of its person mart. A wave's mart reads the records of every
+    wave up to it at its thresholds, so each threshold a wave lists must be in the link
+    tables of the waves before it. -#}
+{% macro catalog_wave_links() %}
+{{ return([
+    {'wave': 0, 'link': 'xjs_link', 'thresholds': ['high', 'medium', 'low']},
+    {'wave': 1, 'link': 'wave_1_link', 'thresholds': ['medium']}
 ]) }}
 {% endmacro %}

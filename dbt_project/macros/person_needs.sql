@@ -1,20 +1,23 @@
 {#
   marts.person_needs_wave_<wave>: one row per estimated person at each linkage threshold of the
-  wave (wave_thresholds(wave), declared in var('wave_links'): link_threshold, and the person's
-  spine id at that threshold in estimated_xjs_id) over the records of waves 0 to <wave>, as at
-  var('snapshot_date'), with a flag per driver and outcome the wave can
+  wave (wave_thresholds(wave), declared in the catalogue: catalog_wave_links(); link_threshold,
+  and the person's spine id at that threshold in estimated_xjs_id) over the records of waves 0
+  to <wave>, as at var('snapshot_date'), with a flag per driver and outcome the wave can
   measure. Each flag column is generated from its register row (risk_factor_register, this wave,
-  measure_type validated or proxy): `(<flag_sql>) as <id>`, preceded by a comment naming the row.
-  flag_sql is a boolean expression over the evidence declared in dbt_project.yml (see
-  macros/evidence.sql), each of which is true when recorded and false otherwise (no evidence and
-  not measured both read false). Factors with measure_type none get no column.
+  measure_type validated or proxy; an empty flag_sql inherits the nearest earlier wave's):
+  `(<flag_sql>) as <id>`, preceded by a comment naming the row. flag_sql is a boolean expression
+  over the evidence declared in dbt_project.yml (macros/evidence.sql: assessments and signals of
+  waves up to <wave>), each of which is true when recorded and false otherwise (no evidence and
+  not measured both read false). Each assessment also gives has_<name>_assessment and its
+  `carry` columns. Factors with measure_type none get no column.
 #}
 {% macro person_needs(wave) %}
+{%- set assessments = evidence_assessments(wave) -%}
 {%- set signals = evidence_signals(wave) -%}
 {%- set flags = register_flags(wave) -%}
 {%- set declared = {} -%}
-{%- for s in var('oasys_sections') -%}
-    {%- do declared.update({'need_s' ~ s.section: none, 'severe_s' ~ s.section: none}) -%}
+{%- for a in assessments -%}
+    {%- for name in a.evidence -%}{%- do declared.update({name: none}) -%}{%- endfor -%}
 {%- endfor -%}
 {%- for s in signals -%}{%- do declared.update({s.name: s}) -%}{%- endfor -%}
 {%- set keywords = var('flag_sql_keywords') -%}
@@ -23,7 +26,7 @@
         {%- if name | lower not in keywords and name not in declared -%}
             {{ exceptions.raise_compiler_error("risk_factor_register row " ~ f.id ~ " wave " ~ wave
                 ~ ": flag_sql uses '" ~ name ~ "', which is no evidence declared for wave "
-                ~ wave ~ " (dbt_project.yml evidence_signals, oasys_sections)") }}
+                ~ wave ~ " (dbt_project.yml evidence_assessments, evidence_signals)") }}
         {%- elif declared.get(name) and not declared[name]['from'] -%}
             {{ exceptions.raise_compiler_error("risk_factor_register row " ~ f.id ~ " wave " ~ wave
                 ~ ": evidence " ~ name ~ " has no SQL yet (pending: "
@@ -83,15 +86,19 @@ modal_{{ col }} as (
 ),
 {%- endfor %}
 
-latest_oasys as (
-    select l.link_threshold, l.person_key, o.*
-    from {{ ref('int_oasys_assessments') }} as o
+{%- for a in assessments %}
+
+-- evidence {{ a.name }} (wave {{ a.wave }}): the person's latest {{ a.model }} row dated in the lookback window
+assessment_{{ a.name }} as (
+    select l.link_threshold, l.person_key, a.*
+    from {{ ref(a.model) }} as a
     inner join links as l using (source_dataset, row_id_hash)
-    where {{ in_window('o.assessment_date') }}
+    where {{ in_window('a.' ~ a.date) }}
     qualify row_number() over (
-        partition by l.link_threshold, l.person_key order by o.assessment_date desc, o.row_id_hash
+        partition by l.link_threshold, l.person_key order by a.{{ a.date }} desc, a.row_id_hash
     ) = 1
 ),
+{%- endfor %}
 
 signals as (
     select
@@ -107,26 +114,30 @@ signals as (
     group by l.link_threshold, l.person_key
 ),
 
--- evidence per person: OASys needs on the latest assessment, then the declared signals
+-- evidence per person: each assessment's (on the latest one), then the declared signals
 evidence as (
     select
         p.*,
         ms.sex,
-        me.ethnic_group,
-        o.person_key is not null as has_oasys_assessment,
-        o.assessment_date as oasys_assessment_date,
-        o.setting as oasys_setting,
-        {%- for s in var('oasys_sections') %}
-        coalesce(o.need_s{{ s.section }}, false) as need_s{{ s.section }},
-        coalesce(o.severe_s{{ s.section }}, false) as severe_s{{ s.section }},
+        me.ethnic_group
+        {%- for a in assessments %},
+        assessment_{{ a.name }}.person_key is not null as has_{{ a.name }}_assessment
+        {%- for c in a.carry %},
+        assessment_{{ a.name }}.{{ c.column }} as {{ c.name }}
         {%- endfor %}
-        {%- for s in signals %}
-        coalesce(g.{{ s.name }}, false) as {{ s.name }}{{ ',' if not loop.last }}
+        {%- for name in a.evidence %},
+        coalesce(assessment_{{ a.name }}.{{ name }}, false) as {{ name }}
+        {%- endfor %}
+        {%- endfor %}
+        {%- for s in signals %},
+        coalesce(g.{{ s.name }}, false) as {{ s.name }}
         {%- endfor %}
     from spine as p
     left join modal_sex as ms using (link_threshold, person_key)
     left join modal_ethnic_group as me using (link_threshold, person_key)
-    left join latest_oasys as o using (link_threshold, person_key)
+    {%- for a in assessments %}
+    left join assessment_{{ a.name }} using (link_threshold, person_key)
+    {%- endfor %}
     left join signals as g using (link_threshold, person_key)
 )
 
@@ -152,11 +163,15 @@ select
     e.lsoa_code,
     g.lad_code,
     g.imd_decile,
-    e.has_oasys_assessment,
-    e.oasys_assessment_date,
-    e.oasys_setting,
+    {%- for a in assessments %}
+    e.has_{{ a.name }}_assessment,
+    {%- for c in a.carry %}
+    e.{{ c.name }},
+    {%- endfor %}
+    {%- endfor %}
     {%- for f in flags %}
     -- risk_factor_register row {{ f.id }}, wave {{ wave }} ({{ f.measure_type }})
+    {%- if f.defined_in != wave %}, flag_sql inherited from wave {{ f.defined_in }}{% endif %}
     ({{ f.flag_sql }}) as {{ f.id }}{{ ',' if not loop.last }}
     {%- endfor %}
     {%- if not flags %}
@@ -166,16 +181,16 @@ from evidence as e
 left join {{ ref('stg_lsoa') }} as g on g.lsoa_code = e.lsoa_code
 {% endmacro %}
 
-{# The linkage thresholds of `wave`'s person mart (var('wave_links')), as entries of
+{# The linkage thresholds of `wave`'s person mart (catalog_wave_links()), as entries of
    var('link_thresholds') ({name, id_column}) in the order declared there. #}
 {% macro wave_thresholds(wave) -%}
     {%- set names = [] -%}
-    {%- for w in var('wave_links') if w.wave == wave -%}
+    {%- for w in catalog_wave_links() if w.wave == wave -%}
         {%- for n in w.thresholds -%}{%- do names.append(n) -%}{%- endfor -%}
     {%- endfor -%}
     {%- if not names -%}
-        {{ exceptions.raise_compiler_error("wave " ~ wave ~ " has no entry in var('wave_links') "
-            ~ "(dbt_project.yml): declare its link table and thresholds") }}
+        {{ exceptions.raise_compiler_error("wave " ~ wave ~ " has no entry in catalog_wave_links() "
+            ~ "(macros/catalog.sql): declare the wave and run python -m bold_assets.catalog.dbt") }}
     {%- endif -%}
     {%- set out = [] -%}
     {%- for t in var('link_thresholds') if t.name in names -%}{%- do out.append(t) -%}{%- endfor -%}
@@ -186,10 +201,10 @@ left join {{ ref('stg_lsoa') }} as g on g.lsoa_code = e.lsoa_code
     {{- return(out) -}}
 {%- endmacro %}
 
-{# The waves whose records a wave's mart reads: every wave up to it with a var('wave_links') entry. #}
+{# The waves whose records a wave's mart reads: every wave up to it with a link (catalog_wave_links()). #}
 {% macro waves_up_to(wave) -%}
     {%- set out = [] -%}
-    {%- for w in var('wave_links') if w.wave <= wave -%}{%- do out.append(w.wave) -%}{%- endfor -%}
+    {%- for w in catalog_wave_links() if w.wave <= wave -%}{%- do out.append(w.wave) -%}{%- endfor -%}
     {{- return(out | sort) -}}
 {%- endmacro %}
 

@@ -8,11 +8,14 @@
     parent in int_record_links_wave_<n>.
   - int_record_links_wave_<n> = wave_record_links(n): every research record of wave n with its
     estimated person at each linkage threshold (the spine id columns of var('link_thresholds')),
-    from wave n's link table (var('wave_links')), null at thresholds the wave does not declare.
+    from wave n's link table (catalog_wave_links(), macros/catalog.sql), null at thresholds the
+    wave does not declare.
     Person records come from int_records_wave_<n> (is_attribute false; civil companies have
     none); rows of an attribute table take the person of its parent source's records with the
     same hashed parent key (the most frequent one when those records link to several).
   - int_signals_wave_<n> = evidence_signal_rows(n) (macros/evidence.sql).
+  The model files (one macro call each) and their YAML are generated for every active wave of
+  the catalogue by `python -m bold_assets.catalog.dbt`.
 #}
 
 {% macro wave_records(wave) %}
@@ -33,10 +36,10 @@ select {{ wave }} as wave, {{ common }} from {{ ref('stg_' ~ src.name) }}
 
 {% macro wave_link(wave) -%}
     {%- set out = [] -%}
-    {%- for w in var('wave_links') if w.wave == wave -%}{%- do out.append(w) -%}{%- endfor -%}
+    {%- for w in catalog_wave_links() if w.wave == wave -%}{%- do out.append(w) -%}{%- endfor -%}
     {%- if out | length != 1 -%}
         {{ exceptions.raise_compiler_error("wave " ~ wave ~ " needs exactly one entry in "
-            ~ "var('wave_links') (dbt_project.yml): its link table and thresholds") }}
+            ~ "catalog_wave_links() (macros/catalog.sql, generated from the catalogue)") }}
     {%- endif -%}
     {{- return(out[0]) -}}
 {%- endmacro %}

@@ -127,7 +127,7 @@ def source_wave(source_name: str, table: str) -> int:
     if source_name == "research":
         if table in CATALOG.sources:
             return CATALOG.sources[table].wave
-        links = {w["link"]: int(w["wave"]) for w in wave_links(Path(DBT_PROJECT.project_dir))}
+        links = {w["link"]: int(w["wave"]) for w in wave_links()}
         if table in links:
             return links[table]
         raise KeyError(f"dbt source research.{table} is neither a catalogue source nor a "

@@ -1,5 +1,6 @@
--- Cross-justice link: research record -> estimated person at medium (published), high and low
--- match thresholds.
+-- Generated from the catalogue (bold_assets/catalog) by `python -m bold_assets.catalog.dbt`: do not edit.
+-- Wave 0 link (Data First justice extracts): research record -> its estimated person at
+-- threshold(s) high, medium, low (research.xjs_link).
 select
     source_dataset,
     row_id_hash,
