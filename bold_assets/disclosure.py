@@ -38,6 +38,7 @@ import tempfile
 import threading
 import time
 import warnings
+from collections.abc import Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -676,6 +677,49 @@ def verify_differencing(previous: pd.DataFrame, current: pd.DataFrame,
                                  f"{value} changed by less than {rules.threshold} since the "
                                  "previous snapshot"))
     return out
+
+
+def _small_differences(other: pd.DataFrame, current: pd.DataFrame,
+                       rules: Rules) -> dict[str, np.ndarray]:
+    """Per value (count, denominator), the rows of `current` published in both tables whose two
+    values differ by more than 0 and less than the threshold."""
+    both = _snapshot_pair(other, current)
+    out = {}
+    for value in ("count", "denominator"):
+        now = both[value].astype("Float64")
+        before = both[f"{value}_prev"].astype("Float64")
+        diff = (now - before).abs()
+        out[value] = (now.notna() & before.notna() & (diff > 0) & (diff < rules.threshold)
+                      ).fillna(False).to_numpy(dtype=bool)
+    return out
+
+
+def protect_across(cells: pd.DataFrame, others: Sequence[pd.DataFrame], wave: int,
+                   rules: Rules = Rules(), max_rounds: int = 20) -> tuple[pd.DataFrame,
+                                                                          pd.DataFrame, int]:
+    """Suppress what differences against other published tables of the same areas (an earlier
+    wave's release of the same snapshot: a later wave's mart holds more people, or a flag that
+    adds evidence to the earlier one, so the difference of two published values can be a small
+    group). A value published in both whose two values differ by less than the threshold is
+    suppressed as a primary cell here, secondary suppression runs again, and so on until no
+    such value is left (suppression only hides values, so this ends). Unlike a later snapshot,
+    nothing is held at the other table's value: that would publish the other wave's figure.
+    Returns (cells, published, values suppressed)."""
+    cells = cells.reset_index(drop=True).copy()
+    published = publish(cells, wave, rules)
+    added = 0
+    for _ in range(max_rounds):
+        masks = [_small_differences(o, published, rules) for o in others]
+        hits = {v: np.logical_or.reduce([m[v] for m in masks]) if masks
+                else np.zeros(len(cells), dtype=bool) for v in ("count", "denominator")}
+        if not any(h.any() for h in hits.values()):
+            return cells, published, added
+        for value, hit in hits.items():
+            cells[f"{value}_primary"] = cells[f"{value}_primary"].to_numpy(dtype=bool) | hit
+            added += int(hit.sum())
+        cells = secondary_suppress(cells, rules)
+        published = publish(cells, wave, rules)
+    raise RuntimeError(f"differencing across tables not resolved in {max_rounds} rounds")
 
 
 def protect_differencing(previous: pd.DataFrame, current: pd.DataFrame,

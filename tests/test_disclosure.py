@@ -154,3 +154,30 @@ def test_hidden_complements_must_not_be_recoverable(tmp_path):
     i = (leaked["area_code"] == "I") & (leaked["measure"] == "m")
     leaked.loc[i, ["count", "suppressed"]] = [20, False]
     assert any(v.kind == "recoverable" for v in dc.verify(leaked, cells))
+
+
+def test_differencing_across_waves_is_suppressed_not_held():
+    """A later wave whose flag adds evidence to the earlier one: in LSOA C four more people are
+    flagged, so wave 1's published C minus wave 0's (35 - 30) would reveal a group of 4. The
+    later wave's C is suppressed (and another cell to protect it), never published at wave 0's
+    value; the planted attack finds nothing afterwards, and every other cell is as before."""
+    persons = _persons()
+    wave0 = dc.protect(persons, AREAS, ["m"], wave=0)
+    later = persons.copy()
+    b_rows = later.index[(later["lsoa_code"] == "C") & ~later["m"]][:4]
+    later.loc[b_rows, "m"] = True
+    plain = dc.protect(later, AREAS, ["m"], wave=1)
+    attack = dc.verify_differencing(wave0.published, plain.published)
+    assert ("lsoa", "C") in {(v.geography_level, v.area_code) for v in attack}
+    cells, published, suppressed = dc.protect_across(plain.cells, [wave0.published], wave=1)
+    assert suppressed >= 1
+    assert dc.verify_differencing(wave0.published, published) == []
+    assert dc.verify(published, cells) == []
+    c = _cell(published, "C")
+    assert c["suppressed"] and pd.isna(c["count"])
+    same = published["count"].notna() & plain.published["count"].notna()
+    assert (published.loc[same, "count"] == plain.published.loc[same, "count"]).all()
+    # nothing to compare with: the table is what protect published
+    _, alone, n = dc.protect_across(plain.cells, [], wave=1)
+    assert n == 0
+    pd.testing.assert_frame_equal(alone, plain.published)

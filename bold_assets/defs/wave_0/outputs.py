@@ -1,7 +1,7 @@
 """Safe outputs of each wave: needs prevalence by LSOA and LAD under disclosure control.
 
 One factory (`WaveOutputs(wave)`, `build_outputs(wave)`) builds every wave's outputs from its
-person mart, for each wave with a mart (var `wave_links` of dbt_project.yml): no copy per wave.
+person mart, for each wave with a mart (`catalog.dbt.wave_links`): no copy per wave.
 `outputs/lsoa_needs_wave_<n>` and `outputs/lad_needs_wave_<n>` (long form: geography_level,
 area_code, area_name, wave, measure, count, denominator, rate, suppressed) are computed together
 because secondary suppression works across the two levels (an LAD is the sum of its LSOAs).
@@ -16,6 +16,10 @@ Each snapshot's published rows are kept in `outputs.<table>_history` (the same c
 `snapshot_date`). Before publishing, small changes since the previous snapshot are held back
 (`disclosure.protect_differencing`), and the differencing check compares the two snapshots
 (`disclosure.verify_differencing`), so no small cell is recoverable from two consecutive releases.
+Across waves likewise: a wave's outputs are published after the earlier waves' of the same
+snapshot, and a value that differs from an earlier wave's by less than the threshold is
+suppressed (`disclosure.protect_across`), since a later wave's mart may hold more people or a
+flag that adds evidence to the earlier one's.
 
 The wave-0 names of this module (`wave_0_safe_outputs`, `no_disclosive_cells`, `read_inputs`,
 `check_published`, ...) are wave 0's instance, kept for callers.
@@ -59,7 +63,7 @@ def _publish_metadata(frame: pd.DataFrame) -> dict:
 
 
 def output_waves() -> tuple[int, ...]:
-    """The waves with a person mart: those of var `wave_links` in dbt_project.yml."""
+    """The waves with a person mart (`catalog.dbt.wave_links`)."""
     from bold_assets.catalog.dbt import wave_links
 
     return tuple(sorted(int(w["wave"]) for w in wave_links()))
@@ -70,6 +74,7 @@ class WaveOutputs:
     """A wave's safe outputs: its keys, inputs, publishing step and blocking check."""
 
     wave: int
+    earlier: tuple[int, ...] = ()  # the waves with outputs before this one
 
     @property
     def group(self) -> str:
@@ -90,6 +95,23 @@ class WaveOutputs:
     @property
     def report_key(self) -> dg.AssetKey:
         return dg.AssetKey(["outputs", f"disclosure_report_wave_{self.wave}"])
+
+    @property
+    def earlier_keys(self) -> list[dg.AssetKey]:
+        """The published tables of the earlier waves (compared for differencing)."""
+        return [k for w in self.earlier for k in (WaveOutputs(w).lsoa_key, WaveOutputs(w).lad_key)]
+
+    def earlier_releases(self, con) -> list[pd.DataFrame]:
+        """Each earlier wave's current release (both levels), where it is published."""
+        out = []
+        for w in self.earlier:
+            o = WaveOutputs(w)
+            names = [f"outputs.{k.path[1]}" for k in (o.lsoa_key, o.lad_key)
+                     if table_exists(con, "outputs", k.path[1])]
+            if len(names) == 2:
+                frame = con.execute(" UNION ALL ".join(f"SELECT * FROM {n}" for n in names)).df()
+                out.append(frame.astype({"count": "Int64", "denominator": "Int64"}))
+        return out
 
     def acro_report_dir(self, warehouse_path: str | Path) -> Path:
         return Path(warehouse_path).resolve().parent / "reports" / f"acro_wave_{self.wave}"
@@ -113,20 +135,24 @@ class WaveOutputs:
         report_dir = self.acro_report_dir(warehouse.file)
         prot = disclosure.protect(persons, areas, measures, wave=self.wave, rules=RULES,
                                   report_dir=report_dir)
-        violations = disclosure.verify(prot.published, prot.cells, RULES)
+        with warehouse.connect() as con:
+            snapshot = read_snapshot_date(con)
+            previous = self.previous_release(con, snapshot)
+            others = self.earlier_releases(con)
+        cells, pub, across = disclosure.protect_across(prot.cells, others, self.wave, RULES)
+        violations = disclosure.verify(pub, cells, RULES) + [
+            v for o in others for v in disclosure.verify_differencing(o, pub, RULES)]
         if violations:  # never publish a disclosive table
             raise dg.Failure(f"{len(violations)} disclosive cells; nothing published", metadata={
                 "first": dg.MetadataValue.md(pd.DataFrame([v.__dict__ for v in violations[:20]])
                                              .to_markdown(index=False))})
-        pub = prot.published
-        with warehouse.connect() as con:
-            snapshot = read_snapshot_date(con)
-            previous = self.previous_release(con, snapshot)
         held = 0
         if previous is not None:  # a separate step: hold back changes too small to publish
             pub, held = disclosure.protect_differencing(previous, pub, RULES)
-            problems = (disclosure.verify(pub, prot.cells, RULES)
-                        + disclosure.verify_differencing(previous, pub, RULES))
+            problems = (disclosure.verify(pub, cells, RULES)
+                        + disclosure.verify_differencing(previous, pub, RULES)
+                        + [v for o in others for v in disclosure.verify_differencing(o, pub,
+                                                                                      RULES)])
             if problems:
                 raise dg.Failure(f"{len(problems)} disclosive cells after differencing "
                                  "protection; nothing published")
@@ -139,6 +165,7 @@ class WaveOutputs:
                 yield dg.MaterializeResult(asset_key=key, metadata={
                     **_publish_metadata(frame), "snapshot_date": snapshot.isoformat(),
                     "values_held_back_for_differencing": held,
+                    "values_suppressed_against_earlier_waves": across,
                     "dagster/column_schema": column_schema(con, f"outputs.{key.path[1]}")})
             n = replace_table_from(con, "outputs", self.report_key.path[1], report)
             report_schema = column_schema(con, f"outputs.{self.report_key.path[1]}")
@@ -182,6 +209,8 @@ class WaveOutputs:
         previous = self.previous_release(con, read_snapshot_date(con))
         differencing = ([] if previous is None
                         else disclosure.verify_differencing(previous, pub, RULES))
+        differencing += [v for o in self.earlier_releases(con)
+                         for v in disclosure.verify_differencing(o, pub, RULES)]
         return disclosure.verify(pub, cells, RULES) + differencing
 
     def check(self, context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
@@ -204,7 +233,7 @@ class WaveOutputs:
     @cached_property
     def assets(self) -> dg.AssetsDefinition:
         spec = {"group_name": self.group, "kinds": {"duckdb"},
-                "deps": [self.mart, AREAS, REGISTER]}
+                "deps": [self.mart, AREAS, REGISTER, *self.earlier_keys]}
         w = self.wave
 
         @dg.multi_asset(
@@ -233,7 +262,8 @@ class WaveOutputs:
             specs=[dg.AssetCheckSpec("no_disclosive_cells", asset=key, blocking=True,
                                      additional_deps=[self.mart, AREAS],
                                      description="BLOCKING: no published cell below 10, "
-                                     "unrounded, or recoverable from the other cells and totals.")
+                                     "unrounded, or recoverable from the other cells and totals, "
+                                     "the previous snapshot or an earlier wave's release.")
                    for key in (self.lsoa_key, self.lad_key)],
             can_subset=True,  # each can execute on its own, without rematerialising the outputs
         )
@@ -255,7 +285,7 @@ def keep_history(con, table: str, snapshot) -> None:
 
 
 def build_outputs(wave: int) -> WaveOutputs:
-    return WaveOutputs(wave)
+    return WaveOutputs(wave, tuple(w for w in output_waves() if w < wave))
 
 
 WAVE_OUTPUTS = {w: build_outputs(w) for w in output_waves()}
