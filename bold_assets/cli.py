@@ -43,6 +43,9 @@ def resolve_selection(select: str, graph) -> list:
         chosen.update(matched)
         if upstream and matched:
             chosen.update(dg.AssetSelection.assets(*matched).upstream().resolve(graph))
+    if chosen:  # assets made together (a wave's safe outputs and their report) go together
+        chosen.update(dg.AssetSelection.assets(*chosen).required_multi_asset_neighbors()
+                      .resolve(graph))
     return sorted(chosen, key=lambda k: k.path)
 
 
@@ -171,21 +174,24 @@ def _refresh(args: argparse.Namespace) -> int:
         keys = partition_keys(args.start, args.end)
     except (SettingsError, ValueError) as exc:
         return _fail(str(exc))
+    from bold_assets.definitions import defs
+
+    waves = sorted(j.name for j in defs.resolve_all_job_defs() if j.name.startswith("wave_"))
+    if args.job not in waves:
+        return _fail(f"--job {args.job!r} is not a wave's job; jobs: {', '.join(waves)}")
     selection = None
     if args.select:
-        from bold_assets.definitions import defs
-
-        job_keys = set(defs.resolve_job_def("wave_0_job").asset_layer.executable_asset_keys)
+        job_keys = set(defs.resolve_job_def(args.job).asset_layer.executable_asset_keys)
         try:
             selection = resolve_selection(args.select, defs.resolve_asset_graph())
         except Exception as exc:  # a malformed Dagster selection string
             return _fail(f"--select {args.select!r}: {str(exc).splitlines()[0]}")
         selection = [k for k in selection if k in job_keys]
         if not selection:
-            return _fail(f"--select {args.select!r} matches no asset of wave_0_job")
+            return _fail(f"--select {args.select!r} matches no asset of {args.job}")
     print(f"bold: refreshing {len(keys)} weekly snapshots {keys[0]} .. {keys[-1]}")
     results = run_refreshes(keys, full_relink=args.full_relink, asset_selection=selection,
-                            checks=not args.no_checks)
+                            checks=not args.no_checks, job_name=args.job)
     return 0 if all(r.success for r in results) and len(results) == len(keys) else 1
 
 
@@ -205,7 +211,10 @@ def build_parser() -> argparse.ArgumentParser:
     ref.add_argument("--to", dest="end", help="last snapshot date (YYYY-MM-DD)")
     ref.add_argument("--full-relink", action="store_true",
                      help="score every pair again instead of only new / changed records")
-    ref.add_argument("--select", help="only these assets of wave_0_job (as for materialize; "
+    ref.add_argument("--job", default="wave_0_job",
+                     help="the wave's job to refresh (default wave_0_job; wave_<n>_job for a "
+                     "later wave, on a warehouse holding the waves before it)")
+    ref.add_argument("--select", help="only these assets of the job (as for materialize; "
                      "assets outside the job, e.g. truth/*, are left out)")
     ref.add_argument("--no-checks", action="store_true",
                      help="leave out the asset checks (quality suites) of the selected assets")

@@ -1,4 +1,5 @@
-"""Refresh runs: one wave-0 run per weekly snapshot, recorded in the Dagster instance.
+"""Refresh runs: one run of a wave's job (wave 0's by default) per weekly snapshot, recorded in
+the Dagster instance.
 
 `bold refresh --from 2023-10-02 --to 2023-12-04` replays the weekly partitions of that range in
 order, each as a run of `wave_0_job` for its partition, as one Dagster backfill. Runs go one
@@ -99,8 +100,9 @@ def run_refreshes(keys: list[str], *, full_relink: bool = False, job_name: str =
                 else dg.DagsterInstance.ephemeral())
     backfill_id = make_new_backfill_id()
     started = time.time()
+    scoring = dg.AssetKey(["linkage", "pairwise_predictions"])  # wave 0's scoring step
     config = ({"ops": {"linkage__pairwise_predictions": {"config": {"full_relink": True}}}}
-              if full_relink else None)
+              if full_relink and scoring in asset_keys else None)
     log(f"bold: backfill {backfill_id}: {len(keys)} weekly snapshots, one run each, in order")
     results, ok = [], []
     try:

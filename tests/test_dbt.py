@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from bold_assets import register
+from bold_assets.catalog import CATALOG
 from bold_assets.sources import OASYS_NEED_THRESHOLDS, OASYS_SECTIONS, SOURCES
 
 DBT_DIR = register.DBT_PROJECT_DIR
@@ -109,6 +110,29 @@ WAVE_1_ROWS = {
 }
 
 
+# Wave 2 (research.wave_2_link): X1 and X9 traced to CIS records (grouped by NINO). X1: JSA
+# open since 2021 (out of work, income-related); X9: low-paid RTI employment with UC in work.
+WAVE_2_LINKS = {"ci1": ("dwp_cis", "X1"), "ci9": ("dwp_cis", "X9")}
+WAVE_2_ROWS = {
+    "dwp_cis": [
+        {"row_id_hash": "ci1", "nino_hash": "ni1", "sex": "1",
+         "address_from_date": D(2010, 1, 1), "age_at_event": 16, "lsoa_code": _E},
+        {"row_id_hash": "ci9", "nino_hash": "ni9", "sex": "2",
+         "address_from_date": D(2018, 1, 1), "age_at_event": 16, "lsoa_code": _E},
+    ],
+    "dwp_benefit_spells": [
+        {"row_id_hash": "b1", "nino_hash": "ni1", "benefit_type": "JSA",
+         "startdate": D(2021, 3, 1)},
+        {"row_id_hash": "b9", "nino_hash": "ni9", "benefit_type": "UC", "uc_regime": "WFI",
+         "startdate": D(2022, 1, 1), "enddate": D(2023, 6, 1)},
+    ],
+    "hmrc_employments": [
+        {"row_id_hash": "h9", "nino_hash": "ni9", "employer_paye_ref": "123/AB45678",
+         "startdate": D(2021, 1, 1), "enddate": D(2023, 1, 1), "taxable_pay": 16000.0,
+         "paye_source": "RTI"},
+    ],
+}
+
 def build_tiny_warehouse(path: Path) -> None:
     """Research + reference tables for eight planted people (see LINKS)."""
     with duckdb.connect(str(path)) as con:
@@ -177,6 +201,7 @@ def build_tiny_warehouse(path: Path) -> None:
              "gender_code": "F", "lsoa_code": b},
         ]
         rows.update(WAVE_1_ROWS)
+        rows.update(WAVE_2_ROWS)
         for name in SOURCES:
             _insert(con, "research", name, research_columns(name), rows[name])
         _insert(con, "research", "wave_1_link",
@@ -184,6 +209,11 @@ def build_tiny_warehouse(path: Path) -> None:
                  "estimated_xjs_id": "VARCHAR"},
                 [{"source_dataset": s, "row_id_hash": r, "estimated_xjs_id": x}
                  for r, (s, x) in WAVE_1_LINKS.items()])
+        _insert(con, "research", "wave_2_link",
+                {"source_dataset": "VARCHAR", "row_id_hash": "VARCHAR",
+                 "estimated_xjs_id": "VARCHAR"},
+                [{"source_dataset": s, "row_id_hash": r, "estimated_xjs_id": x}
+                 for r, (s, x) in WAVE_2_LINKS.items()])
         _insert(con, "research", "xjs_link",
                 {"source_dataset": "VARCHAR", "row_id_hash": "VARCHAR",
                  "estimated_xjs_id": "VARCHAR", "xjs_id_high": "VARCHAR",
@@ -283,18 +313,20 @@ def test_mart_holds_every_threshold_once_per_person(built):
     gives it: wave 0 three, wave 1 the persistent (medium) spine ids only."""
     from bold_assets.catalog import dbt as catalog_dbt
 
+    waves = [w.number for w in CATALOG.active_waves()]
     with duckdb.connect(str(built), read_only=True) as con:
         n = {w: dict(con.execute(f"select link_threshold, count(*) from "
                                  f"marts.person_needs_wave_{w} group by all").fetchall())
-             for w in (0, 1)}
+             for w in waves}
         tables = {r[0] for r in con.execute("select table_name from information_schema.tables "
                                             "where table_schema = 'marts'").fetchall()}
     assert n[0] == {"medium": 8, "high": 9, "low": 7}
     assert n[1] == {"medium": 9}  # X1-X8 and X9, a new spine person from PNC
+    assert n[2] == {"medium": 9}  # wave 2 traces spine persons: nobody new
     assert {t for t in tables if t.startswith("person_needs")} == {
-        "person_needs_wave_0", "person_needs_wave_1"}
+        f"person_needs_wave_{w}" for w in waves}
     assert {w["wave"]: w["thresholds"] for w in catalog_dbt.wave_links()} == {
-        0: ["high", "medium", "low"], 1: ["medium"]}
+        w.number: list(w.link_thresholds) for w in CATALOG.active_waves()}
     assert "wave_links" not in yaml.safe_load((DBT_DIR / "dbt_project.yml").read_text())["vars"]
 
 
@@ -370,13 +402,37 @@ def test_wave_1_flags_follow_register_through_pnc_and_npd(built):
         w0.loc[w0.index.drop(["X1", "X6"]), register.wave_measures(1)])
 
 
-def _catalog_with_wave_2(name: str = "civil"):
-    """The catalogue with one of its sources moved to wave 2 (declared, without sources so far)."""
+def test_wave_2_flags_follow_benefits_and_earnings(built):
+    """Wave 2's validated rows read the DWP / HMRC spells of the CIS person a spine person is
+    traced to (research.wave_2_link, spells through nino_hash): X1 has an open JSA claim (out of
+    work, income-related), X9 low-paid employment with UC in work (in-work poverty); people not
+    traced keep the earlier proxies; rows without a wave-2 flag_sql inherit wave 1's."""
+    w1, w2 = _mart(built, wave=1), _mart(built, wave=2)
+    assert list(w2.columns) == list(w1.columns)
+    assert w2.loc["X1", "driver_employment"] and w2.loc["X1", "driver_low_income"]
+    assert not w2.loc["X1", "outcome_in_work_poverty"]
+    assert w2.loc["X9", "outcome_in_work_poverty"] and w2.loc["X9", "driver_low_income"]
+    assert not w2.loc["X9", "driver_employment"] and not w2.loc["X9", "outcome_inactivity"]
+    new = {"driver_low_income", "driver_employment", "outcome_in_work_poverty",
+           "outcome_inactivity"}
+    untraced = w1.index.drop(["X1", "X9"])
+    for m in new:  # not traced to CIS: the wave-1 proxy
+        assert w2.loc[untraced, m].equals(w1.loc[untraced, m]), m
+    inherited = [m for m in register.wave_measures(2) if m not in new]
+    pd.testing.assert_frame_equal(w2[inherited], w1[inherited])
+
+
+# The first wave declared without sources yet: the tests below give it one of today's sources.
+NEW = min(w.number for w in CATALOG.waves.values() if not w.sources)
+
+
+def _catalog_with_new_wave(name: str = "civil"):
+    """The catalogue with one of its sources moved to wave NEW (declared, without sources)."""
     from dataclasses import replace
 
     from bold_assets.catalog import CATALOG, Catalog
 
-    return Catalog.from_sources([replace(s, wave=2) if s.name == name else s
+    return Catalog.from_sources([replace(s, wave=NEW) if s.name == name else s
                                  for s in CATALOG.sources.values()])
 
 
@@ -388,79 +444,83 @@ def test_generated_dbt_files_are_fresh():
 
 
 def test_a_declared_wave_gets_its_models_and_yaml_generated():
-    """Declaring a wave (a source with wave 2) is all it takes: the generator gives it its five
+    """Declaring a wave (a source with wave NEW) is all it takes: the generator gives it its five
     models and their YAML, and its link and thresholds in catalog_wave_links(); the models of a
     wave no longer declared are stale (deleted when regenerating)."""
     from bold_assets.catalog import CATALOG, Catalog
     from bold_assets.catalog import dbt as catalog_dbt
 
-    cat, models = _catalog_with_wave_2(), DBT_DIR / "models"
+    cat, models = _catalog_with_new_wave(), DBT_DIR / "models"
     files = catalog_dbt.generated(cat)
     assert {str(p.relative_to(models)) for p in set(files) - set(catalog_dbt.generated())} == {
-        "staging/stg_wave_2_link.sql", "intermediate/int_records_wave_2.sql",
-        "intermediate/int_record_links_wave_2.sql", "intermediate/int_signals_wave_2.sql",
-        "marts/person_needs_wave_2.sql"}
-    assert files[models / "marts" / "person_needs_wave_2.sql"].endswith(
-        "{{ person_needs(2) }}\n")
-    assert files[models / "intermediate" / "int_records_wave_2.sql"].endswith(
-        "{{ wave_records(2) }}\n")
+        f"staging/stg_wave_{NEW}_link.sql", f"intermediate/int_records_wave_{NEW}.sql",
+        f"intermediate/int_record_links_wave_{NEW}.sql",
+        f"intermediate/int_signals_wave_{NEW}.sql", f"marts/person_needs_wave_{NEW}.sql"}
+    assert files[models / "marts" / f"person_needs_wave_{NEW}.sql"].endswith(
+        f"{{{{ person_needs({NEW}) }}}}\n")
+    assert files[models / "intermediate" / f"int_records_wave_{NEW}.sql"].endswith(
+        f"{{{{ wave_records({NEW}) }}}}\n")
     assert ("select\n    source_dataset,\n    row_id_hash,\n    estimated_xjs_id\n"
-            "from {{ source('research', 'wave_2_link') }}\n"
-            ) in files[models / "staging" / "stg_wave_2_link.sql"]
-    assert ("{'wave': 2, 'link': 'wave_2_link', 'thresholds': ['medium']}"
+            f"from {{{{ source('research', 'wave_{NEW}_link') }}}}\n"
+            ) in files[models / "staging" / f"stg_wave_{NEW}_link.sql"]
+    assert (f"{{'wave': {NEW}, 'link': 'wave_{NEW}_link', 'thresholds': ['medium']}}"
             in files[DBT_DIR / "macros" / "catalog.sql"])
 
     def entries(rel: str) -> dict[str, dict]:
         return {m["name"]: m for m in yaml.safe_load(files[models / rel])["models"]}
 
     marts = entries("marts/_marts_waves.yml")
-    assert list(marts) == ["person_needs_wave_0", "person_needs_wave_1", "person_needs_wave_2"]
-    assert marts["person_needs_wave_2"]["columns"] == marts["person_needs_wave_0"]["columns"]
-    assert ({"person_needs_spine_is_whole": {"arguments": {"wave": 2}}}
-            in marts["person_needs_wave_2"]["data_tests"])
+    assert list(marts) == [f"person_needs_wave_{w.number}" for w in CATALOG.active_waves()] + [
+        f"person_needs_wave_{NEW}"]
+    assert marts[f"person_needs_wave_{NEW}"]["columns"] == marts["person_needs_wave_0"]["columns"]
+    assert ({"person_needs_spine_is_whole": {"arguments": {"wave": NEW}}}
+            in marts[f"person_needs_wave_{NEW}"]["data_tests"])
     inter = entries("intermediate/_intermediate_waves.yml")
-    assert inter["int_signals_wave_2"]["data_tests"] == [
-        {"signals_are_declared_evidence": {"arguments": {"wave": 2}}}]
-    assert {"int_records_wave_2", "int_record_links_wave_2"} <= set(inter)
+    assert inter[f"int_signals_wave_{NEW}"]["data_tests"] == [
+        {"signals_are_declared_evidence": {"arguments": {"wave": NEW}}}]
+    assert {f"int_records_wave_{NEW}", f"int_record_links_wave_{NEW}"} <= set(inter)
     links = entries("staging/_staging_links.yml")
-    assert "columns" not in links["stg_wave_2_link"]  # no link plan yet: not every record
+    assert "columns" not in links[f"stg_wave_{NEW}_link"]  # no link plan: not every record
     wave_0 = links["stg_xjs_link"]["columns"][2]["data_tests"][0]["accepted_values"]
     assert "civil" not in wave_0["arguments"]["values"]
     # today's committed files are generated, and a wave no longer declared leaves them stale
     only_0 = Catalog.from_sources([s for s in CATALOG.sources.values() if s.wave == 0])
     assert {p.name for p in catalog_dbt.stale(only_0)} == {
-        "stg_wave_1_link.sql", "int_records_wave_1.sql", "int_record_links_wave_1.sql",
-        "int_signals_wave_1.sql", "person_needs_wave_1.sql"}
+        name for w in CATALOG.active_waves() if w.number > 0 for name in (
+            f"stg_{w.link_table}.sql", f"int_records_wave_{w.number}.sql",
+            f"int_record_links_wave_{w.number}.sql", f"int_signals_wave_{w.number}.sql",
+            f"person_needs_wave_{w.number}.sql")}
 
 
 def test_a_declared_wave_builds_with_inherited_flags(built, tmp_path):
-    """The project regenerated for a catalogue where civil is wave 2 builds wave 2's mart (its
-    link file: the civil records of research.xjs_link at medium). Over the records of waves 0-2,
-    the same as today's wave 1, and with every flag inherited (no wave-2 row has a flag_sql: each
-    takes the nearest earlier wave's, named in the compiled comment), it equals today's wave-1
-    mart."""
+    """The project regenerated for a catalogue where civil is wave NEW builds that wave's mart
+    (its link file: the civil records of research.xjs_link at medium). Over the records of waves
+    0-NEW, the same as today's last wave, and with every flag inherited (no row of wave NEW has
+    a flag_sql: each takes the nearest earlier wave's, named in the compiled comment), it equals
+    today's last wave's mart."""
     from bold_assets.catalog import dbt as catalog_dbt
 
     wh = tmp_path / "copy.duckdb"
     shutil.copy(built, wh)
     with duckdb.connect(str(wh)) as con:
-        con.execute("CREATE TABLE research.wave_2_link AS SELECT source_dataset, row_id_hash, "
+        con.execute(f"CREATE TABLE research.wave_{NEW}_link AS SELECT source_dataset, row_id_hash, "
                     "estimated_xjs_id FROM research.xjs_link WHERE source_dataset = 'civil'")
     proj = tmp_path / "dbt_project"
     shutil.copytree(DBT_DIR, proj, ignore=shutil.ignore_patterns("target", "logs"))
-    cat = _catalog_with_wave_2()
+    cat = _catalog_with_new_wave()
     for path, text in catalog_dbt.generated(cat, proj).items():
         path.write_text(text, encoding="utf-8")
     assert catalog_dbt.stale(cat, proj) == []
-    res = run_dbt(wh, "run", "--profiles-dir", ".", "--select", "+person_needs_wave_2",
+    res = run_dbt(wh, "run", "--profiles-dir", ".", "--select", f"+person_needs_wave_{NEW}",
                   cwd=proj)
     assert res.returncode == 0, res.stdout[-3000:]
     compiled = (proj / "target" / "compiled" / "bold" / "models" / "marts"
-                / "person_needs_wave_2.sql").read_text()
+                / f"person_needs_wave_{NEW}.sql").read_text()
+    reg = register.load_register().set_index(["id", "wave"])["measure_type"]
     for fid, wave in (("driver_physical_health", 0), ("driver_mental_health", 1)):
-        assert (f"-- risk_factor_register row {fid}, wave 2 (proxy), flag_sql inherited from "
-                f"wave {wave}\n") in compiled
-    pd.testing.assert_frame_equal(_mart(wh, wave=2), _mart(built, wave=1))
+        assert (f"-- risk_factor_register row {fid}, wave {NEW} ({reg[(fid, NEW)]}), flag_sql "
+                f"inherited from wave {wave}\n") in compiled
+    pd.testing.assert_frame_equal(_mart(wh, wave=NEW), _mart(built, wave=NEW - 1))
 
 
 def test_a_mart_refuses_a_measured_row_with_nothing_to_inherit(built, tmp_path):
@@ -523,7 +583,7 @@ def test_dagster_translator_keys_groups_lineage_and_checks():
             "marts/person_needs_wave_1"} <= keys
     # each node in its wave's group: the wave of what it reads (catalogue, wave_links)
     groups = {k.to_user_string(): g for k, g in a.group_names_by_key.items()}
-    assert set(groups.values()) == {"wave_0", "wave_1"}
+    assert set(groups.values()) == {w.group for w in CATALOG.active_waves()}
     for name in ("marts/person_needs_wave_0", "dbt_intermediate/int_records_wave_0",
                  "dbt_staging/stg_lsoa", "marts/risk_factor_register", "dbt_staging/stg_mags"):
         assert groups[name] == "wave_0", name

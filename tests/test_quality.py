@@ -7,6 +7,7 @@ import dagster as dg
 import duckdb
 import pytest
 
+from bold_assets.catalog import CATALOG
 from bold_assets.defs.metadata import masked
 from bold_assets.defs.resources import WarehouseResource
 from bold_assets.quality import build_suites
@@ -20,7 +21,8 @@ EXPECTED_SUITES = (
     | {f"linkage.std_{s}" for s, src in SOURCES.items() if src.has_identifiers}
     | {f"research.{s}" for s in SOURCES}
     | {"linkage.person_clusters", "research.xjs_link", "research.mags_crown_journey",
-       "outputs.lsoa_needs_wave_0", "outputs.lad_needs_wave_0", "research.wave_1_link"}
+       "outputs.lsoa_needs_wave_0", "outputs.lad_needs_wave_0"}
+    | {f"research.{w.link_table}" for w in CATALOG.active_waves() if w.number and w.link_plans}
 )  # fmt: skip
 
 

@@ -136,7 +136,7 @@ def test_wave0_ids_unchanged_check_passed_in_the_pipeline_run(pipeline_dagster_h
     assert evaluation.passed
     meta = {k: v.value for k, v in evaluation.metadata.items()}
     assert meta["pct_unchanged"] == 100.0 and meta["unchanged"] > 1000
-    assert meta["wave_0_rows_now"] == meta["wave_0_rows_at_snapshot"] == meta["unchanged"]
+    assert meta["earlier_rows_now"] == meta["earlier_rows_at_snapshot"] == meta["unchanged"]
 
 
 def test_wave0_ids_unchanged_by_wave1(pipeline, reruns):

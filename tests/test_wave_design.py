@@ -34,7 +34,7 @@ def test_wave_link_spec_reads_every_plan_kind():
     assert set(spec.spine_sources) == set(CATALOG.waves[0].sources)
     # a later wave's spine holds the people an earlier wave added
     ext = load_catalog([EXTENSION])
-    assert "pnc_people" in W.wave_link_spec(ext, 2).spine_sources
+    assert "pnc_people" in W.wave_link_spec(ext, 3).spine_sources
 
 
 @pytest.mark.parametrize("plans, message", [
@@ -72,15 +72,15 @@ def test_extension_wave_gets_every_layer_from_its_declarations():
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
     for name in ("dummy_people", "dummy_pop"):
         assert {f"raw/{name}", f"linkage/std_{name}", f"research/{name}"} <= keys
-    wave = {"linkage/wave_2_person_ids", "linkage/dummy_links", "research/wave_2_link",
-            "evaluation/wave_2_linkage_f1", "evaluation/wave_2_match_rates",
-            "evaluation/wave_2_subgroup_errors"}
+    wave = {"linkage/wave_3_person_ids", "linkage/dummy_links", "research/wave_3_link",
+            "evaluation/wave_3_linkage_f1", "evaluation/wave_3_match_rates",
+            "evaluation/wave_3_subgroup_errors"}
     assert wave <= keys
-    # wave 2's spine step runs after wave 1's, and its blocking check guards waves 0-1
-    spine = graph.get(dg.AssetKey(["linkage", "wave_2_person_ids"]))
+    # its spine step runs after wave 1's (wave 2 adds nobody), its blocking check guards 0-2
+    spine = graph.get(dg.AssetKey(["linkage", "wave_3_person_ids"]))
     assert dg.AssetKey(["linkage", "wave_1_person_ids"]) in spine.parent_keys
-    assert spine.group_name == "wave_2"
-    assert "wave_1_ids_unchanged" in {c.name for c in spine.check_keys}
+    assert spine.group_name == "wave_3"
+    assert "wave_2_ids_unchanged" in {c.name for c in spine.check_keys}
 
 
 def _project_copy(root: Path) -> Path:
@@ -93,6 +93,8 @@ def _project_copy(root: Path) -> Path:
         shutil.copytree(ROOT / name, proj / name, ignore=ignore)
     shutil.copytree(ROOT / "tests" / "dummy_wave", proj / "tests" / "dummy_wave", ignore=ignore)
     (proj / "tests" / "__init__.py").write_text("")
+    for model in (ROOT / "tests" / "dummy_wave").glob("stg_*.sql"):  # the wave's staging models
+        shutil.copy(model, proj / "dbt_project" / "models" / "staging" / model.name)
     return proj
 
 
@@ -119,8 +121,8 @@ def dummy_wave_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _run(proj, env, "bold_assets.catalog.dbt")
     _run(proj, env, "bold_assets.quality.build_suites")
     select = ",".join(f"+{k}" for k in (
-        "research/wave_2_link", "evaluation/wave_2_linkage_f1", "evaluation/wave_2_match_rates",
-        "outputs/lad_needs_wave_2"))
+        "research/wave_3_link", "evaluation/wave_3_linkage_f1", "evaluation/wave_3_match_rates",
+        "outputs/lad_needs_wave_3"))
     out = _run(proj, env, "bold_assets.cli", "materialize", "--select", select)
     (root / "stdout.txt").write_text(out)
     return root
@@ -131,10 +133,10 @@ def test_dummy_wave_materialises_and_links(dummy_wave_run):
         counts = dict(con.execute("SELECT source_dataset, count(*) FROM linkage.person_ids "
                                   "GROUP BY 1").fetchall())
         n_people = con.execute("SELECT count(*) FROM raw.dummy_people").fetchone()[0]
-        link_rows = dict(con.execute("SELECT source_dataset, count(*) FROM research.wave_2_link "
+        link_rows = dict(con.execute("SELECT source_dataset, count(*) FROM research.wave_3_link "
                                      "GROUP BY 1").fetchall())
         n_links = con.execute("SELECT count(*) FROM linkage.dummy_links").fetchone()[0]
-        f1 = dict(con.execute("SELECT scope, f1 FROM evaluation.wave_2_linkage_f1").fetchall())
+        f1 = dict(con.execute("SELECT scope, f1 FROM evaluation.wave_3_linkage_f1").fetchall())
         earlier_changed = con.execute("""
             SELECT count(*) FROM linkage.person_ids_history h
             LEFT JOIN linkage.person_ids i USING (source_dataset, record_id, person_id)
@@ -142,21 +144,21 @@ def test_dummy_wave_materialises_and_links(dummy_wave_run):
     assert counts["dummy_people"] == n_people > 100  # every record in the spine
     assert link_rows["dummy_people"] == n_people
     assert link_rows["dummy_pop"] == n_links > 20
-    assert earlier_changed == 0  # waves 0-1 ids untouched by wave 2
+    assert earlier_changed == 0  # earlier waves' ids untouched
     # the linkage is real: the people found in the spine and the population linked to them
     assert f1["dummy_people-spine"] >= 0.9, f1
     assert f1["dummy_pop-dummy_people records"] >= 0.8, f1
     summary = (dummy_wave_run / "stdout.txt").read_text()
-    assert "wave 2 linkage F1" in summary
+    assert "wave 3 linkage F1" in summary
 
 
 def test_dummy_wave_has_its_mart_and_safe_outputs(dummy_wave_run):
     with duckdb.connect(str(dummy_wave_run / "bold.duckdb"), read_only=True) as con:
-        people = con.execute("SELECT count(*) FROM marts.person_needs_wave_2").fetchone()[0]
+        people = con.execute("SELECT count(*) FROM marts.person_needs_wave_3").fetchone()[0]
         spine = con.execute("SELECT count(DISTINCT person_id) FROM linkage.person_ids"
                             ).fetchone()[0]
         measures = {r[0] for r in con.execute(
-            "SELECT DISTINCT measure FROM outputs.lad_needs_wave_2").fetchall()}
+            "SELECT DISTINCT measure FROM outputs.lad_needs_wave_3").fetchall()}
     assert people == spine  # one row per spine person (the wave's mart is the medium one)
     assert measures and all(m.startswith(("driver_", "outcome_")) for m in measures)
 

@@ -136,6 +136,9 @@ class Source:
     parent_key: str | None = None  # ... and that key's column (in both tables)
     quality: QualityProfile | None = None
     generator: str = ""  # dotted module that generates it (bold_assets.world.sources.<x>)
+    # The published dataset the table belongs to (its data catalogue and discovery register
+    # entry); default: the name's first word (`npd_ks2` -> `npd`).
+    dataset: str = ""
     # Shape of the record ids the source system issues: prefix and first number (`D100000001`);
     # the synthetic generator numbers records in event-date order from it.
     record_id_shape: tuple[str, int] | None = None
@@ -167,19 +170,26 @@ class Source:
         return self.identifiers.pii_columns
 
     @property
+    def hashed_columns(self) -> tuple[str, ...]:
+        """Columns that reach research as keyed hashes (`<col>_hash`): case ids, an attribute
+        table's `parent_key` and national ids (NINO, NHS number: the keys other tables join
+        on), never in the clear."""
+        cols = (*self.case_ids, *((self.parent_key,) if self.parent_key else ()),
+                *self.identifiers.national_ids.values())
+        return tuple(dict.fromkeys(cols))
+
+    @property
     def research_columns(self) -> dict[str, str]:
         """Columns and types of `research.<name>` (the research-zone contract): the raw columns
-        less personal identifiers, the key as `row_id_hash`, case ids (and an attribute table's
-        `parent_key`) as `<col>_hash`, plus age at the event and the LSOA / LAD of residence."""
+        less personal identifiers, the key as `row_id_hash`, `hashed_columns` as `<col>_hash`,
+        plus age at the event and the LSOA / LAD of residence."""
         cols: dict[str, str] = {}
         for c, t in self.columns.items():
-            if c in self.pii_columns:
-                continue
             if c == self.key:
                 cols["row_id_hash"] = "VARCHAR"
-            elif c in self.case_ids or c == self.parent_key:
+            elif c in self.hashed_columns:
                 cols[f"{c}_hash"] = "VARCHAR"
-            else:
+            elif c not in self.pii_columns:
                 cols[c] = t
         cols.update({"age_at_event": "INTEGER", "lsoa_code": "VARCHAR", "lad_code": "VARCHAR"})
         return cols

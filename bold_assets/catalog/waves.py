@@ -35,7 +35,11 @@ DECLARED: tuple[Wave, ...] = (
         # pupils to PNC people
         LinkPlan("link_npd_pnc", ("npd_census", "pnc_people"), "link", table="pupil_links"),
     ), "0 3 * * 2"),
-    Wave(2, "Work and benefits: DWP benefit spells and HMRC earnings", (), (), "0 3 * * 3"),
+    Wave(2, "Work and benefits: DWP benefit spells and HMRC earnings", (), (
+        # CIS people (grouped by NINO) traced to PNC people, as the MoJ-DWP-HMRC share does;
+        # benefit and employment spells reach them by NINO
+        LinkPlan("link_cis_pnc", ("dwp_cis", "pnc_people"), "link", table="cis_links"),
+    ), "0 3 * * 3"),
     Wave(3, "Health: NHS hospital and mental-health data, ONS deaths", (), (), "0 3 * * 4"),
     Wave(4, "Homelessness: H-CLIC and local-authority housing", (), (), "0 3 * * 5"),
 )

@@ -25,7 +25,8 @@ MEASURED_COLUMNS = ("rows", "missing_pct", "distinct_values", "first_event_date"
 
 
 def dataset_of(source) -> str:
-    """The published dataset a table belongs to: NPD's and PNC's tables share one catalogue."""
+    """The published dataset a table belongs to (`Source.dataset`, else the name's first word:
+    NPD's and PNC's tables share one catalogue)."""
     return getattr(source, "dataset", None) or source.name.split("_")[0]
 
 

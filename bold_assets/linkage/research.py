@@ -34,7 +34,7 @@ def research_source_sql(source: str, src: Source | None = None) -> str:
            if std else "NULL")
     derived = {
         "row_id_hash": hash_expr(source, s.key, f"r.{s.key}"),
-        **{f"{c}_hash": hash_expr(source, c, f"r.{c}") for c in s.case_ids},
+        **{f"{c}_hash": hash_expr(source, c, f"r.{c}") for c in s.hashed_columns},
         **({f"{s.parent_key}_hash": hash_expr(s.parent, s.parent_key, f"r.{s.parent_key}")}
            if s.parent and s.parent_key else {}),
         "age_at_event": f"CAST({age} AS INTEGER)",

@@ -266,6 +266,8 @@ def raw_suite(src: Source) -> dict:
             or_equal=True, ignore_row_if="either_value_is_missing", mostly=0.99,
         ))  # fmt: skip
     for role, col in ids.roles.items():
+        if col in src.case_ids:  # a national id that is also the key (CIS NINO): checked above
+            continue
         exps.append(not_null(col, False, completeness(src, role),
                              why=f"{strength} {role} for linkage", **person))  # fmt: skip
     if ids.dob:

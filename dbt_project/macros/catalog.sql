@@ -21,7 +21,10 @@
     {'name': 'npd_exclusions', 'wave': 1, 'link_role': 'attribute', 'persons_only': false, 'parent': 'npd_census', 'parent_key': 'upn'},
     {'name': 'npd_absence', 'wave': 1, 'link_role': 'attribute', 'persons_only': false, 'parent': 'npd_census', 'parent_key': 'upn'},
     {'name': 'npd_cin', 'wave': 1, 'link_role': 'attribute', 'persons_only': false, 'parent': 'npd_census', 'parent_key': 'upn'},
-    {'name': 'npd_cla', 'wave': 1, 'link_role': 'attribute', 'persons_only': false, 'parent': 'npd_census', 'parent_key': 'upn'}
+    {'name': 'npd_cla', 'wave': 1, 'link_role': 'attribute', 'persons_only': false, 'parent': 'npd_census', 'parent_key': 'upn'},
+    {'name': 'dwp_cis', 'wave': 2, 'link_role': 'population', 'persons_only': false, 'parent': none, 'parent_key': none},
+    {'name': 'dwp_benefit_spells', 'wave': 2, 'link_role': 'attribute', 'persons_only': false, 'parent': 'dwp_cis', 'parent_key': 'nino'},
+    {'name': 'hmrc_employments', 'wave': 2, 'link_role': 'attribute', 'persons_only': false, 'parent': 'dwp_cis', 'parent_key': 'nino'}
 ]) }}
 {% endmacro %}
 
@@ -33,6 +36,7 @@
 {% macro catalog_wave_links() %}
 {{ return([
     {'wave': 0, 'link': 'xjs_link', 'thresholds': ['high', 'medium', 'low']},
-    {'wave': 1, 'link': 'wave_1_link', 'thresholds': ['medium']}
+    {'wave': 1, 'link': 'wave_1_link', 'thresholds': ['medium']},
+    {'wave': 2, 'link': 'wave_2_link', 'thresholds': ['medium']}
 ]) }}
 {% endmacro %}

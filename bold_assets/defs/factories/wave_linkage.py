@@ -3,7 +3,8 @@
 For wave n (`linkage.wave_link.wave_link_spec` reads its plans):
 - `linkage/wave_<n>_person_ids` when it has `into_spine` plans: each person source deduplicated
   and added to `linkage.person_ids` after the spine of the wave before; earlier waves' rows never
-  change (blocking check `wave_<n-1>_ids_unchanged`);
+  change (blocking check `wave_<n-1>_ids_unchanged`, on the first link of a wave that adds
+  nobody to the spine);
 - `linkage/<table>` per `link` plan: the population source's people linked to the spine persons
   holding a record of the plan's spine source; they never get spine ids;
 - `research/<link_table>`: the wave's research link file (hashed row id -> keyed spine id), with
@@ -99,12 +100,14 @@ def spine_asset(wave: Wave, spec: W.WaveLinkSpec, after: dg.AssetKey) -> dg.Asse
     return _spine
 
 
-def ids_unchanged_check(wave: Wave, spec: W.WaveLinkSpec) -> dg.AssetChecksDefinition:
-    """Blocking: the rows of the spine's earlier sources are as they were at this snapshot."""
+def ids_unchanged_check(wave: Wave, spec: W.WaveLinkSpec,
+                        asset: dg.AssetKey) -> dg.AssetChecksDefinition:
+    """Blocking, on the wave's spine step (or its first link when it adds nobody to the spine):
+    the rows of the spine's earlier sources are as they were at this snapshot."""
     spine = _in(spec.spine_sources)
     before = wave.number - 1
 
-    @dg.asset_check(asset=spine_key(wave), name=f"wave_{before}_ids_unchanged", blocking=True,
+    @dg.asset_check(asset=asset, name=f"wave_{before}_ids_unchanged", blocking=True,
                     description=f"BLOCKING: every (source_dataset, record_id, person_id) row of "
                     f"waves 0-{before} in linkage.person_ids is as it was at this snapshot "
                     "(linkage.person_ids_history): 100%, none added, none duplicated.")
@@ -201,9 +204,10 @@ def build_wave_linkage(catalog: Catalog) -> dg.Definitions:
         spec = W.wave_link_spec(catalog, wave.number)
         if spec.into_spine:
             assets.append(spine_asset(wave, spec, spine))
-            checks.append(ids_unchanged_check(wave, spec))
             spine = spine_key(wave)
         links = [population_link_asset(wave, link, spine) for link in spec.links]
+        checks.append(ids_unchanged_check(wave, spec, spine if spec.into_spine
+                                          else links[0].key))
         assets += links
         upstream = [spine, *(a.key for a in links)]
         assets.append(research_link_asset(wave, spec, upstream))
