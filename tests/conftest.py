@@ -77,6 +77,14 @@ def built_once(tmp_path_factory: pytest.TempPathFactory, name: str, select: str 
 
 
 @pytest.fixture(scope="session")
+def world_tables() -> dict:
+    """Every wave's synthetic tables at the small population, generated once per worker."""
+    from bold_assets.world.generate import generate_world
+
+    return generate_world(SMALL_POPULATION, TEST_SEED).tables
+
+
+@pytest.fixture(scope="session")
 def raw_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A warehouse holding raw, truth and reference tables for a small population."""
     return built_once(tmp_path_factory, "raw", "raw/*,truth/*,reference/*")

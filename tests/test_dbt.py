@@ -243,6 +243,15 @@ def built(tmp_path_factory) -> Path:
     return wh
 
 
+def _copies(built: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """A copy of the built warehouse and of the dbt project (tests that edit either)."""
+    wh = tmp_path / "copy.duckdb"
+    shutil.copy(built, wh)
+    proj = tmp_path / "dbt_project"
+    shutil.copytree(DBT_DIR, proj, ignore=shutil.ignore_patterns("target", "logs"))
+    return wh, proj
+
+
 def _mart(wh: Path, threshold: str = "medium", wave: int = 0) -> pd.DataFrame:
     with duckdb.connect(str(wh), read_only=True) as con:
         return con.execute(f"select * from marts.person_needs_wave_{wave} where link_threshold = ?",
@@ -295,10 +304,7 @@ def test_sensitivity_thresholds_regroup_people(built):
 
 
 def test_snapshot_var_moves_the_as_at_date(built, tmp_path):
-    wh = tmp_path / "copy.duckdb"
-    shutil.copy(built, wh)
-    proj = tmp_path / "dbt_project"
-    shutil.copytree(DBT_DIR, proj, ignore=shutil.ignore_patterns("target", "logs"))
+    wh, proj = _copies(built, tmp_path)
     res = run_dbt(wh, "run", "--profiles-dir", ".", "--select", "+person_needs_wave_0",
                   "--vars", "{snapshot_date: '2019-01-15'}", cwd=proj)
     assert res.returncode == 0, res.stdout[-3000:]
@@ -335,10 +341,7 @@ def test_register_definition_generates_the_flag(built, tmp_path):
     flag_sql and the compiled SQL (under a comment naming the row) and the flag follow it. A
     mart refuses to build while a row uses evidence whose SQL is pending, naming row and
     evidence."""
-    wh = tmp_path / "copy.duckdb"
-    shutil.copy(built, wh)
-    proj = tmp_path / "dbt_project"
-    shutil.copytree(DBT_DIR, proj, ignore=shutil.ignore_patterns("target", "logs"))
+    wh, proj = _copies(built, tmp_path)
     path = proj / "seeds" / "risk_factor_register.csv"
     reg = register.load_register(path)
     row = (reg["id"] == "driver_physical_health") & (reg["wave"] == 0)
@@ -500,13 +503,10 @@ def test_a_declared_wave_builds_with_inherited_flags(built, tmp_path):
     today's last wave's mart."""
     from bold_assets.catalog import dbt as catalog_dbt
 
-    wh = tmp_path / "copy.duckdb"
-    shutil.copy(built, wh)
+    wh, proj = _copies(built, tmp_path)
     with duckdb.connect(str(wh)) as con:
         con.execute(f"CREATE TABLE research.wave_{NEW}_link AS SELECT source_dataset, row_id_hash, "
                     "estimated_xjs_id FROM research.xjs_link WHERE source_dataset = 'civil'")
-    proj = tmp_path / "dbt_project"
-    shutil.copytree(DBT_DIR, proj, ignore=shutil.ignore_patterns("target", "logs"))
     cat = _catalog_with_new_wave()
     for path, text in catalog_dbt.generated(cat, proj).items():
         path.write_text(text, encoding="utf-8")
@@ -526,10 +526,7 @@ def test_a_declared_wave_builds_with_inherited_flags(built, tmp_path):
 def test_a_mart_refuses_a_measured_row_with_nothing_to_inherit(built, tmp_path):
     """dbt's side of the inheritance rule: a measured row without flag_sql and no earlier wave's
     definition stops its wave's mart, naming the row."""
-    wh = tmp_path / "copy.duckdb"
-    shutil.copy(built, wh)
-    proj = tmp_path / "dbt_project"
-    shutil.copytree(DBT_DIR, proj, ignore=shutil.ignore_patterns("target", "logs"))
+    wh, proj = _copies(built, tmp_path)
     path = proj / "seeds" / "risk_factor_register.csv"
     reg = register.load_register(path)
     reg.loc[(reg["id"] == "driver_family") & (reg["wave"] == 0), "flag_sql"] = ""

@@ -107,9 +107,9 @@ def _run(proj: Path, env: dict[str, str], *args: str) -> str:
 
 @pytest.fixture(scope="module")
 def dummy_wave_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The dummy wave and everything upstream of it, to its person mart and safe outputs,
-    materialised by `bold materialize` in a fresh process whose catalogue holds the extension:
-    the only steps besides the declarations are the generators of dbt files and suites."""
+    """The dummy wave's linkage and everything upstream of it, materialised by
+    `bold materialize` in a fresh process whose catalogue holds the extension: the only steps
+    besides the declarations are the generators of dbt files and suites."""
     root = tmp_path_factory.mktemp("dummy_wave")
     proj = _project_copy(root)
     env = {**os.environ, "BOLD_CATALOG_EXTENSIONS": EXTENSION,
@@ -120,14 +120,18 @@ def dummy_wave_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "dagster_home").mkdir()
     _run(proj, env, "bold_assets.catalog.dbt")
     _run(proj, env, "bold_assets.quality.build_suites")
+    # the wave's linkage, research link file and evaluation; its dbt models are generated and
+    # parsed here (the definitions load them) and built by tests/test_dbt.py on a tiny warehouse
     select = ",".join(f"+{k}" for k in (
         "research/wave_3_link", "evaluation/wave_3_linkage_f1", "evaluation/wave_3_match_rates",
-        "outputs/lad_needs_wave_3"))
+        "evaluation/wave_3_subgroup_errors"))
     out = _run(proj, env, "bold_assets.cli", "materialize", "--select", select)
     (root / "stdout.txt").write_text(out)
     return root
 
 
+# one worker builds the fixture (a whole pipeline to wave 3 at a small population)
+@pytest.mark.xdist_group("dummy_wave")
 def test_dummy_wave_materialises_and_links(dummy_wave_run):
     with duckdb.connect(str(dummy_wave_run / "bold.duckdb"), read_only=True) as con:
         counts = dict(con.execute("SELECT source_dataset, count(*) FROM linkage.person_ids "
@@ -150,21 +154,5 @@ def test_dummy_wave_materialises_and_links(dummy_wave_run):
     assert f1["dummy_pop-dummy_people records"] >= 0.8, f1
     summary = (dummy_wave_run / "stdout.txt").read_text()
     assert "wave 3 linkage F1" in summary
-
-
-def test_dummy_wave_has_its_mart_and_safe_outputs(dummy_wave_run):
-    with duckdb.connect(str(dummy_wave_run / "bold.duckdb"), read_only=True) as con:
-        people = con.execute("SELECT count(*) FROM marts.person_needs_wave_3").fetchone()[0]
-        spine = con.execute("SELECT count(DISTINCT person_id) FROM linkage.person_ids"
-                            ).fetchone()[0]
-        measures = {r[0] for r in con.execute(
-            "SELECT DISTINCT measure FROM outputs.lad_needs_wave_3").fetchall()}
-    assert people == spine  # one row per spine person (the wave's mart is the medium one)
-    assert measures and all(m.startswith(("driver_", "outcome_")) for m in measures)
-
-
-def test_dummy_wave_checks_all_passed(dummy_wave_run):
-    """Every check of the run passed, the wave's blocking ones included."""
-    summary = (dummy_wave_run / "stdout.txt").read_text()
     line = next(x for x in summary.splitlines() if x.startswith("checks this run:"))
-    assert line.endswith(" 0 failed"), line
+    assert line.endswith(" 0 failed"), line  # every check, the wave's blocking ones included

@@ -186,3 +186,23 @@ def test_undeclared_national_ids_add_no_column(ctx):
                          "first_hearing_date": pd.to_datetime(["2020-01-01", "2021-01-01"])})
     out = records.identified(ctx, "mags", recs, np.random.default_rng(0))
     assert not any(c in out for c in ("id_nino", "id_nhs_number", "id_upn"))
+
+
+@pytest.mark.parametrize("source", list(CATALOG.sources.values()), ids=lambda s: s.name)
+def test_generated_tables_in_declared_shapes_and_codes(world_tables, source):
+    """Every declared source's generated table: its columns in order, a unique key in its
+    declared shape (where it declares one), dates as dates and codes from its code lists."""
+    df = world_tables[f"raw.{source.name}"]
+    assert len(df) > 0
+    assert list(df.columns) == list(source.columns)
+    assert df[source.key].is_unique and df[source.key].notna().all()
+    if source.record_id_shape:
+        prefix, first = source.record_id_shape
+        ids = df[source.key].astype(str)
+        assert ids.str.startswith(prefix).all()
+        assert ids.str[len(prefix):].astype(int).min() == first
+    for col in source.date_columns:
+        assert pd.api.types.is_datetime64_any_dtype(df[col]), col
+    for col, codes in source.codes.items():
+        bad = set(df[col].dropna().astype(str)) - set(codes)
+        assert not bad, f"{source.name}.{col}: {sorted(bad)[:5]}"

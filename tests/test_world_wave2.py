@@ -11,7 +11,7 @@ from bold_assets.catalog.sources import dwp as dwp_decl
 from bold_assets.world.calibration_wave2 import calibration_table, nino_person, spells
 from bold_assets.world.generate import generate_world
 from bold_assets.world.sources import dwp
-from tests.conftest import SMALL_POPULATION, TEST_SEED
+from tests.conftest import TEST_SEED
 from tests.test_world_declarations import valid_nino
 
 DECLARED = dwp_decl.DECLARED
@@ -19,8 +19,8 @@ OPEN = pd.Timestamp("2200-01-01")
 
 
 @pytest.fixture(scope="module")
-def tables() -> dict[str, pd.DataFrame]:
-    return generate_world(SMALL_POPULATION, TEST_SEED, up_to_wave=2).tables
+def tables(world_tables) -> dict[str, pd.DataFrame]:
+    return world_tables
 
 
 @pytest.fixture(scope="module")
@@ -37,22 +37,6 @@ def test_generator_produces_what_is_declared():
     assert set(dwp.PRODUCES) == {s.name for s in DECLARED}
     for s in DECLARED:
         assert s.wave == 2 and s.generator == "bold_assets.world.sources.dwp"
-
-
-@pytest.mark.parametrize("source", DECLARED, ids=lambda s: s.name)
-def test_tables_in_declared_shapes_and_codes(tables, source):
-    df = tables[f"raw.{source.name}"]
-    assert len(df) > 0
-    assert list(df.columns) == list(source.columns)
-    assert df[source.key].is_unique and df[source.key].notna().all()
-    prefix, first = source.record_id_shape
-    assert df[source.key].str.startswith(prefix).all()
-    assert df[source.key].str[len(prefix):].astype(int).min() == first
-    for col in source.date_columns:
-        assert pd.api.types.is_datetime64_any_dtype(df[col]), col
-    for col, codes in source.codes.items():
-        bad = set(df[col].dropna().astype(str)) - set(codes)
-        assert not bad, f"{source.name}.{col}: {sorted(bad)[:5]}"
 
 
 def test_ninos_valid_and_one_per_person(tables):
