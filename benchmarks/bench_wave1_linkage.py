@@ -52,7 +52,7 @@ def main() -> None:
             spine = W.link_people_into_spine(
                 con, pnc, people.key, wave0, models, retrain=args.retrain, seed=args.seed,
                 dedupe_name=people.dedupe_name, link_name=people.link_name)
-            pupils = W.link_pupils(con, npd, pupils_link.key, pnc.name, models,
+            pupils = W.link_population(con, npd, pupils_link.key, pnc.name, models,
                                    retrain=args.retrain, seed=args.seed,
                                    plan_name=pupils_link.name, table=pupils_link.table)
             print(f"wave-1 linkage: {time.perf_counter() - t:.1f} s",
@@ -61,16 +61,16 @@ def main() -> None:
             print("\nPNC -> spine (pairs with the spine, within PNC):")
             print(E.spine_f1(con, pnc.name, wave0).round(4).to_string(index=False))
             print("\nNPD -> PNC (pairs pupil record x PNC record; per pupil record):")
-            print(E.pupil_f1(con, npd.name, pnc.name, groups).round(4).to_string(index=False))
+            print(E.population_f1(con, npd.name, pnc.name, groups).round(4).to_string(index=False))
             print("\nPNC people (born no earlier than the first pupil) matched to an NPD pupil:")
-            print(E.pupil_match_rates(con, npd.name, pnc.name).to_string(index=False))
+            print(E.population_match_rates(con, npd.name, pnc.name).to_string(index=False))
             cols = ["dimension", "subgroup", "records", "false_match_rate",
                     "missed_match_rate", "f1"]
             print("\nPNC records in the spine, by subgroup:")
             print(E.spine_subgroup_errors(con, pnc.name, wave0)[cols].round(3)
                   .to_string(index=False))
             print("\nNPD records, by subgroup:")
-            print(E.pupil_subgroup_errors(con, npd.name, pnc.name, groups)[cols].round(3)
+            print(E.population_subgroup_errors(con, npd.name, pnc.name, groups)[cols].round(3)
                   .to_string(index=False))
 
 

@@ -179,6 +179,12 @@ def _refresh(args: argparse.Namespace) -> int:
     waves = sorted(j.name for j in defs.resolve_all_job_defs() if j.name.startswith("wave_"))
     if args.job not in waves:
         return _fail(f"--job {args.job!r} is not a wave's job; jobs: {', '.join(waves)}")
+    scoring = ("linkage", "pairwise_predictions")  # wave 0's scoring, what --full-relink redoes
+    job_keys = {tuple(k.path)
+                for k in defs.resolve_job_def(args.job).asset_layer.executable_asset_keys}
+    if args.full_relink and scoring not in job_keys:
+        return _fail(f"--full-relink scores wave 0's pairs again; {args.job} has no scoring step "
+                     "(its links are made again on every run)")
     selection = None
     if args.select:
         job_keys = set(defs.resolve_job_def(args.job).asset_layer.executable_asset_keys)

@@ -694,6 +694,26 @@ def _small_differences(other: pd.DataFrame, current: pd.DataFrame,
     return out
 
 
+def _with_lsoas_of_hidden_lads(cells: pd.DataFrame, hit: np.ndarray, value: str) -> np.ndarray:
+    """`hit`, plus the two smallest published LSOA values of each LAD value it hides (a hidden
+    LAD whose LSOAs are all published is their sum; secondary suppression protects LSOAs under a
+    published LAD, not the other way round)."""
+    hit = hit.copy()
+    lad_rows = np.flatnonzero(hit & (cells["geography_level"] == "lad").to_numpy())
+    if not len(lad_rows):
+        return hit
+    shown = ~(cells[f"{value}_primary"].to_numpy(dtype=bool)
+              | cells[f"{value}_secondary"].to_numpy(dtype=bool) | hit)
+    lsoa = (cells["geography_level"] == "lsoa").to_numpy()
+    for row in lad_rows:
+        rel = np.flatnonzero(lsoa & shown
+                             & (cells["parent_code"] == cells.at[row, "area_code"]).to_numpy()
+                             & (cells["measure"] == cells.at[row, "measure"]).to_numpy())
+        order = np.argsort(cells[value].to_numpy()[rel], kind="stable")
+        hit[rel[order[:2]]] = True
+    return hit
+
+
 def protect_across(cells: pd.DataFrame, others: Sequence[pd.DataFrame], wave: int,
                    rules: Rules = Rules(), max_rounds: int = 20) -> tuple[pd.DataFrame,
                                                                           pd.DataFrame, int]:
@@ -715,6 +735,7 @@ def protect_across(cells: pd.DataFrame, others: Sequence[pd.DataFrame], wave: in
         if not any(h.any() for h in hits.values()):
             return cells, published, added
         for value, hit in hits.items():
+            hit = _with_lsoas_of_hidden_lads(cells, hit, value)
             cells[f"{value}_primary"] = cells[f"{value}_primary"].to_numpy(dtype=bool) | hit
             added += int(hit.sum())
         cells = secondary_suppress(cells, rules)

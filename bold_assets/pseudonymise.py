@@ -123,7 +123,7 @@ def row_id_hashes(
 _NAME_WORDS = re.compile(
     r"(^|_)(forename|forenames|surname|first_?name|last_?name|middle_?name|family_?name|"
     r"full_?name|party_?name|given_?name|maiden_?name|birth_?surname|dob|date_of_birth|"
-    r"birth_?date|postcode|post_?code|record_id|nhs_?number|pnc_?id)($|_)"
+    r"birth_?date|postcode|post_?code|record_id|nhs_?number|pnc_?id|nino|ni_?number|upn)($|_)"
 )
 SCANNED_SCHEMAS = ("research", "marts", "outputs")
 SAMPLE_VALUES = 2000
@@ -170,7 +170,8 @@ def _kind_by_name(column: str, registry: dict[str, str]) -> str | None:
         return "postcode"
     if word in ("dob", "date_of_birth", "birth_date", "birthdate"):
         return "dob"
-    if word in ("record_id", "nhs_number", "nhsnumber", "pnc_id", "pncid"):
+    if word in ("record_id", "nhs_number", "nhsnumber", "pnc_id", "pncid", "nino", "ni_number",
+                "ninumber", "upn"):
         return "record_id"
     return "name"
 

@@ -59,7 +59,8 @@ def mask(value: object) -> str:
 
 
 def identifier_columns() -> dict[str, dict[str, str]]:
-    """Per source, raw identifier column -> kind (name | dob | postcode), from the registry."""
+    """Per source, raw identifier column -> kind (name | dob | postcode | national_id), from the
+    registry."""
     cols: dict[str, dict[str, str]] = {}
     for s in SOURCES.values():
         ident = s.identifiers
@@ -69,6 +70,7 @@ def identifier_columns() -> dict[str, dict[str, str]]:
             kinds[ident.dob] = "dob"
         if ident.postcode:
             kinds[ident.postcode] = "postcode"
+        kinds.update({c: "national_id" for c in ident.national_ids.values()})
         cols[s.name] = kinds
     return cols
 
@@ -79,7 +81,8 @@ def sample_identifiers(con: duckdb.DuckDBPyConnection, per_column: int = 100,
     (full names and their parts; dates of birth in the source's own format)."""
     existing = {r[0] for r in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'raw'").fetchall()}
-    out: dict[str, set[str]] = {"name": set(), "dob": set(), "postcode": set()}
+    out: dict[str, set[str]] = {"name": set(), "dob": set(), "postcode": set(),
+                                "national_id": set()}
     common = vocabulary() | event_dates(con, existing)
     for source, kinds in identifier_columns().items():
         if source not in existing:
@@ -95,6 +98,8 @@ def sample_identifiers(con: duckdb.DuckDBPyConnection, per_column: int = 100,
                 parts = [v]
                 if kind == "name" and " " in v:  # full names: their longest part too
                     parts.append(max(v.split(), key=len))
+                if kind == "national_id":  # and as standardised (a NINO without its suffix)
+                    parts.append("".join(ch for ch in v.upper() if ch.isalnum())[:8])
                 out[kind].update(p for p in parts if p not in common
                                  and (kind != "name" or len(p) >= MIN_NAME_LENGTH))
     return out

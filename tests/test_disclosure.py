@@ -181,3 +181,25 @@ def test_differencing_across_waves_is_suppressed_not_held():
     _, alone, n = dc.protect_across(plain.cells, [], wave=1)
     assert n == 0
     pd.testing.assert_frame_equal(alone, plain.published)
+
+
+def test_a_lad_hidden_across_waves_takes_two_of_its_lsoas_with_it():
+    """Only the LAD moves between waves (LSOAs A, B 21 -> 22 round to 20 both times, the LAD
+    72 -> 74 rounds 70 -> 75): hiding the LAD alone would leave it as the sum of its published
+    LSOAs, so two of them are hidden too, and the result verifies."""
+    def people(a: int, b: int) -> pd.DataFrame:
+        rows = []
+        for lsoa, lad, n, k in (("A", "L1", 40, a), ("B", "L1", 40, b), ("C", "L1", 60, 30),
+                                ("D", "L2", 48, 20), ("E", "L2", 70, 33)):
+            rows += [{"lsoa_code": lsoa, "lad_code": lad, "m": i < k} for i in range(n)]
+        return pd.DataFrame(rows)
+
+    wave0 = dc.protect(people(21, 21), AREAS, ["m"], wave=0)
+    later = dc.protect(people(22, 22), AREAS, ["m"], wave=1)
+    assert [v.area_code for v in dc.verify_differencing(wave0.published, later.published)] == [
+        "L1"]
+    cells, published, _ = dc.protect_across(later.cells, [wave0.published], wave=1)
+    assert dc.verify(published, cells) == []
+    assert dc.verify_differencing(wave0.published, published) == []
+    hidden = set(published.loc[published["suppressed"], "area_code"])
+    assert {"L1", "A", "B"} <= hidden

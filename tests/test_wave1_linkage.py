@@ -59,8 +59,8 @@ def pipeline(pipeline_warehouse) -> dict:
         for t in ("linkage_f1", "match_rates", "subgroup_errors"):
             out[t] = con.execute(f"SELECT * FROM evaluation.wave_1_{t}").df()
         out["spine_f1"] = E.spine_f1(con, PNC, WAVE0)
-        out["pupil_f1"] = E.pupil_f1(con, NPD, PNC, W.key_groups_sql(PUPILS.source,
-                                                                       PUPILS.key))
+        out["population_f1"] = E.population_f1(
+            con, NPD, PNC, W.key_groups_sql(PUPILS.source, PUPILS.key))
         out["n_pnc"] = con.execute(f"SELECT count(*) FROM raw.{PNC}").fetchone()[0]
         out["pnc_ids"] = con.execute(f"SELECT name_id AS record_id, {PEOPLE.key} AS key "
                                      f"FROM raw.{PNC}").df()
@@ -156,7 +156,7 @@ def test_every_pnc_record_once_in_the_spine_and_pupils_never_get_ids(pipeline):
     links = pipeline["links"]
     assert len(links) > 100 and links["record_id"].is_unique
     assert set(links["person_id"]) <= set(pnc["person_id"])
-    assert links["match_probability"].between(W.PUPIL_THRESHOLD, 1.0).all()
+    assert links["match_probability"].between(W.POPULATION_THRESHOLD, 1.0).all()
     # records of one PNC id share a spine person
     keyed = pnc.merge(pipeline["pnc_ids"], on="record_id")
     assert (keyed.groupby("key")["person_id"].nunique() == 1).all()
@@ -214,7 +214,7 @@ def test_linkage_f1_against_truth(pipeline):
     assert set(table["step"]) == {PEOPLE.link_name, PUPILS.name}
     f1 = table.set_index("scope")["f1"]
     # the stored table is what the evaluation functions give
-    recomputed = pd.concat([pipeline["spine_f1"], pipeline["pupil_f1"]]).set_index("scope")
+    recomputed = pd.concat([pipeline["spine_f1"], pipeline["population_f1"]]).set_index("scope")
     pd.testing.assert_series_equal(f1, recomputed["f1"], check_names=False)
     # issue 9 targets: PNC to spine >= 0.97, NPD to PNC >= 0.90 on people in both
     assert f1[f"{PNC}-spine"] >= 0.97

@@ -130,8 +130,6 @@ def dummy_wave_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-# one worker builds the fixture (a whole pipeline to wave 3 at a small population)
-@pytest.mark.xdist_group("dummy_wave")
 def test_dummy_wave_materialises_and_links(dummy_wave_run):
     with duckdb.connect(str(dummy_wave_run / "bold.duckdb"), read_only=True) as con:
         counts = dict(con.execute("SELECT source_dataset, count(*) FROM linkage.person_ids "

@@ -101,8 +101,12 @@ def load_catalog(extensions: Iterable[str] = ()) -> Catalog:
         if not hasattr(module, "DECLARED") and not hasattr(module, "WAVES"):
             raise ValueError(f"catalogue extension {name!r} declares neither DECLARED (sources) "
                              "nor WAVES")
-        catalog = catalog.with_waves(*getattr(module, "WAVES", ())).with_sources(
-            *getattr(module, "DECLARED", ()))
+        waves, sources = getattr(module, "WAVES", ()), getattr(module, "DECLARED", ())
+        if isinstance(waves, Mapping):  # {number: Wave}, as catalog.WAVES is
+            waves = tuple(waves.values())
+        if isinstance(sources, Mapping):
+            sources = tuple(sources.values())
+        catalog = catalog.with_waves(*waves).with_sources(*sources)
     return catalog
 
 

@@ -79,8 +79,8 @@ def sources_yml(catalog: Catalog = CATALOG) -> str:
         _HEADER
         + "version: 2\n\nsources:\n  - name: research\n    description: >\n"
         "      De-identified research tables built in Python (bold_assets.defs.factories.research\n"
-        "      and bold_assets.defs.wave_<n>.research): raw columns minus personal identifiers,\n"
-        "      keys replaced by keyed hashes, plus age_at_event, lsoa_code and lad_code. Dagster\n"
+        "      and .wave_linkage): raw columns minus personal identifiers, keys and national\n"
+        "      ids replaced by keyed hashes, plus age_at_event, lsoa_code and lad_code. Dagster\n"
         "      asset keys: [\"research\", <table>].\n"
         "    schema: research\n    tables:\n"
         + tables

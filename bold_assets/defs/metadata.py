@@ -23,7 +23,8 @@ IDENTIFIER_ZONE = ("raw", "truth", "linkage")
 # Column-name words that, inside the identifier zone, mark a column to mask (on top of the
 # registry's identifier columns): std_* name / dob / postcode parts, record, case and cluster ids.
 _ZONE_WORDS = re.compile(r"name|forename|surname|_dm$|dob|birth|postcode|post_code|address|"
-                         r"(^|_)id($|_)|_id$|record|unique_id|cluster|case_number|nhs|pnc")
+                         r"(^|_)id($|_)|_id$|record|unique_id|cluster|case_number|nhs|pnc|"
+                         r"nino|ni_?number|(^|_)upn($|_)")
 # Layer of each schema, shown first in each asset's description (the lineage shows only the
 # last part of an asset key, so raw/mags and research/mags both read "mags" without it).
 LAYERS = {

@@ -17,6 +17,17 @@ from bold_assets.sources import SOURCES, Source, get_source
 JOURNEY_MAX_DAYS = 182
 
 
+def key_sql(source: Source, column: str, expr: str) -> str:
+    """SQL of a key column as records are grouped and hashed on it: a national id of `source`
+    (its attribute tables carry the same key) in its standard form, other keys as they are."""
+    kind = {c: k for k, c in source.identifiers.national_ids.items()}.get(column)
+    if kind is None:
+        return expr
+    from bold_assets.linkage.standardise import national_id_std_sql
+
+    return national_id_std_sql(kind, expr)
+
+
 def research_source_sql(source: str, src: Source | None = None) -> str:
     """SELECT for `research.<source>`, column for column as `Source.research_columns`.
 
@@ -34,8 +45,10 @@ def research_source_sql(source: str, src: Source | None = None) -> str:
            if std else "NULL")
     derived = {
         "row_id_hash": hash_expr(source, s.key, f"r.{s.key}"),
-        **{f"{c}_hash": hash_expr(source, c, f"r.{c}") for c in s.hashed_columns},
-        **({f"{s.parent_key}_hash": hash_expr(s.parent, s.parent_key, f"r.{s.parent_key}")}
+        **{f"{c}_hash": hash_expr(source, c, key_sql(s, c, f"r.{c}")) for c in s.hashed_columns},
+        **({f"{s.parent_key}_hash": hash_expr(
+            s.parent, s.parent_key, key_sql(get_source(s.parent), s.parent_key,
+                                            f"r.{s.parent_key}"))}
            if s.parent and s.parent_key else {}),
         "age_at_event": f"CAST({age} AS INTEGER)",
         "lsoa_code": f"CAST({lsoa} AS VARCHAR)" if lsoa == "NULL" else lsoa,

@@ -387,6 +387,16 @@ NATIONAL_ID_RULES: dict[str, NationalIdRule] = {
 }
 
 
+def national_id_std_sql(kind: str, expr: str) -> str:
+    """SQL: `expr` in the standard form of a `kind` national id (NULL when absent, malformed or a
+    placeholder), as `<kind>_std` holds it: what records are grouped, hashed and linked on, so
+    "AB 12 34 56 C" and "AB123456" are one person's key and temporary numbers key nobody."""
+    x = f"upper(regexp_replace(coalesce(CAST({expr} AS VARCHAR), ''), '[\\s-]+', '', 'g'))"
+    rule = NATIONAL_ID_RULES[kind]
+    return (f"CASE WHEN ({rule.sql('valid', x)}) AND NOT ({rule.sql('placeholder', x)}) "
+            f"THEN {rule.sql('value', x)} END")
+
+
 def _national_id_sql(spec: RecordSpec) -> tuple[str, str, str]:
     """SQL items of the national identifiers: raw values (`src`), compact values (`dated`) and
     standard value and invalid flag (`d`); constants for kinds the table does not hold."""

@@ -1,17 +1,19 @@
-"""Quality of a later wave's linkage against the synthetic truth (wave 1: PNC and NPD).
+"""Quality of a later wave's linkage against the synthetic truth (wave 1: PNC and NPD; wave 2: CIS).
 
 Counted as wave 0's (`linkage.evaluation`): records that share an id are linked pairs, records of
 one true person are true pairs. Plain SQL on a DuckDB connection; the caller names the tables.
 
 - `spine_f1`: the added source against the spine (`linkage.person_ids` as clusters): pairs
   between its records and the spine's, and pairs within it (its deduplication);
-- `pupil_f1`: pupils against the people of the justice source (`linkage.pupil_links`): pairs of a
-  pupil's record and a justice record. True pairs exist only for people in both, so recall is on
-  people in both; a pupil linked to the wrong person (or to anyone, when not in the justice
-  source) counts against precision. Also per pupil (linked to the right person or not);
-- `pupil_match_rates`: share of the justice source's people born from a date who have a linked
-  pupil, overall and by ethnic group, beside the share truly in the pupil source;
-- `spine_subgroup_errors` / `pupil_subgroup_errors`: `evaluation.subgroup_table` on those scopes.
+- `population_f1`: a population source (NPD pupils, CIS people) against the people of the spine
+  source it is linked to (`linkage.pupil_links`, `linkage.cis_links`): pairs of a population
+  record and a spine-source record. True pairs exist only for people in both, so recall is on
+  people in both; a record linked to the wrong person (or to anyone, when not in the spine
+  source) counts against precision. Also per record (linked to the right person or not);
+- `population_match_rates`: share of the spine source's people born from a date who have a
+  linked record, overall and by ethnic group, beside the share truly in the population source;
+- `spine_subgroup_errors` / `population_subgroup_errors`: `evaluation.subgroup_table` on those
+  scopes.
 """
 
 from __future__ import annotations
@@ -39,10 +41,10 @@ def spine_clusters_sql(sources: Sequence[str]) -> str:
                FROM linkage.person_ids WHERE source_dataset IN {_in(sources)}"""
 
 
-def pupil_clusters_sql(pupils: str, people_source: str, pupil_groups_sql: str,
+def population_clusters_sql(pupils: str, people_source: str, groups_sql: str,
                        links: str = PUPIL_LINKS) -> str:
     """Pupil records (cluster: the person linked to, else the pupil's key, from
-    `pupil_groups_sql` giving (record_id, grp), see `wave_link.key_groups_sql`) and the records
+    `groups_sql` giving (record_id, grp), see `wave_link.key_groups_sql`) and the records
     of the justice source (cluster: their spine id)."""
     return f"""
         SELECT '{pupils}' AS source_dataset, t.record_id,
@@ -51,7 +53,7 @@ def pupil_clusters_sql(pupils: str, people_source: str, pupil_groups_sql: str,
         FROM (SELECT DISTINCT CAST(record_id AS VARCHAR) AS record_id FROM {TRUTH}
               WHERE source_dataset = '{pupils}') t
         LEFT JOIN {links} l ON l.source_dataset = '{pupils}' AND l.record_id = t.record_id
-        LEFT JOIN ({pupil_groups_sql}) g ON g.record_id = t.record_id
+        LEFT JOIN ({groups_sql}) g ON g.record_id = t.record_id
         UNION ALL
         SELECT source_dataset, record_id, CAST(person_id AS VARCHAR)
         FROM linkage.person_ids WHERE source_dataset = '{people_source}'"""
@@ -76,11 +78,11 @@ def spine_f1(con: duckdb.DuckDBPyConnection, source: str,
                          _row(f"{source} all", both)])
 
 
-def pupil_f1(con: duckdb.DuckDBPyConnection, pupils: str, people_source: str,
-             pupil_groups_sql: str, links: str = PUPIL_LINKS) -> pd.DataFrame:
+def population_f1(con: duckdb.DuckDBPyConnection, pupils: str, people_source: str,
+             groups_sql: str, links: str = PUPIL_LINKS) -> pd.DataFrame:
     """P / R / F1 of pupils linked to the justice source's people: pairwise (pupil record x
     justice record) and per pupil record (linked to its true person, wrongly, or missed)."""
-    base = _base(pupil_clusters_sql(pupils, people_source, pupil_groups_sql, links))
+    base = _base(population_clusters_sql(pupils, people_source, groups_sql, links))
     pairwise = ev._scope_counts(con, base, [pupils], [people_source])
     # per record: the true person of the linked id is the pupil's own
     tp, linked, true = con.execute(f"""
@@ -105,7 +107,7 @@ def pupil_f1(con: duckdb.DuckDBPyConnection, pupils: str, people_source: str,
                               (float(tp), float(linked), float(true)))])
 
 
-def pupil_match_rates(con: duckdb.DuckDBPyConnection, pupils: str, people_source: str,
+def population_match_rates(con: duckdb.DuckDBPyConnection, pupils: str, people_source: str,
                       born_from: str | None = None, links: str = PUPIL_LINKS) -> pd.DataFrame:
     """Per ethnic group (and overall): people of the justice source born from `born_from`
     (their true DOB; default: the earliest true DOB among the pupil source's people, so only
@@ -171,10 +173,10 @@ def spine_subgroup_errors(con: duckdb.DuckDBPyConnection, source: str,
     return _subgroups(con, spine_clusters_sql([*spine_sources, source]), source, dimensions)
 
 
-def pupil_subgroup_errors(con: duckdb.DuckDBPyConnection, pupils: str, people_source: str,
-                          pupil_groups_sql: str, dimensions: Sequence[str] = SUBGROUPS,
+def population_subgroup_errors(con: duckdb.DuckDBPyConnection, pupils: str, people_source: str,
+                          groups_sql: str, dimensions: Sequence[str] = SUBGROUPS,
                           links: str = PUPIL_LINKS) -> pd.DataFrame:
     """The same for pupil records linked to the justice source's people (a pupil's records
     form one cluster by their key when not linked)."""
-    return _subgroups(con, pupil_clusters_sql(pupils, people_source, pupil_groups_sql, links),
+    return _subgroups(con, population_clusters_sql(pupils, people_source, groups_sql, links),
                       pupils, dimensions)

@@ -10,7 +10,7 @@ warehouse connection (no dagster); wave 1 (PNC and NPD) is the first user.
    Splink link model between the spine's records and the source's), or gets a new id. Rows
    already in `linkage.person_ids` are never changed, and records already there are skipped, so a
    second run adds nothing.
-2. `link_pupils` (wave 1: NPD to PNC): the pupils' standardised records are grouped by the
+2. `link_population` (wave 1: NPD to PNC): the pupils' standardised records are grouped by the
    pupil key (`upn`), and linked by a Splink link model (names, date of birth, sex, postcode) to
    the records of every spine person holding a record of the justice source (the justice
    source's own records and the person's other spine records, which hold addresses). Each pupil
@@ -41,12 +41,14 @@ from bold_assets.sources import Source
 
 PUPIL_LINKS = ("linkage", "pupil_links")
 PUPIL_LINK_COLUMNS = ("source_dataset", "record_id", "person_id", "match_probability")
+PUPIL_LINK_SCHEMA = pa.schema([("source_dataset", pa.string()), ("record_id", pa.string()),
+                               ("person_id", pa.int64()), ("match_probability", pa.float64())])
 # A person of the new source joins the spine person it links to best through pairs at this
 # match probability or above (one pair suffices: the vote over all pairs picks the person).
 SPINE_THRESHOLD = THRESHOLDS["low"]
 # Pupils link to a person at this match probability or above (high: many pupils, few offenders,
 # namesakes born in the same year abound).
-PUPIL_THRESHOLD = THRESHOLDS["high"]
+POPULATION_THRESHOLD = THRESHOLDS["high"]
 # Wave 0's model whose DOB and sex m probabilities the into-spine model borrows.
 REFERENCE_MODEL = "link_criminal"
 HARD_WEIGHT = 40.0  # match weight of a hard link (same person key): beyond any model's
@@ -182,7 +184,7 @@ def reference_model(con: duckdb.DuckDBPyConnection, models_dir: Path,
         return saved[0] if saved else None
 
 
-def pupil_plan(pupils: str, person_sources: tuple[str, ...], name: str,
+def population_plan(pupils: str, person_sources: tuple[str, ...], name: str,
                reference: str | None = None) -> mdl.ModelPlan:
     """A link model between pupils' records and the records of the people they may be (DOB
     and sex m probabilities borrowed from `reference`, as `into_spine_plan`)."""
@@ -211,9 +213,11 @@ def key_groups_sql(source: Source, column: str) -> str:
     if column not in source.columns:
         raise ValueError(f"raw.{source.name}: no column {column!r} to group records by "
                          f"(columns: {', '.join(source.columns)})")
-    return (f'SELECT CAST("{source.key}" AS VARCHAR) AS record_id, '
-            f'CAST("{column}" AS VARCHAR) AS grp FROM raw.{source.name} '
-            f'WHERE "{column}" IS NOT NULL')
+    from bold_assets.linkage.research import key_sql
+
+    grp = key_sql(source, column, f'"{column}"')
+    return (f'SELECT record_id, grp FROM (SELECT CAST("{source.key}" AS VARCHAR) AS record_id, '
+            f'CAST({grp} AS VARCHAR) AS grp FROM raw.{source.name}) WHERE grp IS NOT NULL')
 
 
 def key_groups(con: duckdb.DuckDBPyConnection, source: Source, column: str) -> pd.DataFrame:
@@ -400,7 +404,7 @@ def _append_ids(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame) -> None:
     ])
 
 
-def link_pupils(
+def link_population(
     con: duckdb.DuckDBPyConnection,
     pupils: Source,
     key: str,
@@ -409,7 +413,7 @@ def link_pupils(
     *,
     plan_name: str,
     table: str = PUPIL_LINKS[1],
-    threshold: float = PUPIL_THRESHOLD,
+    threshold: float = POPULATION_THRESHOLD,
     retrain: bool = False,
     seed: int = 1,
     reference: str | None = REFERENCE_MODEL,
@@ -436,7 +440,7 @@ def link_pupils(
                      "USING (source_dataset, record_id)").to_arrow_table()
     con.unregister("__people")
     con.unregister("__ids")
-    plan = pupil_plan(pupils.name, person_sources, plan_name, reference)
+    plan = population_plan(pupils.name, person_sources, plan_name, reference)
     with LinkageSession([people, J.read_std(con, (pupils.name,))]) as session:
         entry = _train(con, session, plan, models_dir, retrain, seed)
         pairs = session.fetch(session.predict(plan, entry["model"])).to_pandas()
@@ -461,9 +465,9 @@ def link_pupils(
                                   zip(links["grp"], links["person_id"], strict=True)]
     links["source_dataset"] = pupils.name
     wh.replace_table_from(con, "linkage", table, pa.Table.from_pandas(
-        links[list(PUPIL_LINK_COLUMNS)], preserve_index=False))
-    return {"pupil_records": len(groups), "pupils": int(groups["grp"].nunique()),
-            "pupils_linked": len(best), "records_linked": len(links),
+        links[list(PUPIL_LINK_COLUMNS)], preserve_index=False, schema=PUPIL_LINK_SCHEMA))
+    return {"records": len(groups), "people": int(groups["grp"].nunique()),
+            "people_linked": len(best), "records_linked": len(links),
             "persons_linked": int(links["person_id"].nunique()),
             "threshold": threshold,
             "models": {plan.name: entry["meta"].get("version")}}
@@ -477,12 +481,14 @@ def link_wave(con: duckdb.DuckDBPyConnection, models_dir: Path, spec: WaveLinkSp
     for source in (*(p.source for p in spec.into_spine), *(p.source for p in spec.links)):
         J.standardise_source(con, source)
     out: dict[str, Any] = {}
+    spine = spec.spine_sources  # each source links to the spine as the ones before left it
     for p in spec.into_spine:
         out[p.link_name] = link_people_into_spine(
-            con, p.source, p.key, spec.spine_sources, models_dir, dedupe_name=p.dedupe_name,
+            con, p.source, p.key, spine, models_dir, dedupe_name=p.dedupe_name,
             link_name=p.link_name, retrain=retrain, seed=seed)
+        spine = (*spine, p.source.name)
     for link in spec.links:
-        out[link.name] = link_pupils(con, link.source, link.key, link.people, models_dir,
+        out[link.name] = link_population(con, link.source, link.key, link.people, models_dir,
                                      plan_name=link.name, table=link.table, retrain=retrain,
                                      seed=seed)
     return out

@@ -64,7 +64,8 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
     "hmrc_employments": {
         "employment_id": "Employment spell id",
         "nino": "National Insurance number of the employee (hashed in research)",
-        "employer_paye_ref": "Employer PAYE reference (office number / reference)",
+        "employer_paye_ref": "Employer PAYE reference (office number / reference; hashed in "
+                             "research)",
         "startdate": "Date the employment began",
         "enddate": "Date the employment ended (empty: ongoing at the extract)",
         "taxable_pay": "Taxable pay in the spell up to the extract, pounds",
@@ -119,10 +120,11 @@ DWP_CIS = Source(
 def _keyed_by_nino(name: str, title: str, key: str, columns: dict[str, str], event_date: str,
                    coverage: tuple[int, int], codes: dict[str, tuple[str, ...]],
                    labels: dict[str, dict[str, str]], quality: QualityProfile,
-                   shape: tuple[str, int], system: str, dataset: str) -> Source:
+                   shape: tuple[str, int], system: str, dataset: str,
+                   case_ids: tuple[str, ...] = ()) -> Source:
     """A DWP / HMRC table without identifiers of its own: rows carry the person's NINO."""
     return Source(name=name, title=title, system=system, dataset=dataset, key=key,
-                  case_ids=("nino",),
+                  case_ids=("nino", *case_ids),
                   columns={key: "VARCHAR", "nino": "VARCHAR", **columns},
                   identifiers=Identifiers(), event_date=event_date, coverage=coverage,
                   codes=codes, labels=labels, descriptions=DESCRIPTIONS[name], wave=2,
@@ -149,6 +151,8 @@ HMRC_EMPLOYMENTS = _keyed_by_nino(
     QualityProfile(date_order=(("enddate", "startdate"),),
                    numeric_ranges={"taxable_pay": (0, None)}),
     ("E", 70_000_001), "HMRC PAYE", "hmrc_employment",
+    # an employer's reference with dates and pay could single out a person at a small employer
+    case_ids=("employer_paye_ref",),
 )
 
 DECLARED: tuple[Source, ...] = (DWP_CIS, DWP_BENEFIT_SPELLS, HMRC_EMPLOYMENTS)

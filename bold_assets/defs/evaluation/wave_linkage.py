@@ -44,7 +44,7 @@ def f1_table(con, spec: W.WaveLinkSpec) -> pd.DataFrame:
     """Every linkage step's F1 in one table, with the step (plan name) as `step`."""
     parts = [E.spine_f1(con, p.source.name, spec.spine_sources).assign(step=p.link_name)
              for p in spec.into_spine]
-    parts += [E.pupil_f1(con, link.source.name, link.people, _groups_sql(link), _links(link))
+    parts += [E.population_f1(con, link.source.name, link.people, _groups_sql(link), _links(link))
               .assign(step=link.name) for link in spec.links]
     return pd.concat(parts, ignore_index=True)[["step", "scope", "precision", "recall", "f1"]]
 
@@ -52,7 +52,7 @@ def f1_table(con, spec: W.WaveLinkSpec) -> pd.DataFrame:
 def subgroup_table(con, spec: W.WaveLinkSpec) -> pd.DataFrame:
     parts = [E.spine_subgroup_errors(con, p.source.name, spec.spine_sources)
              .assign(step=p.link_name) for p in spec.into_spine]
-    parts += [E.pupil_subgroup_errors(con, link.source.name, link.people, _groups_sql(link),
+    parts += [E.population_subgroup_errors(con, link.source.name, link.people, _groups_sql(link),
                                       links=_links(link)).assign(step=link.name)
               for link in spec.links]
     table = pd.concat(parts, ignore_index=True)
@@ -60,7 +60,7 @@ def subgroup_table(con, spec: W.WaveLinkSpec) -> pd.DataFrame:
 
 
 def match_rates_table(con, spec: W.WaveLinkSpec) -> pd.DataFrame:
-    table = pd.concat([E.pupil_match_rates(con, link.source.name, link.people,
+    table = pd.concat([E.population_match_rates(con, link.source.name, link.people,
                                            links=_links(link)).assign(step=link.name)
                        for link in spec.links], ignore_index=True)
     return table[["step", *[c for c in table.columns if c != "step"]]]

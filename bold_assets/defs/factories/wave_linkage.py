@@ -78,12 +78,14 @@ def spine_asset(wave: Wave, spec: W.WaveLinkSpec, after: dg.AssetKey) -> dg.Asse
                warehouse: WarehouseResource) -> dg.MaterializeResult:
         settings = get_settings()
         meta: dict = {}
+        spine = spec.spine_sources  # each source links to the spine as the ones before left it
         with warehouse.connect() as con:
             for p in spec.into_spine:
                 summary = W.link_people_into_spine(
-                    con, p.source, p.key, spec.spine_sources, settings.models_dir,
+                    con, p.source, p.key, spine, settings.models_dir,
                     dedupe_name=p.dedupe_name, link_name=p.link_name, retrain=config.retrain,
                     seed=settings.seed)
+                spine = (*spine, p.source.name)
                 context.log.info(f"{p.source.name}: {summary['added']} records added to the "
                                  f"spine ({summary['joined']} joined spine persons, "
                                  f"{summary['new_persons']} new persons)")
@@ -149,18 +151,18 @@ def population_link_asset(wave: Wave, link: W.PopulationLink,
         kinds={"duckdb", "splink"},
         description=f"{link.source.title} linked to the spine persons of {link.people} by "
         f"model `{link.name}` (records grouped by {link.key}; above match probability "
-        f"{W.PUPIL_THRESHOLD}); they never get spine ids. Replaced on every run.",
+        f"{W.POPULATION_THRESHOLD}); they never get spine ids. Replaced on every run.",
     )
     def _link(context: dg.AssetExecutionContext, config: WaveTrainingConfig,
               warehouse: WarehouseResource) -> dg.MaterializeResult:
         settings = get_settings()
         with warehouse.connect() as con:
-            summary = W.link_pupils(con, link.source, link.key, link.people,
+            summary = W.link_population(con, link.source, link.key, link.people,
                                     settings.models_dir, plan_name=link.name, table=link.table,
                                     retrain=config.retrain, seed=settings.seed)
             meta = table_meta(con, ".".join(key.path))
-        context.log.info(f"{link.source.name}: {summary['pupils_linked']} of "
-                         f"{summary['pupils']} people linked")
+        context.log.info(f"{link.source.name}: {summary['people_linked']} of "
+                         f"{summary['people']} people linked")
         return dg.MaterializeResult(metadata={**meta, **_counts(summary)})
 
     return _link

@@ -17,9 +17,11 @@ Each snapshot's published rows are kept in `outputs.<table>_history` (the same c
 (`disclosure.protect_differencing`), and the differencing check compares the two snapshots
 (`disclosure.verify_differencing`), so no small cell is recoverable from two consecutive releases.
 Across waves likewise: a wave's outputs are published after the earlier waves' of the same
-snapshot, and a value that differs from an earlier wave's by less than the threshold is
-suppressed (`disclosure.protect_across`), since a later wave's mart may hold more people or a
-flag that adds evidence to the earlier one's.
+snapshot (compared with their releases of that snapshot in the history), and a value that
+differs from an earlier wave's by less than the threshold is suppressed
+(`disclosure.protect_across`), since a later wave's mart may hold more people or a flag that
+adds evidence to the earlier one's. (An earlier wave republished later is compared with the
+waves before it only.)
 
 The wave-0 names of this module (`wave_0_safe_outputs`, `no_disclosive_cells`, `read_inputs`,
 `check_published`, ...) are wave 0's instance, kept for callers.
@@ -101,16 +103,21 @@ class WaveOutputs:
         """The published tables of the earlier waves (compared for differencing)."""
         return [k for w in self.earlier for k in (WaveOutputs(w).lsoa_key, WaveOutputs(w).lad_key)]
 
-    def earlier_releases(self, con) -> list[pd.DataFrame]:
-        """Each earlier wave's current release (both levels), where it is published."""
-        out = []
+    def earlier_releases(self, con, snapshot) -> dict[int, pd.DataFrame]:
+        """Each earlier wave's release of `snapshot` (both levels, from the outputs' history),
+        where that wave has published one."""
+        out = {}
         for w in self.earlier:
             o = WaveOutputs(w)
-            names = [f"outputs.{k.path[1]}" for k in (o.lsoa_key, o.lad_key)
-                     if table_exists(con, "outputs", k.path[1])]
-            if len(names) == 2:
-                frame = con.execute(" UNION ALL ".join(f"SELECT * FROM {n}" for n in names)).df()
-                out.append(frame.astype({"count": "Int64", "denominator": "Int64"}))
+            names = [f"outputs.{k.path[1]}_history" for k in (o.lsoa_key, o.lad_key)
+                     if table_exists(con, "outputs", f"{k.path[1]}_history")]
+            if len(names) < 2:
+                continue
+            frame = con.execute(" UNION ALL ".join(
+                f"SELECT * EXCLUDE (snapshot_date) FROM {n} WHERE snapshot_date = ?"
+                for n in names), [snapshot] * len(names)).df()
+            if len(frame):
+                out[w] = frame.astype({"count": "Int64", "denominator": "Int64"})
         return out
 
     def acro_report_dir(self, warehouse_path: str | Path) -> Path:
@@ -138,7 +145,8 @@ class WaveOutputs:
         with warehouse.connect() as con:
             snapshot = read_snapshot_date(con)
             previous = self.previous_release(con, snapshot)
-            others = self.earlier_releases(con)
+            earlier = self.earlier_releases(con, snapshot)
+        others = list(earlier.values())
         cells, pub, across = disclosure.protect_across(prot.cells, others, self.wave, RULES)
         violations = disclosure.verify(pub, cells, RULES) + [
             v for o in others for v in disclosure.verify_differencing(o, pub, RULES)]
@@ -166,6 +174,7 @@ class WaveOutputs:
                     **_publish_metadata(frame), "snapshot_date": snapshot.isoformat(),
                     "values_held_back_for_differencing": held,
                     "values_suppressed_against_earlier_waves": across,
+                    "earlier_waves_compared": dg.MetadataValue.json(sorted(earlier)),
                     "dagster/column_schema": column_schema(con, f"outputs.{key.path[1]}")})
             n = replace_table_from(con, "outputs", self.report_key.path[1], report)
             report_schema = column_schema(con, f"outputs.{self.report_key.path[1]}")
@@ -209,7 +218,7 @@ class WaveOutputs:
         previous = self.previous_release(con, read_snapshot_date(con))
         differencing = ([] if previous is None
                         else disclosure.verify_differencing(previous, pub, RULES))
-        differencing += [v for o in self.earlier_releases(con)
+        differencing += [v for o in self.earlier_releases(con, read_snapshot_date(con)).values()
                          for v in disclosure.verify_differencing(o, pub, RULES)]
         return disclosure.verify(pub, cells, RULES) + differencing
 

@@ -1,5 +1,6 @@
--- DWP National Benefit Database spells, keyed to the CIS person by nino_hash. An open claim
--- (no end date) is active up to the day before the snapshot. Out-of-work benefits as DOMAIN.md:
+-- DWP National Benefit Database spells, keyed to the CIS person by nino_hash. A spell counts up
+-- to its end, or to the day before the snapshot when it is open or ends later (an extract may
+-- carry a planned end date). Out-of-work benefits as DOMAIN.md:
 -- JSA, ESA, IB, IS, SDA and Universal Credit in the searching-for-work regime.
 select
     row_id_hash,
@@ -8,7 +9,8 @@ select
     startdate as event_date,
     startdate,
     enddate,
-    coalesce(enddate, cast('{{ var("snapshot_date") }}' as date) - 1) as active_until,
+    least(coalesce(enddate, cast('{{ var("snapshot_date") }}' as date) - 1),
+          cast('{{ var("snapshot_date") }}' as date) - 1) as active_until,
     benefit_type,
     uc_regime,
     benefit_type in ('JSA', 'ESA', 'IB', 'IS', 'SDA')
