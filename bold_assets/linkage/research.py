@@ -43,12 +43,13 @@ def research_source_sql(source: str, src: Source | None = None) -> str:
            "date_diff('year', std.dob_std, std.event_date) - CAST("
            "strftime(std.event_date, '%m%d') < strftime(std.dob_std, '%m%d') AS INTEGER) END"
            if std else "NULL")
+    parent = SOURCES.get(s.parent or "")  # its key as the parent holds it (a national id?)
+    parent_key = (key_sql(parent, s.parent_key, f"r.{s.parent_key}") if parent and s.parent_key
+                  else f"r.{s.parent_key}")
     derived = {
         "row_id_hash": hash_expr(source, s.key, f"r.{s.key}"),
         **{f"{c}_hash": hash_expr(source, c, key_sql(s, c, f"r.{c}")) for c in s.hashed_columns},
-        **({f"{s.parent_key}_hash": hash_expr(
-            s.parent, s.parent_key, key_sql(get_source(s.parent), s.parent_key,
-                                            f"r.{s.parent_key}"))}
+        **({f"{s.parent_key}_hash": hash_expr(s.parent, s.parent_key, parent_key)}
            if s.parent and s.parent_key else {}),
         "age_at_event": f"CAST({age} AS INTEGER)",
         "lsoa_code": f"CAST({lsoa} AS VARCHAR)" if lsoa == "NULL" else lsoa,
