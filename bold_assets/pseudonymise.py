@@ -126,6 +126,7 @@ _NAME_WORDS = re.compile(
     r"birth_?date|postcode|post_?code|record_id|nhs_?number|pnc_?id|nino|ni_?number|upn)($|_)"
 )
 SCANNED_SCHEMAS = ("research", "marts", "outputs")
+DOB_DENSITY = 0.5  # above this share of days being birthdays, dates match dates of birth by chance
 SAMPLE_VALUES = 2000
 
 
@@ -230,7 +231,11 @@ def scan_identifiers(
     - text columns: flagged when at least 5 distinct sampled values, and at least half of them,
       are known names or record ids; or postcodes (known or shaped like one);
     - date columns: flagged when at least 90% of sampled distinct values are known dates of birth
-      and most predate 2005 (event dates of the justice extracts start in 2011).
+      and most predate 2005 (event dates of the justice extracts start in 2011), unless the
+      known dates of birth cover `DOB_DENSITY` or more of the days in the sample's range (a
+      general-population source, like DWP's CIS, holds a birthday on almost every day: any
+      column of dates would match by chance, so content says nothing and the column's name is
+      what is checked).
     """
     where = " OR ".join(f"table_schema = '{s}'" for s in schemas) or "false"
     cols = con.execute(f"""
@@ -261,10 +266,15 @@ def scan_identifiers(
                 WITH s AS (SELECT DISTINCT CAST({c} AS DATE) AS v FROM {q}
                            WHERE {c} IS NOT NULL LIMIT {sample})
                 SELECT count(*), count(*) FILTER (WHERE v IN (SELECT v FROM {ref['dob']})),
-                       count(*) FILTER (WHERE year(v) < 2005) FROM s
+                       count(*) FILTER (WHERE year(v) < 2005),
+                       -- the share of days in the sample's range that are someone's birthday
+                       (SELECT count(*) FROM {ref['dob']} d
+                        WHERE d.v BETWEEN (SELECT min(v) FROM s) AND (SELECT max(v) FROM s))
+                       / (date_diff('day', min(v), max(v)) + 1)
+                FROM s
             """).fetchall()[0]
-            n, hits, old = row
-            if n >= 5 and hits >= 0.9 * n and old >= 0.5 * n:
+            n, hits, old, chance = row
+            if n >= 5 and hits >= 0.9 * n and old >= 0.5 * n and (chance or 0) < DOB_DENSITY:
                 findings.append(Finding(schema, table, column, "dob", "content",
                                         f"{hits}/{n} sampled dates are known dates of birth"))
             continue
