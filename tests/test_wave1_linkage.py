@@ -226,7 +226,7 @@ def test_linkage_f1_against_truth(pipeline):
 def test_match_rates_by_ethnic_group(pipeline):
     rates = pipeline["match_rates"]
     assert list(rates.columns) == ["step", "ethnic_group", "people", "matched",
-                                   "truly_in_pupils", "match_rate_pct", "true_rate_pct"]
+                                   "truly_in_source", "match_rate_pct", "true_rate_pct"]
     assert set(rates["step"]) == {PUPILS.name}
     assert rates["ethnic_group"].iloc[-1] == "all"
     assert {"White", "Black", "Asian"} <= set(rates["ethnic_group"])

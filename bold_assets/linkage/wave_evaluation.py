@@ -133,17 +133,17 @@ def population_match_rates(con: duckdb.DuckDBPyConnection, pupils: str, people_s
                count(*) FILTER (WHERE x.person_id IN (SELECT person_id FROM matched))
                    AS matched,
                count(*) FILTER (WHERE x.person_id IN (SELECT person_id FROM in_pupils))
-                   AS truly_in_pupils
+                   AS truly_in_source
         FROM people x JOIN {PERSONS} p USING (person_id)
         GROUP BY ALL ORDER BY ethnic_group
     """).df()
-    total = per_group[["people", "matched", "truly_in_pupils"]].sum().to_frame().T
+    total = per_group[["people", "matched", "truly_in_source"]].sum().to_frame().T
     total.insert(0, "ethnic_group", "all")
     out = pd.concat([per_group, total], ignore_index=True)
-    for col in ("people", "matched", "truly_in_pupils"):
+    for col in ("people", "matched", "truly_in_source"):
         out[col] = out[col].astype("int64")
     out["match_rate_pct"] = (100 * out["matched"] / out["people"]).round(1)
-    out["true_rate_pct"] = (100 * out["truly_in_pupils"] / out["people"]).round(1)
+    out["true_rate_pct"] = (100 * out["truly_in_source"] / out["people"]).round(1)
     return out
 
 
