@@ -216,11 +216,33 @@ def _build_reference(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return tables
 
 
+def _as_date_sql(expr: str) -> str:
+    """SQL: text `expr` read as a date in any of the sources' date-of-birth formats."""
+    return "coalesce(" + ", ".join(f"try_strptime({expr}, '{f}')" for f in _DOB_FORMATS) + ")"
+
+
+def _own_dob_sql(con: duckdb.DuckDBPyConnection, schema: str, table: str,
+                 sample: int) -> str | None:
+    """SQL (row_id_hash, dob) for a sample of the records of `research.<source>`: each record's
+    own standardised date of birth under the research table's row hash (needs `register_hmac`);
+    None when the table is not a source's research table with dates of birth."""
+    src = SOURCES.get(table)
+    if schema != "research" or src is None or not src.identifiers.dob:
+        return None
+    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'linkage' "
+                       "AND table_name = ?", [f"std_{table}"]).fetchall()[0][0]:
+        return None
+    return (f"SELECT {hash_expr(table, src.key, 'record_id')} AS row_id_hash, dob_std AS dob "
+            f"FROM (SELECT * FROM linkage.std_{table} WHERE dob_std IS NOT NULL "
+            f"USING SAMPLE reservoir({sample} ROWS) REPEATABLE (1))")
+
+
 def scan_identifiers(
     con: duckdb.DuckDBPyConnection,
     schemas: tuple[str, ...] = SCANNED_SCHEMAS,
     tables: list[tuple[str, str]] | None = None,
     sample: int = SAMPLE_VALUES,
+    key: bytes | None = None,
 ) -> list[Finding]:
     """Columns of `schemas` (or of the given (schema, table) list) that hold identifiers.
 
@@ -235,7 +257,10 @@ def scan_identifiers(
       known dates of birth cover `DOB_DENSITY` or more of the days in the sample's range (a
       general-population source, like DWP's CIS, holds a birthday on almost every day: any
       column of dates would match by chance, so content says nothing and the column's name is
-      what is checked).
+      what is checked);
+    - with the project `key`, a source's research table is also compared row by row: a column
+      of dates (or text dates) that, on a sample of records, is each record's own date of birth
+      is flagged, however dense the dates of birth are.
     """
     where = " OR ".join(f"table_schema = '{s}'" for s in schemas) or "false"
     cols = con.execute(f"""
@@ -251,6 +276,14 @@ def scan_identifiers(
     if not cols:
         return findings
     ref = _build_reference(con)
+    if key is not None:
+        register_hmac(con, key)
+    # known dates of birth so dense that any dates match them by chance (see the docstring)
+    lo, hi, n_dobs = con.execute(f"SELECT min(v), max(v), count(*) FROM {ref['dob']}"
+                                 ).fetchall()[0]
+    dense = bool(n_dobs) and n_dobs / ((hi - lo).days + 1) >= DOB_DENSITY
+    own_dob: dict[tuple[str, str], str | None] = {}
+    as_date = _as_date_sql("v")
     pc_regex = POSTCODE_PATTERN
     for schema, table, column, dtype in cols:
         kind = _kind_by_name(column, registry)
@@ -261,6 +294,21 @@ def scan_identifiers(
         q = f'"{schema}"."{table}"'
         c = f'"{column}"'
         dtype = dtype.upper()
+        if key is not None and (schema, table) not in own_dob:
+            own_dob[(schema, table)] = _own_dob_sql(con, schema, table, sample)
+        own = own_dob.get((schema, table))
+        if own and dtype in ("DATE", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "VARCHAR"):
+            value = (f"CAST({c} AS DATE)" if dtype != "VARCHAR"
+                     else f"CAST({_as_date_sql(f'upper(trim({c}))')} AS DATE)")
+            n, same = con.execute(f"""
+                SELECT count(r.v), count(*) FILTER (WHERE r.v = o.dob)
+                FROM ({own}) o JOIN (SELECT row_id_hash, {value} AS v FROM {q}) r
+                USING (row_id_hash)""").fetchall()[0]
+            if n >= 5 and same >= 0.5 * n:
+                findings.append(Finding(schema, table, column, "dob", "content",
+                                        f"{same}/{n} sampled records hold their own date of "
+                                        "birth"))
+                continue
         if dtype in ("DATE", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE"):
             row = con.execute(f"""
                 WITH s AS (SELECT DISTINCT CAST({c} AS DATE) AS v FROM {q}
@@ -282,7 +330,6 @@ def scan_identifiers(
             continue
         # text (and whole numbers, which can hold numeric record ids): names, postcodes,
         # record ids, and dates of birth written in any of the sources' formats
-        as_date = "coalesce(" + ", ".join(f"try_strptime(v, '{f}')" for f in _DOB_FORMATS) + ")"
         row = con.execute(f"""
             WITH s AS (SELECT DISTINCT upper(trim(CAST({c} AS VARCHAR))) AS v FROM {q}
                        WHERE {c} IS NOT NULL LIMIT {sample})
@@ -296,7 +343,7 @@ def scan_identifiers(
         """).fetchall()[0]
         n, names, pcs, ids, dobs = row
         for kind, hits in (("name", names), ("postcode", pcs), ("record_id", ids),
-                           ("dob", dobs)):
+                           ("dob", 0 if dense else dobs)):
             if hits >= 5 and hits >= 0.5 * n:
                 findings.append(Finding(schema, table, column, kind, "content",
                                         f"{hits}/{n} sampled values are known {kind}s"))

@@ -106,3 +106,28 @@ def test_scan_ignores_hashes_and_geography(zones):
         'Area ' || i AS lad_name, sha256('x' || i) AS person_hash, i * 3 AS people
         FROM range(1, 50) t(i)""")
     assert ps.scan_identifiers(zones) == []
+
+
+def test_a_dob_column_is_caught_row_by_row_when_birthdays_are_everywhere(zones):
+    """A general-population source puts a birthday on almost every day, so a column of dates
+    matches dates of birth by chance and the content scan stands aside; with the project key a
+    source's research table is compared record by record, and a column holding each record's
+    own date of birth is still caught (a column of event dates is not)."""
+    key = b"test-key"
+    zones.execute("""INSERT INTO raw.mags SELECT 'D9' || i, 'C9' || i, 'ANNE', 'BROWN',
+        strftime(DATE '1950-01-01' + CAST(i AS INTEGER), '%Y-%m-%d'), 'GY1 1AB'
+        FROM range(0, 20000) t(i)""")
+    zones.execute("""CREATE OR REPLACE TABLE linkage.std_mags AS SELECT defendant_id AS record_id,
+        defendant_forename AS forename1_std, defendant_surname AS surname_std,
+        CAST(defendant_dob AS DATE) AS dob_std FROM raw.mags""")
+    ps.register_hmac(zones, key)
+    zones.execute("DROP TABLE research.mags")
+    zones.execute(f"""CREATE TABLE research.mags AS SELECT
+        {ps.hash_expr('mags', 'defendant_id', 'defendant_id')} AS row_id_hash,
+        CAST(defendant_dob AS DATE) AS first_seen,
+        DATE '1980-01-01' + CAST(row_number() OVER () AS INTEGER) AS hearing_date
+        FROM raw.mags""")
+    assert ps.scan_identifiers(zones) == []  # dense birthdays: content alone cannot tell
+    findings = ps.scan_identifiers(zones, key=key)
+    assert [(f.table, f.column, f.kind) for f in findings] == [("mags", "first_seen", "dob")]
+    assert "own date of birth" in findings[0].detail
