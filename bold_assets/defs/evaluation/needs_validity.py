@@ -1,7 +1,7 @@
 """Evaluation of each wave's needs (group `evaluation`, the only readers of `truth.*`).
 
-Built per wave by one factory (`build_wave(wave)`) for every wave with a person mart (var
-`wave_links` of dbt_project.yml), no copy per wave:
+Built per wave by one factory (`build_wave(wave)`) for every wave with a person mart
+(`catalog.dbt.wave_links`, from the catalogue), no copy per wave:
 - `evaluation/needs_validity_wave_<n>`: per flag of the wave, sensitivity, specificity and PPV
   against the latent truth. Each estimated person (an `estimated_xjs_id`, i.e. a medium cluster)
   is given the true person most of its records belong to (the link tables of waves <= n +
@@ -44,7 +44,7 @@ SUBGROUPS = ("sex", "ethnic_group", "age_band", "imd_quintile")
 
 
 def wave_links() -> list[dict]:
-    """Per wave with a person mart: its link table and thresholds (dbt var `wave_links`)."""
+    """Per wave with a person mart: its link table and thresholds (`catalog.dbt.wave_links`)."""
     from bold_assets.catalog.dbt import wave_links as links
 
     return sorted(links(), key=lambda w: int(w["wave"]))

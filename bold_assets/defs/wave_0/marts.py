@@ -120,7 +120,8 @@ def dbt_test_description(test: Mapping[str, Any]) -> str:
 
 def source_wave(source_name: str, table: str) -> int:
     """The wave of a dbt source table: a research table's catalogue source, a link table's
-    entry in var `wave_links` (dbt_project.yml); reference data belongs to wave 0."""
+    wave (`catalog.dbt.wave_links`, from the wave declarations); reference data belongs to
+    wave 0."""
     from bold_assets.catalog import CATALOG
     from bold_assets.catalog.dbt import wave_links
 
@@ -130,8 +131,8 @@ def source_wave(source_name: str, table: str) -> int:
         links = {w["link"]: int(w["wave"]) for w in wave_links()}
         if table in links:
             return links[table]
-        raise KeyError(f"dbt source research.{table} is neither a catalogue source nor a "
-                       "link table of var wave_links (dbt_project.yml)")
+        raise KeyError(f"dbt source research.{table} is neither a catalogue source nor a wave's "
+                       "link table (Wave.link_table in bold_assets/catalog/waves.py)")
     return 0
 
 
