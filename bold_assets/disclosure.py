@@ -667,23 +667,17 @@ def verify_differencing(previous: pd.DataFrame, current: pd.DataFrame,
     """
     both = _snapshot_pair(previous, current)
     out: list[Violation] = []
-    for value in ("count", "denominator"):
-        now = both[value].astype("Float64")
-        before = both[f"{value}_prev"].astype("Float64")
-        diff = (now - before).abs()
-        bad = now.notna() & before.notna() & (diff > 0) & (diff < rules.threshold)
-        for r in both[bad.fillna(False)].itertuples(index=False):
+    for value, bad in _small_differences(both, rules).items():
+        for r in both[bad].itertuples(index=False):
             out.append(Violation("differencing", r.geography_level, r.area_code, r.measure,
                                  f"{value} changed by less than {rules.threshold} since the "
                                  "previous snapshot"))
     return out
 
 
-def _small_differences(other: pd.DataFrame, current: pd.DataFrame,
-                       rules: Rules) -> dict[str, np.ndarray]:
-    """Per value (count, denominator), the rows of `current` published in both tables whose two
-    values differ by more than 0 and less than the threshold."""
-    both = _snapshot_pair(other, current)
+def _small_differences(both: pd.DataFrame, rules: Rules) -> dict[str, np.ndarray]:
+    """Per value (count, denominator), the rows of a `_snapshot_pair` frame published in both
+    tables whose two values differ by more than 0 and less than the threshold."""
     out = {}
     for value in ("count", "denominator"):
         now = both[value].astype("Float64")
@@ -729,7 +723,7 @@ def protect_across(cells: pd.DataFrame, others: Sequence[pd.DataFrame], wave: in
     published = publish(cells, wave, rules)
     added = 0
     for _ in range(max_rounds):
-        masks = [_small_differences(o, published, rules) for o in others]
+        masks = [_small_differences(_snapshot_pair(o, published), rules) for o in others]
         hits = {v: np.logical_or.reduce([m[v] for m in masks]) if masks
                 else np.zeros(len(cells), dtype=bool) for v in ("count", "denominator")}
         if not any(h.any() for h in hits.values()):
@@ -752,12 +746,7 @@ def protect_differencing(previous: pd.DataFrame, current: pd.DataFrame,
     both = _snapshot_pair(previous, current)
     out = current.reset_index(drop=True).copy()
     held = 0
-    for value in ("count", "denominator"):
-        now = both[value].astype("Float64")
-        before = both[f"{value}_prev"].astype("Float64")
-        diff = (now - before).abs()
-        hold = (now.notna() & before.notna() & (diff > 0) & (diff < rules.threshold)
-                ).fillna(False).to_numpy()
+    for value, hold in _small_differences(both, rules).items():
         held += int(hold.sum())
         values = out[value].astype("Int64").to_numpy(dtype=object)
         values[hold] = both[f"{value}_prev"].astype("Int64").to_numpy(dtype=object)[hold]

@@ -473,6 +473,20 @@ def link_population(
             "models": {plan.name: entry["meta"].get("version")}}
 
 
+def link_wave_people(con: duckdb.DuckDBPyConnection, models_dir: Path, spec: WaveLinkSpec, *,
+                     retrain: bool = False, seed: int = 1) -> dict[str, dict[str, Any]]:
+    """Each `into_spine` source of the wave into the spine, in declaration order (each links to
+    the spine as the ones before left it). Returns the summaries by plan name."""
+    out: dict[str, dict[str, Any]] = {}
+    spine = spec.spine_sources
+    for p in spec.into_spine:
+        out[p.link_name] = link_people_into_spine(
+            con, p.source, p.key, spine, models_dir, dedupe_name=p.dedupe_name,
+            link_name=p.link_name, retrain=retrain, seed=seed)
+        spine = (*spine, p.source.name)
+    return out
+
+
 def link_wave(con: duckdb.DuckDBPyConnection, models_dir: Path, spec: WaveLinkSpec, *,
               retrain: bool = False, seed: int = 1) -> dict[str, Any]:
     """A later wave's linkage in one call, as its Dagster assets run it: each `into_spine`
@@ -480,13 +494,7 @@ def link_wave(con: duckdb.DuckDBPyConnection, models_dir: Path, spec: WaveLinkSp
     standardised first (as the wave's std assets do in Dagster)."""
     for source in (*(p.source for p in spec.into_spine), *(p.source for p in spec.links)):
         J.standardise_source(con, source)
-    out: dict[str, Any] = {}
-    spine = spec.spine_sources  # each source links to the spine as the ones before left it
-    for p in spec.into_spine:
-        out[p.link_name] = link_people_into_spine(
-            con, p.source, p.key, spine, models_dir, dedupe_name=p.dedupe_name,
-            link_name=p.link_name, retrain=retrain, seed=seed)
-        spine = (*spine, p.source.name)
+    out = link_wave_people(con, models_dir, spec, retrain=retrain, seed=seed)
     for link in spec.links:
         out[link.name] = link_population(con, link.source, link.key, link.people, models_dir,
                                      plan_name=link.name, table=link.table, retrain=retrain,

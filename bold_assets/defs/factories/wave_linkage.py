@@ -78,14 +78,11 @@ def spine_asset(wave: Wave, spec: W.WaveLinkSpec, after: dg.AssetKey) -> dg.Asse
                warehouse: WarehouseResource) -> dg.MaterializeResult:
         settings = get_settings()
         meta: dict = {}
-        spine = spec.spine_sources  # each source links to the spine as the ones before left it
         with warehouse.connect() as con:
+            summaries = W.link_wave_people(con, settings.models_dir, spec,
+                                           retrain=config.retrain, seed=settings.seed)
             for p in spec.into_spine:
-                summary = W.link_people_into_spine(
-                    con, p.source, p.key, spine, settings.models_dir,
-                    dedupe_name=p.dedupe_name, link_name=p.link_name, retrain=config.retrain,
-                    seed=settings.seed)
-                spine = (*spine, p.source.name)
+                summary = summaries[p.link_name]
                 context.log.info(f"{p.source.name}: {summary['added']} records added to the "
                                  f"spine ({summary['joined']} joined spine persons, "
                                  f"{summary['new_persons']} new persons)")
