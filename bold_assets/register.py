@@ -17,7 +17,21 @@ earlier is an error. The evidence is declared once, in `dbt_project/dbt_project.
 assessments of `evidence_assessments` (the latest in the lookback window: for OASys,
 `need_s<N>` / `severe_s<N>` for each section of `oasys_sections`), and the signals of
 `evidence_signals` (name, wave, window, meaning and the SQL that derives each from a staging
-model into `int_signals_wave_<n>`; `from: []` while its SQL is pending).
+model into `int_signals_wave_<n>`; `from: []` while its SQL is pending). ICD-10 conditions
+(wave 3) are flags of the staging models over the code lists of `bold_assets/catalog/icd10.py`
+(the dbt macro `icd10_in`, generated from them), never ranges written in SQL.
+
+The deaths rule, declared once as the dbt var `deaths` ({wave, model, date}: wave 3,
+`stg_ons_deaths`, `date_of_death`; `deaths_rule()`): from that wave on, persons who died before a
+snapshot leave that snapshot's denominators and counts. A person (at each linkage threshold) with
+a linked death record dated before the snapshot date is not in the wave's mart
+(`macros/deaths.sql`, applied by `person_needs`), and the outputs count the marts' people per
+area. The date of death decides, not the registration date: a death registered after the
+snapshot but dated before it counts only once the registration is in the extract (until then the
+person stays in). Death records reach persons like any other attribute row (ONS deaths through
+the PDS record with the same hashed NHS number), so deaths without an NHS number, and people not
+traced to PDS, take nobody out. The ids of the dead are never reused: the spine never reuses ids.
+Every register row of a wave under the rule says so in its notes on bias and missingness.
 """
 
 from __future__ import annotations
@@ -63,6 +77,17 @@ def dbt_project_vars(project_file: Path | str = DBT_PROJECT_FILE) -> dict:
 def _parsed_vars(path: Path, mtime_ns: int) -> dict:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     return yaml.load(path.read_text(encoding="utf-8"), Loader=loader)["vars"]
+
+
+def deaths_rule(project_file: Path | str = DBT_PROJECT_FILE) -> dict | None:
+    """The deaths rule (dbt var `deaths`): {wave, model, date}, or None when not declared."""
+    rule = dbt_project_vars(project_file).get("deaths")
+    if rule is None:
+        return None
+    missing = [k for k in ("wave", "model", "date") if not rule.get(k) and rule.get(k) != 0]
+    if missing:
+        raise ValueError(f"var deaths in {project_file} lacks {missing}")
+    return {"wave": int(rule["wave"]), "model": str(rule["model"]), "date": str(rule["date"])}
 
 
 def load_evidence(project_file: Path | str = DBT_PROJECT_FILE) -> pd.DataFrame:

@@ -143,9 +143,14 @@ def wave_f1_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
         if rows:
             wave = table.removesuffix("_linkage_f1").replace("_", " ")
             lines.append(f"{wave} linkage F1: " + ", ".join(
-                f"{scope} {f1:.3f} (precision {p:.3f}, recall {r:.3f})"
+                f"{scope} {_3(f1)} (precision {_3(p)}, recall {_3(r)})"
                 for scope, p, r, f1 in rows))
     return lines
+
+
+def _3(value: float | None) -> str:
+    """A rate to three decimals; `n/a` when undefined (a step that linked nobody)."""
+    return "n/a" if value is None or value != value else f"{value:.3f}"
 
 
 def summary_lines(con: duckdb.DuckDBPyConnection, events: Iterable[Any],

@@ -133,6 +133,57 @@ WAVE_2_ROWS = {
     ],
 }
 
+# Wave 3 (research.wave_3_link): X1, X2, X6, X7, X8 and X9 traced to PDS records (grouped by
+# NHS number); PDS record pd0 is traced to nobody. X1: an emergency admission with a depressive
+# episode (F32) as a secondary diagnosis; X6: an open MHSDS referral for drug and alcohol
+# difficulties, an A&E attendance for poisoning, an emergency admission (via the GP) with type 2
+# diabetes (E11) in the 15th position; X2: an elective admission for breast cancer (C50: planned
+# care, no flag). Deaths: X7 died before the snapshot (registered
+# days later), X8 died on 2023-12-20, registered after the snapshot (in this extract): both leave
+# the wave-3 mart; X9 died after the snapshot and stays; a death without an NHS number and one
+# of pd0 reach nobody.
+WAVE_3_LINKS = {f"pd{i}": ("pds", f"X{i}") for i in (1, 2, 6, 7, 8, 9)}
+WAVE_3_ROWS = {
+    "pds": [
+        {"row_id_hash": f"pd{i}", "nhs_number_hash": f"nh{i}", "gender": g,
+         "address_from_date": D(2005, 1, 1), "age_at_event": 14, "lsoa_code": _E}
+        for i, g in ((0, "2"), (1, "1"), (2, "1"), (6, "1"), (7, "1"), (8, "2"), (9, "2"))
+    ],
+    "hes_apc": [
+        {"row_id_hash": "ha1", "nhs_number_hash": "nh1", "admidate": D(2022, 3, 1),
+         "epistart": D(2022, 3, 1), "admimeth": "21", "diag_4_01": "S720",
+         "diag_4_03": "F32.1", "sex": "1"},
+        {"row_id_hash": "ha6", "nhs_number_hash": "nh6", "admidate": D(2018, 6, 1),
+         "epistart": D(2018, 6, 1), "admimeth": "22", "diag_4_01": "K359",
+         "diag_4_15": "E119"},
+        {"row_id_hash": "ha2", "nhs_number_hash": "nh2", "admidate": D(2019, 6, 1),
+         "epistart": D(2019, 6, 1), "admimeth": "11", "diag_4_01": "C509"},
+        {"row_id_hash": "ha0", "nhs_number_hash": "nh0", "admidate": D(2020, 1, 1),
+         "admimeth": "21", "diag_4_01": "F200", "diag_4_02": "F102"},
+    ],
+    "hes_ae": [
+        {"row_id_hash": "ae6", "nhs_number_hash": "nh6", "arrivaldate": D(2021, 2, 1),
+         "diag_01": "14"},
+    ],
+    "mhsds_referrals": [
+        {"row_id_hash": "mr6", "nhs_number_hash": "nh6",
+         "referralrequestreceiveddate": D(2019, 4, 1), "primreasonreferralmh": "02"},
+    ],
+    "ons_deaths": [
+        {"row_id_hash": "d7", "nhs_number_hash": "nh7", "reg_date_of_death": D(2023, 6, 1),
+         "reg_date": D(2023, 6, 10), "s_underlying_cod_icd10": "X420", "dec_agec": 30},
+        {"row_id_hash": "d8", "nhs_number_hash": "nh8", "reg_date_of_death": D(2023, 12, 20),
+         "reg_date": D(2024, 2, 1), "s_underlying_cod_icd10": "I219", "dec_agec": 41},
+        {"row_id_hash": "d9", "nhs_number_hash": "nh9", "reg_date_of_death": D(2024, 3, 1),
+         "reg_date": D(2024, 3, 5), "s_underlying_cod_icd10": "X700", "dec_agec": 22},
+        {"row_id_hash": "dx", "nhs_number_hash": None, "reg_date_of_death": D(2022, 1, 1),
+         "reg_date": D(2022, 1, 5), "s_underlying_cod_icd10": "C349"},
+        {"row_id_hash": "d0", "nhs_number_hash": "nh0", "reg_date_of_death": D(2021, 1, 1),
+         "reg_date": D(2021, 1, 5), "s_underlying_cod_icd10": "V031"},
+    ],
+}
+
+
 def build_tiny_warehouse(path: Path) -> None:
     """Research + reference tables for eight planted people (see LINKS)."""
     with duckdb.connect(str(path)) as con:
@@ -202,6 +253,7 @@ def build_tiny_warehouse(path: Path) -> None:
         ]
         rows.update(WAVE_1_ROWS)
         rows.update(WAVE_2_ROWS)
+        rows.update(WAVE_3_ROWS)
         for name in SOURCES:
             _insert(con, "research", name, research_columns(name), rows[name])
         _insert(con, "research", "wave_1_link",
@@ -214,6 +266,11 @@ def build_tiny_warehouse(path: Path) -> None:
                  "estimated_xjs_id": "VARCHAR"},
                 [{"source_dataset": s, "row_id_hash": r, "estimated_xjs_id": x}
                  for r, (s, x) in WAVE_2_LINKS.items()])
+        _insert(con, "research", "wave_3_link",
+                {"source_dataset": "VARCHAR", "row_id_hash": "VARCHAR",
+                 "estimated_xjs_id": "VARCHAR"},
+                [{"source_dataset": s, "row_id_hash": r, "estimated_xjs_id": x}
+                 for r, (s, x) in WAVE_3_LINKS.items()])
         _insert(con, "research", "xjs_link",
                 {"source_dataset": "VARCHAR", "row_id_hash": "VARCHAR",
                  "estimated_xjs_id": "VARCHAR", "xjs_id_high": "VARCHAR",
@@ -329,6 +386,7 @@ def test_mart_holds_every_threshold_once_per_person(built):
     assert n[0] == {"medium": 8, "high": 9, "low": 7}
     assert n[1] == {"medium": 9}  # X1-X8 and X9, a new spine person from PNC
     assert n[2] == {"medium": 9}  # wave 2 traces spine persons: nobody new
+    assert n[3] == {"medium": 7}  # wave 3 too, and X7 and X8 died before the snapshot
     assert {t for t in tables if t.startswith("person_needs")} == {
         f"person_needs_wave_{w}" for w in waves}
     assert {w["wave"]: w["thresholds"] for w in catalog_dbt.wave_links()} == {
@@ -425,6 +483,142 @@ def test_wave_2_flags_follow_benefits_and_earnings(built):
     pd.testing.assert_frame_equal(w2[inherited], w1[inherited])
 
 
+def test_wave_3_flags_follow_health_records(built):
+    """Wave 3's validated rows read the hospital and mental-health records of the PDS person a
+    spine person is traced to (research.wave_3_link, the other NHS tables through
+    nhs_number_hash), ICD-10 conditions through the code lists of bold_assets/catalog/icd10.py in
+    any of the 20 diagnosis positions; the earlier proxies still count; rows without a wave-3
+    flag_sql inherit wave 2's. X2's only admission is elective (a long-term condition on planned
+    care is no evidence); PDS record pd0 (an F20 / F10 emergency admission) is traced to
+    nobody."""
+    w2, w3 = _mart(built, wave=2), _mart(built, wave=3)
+    assert list(w3.columns) == list(w2.columns)
+    x1, x6 = w3.loc["X1"], w3.loc["X6"]
+    # X1: emergency admission, F32.1 as the third diagnosis
+    assert x1["driver_mental_health"] and x1["outcome_ill_health"]
+    assert not w2.loc["X1", "driver_mental_health"] and not w2.loc["X1", "outcome_ill_health"]
+    assert not x1["driver_physical_health"]
+    # X6: an open MHSDS drug and alcohol referral, A&E poisoning (self-harm), an emergency
+    # admission with E11 in position 15
+    assert x6["driver_substance_misuse"] and x6["driver_mental_health"]
+    assert x6["driver_physical_health"] and x6["outcome_ill_health"]
+    assert not w3.loc["X2", ["driver_physical_health", "outcome_ill_health"]].any()  # elective
+    assert not w2.loc["X6", ["driver_substance_misuse", "driver_physical_health"]].any()
+    assert w2.loc["X6", "driver_mental_health"]  # already: NPD SEMH (wave 1)
+    new = ["driver_mental_health", "driver_physical_health", "driver_substance_misuse",
+           "outcome_ill_health"]
+    same = w3.index.drop(["X1", "X6"])
+    pd.testing.assert_frame_equal(w3.loc[same, new], w2.loc[same, new])  # no health record
+    assert (w3[new] >= w2.loc[w3.index, new]).all().all()  # the proxies still count
+    inherited = [m for m in register.wave_measures(3) if m not in new]
+    pd.testing.assert_frame_equal(w3[inherited], w2.loc[w3.index, inherited])
+    assert w3.loc["X1", "n_sources"] == w2.loc["X1", "n_sources"] + 1  # PDS
+    with duckdb.connect(str(built), read_only=True) as con:
+        causes = dict(con.execute("select row_id_hash, cause_group "
+                                  "from dbt_staging.stg_ons_deaths").fetchall())
+        apc = con.execute("select row_id_hash, diag_mental_health, diag_substance_use "
+                          "from dbt_staging.stg_hes_apc where row_id_hash = 'ha0'").fetchone()
+    assert causes == {"d7": "drug_poisoning", "d8": "natural", "d9": "suicide", "dx": "natural",
+                      "d0": "other_external"}
+    assert apc == ("ha0", True, True)
+
+
+def test_deaths_rule_takes_the_dead_out_of_later_marts(built, tmp_path):
+    """var('deaths') (wave 3, stg_ons_deaths, date_of_death): X7 (died June 2023) and X8 (died
+    20 December 2023, registered February 2024, in this extract) are in the wave-2 mart and not
+    in the wave-3 mart; X9 died after the snapshot and stays; deaths that reach nobody (no NHS
+    number; a PDS record traced to nobody) take nobody out. The mart test
+    person_needs_has_no_deaths_before_snapshot (generated for waves >= 3 only) fails, naming
+    them, on a wave-3 mart built without the rule."""
+    w2, w3 = _mart(built, wave=2), _mart(built, wave=3)
+    assert {"X7", "X8"} <= set(w2.index)
+    assert set(w3.index) == set(w2.index) - {"X7", "X8"}
+    cfg = yaml.safe_load((DBT_DIR / "dbt_project.yml").read_text())["vars"]
+    assert cfg["deaths"] == {"wave": 3, "model": "stg_ons_deaths", "date": "date_of_death"}
+    marts = {m["name"]: m for m in yaml.safe_load(
+        (DBT_DIR / "models" / "marts" / "_marts_waves.yml").read_text())["models"]}
+    for w in CATALOG.active_waves():
+        tests = {next(iter(t)) for t in marts[f"person_needs_wave_{w.number}"]["data_tests"]}
+        assert ("person_needs_has_no_deaths_before_snapshot" in tests) == (w.number >= 3)
+    wh, proj = _copies(built, tmp_path)
+    off = "{deaths: {wave: 4, model: stg_ons_deaths, date: date_of_death}}"
+    res = run_dbt(wh, "run", "--profiles-dir", ".", "--select", "person_needs_wave_3",
+                  "--vars", off, cwd=proj)
+    assert res.returncode == 0, res.stdout[-3000:]
+    assert {"X7", "X8"} <= set(_mart(wh, wave=3).index)
+    res = run_dbt(wh, "test", "--profiles-dir", ".", "--select",
+                  "person_needs_wave_3,test_name:person_needs_has_no_deaths_before_snapshot",
+                  "--store-failures", cwd=proj)
+    assert res.returncode != 0 and "Got 2 results" in res.stdout, res.stdout[-3000:]
+    # the spine test holds the mart to the rule too: X7 and X8 should not be there
+    res = run_dbt(wh, "test", "--profiles-dir", ".", "--select",
+                  "person_needs_wave_3,test_name:person_needs_spine_is_whole", cwd=proj)
+    assert res.returncode != 0 and "Got 2 results" in res.stdout, res.stdout[-3000:]
+    # an earlier snapshot: X7's and X8's deaths are after it, so they stay (X8 has no record
+    # before it)
+    res = run_dbt(wh, "run", "--profiles-dir", ".", "--select", "person_needs_wave_3",
+                  "--vars", "{snapshot_date: '2023-05-01'}", cwd=proj)
+    assert res.returncode == 0, res.stdout[-3000:]
+    assert "X7" in _mart(wh, wave=3).index
+
+
+def _render_catalog_macro(call: str) -> str:
+    """`call` rendered with the generated macros/catalog.sql (plain Jinja, no dbt)."""
+    import jinja2
+
+    class Stop(Exception):
+        pass
+
+    class Exceptions:
+        @staticmethod
+        def raise_compiler_error(msg: str) -> None:
+            raise Stop(msg)
+
+    text = (DBT_DIR / "macros" / "catalog.sql").read_text()
+    env = jinja2.Environment(extensions=["jinja2.ext.do"])
+    try:
+        return env.from_string(text + call).render(exceptions=Exceptions).strip()
+    except Stop as e:
+        raise ValueError(str(e)) from None
+
+
+def test_icd10_macro_is_the_python_code_lists():
+    """macros/catalog.sql's icd10_in(column, list) is CODE_LISTS[list].sql(column), for every
+    list of bold_assets/catalog/icd10.py (the one declaration); DuckDB reads it as
+    CodeList.contains does; an unknown list stops compilation naming the declared ones."""
+    from bold_assets.catalog.icd10 import CODE_LISTS
+
+    codes = ["F10", "F102", "F19.9", "F20", "f321", "F489", "F49", "X60", "X840", "Y10",
+             "Y349", "X420", "X85", "C349", "E119", "N18", "N19", "I50", "K70", "", None]
+    con = duckdb.connect()
+    con.execute("create table c (code varchar)")
+    con.executemany("insert into c values (?)", [[c] for c in codes])
+    for name, lst in CODE_LISTS.items():
+        sql = _render_catalog_macro(f"{{{{ icd10_in('d.code', '{name}') }}}}")
+        assert sql == lst.sql("d.code"), name
+        got = dict(con.execute(f"select code, {sql} from c as d").fetchall())
+        assert got == {c: lst.contains(c) for c in codes}, name
+    with pytest.raises(ValueError, match="unknown ICD-10 code list 'nope'; declared: "
+                       "substance_use, mental_health"):
+        _render_catalog_macro("{{ icd10_in('code', 'nope') }}")
+
+
+def test_no_sql_restates_icd10_codes():
+    """ICD-10 ranges live in bold_assets/catalog/icd10.py only: no hand-written model, macro,
+    test or var quotes an ICD-10 code (a letter and two digits); the staging models of wave 3
+    call icd10_in instead."""
+    import re
+
+    generated = DBT_DIR / "macros" / "catalog.sql"
+    icd = re.compile(r"'[A-Z][0-9]{2}")
+    files = [p for d in ("models", "macros", "tests") for p in (DBT_DIR / d).rglob("*.sql")
+             if p != generated] + [DBT_DIR / "dbt_project.yml"]
+    hits = {str(p.relative_to(DBT_DIR)): icd.findall(p.read_text()) for p in files}
+    assert not {k: v for k, v in hits.items() if v}
+    for model in ("stg_hes_apc", "stg_ons_deaths"):
+        assert "icd10_in(" in (DBT_DIR / "models" / "staging" / f"{model}.sql").read_text()
+
+
 # The first wave declared without sources yet: the tests below give it one of today's sources.
 NEW = min(w.number for w in CATALOG.waves.values() if not w.sources)
 
@@ -517,7 +711,8 @@ def test_a_declared_wave_builds_with_inherited_flags(built, tmp_path):
     compiled = (proj / "target" / "compiled" / "bold" / "models" / "marts"
                 / f"person_needs_wave_{NEW}.sql").read_text()
     reg = register.load_register().set_index(["id", "wave"])["measure_type"]
-    for fid, wave in (("driver_physical_health", 0), ("driver_mental_health", 1)):
+    for fid, wave in (("driver_accommodation", 0), ("driver_family", 1),
+                      ("driver_physical_health", 3)):
         assert (f"-- risk_factor_register row {fid}, wave {NEW} ({reg[(fid, NEW)]}), flag_sql "
                 f"inherited from wave {wave}\n") in compiled
     pd.testing.assert_frame_equal(_mart(wh, wave=NEW), _mart(built, wave=NEW - 1))

@@ -139,3 +139,56 @@ def test_a_row_without_flag_sql_inherits_the_nearest_earlier_definition():
         "inherit)"]
     assert "driver_family" not in register.flag_definitions(0, orphan)
     assert register.flag_sources(1, orphan)["driver_family"] == (sql[row["driver_family", 1]], 1)
+
+
+HEALTH = ("driver_mental_health", "driver_physical_health", "driver_substance_misuse",
+          "outcome_ill_health")
+
+
+def test_wave_3_validates_health_factors_over_the_earlier_proxies():
+    """Wave 3's rows for the health factors are validated and write their own flag_sql over
+    wave-3 evidence (hospital, mental health services) combined with every piece of evidence
+    of the definition they replace (the earlier proxies still count); every other wave-3 row
+    inherits. Their candidate variables name the extracts' own fields."""
+    reg, ev = register.load_register(), register.load_evidence()
+    wave_3 = set(ev.loc[ev["wave"] == 3, "name"])
+    w2, w3 = register.flag_sources(2, reg), register.flag_sources(3, reg)
+    types = register.measure_types(3, reg)
+    for fid in HEALTH:
+        sql, written_in = w3[fid]
+        names = set(register.flag_sql_names(sql))
+        assert written_in == 3 and types[fid] == "validated", fid
+        assert names & wave_3, fid
+        assert set(register.flag_sql_names(w2[fid][0])) <= names, fid
+    assert {fid: w for fid, (_, w) in w3.items() if fid not in HEALTH and w == 3} == {}
+    rows = reg[(reg["wave"] == 3)].set_index("id")
+    assert "DIAG_4_01" in rows.loc["driver_mental_health", "candidate_datasets_variables"]
+    assert "MHS101Referral" in rows.loc["driver_substance_misuse", "candidate_datasets_variables"]
+    assert "ONS deaths" in rows.loc["outcome_ill_health", "candidate_datasets_variables"]
+    for fid in HEALTH:
+        notes = rows.loc[fid, "notes_bias_missingness"]
+        assert "HES only sees people who use hospitals" in notes and "Trace misses" in notes
+
+
+def test_deaths_rule_is_declared_once_and_stated_in_the_register():
+    """The deaths rule is one dbt var (wave 3: ONS deaths by date of death), its model a staging
+    model with that column; every register row of a wave under it (and the module docstring)
+    states it: the date of death decides, late registrations count once in the extract, ids are
+    never reused."""
+    rule = register.deaths_rule()
+    assert rule == {"wave": 3, "model": "stg_ons_deaths", "date": "date_of_death"}
+    model = register.DBT_PROJECT_DIR / "models" / "staging" / f"{rule['model']}.sql"
+    assert f"as {rule['date']}," in model.read_text()
+    assert rule["wave"] in {w.number for w in CATALOG.active_waves()}
+    reg = register.load_register()
+    for fid, wave, notes in zip(reg["id"], reg["wave"], reg["notes_bias_missingness"],
+                                strict=True):
+        stated = "Deaths rule (from wave 3" in notes
+        assert stated == (wave >= rule["wave"]), (fid, wave)
+        if stated:
+            for words in ("registered after the snapshot but dated before it",
+                          "once the registration is in the extract", "never reused"):
+                assert words in notes, (fid, wave, words)
+    doc = register.__doc__
+    for words in ("deaths rule", "never reused", "registration is in the extract"):
+        assert words in doc, words

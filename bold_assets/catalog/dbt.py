@@ -12,12 +12,15 @@
   parties), `int_record_links` reaches an attribute table's person through its `parent` (by the
   hashed `parent_key`); `catalog_wave_links()`, per active wave its link table
   (`research.<Wave.link_table>`) and the linkage thresholds of its person mart
-  (`Wave.link_thresholds`);
+  (`Wave.link_thresholds`); `icd10_in(column, list_name)`, each ICD-10 code list of
+  `bold_assets/catalog/icd10.py` (`CODE_LISTS`) as the boolean SQL its `.sql(column)` gives (the
+  Python is the one declaration; an unknown list name stops compilation, naming the lists);
 - per active wave n, its dbt models, each one macro call (see dbt_project/macros/):
   `models/staging/stg_<link table>.sql`, `models/intermediate/int_records_wave_<n>.sql`,
   `int_record_links_wave_<n>.sql`, `int_signals_wave_<n>.sql` and
   `models/marts/person_needs_wave_<n>.sql`, with their YAML (descriptions and tests) in
-  `_staging_links.yml`, `_intermediate_waves.yml` and `_marts_waves.yml`.
+  `_staging_links.yml`, `_intermediate_waves.yml` and `_marts_waves.yml` (from the wave of the
+  deaths rule, dbt var `deaths`, on: the mart test `person_needs_has_no_deaths_before_snapshot`).
 Every generated file starts with a header naming this generator; a file under models/ or macros/
 with that header which the catalogue no longer generates (a wave no longer declared) is deleted
 (`--check`: reported stale).
@@ -33,6 +36,7 @@ import textwrap
 from pathlib import Path
 
 from bold_assets.catalog import CATALOG, Catalog
+from bold_assets.catalog.icd10 import CODE_LISTS, CodeList
 from bold_assets.catalog.model import Wave
 from bold_assets.generated import write_or_check
 from bold_assets.register import dbt_project_vars
@@ -93,6 +97,33 @@ def sources_yml(catalog: Catalog = CATALOG) -> str:
     )
 
 
+# The column placeholder of a code list's SQL in the generated icd10_in macro (replaced by the
+# macro's `column` argument): CodeList.sql rendered once, so dbt's SQL is the Python's.
+_ICD10_COLUMN = "__icd10_column__"
+
+
+def icd10_macro(lists: dict[str, CodeList] | None = None) -> str:
+    """The `icd10_in(column, list_name)` macro: `CODE_LISTS[list_name].sql(column)`."""
+    lists = CODE_LISTS if lists is None else lists
+    for c in lists.values():
+        if _ICD10_COLUMN not in c.sql(_ICD10_COLUMN) or "'" in c.name or '"' in c.sql(""):
+            raise ValueError(f"ICD-10 code list {c.name!r} cannot be rendered as a dbt macro")
+    rows = ",\n".join(f"    '{c.name}': \"{c.sql(_ICD10_COLUMN)}\"" for c in lists.values())
+    return (
+        "{#- ICD-10 code lists (bold_assets/catalog/icd10.py, CODE_LISTS), declared once in\n"
+        "    Python: icd10_in(column, list_name) is CODE_LISTS[list_name].sql(column), true when\n"
+        "    the column's three-character category (dots ignored, NULL false) is in the list. -#}\n"
+        "{% macro icd10_in(column, list_name) -%}\n"
+        "{%- set lists = {\n" + rows + "\n} -%}\n"
+        "{%- if list_name not in lists -%}\n"
+        "    {{ exceptions.raise_compiler_error(\"unknown ICD-10 code list '\" ~ list_name\n"
+        "        ~ \"'; declared: " + ", ".join(lists) + " (bold_assets/catalog/icd10.py)\") }}\n"
+        "{%- endif -%}\n"
+        f"{{{{- lists[list_name] | replace('{_ICD10_COLUMN}', column) -}}}}\n"
+        "{%- endmacro %}\n"
+    )
+
+
 def catalog_macro(catalog: Catalog = CATALOG) -> str:
     def q(v: object) -> str:
         return "none" if v is None else f"'{v}'"
@@ -121,7 +152,8 @@ def catalog_macro(catalog: Catalog = CATALOG) -> str:
         "    tables of the waves before it. -#}\n"
         "{% macro catalog_wave_links() %}\n"
         "{{ return([\n" + links + "\n]) }}\n"
-        "{% endmacro %}\n"
+        "{% endmacro %}\n\n"
+        + icd10_macro()
     )
 
 
@@ -281,6 +313,15 @@ _PERSON_NEEDS_COLUMNS = """\
 """
 
 
+def deaths_tests(wave: int, cfg: dict) -> tuple[str, ...]:
+    """The mart tests of the deaths rule (var `deaths`: from its wave on, nobody in the mart has
+    a linked death dated before the snapshot; macros/deaths.sql)."""
+    deaths = cfg.get("deaths")
+    if deaths and wave >= int(deaths["wave"]):
+        return ("person_needs_has_no_deaths_before_snapshot",)
+    return ()
+
+
 def marts_waves_yml(catalog: Catalog = CATALOG, dbt_dir: Path = DBT_DIR) -> str:
     cfg = _vars(dbt_dir)
     names = [t["name"] for t in cfg["link_thresholds"]]
@@ -289,7 +330,8 @@ def marts_waves_yml(catalog: Catalog = CATALOG, dbt_dir: Path = DBT_DIR) -> str:
     out = [_HEADER, "version: 2\n\n# One model per active wave, `{{ person_needs(<wave>) }}`, "
            "its columns documented once\n# (anchor person_needs_columns) and its tests with the "
            "wave: unique person per threshold,\n# register flags not null, every register measure "
-           "a column, the spine whole.\nmodels:\n"]
+           "a column, the spine whole (but the dead:\n# from the wave of var deaths on, nobody "
+           "with a death dated before the snapshot).\nmodels:\n"]
     for i, w in enumerate(sorted(catalog.active_waves(), key=lambda w: w.number)):
         n = w.number
         out.append(
@@ -301,12 +343,14 @@ def marts_waves_yml(catalog: Catalog = CATALOG, dbt_dir: Path = DBT_DIR) -> str:
                 "persistent spine ids, the published ones). Its flag columns are the risk factor "
                 "register ids the wave measures, each generated from its register row's flag_sql "
                 "or, when that is empty, the nearest earlier wave's (see "
-                "marts.risk_factor_register and the evidence declared in dbt_project.yml).")
+                "marts.risk_factor_register and the evidence declared in dbt_project.yml)."
+                + (" Persons with a linked death dated before the snapshot are not in it (the "
+                   "deaths rule, var('deaths'))." if deaths_tests(n, cfg) else ""))
             + "    data_tests:\n      - unique:\n          arguments:\n            column_name: "
             "\"link_threshold || '|' || estimated_xjs_id\"\n"
             + "".join(f"      - {t}:\n          arguments:\n            wave: {n}\n"
                       for t in ("register_flags_not_null", "has_every_register_measure",
-                                "person_needs_spine_is_whole")))
+                                "person_needs_spine_is_whole", *deaths_tests(n, cfg))))
         if i:
             out.append("    columns: *person_needs_columns\n")
             continue

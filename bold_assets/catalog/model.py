@@ -18,7 +18,7 @@ LINK_ROLES: dict[str, str] = {
                   "never given spine ids",
     "attribute": "no personal identifiers: rows carry the key of a parent source",
 }
-LINK_PLAN_KINDS = ("dedupe_link", "into_spine", "link")
+LINK_PLAN_KINDS = ("dedupe_link", "into_spine", "link", "trace")
 # National identifiers a source may carry (`Identifiers.national_ids` kind -> column): the
 # standardised `<kind>_std` column is compared exactly by every model whose sources all hold it.
 NATIONAL_ID_KINDS: dict[str, str] = {
@@ -86,7 +86,9 @@ class QualityProfile:
     """What the raw, standardised and research suites check beyond the declaration itself.
 
     `completeness`: minimum share of non-null values per identifier role (`Identifiers.roles`),
-    set a margin below the source's known quality. `date_order`: (later, earlier) date pairs.
+    set a margin below the source's known quality, or per case id of a table without
+    identifiers that some rows lack by nature (otherwise a case id is never null).
+    `date_order`: (later, earlier) date pairs.
     `numeric_ranges`: column -> (min, max), None open. `lsoa_columns` / `lad_columns`: area
     code columns. `score_sections`: item scores checked 0/1/2 and need levels checked against
     their thresholds. `age_range`: ages at the event (research `age_at_event`).
@@ -201,13 +203,22 @@ class LinkPlan:
 
     `dedupe_link`: a Splink model deduplicating / linking `sources` (wave 0's models);
     `into_spine`: link the sources' records into the persistent spine, never renumbering it;
-    `link`: source to source (e.g. NPD pupils to PNC people).
+    `link`: source to source (e.g. NPD pupils to PNC people);
+    `trace`: through a reference file (`sources[0]`, e.g. PDS, grouped into reference people by
+    its person key, e.g. the NHS number): the spine persons holding a record of the other sources
+    (all spine sources), or one population source's people (the only other source, not in the
+    spine), each take at most one reference person (and each reference person at most one of
+    them). A spine trace's `linkage.<table>` has a `link` table's shape (each reference record
+    with its spine person; it joins the wave's research link file); a population trace's holds
+    each traced record with the reference record it matched, and `research.<table>` the keyed
+    hashes of the two keys (`bold_assets.linkage.trace`).
     """
 
     name: str
     sources: tuple[str, ...]
     kind: str
-    # `link` plans: the `linkage.<table>` the links are written to (default: the plan's name).
+    # `link` / `trace` plans: the `linkage.<table>` the links are written to (default: the plan's
+    # name).
     table: str | None = None
 
     @property

@@ -98,9 +98,10 @@ def wave_link_sql(people_sources: tuple[str, ...],
                   link_tables: tuple[str, ...] = ("linkage.pupil_links",)) -> str:
     """SELECT for `research.wave_<n>_link` (source_dataset, row_id_hash, estimated_xjs_id): each
     record of a later wave's person sources (e.g. PNC) with its spine person, and each linked
-    record of its link tables (e.g. NPD census in linkage.pupil_links) with the spine person it
-    links to. `row_id_hash` as the source's `research.<source>.row_id_hash`, `estimated_xjs_id`
-    as `research.xjs_link`'s."""
+    record of its link tables (e.g. NPD census in linkage.pupil_links; a spine trace's table,
+    e.g. PDS records in linkage.pds_links, has the same shape) with the spine person it links
+    to. `row_id_hash` as the source's `research.<source>.row_id_hash`, `estimated_xjs_id` as
+    `research.xjs_link`'s."""
     if not people_sources and not link_tables:
         raise ValueError("wave link file: no person source and no link table given")
     parts = []
@@ -115,6 +116,29 @@ def wave_link_sql(people_sources: tuple[str, ...],
                {research_id_sql('l.person_id')} AS estimated_xjs_id
         FROM {table} l""" for table in link_tables]
     return "\n        UNION ALL".join(parts) + "\n"
+
+
+def trace_research_sql(table: str, traced: Source, traced_key: str, reference: Source,
+                       reference_key: str) -> str:
+    """SELECT for `research.<table>` of a population trace (`linkage.trace`): one row per traced
+    person, `<traced_key>_hash` (e.g. `upn_hash`) -> `<reference_key>_hash` (e.g.
+    `nhs_number_hash`) and `match_probability`; keyed hashes only. Each hash is the one
+    `research.<traced>` / `research.<reference>` hold (`research_source_sql`: the key in its
+    standard form, `key_sql`, hashed in its source's namespace), so pupils join hospital records
+    through it. Reads `linkage.<table>` and the two raw tables (for the keys)."""
+    t_hash = hash_expr(traced.name, traced_key, key_sql(traced, traced_key, f'r."{traced_key}"'))
+    r_hash = hash_expr(reference.name, reference_key,
+                       key_sql(reference, reference_key, f'p."{reference_key}"'))
+    return f"""
+        SELECT {t_hash} AS "{traced_key}_hash", {r_hash} AS "{reference_key}_hash",
+               max(l.match_probability) AS match_probability
+        FROM linkage.{table} l
+        JOIN raw.{traced.name} r ON CAST(r."{traced.key}" AS VARCHAR) = l.record_id
+        JOIN raw.{reference.name} p
+          ON CAST(p."{reference.key}" AS VARCHAR) = l.reference_record_id
+        WHERE l.source_dataset = '{traced.name}' AND l.reference_dataset = '{reference.name}'
+        GROUP BY ALL
+    """
 
 
 def journey_sql() -> str:

@@ -13,7 +13,17 @@ one true person are true pairs. Plain SQL on a DuckDB connection; the caller nam
 - `population_match_rates`: share of the spine source's people born from a date who have a
   linked record, overall and by ethnic group, beside the share truly in the population source;
 - `spine_subgroup_errors` / `population_subgroup_errors`: `evaluation.subgroup_table` on those
-  scopes.
+  scopes;
+- traces (`linkage.trace`): counted per traced person (a spine person, or a population source's
+  key group), whose true person is the one most of its records belong to, and per traced record.
+  A traced person is truly in the reference file when its true person has a record there; its
+  link is right when the reference records it took belong to that person (most of them). Pairs
+  are (traced person, reference person): precision = right links / links, recall = right links
+  / traced people truly in the reference (`trace_f1`); by subgroup (`trace_subgroup_errors`,
+  the columns of `evaluation.subgroup_table`) and as linked shares beside the share truly in the
+  reference (`trace_rates`). The traced side is a query of (source_dataset, record_id, grp)
+  (`spine_traced_sql`, `population_traced_sql`), the links one of (grp, reference_dataset,
+  reference_record_id) (`spine_trace_links_sql`, `population_trace_links_sql`).
 """
 
 from __future__ import annotations
@@ -180,3 +190,157 @@ def population_subgroup_errors(con: duckdb.DuckDBPyConnection, pupils: str, peop
     form one cluster by their key when not linked)."""
     return _subgroups(con, population_clusters_sql(pupils, people_source, groups_sql, links),
                       pupils, dimensions)
+
+
+# Traces ------------------------------------------------------------------------------------------
+
+
+def spine_traced_sql(sources: Sequence[str]) -> str:
+    """(source_dataset, record_id, grp) of every spine record of the persons holding a record of
+    `sources`, grp their spine id."""
+    return f"""
+        SELECT source_dataset, record_id, CAST(person_id AS VARCHAR) AS grp
+        FROM linkage.person_ids WHERE person_id IN (
+            SELECT person_id FROM linkage.person_ids WHERE source_dataset IN {_in(sources)})"""
+
+
+def population_traced_sql(source: str, groups_sql: str) -> str:
+    """(source_dataset, record_id, grp) of a population source's keyed records (`groups_sql`
+    gives (record_id, grp), see `wave_link.key_groups_sql`)."""
+    return f"SELECT '{source}' AS source_dataset, record_id, grp FROM ({groups_sql})"
+
+
+def spine_trace_links_sql(table: str) -> str:
+    """(grp, reference_dataset, reference_record_id) of a spine trace's link table."""
+    return f"""SELECT CAST(person_id AS VARCHAR) AS grp, source_dataset AS reference_dataset,
+                      record_id AS reference_record_id FROM {table}"""
+
+
+def population_trace_links_sql(table: str, groups_sql: str) -> str:
+    """(grp, reference_dataset, reference_record_id) of a population trace's table."""
+    return f"""SELECT DISTINCT g.grp, l.reference_dataset, l.reference_record_id
+               FROM {table} l JOIN ({groups_sql}) g ON g.record_id = l.record_id"""
+
+
+def _trace_records_sql(traced_sql: str, links_sql: str, reference: str) -> str:
+    """Per traced record: its group, its true person, the group's true person (most of its
+    records; ties: the lower id), whether that person is in the reference file, whether the
+    group is linked and to whom (the true person of most of the reference records it took)."""
+    return f"""
+        WITH rp AS (SELECT source_dataset, CAST(record_id AS VARCHAR) AS record_id, person_id
+                    FROM {TRUTH} WHERE person_id IS NOT NULL),
+        tr AS (SELECT t.source_dataset, CAST(t.record_id AS VARCHAR) AS record_id,
+                      CAST(t.grp AS VARCHAR) AS grp, rp.person_id
+               FROM ({traced_sql}) t JOIN rp ON rp.source_dataset = t.source_dataset
+                                           AND rp.record_id = CAST(t.record_id AS VARCHAR)),
+        gt AS (SELECT grp, person_id AS group_person FROM (
+                   SELECT grp, person_id, count(*) AS n FROM tr GROUP BY ALL)
+               QUALIFY row_number() OVER (PARTITION BY grp ORDER BY n DESC, person_id) = 1),
+        lk AS (SELECT CAST(grp AS VARCHAR) AS grp, rp.person_id, count(*) AS n
+               FROM ({links_sql}) l LEFT JOIN rp ON rp.source_dataset = l.reference_dataset
+                                               AND rp.record_id = l.reference_record_id
+               GROUP BY ALL),
+        lt AS (SELECT grp, person_id AS linked_person FROM lk
+               QUALIFY row_number() OVER (PARTITION BY grp
+                                          ORDER BY n DESC, person_id NULLS LAST) = 1),
+        inref AS (SELECT DISTINCT person_id FROM rp WHERE source_dataset = '{reference}')
+        SELECT tr.source_dataset, tr.record_id, tr.grp, tr.person_id, gt.group_person,
+               gt.group_person IN (SELECT person_id FROM inref) AS group_in_reference,
+               tr.person_id IN (SELECT person_id FROM inref) AS record_in_reference,
+               lt.grp IS NOT NULL AS linked,
+               coalesce(lt.linked_person = gt.group_person, false) AS group_right,
+               coalesce(lt.linked_person = tr.person_id, false) AS record_right
+        FROM tr JOIN gt USING (grp) LEFT JOIN lt USING (grp)"""
+
+
+def trace_f1(con: duckdb.DuckDBPyConnection, label: str, reference: str, traced_sql: str,
+             links_sql: str) -> pd.DataFrame:
+    """P / R / F1 of a trace, per traced person (`<label>-<reference> people`: right links /
+    links, right links / people truly in the reference), per traced record (`... records`:
+    records of linked people whose own true person is the reference person's) and per reference
+    person (`... reference people`: reference people given to a traced person of their own
+    true person / reference people given to anyone, over the true people traced and in the
+    reference; a person split in two by the spine counts once, as the one-to-one trace can give
+    their NHS number to one of the two only)."""
+    counts = con.execute(f"""
+        WITH r AS ({_trace_records_sql(traced_sql, links_sql, reference)}),
+        g AS (SELECT DISTINCT grp, group_person, group_in_reference, linked, group_right FROM r)
+        SELECT (SELECT count(*) FILTER (WHERE group_right) FROM g),
+               (SELECT count(*) FILTER (WHERE linked) FROM g),
+               (SELECT count(*) FILTER (WHERE group_in_reference) FROM g),
+               count(*) FILTER (WHERE record_right), count(*) FILTER (WHERE linked),
+               count(*) FILTER (WHERE record_in_reference),
+               (SELECT count(DISTINCT group_person) FILTER (WHERE group_right) FROM g),
+               (SELECT count(*) FILTER (WHERE linked) FROM g),
+               (SELECT count(DISTINCT group_person) FILTER (WHERE group_in_reference) FROM g)
+        FROM r""").fetchall()[0]
+    people, records, reference_people = (tuple(float(x) for x in counts[i:i + 3])
+                                         for i in (0, 3, 6))
+    return pd.DataFrame([_row(f"{label}-{reference} people", people),
+                         _row(f"{label}-{reference} records", records),
+                         _row(f"{label}-{reference} reference people", reference_people)])
+
+
+def _trace_people(con: duckdb.DuckDBPyConnection, reference: str, traced_sql: str,
+                  links_sql: str) -> pd.DataFrame:
+    """Per traced person: its subgroups (of its true person) and the trace's outcome."""
+    return con.sql(f"""
+        WITH r AS ({_trace_records_sql(traced_sql, links_sql, reference)}),
+        g AS (SELECT DISTINCT grp, group_person, group_in_reference, linked, group_right FROM r)
+        SELECT g.*, p.sex, p.ethnic_group,
+               CAST((p.imd_decile + 1) // 2 AS VARCHAR) AS imd_quintile
+        FROM g LEFT JOIN {PERSONS} p ON p.person_id = g.group_person""").df()
+
+
+def _by_subgroup(people: pd.DataFrame, dimensions: Sequence[str]) -> pd.DataFrame:
+    """Counts per (dimension, subgroup), with an overall row (dimension and subgroup `all`)."""
+    frames = [people.assign(dimension="all", subgroup="all")]
+    frames += [people.assign(dimension=d, subgroup=people[d].astype(object)
+                             .where(people[d].notna(), "unknown").astype(str))
+               for d in dimensions]
+    x = pd.concat(frames, ignore_index=True)
+    x["wrong"] = x["linked"] & ~x["group_right"]
+    x["missed"] = x["group_in_reference"] & ~x["group_right"]
+    out = x.groupby(["dimension", "subgroup"]).agg(
+        people=("grp", "size"), truly_in_reference=("group_in_reference", "sum"),
+        linked=("linked", "sum"), linked_right=("group_right", "sum"),
+        linked_wrong=("wrong", "sum"), missed=("missed", "sum")).reset_index()
+    order = {d: i for i, d in enumerate(("all", *dimensions))}
+    out = out.sort_values(["dimension", "subgroup"], key=lambda c: c.map(order)
+                          if c.name == "dimension" else c, kind="stable").reset_index(drop=True)
+    return out.astype({c: "int64" for c in out.columns if c not in ("dimension", "subgroup")})
+
+
+def trace_rates(con: duckdb.DuckDBPyConnection, reference: str, traced_sql: str,
+                links_sql: str, dimensions: Sequence[str] = ("ethnic_group", "imd_quintile")
+                ) -> pd.DataFrame:
+    """Traced people linked to a reference person (`linked_pct`), rightly (`linked_right_pct`),
+    beside the share truly in the reference file (`true_pct`): overall (dimension `all`) and by
+    subgroup of their true person. Rates in percent."""
+    out = _by_subgroup(_trace_people(con, reference, traced_sql, links_sql), dimensions)
+    for col, name in (("linked", "linked_pct"), ("linked_right", "linked_right_pct"),
+                      ("truly_in_reference", "true_pct")):
+        out[name] = (100 * out[col] / out["people"]).round(1)
+    return out
+
+
+def trace_subgroup_errors(con: duckdb.DuckDBPyConnection, reference: str, traced_sql: str,
+                          links_sql: str, dimensions: Sequence[str] = SUBGROUPS,
+                          threshold: str = "high") -> pd.DataFrame:
+    """A trace's errors by subgroup, per traced person, in the columns of
+    `evaluation.subgroup_table` (`records` counts traced people): false-match rate (linked to
+    another person's reference record), missed-match rate (truly in the reference, not linked
+    to it), linked rate, and precision / recall / F1 of the links."""
+    c = _by_subgroup(_trace_people(con, reference, traced_sql, links_sql), dimensions)
+    c = c[c["dimension"] != "all"].reset_index(drop=True)
+    rows = []
+    for r in c.itertuples():
+        prf = ev._prf(float(r.linked_right), float(r.linked), float(r.truly_in_reference))
+        rows.append({"threshold": threshold, "dimension": r.dimension, "subgroup": r.subgroup,
+                     "records": r.people, "false_match_rate": r.linked_wrong / r.people,
+                     "missed_match_rate": (r.missed / r.truly_in_reference
+                                           if r.truly_in_reference else None),
+                     "linked_rate": r.linked / r.people,
+                     "linked_other_source_rate": r.linked / r.people,
+                     "precision": prf["precision"], "recall": prf["recall"], "f1": prf["f1"]})
+    return pd.DataFrame(rows)

@@ -17,6 +17,8 @@ warehouse connection (no dagster); wave 1 (PNC and NPD) is the first user.
    takes the person it links to best above a threshold; pupils never get spine ids of their
    own. Written to `linkage.pupil_links(source_dataset, record_id, person_id,
    match_probability)`, replaced on every run.
+3. `trace` plans (wave 3: the spine, and NPD pupils, traced to PDS): people traced one-to-one
+   through a reference file (`bold_assets.linkage.trace`, which builds on the functions here).
 
 Models are trained like wave 0's (`justice.train_or_load`: versioned Splink JSON under the models
 folder, reused until retrained) under the wave's link-plan names (`wave_link_spec`).
@@ -26,7 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pandas as pd
@@ -38,6 +40,9 @@ from bold_assets.linkage import models as mdl
 from bold_assets.linkage import spine, spine_tables
 from bold_assets.linkage.core import THRESHOLDS, LinkageSession
 from bold_assets.sources import Source
+
+if TYPE_CHECKING:
+    from bold_assets.linkage.trace import TracePlan
 
 PUPIL_LINKS = ("linkage", "pupil_links")
 PUPIL_LINK_COLUMNS = ("source_dataset", "record_id", "person_id", "match_probability")
@@ -85,11 +90,12 @@ class WaveLinkSpec:
     into_spine: tuple[SpinePlan, ...]
     links: tuple[PopulationLink, ...]
     spine_sources: tuple[str, ...]  # the person sources of the spine before the wave
+    traces: tuple[TracePlan, ...] = ()  # `linkage.trace`
 
     @property
     def plan_names(self) -> tuple[str, ...]:
         return (*(n for p in self.into_spine for n in (p.dedupe_name, p.link_name)),
-                *(link.name for link in self.links))
+                *(link.name for link in self.links), *(t.name for t in self.traces))
 
 
 def person_key(catalog: Any, source: Source) -> str:
@@ -116,14 +122,15 @@ def spine_sources_before(catalog: Any, number: int) -> tuple[str, ...]:
 
 def wave_link_spec(catalog: Any, number: int) -> WaveLinkSpec:
     """Wave `number`'s linkage from its declared plans: each `into_spine` plan (one source)
-    with the wave's `dedupe_link` plan on that source, and each `link` plan (the population
-    source first, then the spine source its people are linked to). Fails naming the plan
-    when a plan does not fit."""
+    with the wave's `dedupe_link` plan on that source, each `link` plan (the population
+    source first, then the spine source its people are linked to) and each `trace` plan
+    (`trace.trace_plan`). Fails naming the plan when a plan does not fit."""
     wave = catalog.waves[number]
     dedupes = {p.sources: p for p in wave.link_plans if p.kind == "dedupe_link"}
     spine_before = spine_sources_before(catalog, number)
     into: list[SpinePlan] = []
     links: list[PopulationLink] = []
+    traces: list[TracePlan] = []
     for plan in wave.link_plans:
         where = f"wave {number} link plan {plan.name!r} ({plan.kind}, sources {plan.sources})"
         if plan.kind == "into_spine":
@@ -145,6 +152,11 @@ def wave_link_spec(catalog: Any, number: int) -> WaveLinkSpec:
             source = catalog.get_source(population)
             links.append(PopulationLink(source, person_key(catalog, source), people,
                                         plan.name, plan.output_table))
+        elif plan.kind == "trace":
+            from bold_assets.linkage.trace import trace_plan  # it builds on this module
+
+            in_spine = {*spine_before, *(p.source.name for p in into)}
+            traces.append(trace_plan(catalog, plan, in_spine, where))
         elif plan.kind != "dedupe_link":
             raise ValueError(f"{where}: kind {plan.kind!r} has no linkage for later waves")
     orphans = set(dedupes) - {(p.source.name,) for p in into}
@@ -152,7 +164,12 @@ def wave_link_spec(catalog: Any, number: int) -> WaveLinkSpec:
         raise ValueError(f"wave {number}: dedupe_link plan(s) "
                          f"{sorted(dedupes[o].name for o in orphans)} belong to no into_spine "
                          "plan")
-    return WaveLinkSpec(number, tuple(into), tuple(links), spine_before)
+    tables = [x.table for x in (*links, *traces)]
+    twice = sorted({t for t in tables if tables.count(t) > 1})
+    if twice:
+        raise ValueError(f"wave {number}: link / trace plans write the same table(s) "
+                         f"{', '.join(twice)}")
+    return WaveLinkSpec(number, tuple(into), tuple(links), spine_before, tuple(traces))
 
 
 def dedupe_plan(source: str, name: str) -> mdl.ModelPlan:
@@ -404,6 +421,51 @@ def _append_ids(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame) -> None:
     ])
 
 
+def spine_people(con: duckdb.DuckDBPyConnection,
+                 sources: tuple[str, ...]) -> tuple[pd.DataFrame, pa.Table]:
+    """The spine persons holding a record of any of `sources`: all their spine records
+    (source_dataset, record_id, person_id) and those records standardised. Fails when no
+    record of `sources` is in `linkage.person_ids`."""
+    names = ", ".join(f"'{s}'" for s in sources)
+    ids = con.execute(f"""
+        SELECT source_dataset, record_id, person_id FROM linkage.person_ids
+        WHERE person_id IN (SELECT person_id FROM linkage.person_ids
+                            WHERE source_dataset IN ({names}))""").df()
+    person_sources = tuple(sorted(ids["source_dataset"].unique()))
+    if not set(sources) & set(person_sources):
+        raise ValueError(f"no record of {', '.join(sources)} in linkage.person_ids: link it into "
+                         "the spine first (link_people_into_spine)")
+    return ids, semi_join(con, J.read_std(con, person_sources), ids)
+
+
+def semi_join(con: duckdb.DuckDBPyConnection, records: pa.Table, keys: pd.DataFrame) -> pa.Table:
+    """The rows of `records` whose (source_dataset, record_id), or record_id when `keys` has
+    no source_dataset, is in `keys`."""
+    on = [c for c in ("source_dataset", "record_id") if c in keys.columns]
+    con.register("__bold_records", records)
+    con.register("__bold_keys", keys[on])
+    try:
+        return con.sql(f"SELECT r.* FROM __bold_records r SEMI JOIN __bold_keys k "
+                       f"USING ({', '.join(on)})").to_arrow_table()
+    finally:
+        con.unregister("__bold_records")
+        con.unregister("__bold_keys")
+
+
+def scored_edges(con: duckdb.DuckDBPyConnection, plan: mdl.ModelPlan, records: list[pa.Table],
+                 models_dir: Path, *, threshold: float, retrain: bool = False,
+                 seed: int = 1) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The plan's model trained (or loaded) on `records` and its pairs at `threshold` or above:
+    (edges with uid_l / uid_r, the model's entry)."""
+    with LinkageSession(records) as session:
+        entry = _train(con, session, plan, models_dir, retrain, seed)
+        pairs = session.fetch(session.predict(plan, entry["model"])).to_pandas()
+    edges = pairs[pairs["match_probability"] >= threshold].assign(
+        uid_l=lambda d: d["source_dataset_l"] + "|" + d["record_id_l"],
+        uid_r=lambda d: d["source_dataset_r"] + "|" + d["record_id_r"])
+    return edges.reset_index(drop=True), entry
+
+
 def link_population(
     con: duckdb.DuckDBPyConnection,
     pupils: Source,
@@ -422,31 +484,11 @@ def link_population(
     writes `linkage.<table>` (replaced). `key`: the pupil key grouping a pupil's records
     (`upn`). Returns counts."""
     _require_std(con, pupils)
-    person_sources = tuple(r[0] for r in con.execute("""
-        SELECT DISTINCT source_dataset FROM linkage.person_ids
-        WHERE person_id IN (SELECT person_id FROM linkage.person_ids WHERE source_dataset = ?)
-        ORDER BY 1""", [people_source]).fetchall())
-    if people_source not in person_sources:
-        raise ValueError(f"no record of {people_source} in linkage.person_ids: link it into the "
-                         "spine first (link_people_into_spine)")
-    ids = con.execute("""
-        SELECT source_dataset, record_id, person_id FROM linkage.person_ids
-        WHERE person_id IN (SELECT person_id FROM linkage.person_ids WHERE source_dataset = ?)
-        """, [people_source]).df()
-    people = J.read_std(con, person_sources)
-    con.register("__people", people)
-    con.register("__ids", ids)
-    people = con.sql("SELECT p.* FROM __people p SEMI JOIN __ids i "
-                     "USING (source_dataset, record_id)").to_arrow_table()
-    con.unregister("__people")
-    con.unregister("__ids")
+    ids, people = spine_people(con, (people_source,))
+    person_sources = tuple(sorted(ids["source_dataset"].unique()))
     plan = population_plan(pupils.name, person_sources, plan_name, reference)
-    with LinkageSession([people, J.read_std(con, (pupils.name,))]) as session:
-        entry = _train(con, session, plan, models_dir, retrain, seed)
-        pairs = session.fetch(session.predict(plan, entry["model"])).to_pandas()
-    edges = pairs[pairs["match_probability"] >= threshold].assign(
-        uid_l=lambda d: d["source_dataset_l"] + "|" + d["record_id_l"],
-        uid_r=lambda d: d["source_dataset_r"] + "|" + d["record_id_r"])
+    edges, entry = scored_edges(con, plan, [people, J.read_std(con, (pupils.name,))],
+                                models_dir, threshold=threshold, retrain=retrain, seed=seed)
     groups = key_groups(con, pupils, key)
     groups["uid"] = pupils.name + "|" + groups["record_id"]
     comp = groups.set_index("uid")["grp"]
@@ -464,13 +506,18 @@ def link_population(
     links["match_probability"] = [prob.get((g, p)) for g, p in
                                   zip(links["grp"], links["person_id"], strict=True)]
     links["source_dataset"] = pupils.name
-    wh.replace_table_from(con, "linkage", table, pa.Table.from_pandas(
-        links[list(PUPIL_LINK_COLUMNS)], preserve_index=False, schema=PUPIL_LINK_SCHEMA))
+    write_links(con, table, links)
     return {"records": len(groups), "people": int(groups["grp"].nunique()),
             "people_linked": len(best), "records_linked": len(links),
             "persons_linked": int(links["person_id"].nunique()),
             "threshold": threshold,
             "models": {plan.name: entry["meta"].get("version")}}
+
+
+def write_links(con: duckdb.DuckDBPyConnection, table: str, links: pd.DataFrame) -> None:
+    """Replace `linkage.<table>` with `links` (PUPIL_LINK_COLUMNS: a link table's shape)."""
+    wh.replace_table_from(con, "linkage", table, pa.Table.from_pandas(
+        links[list(PUPIL_LINK_COLUMNS)], preserve_index=False, schema=PUPIL_LINK_SCHEMA))
 
 
 def link_wave_people(con: duckdb.DuckDBPyConnection, models_dir: Path, spec: WaveLinkSpec, *,
@@ -490,8 +537,8 @@ def link_wave_people(con: duckdb.DuckDBPyConnection, models_dir: Path, spec: Wav
 def link_wave(con: duckdb.DuckDBPyConnection, models_dir: Path, spec: WaveLinkSpec, *,
               retrain: bool = False, seed: int = 1) -> dict[str, Any]:
     """A later wave's linkage in one call, as its Dagster assets run it: each `into_spine`
-    source into the spine, then each `link` plan's population to its people; every source is
-    standardised first (as the wave's std assets do in Dagster)."""
+    source into the spine, then each `link` plan's population to its people, then each
+    `trace`; every source is standardised first (as the wave's std assets do in Dagster)."""
     for source in (*(p.source for p in spec.into_spine), *(p.source for p in spec.links)):
         J.standardise_source(con, source)
     out = link_wave_people(con, models_dir, spec, retrain=retrain, seed=seed)
@@ -499,4 +546,11 @@ def link_wave(con: duckdb.DuckDBPyConnection, models_dir: Path, spec: WaveLinkSp
         out[link.name] = link_population(con, link.source, link.key, link.people, models_dir,
                                      plan_name=link.name, table=link.table, retrain=retrain,
                                      seed=seed)
+    if spec.traces:
+        from bold_assets.linkage import trace as T  # it builds on this module
+
+        for t in spec.traces:
+            for source in (t.reference, *((t.population,) if t.population else ())):
+                J.standardise_source(con, source)
+            out[t.name] = T.trace(con, t, models_dir, retrain=retrain, seed=seed)
     return out

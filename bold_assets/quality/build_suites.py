@@ -244,6 +244,19 @@ def person_condition(src: Source) -> dict:
                               "operator": "==", "parameter": val}}  # GX 1.9+ Condition
 
 
+def case_not_null(src: Source, column: str, checked: str | None = None,
+                  why: str | None = None) -> dict:
+    """`column` (a case id) is never null: critical, unless it is no identifier and the source's
+    QualityProfile declares a completeness for it (a key some rows lack by nature, e.g. the NHS
+    number of a death registration), then a warning below that share. `checked`: the column as
+    the table holds it (research: `<column>_hash`)."""
+    share = None if column in src.pii_columns else profile(src).completeness.get(column)
+    if share is None:
+        return not_null(checked or column, True, why=why or f"each {src.key} -> one case")
+    return not_null(checked or column, False, share,
+                    why=f"the share of rows with a {column} the source declares")
+
+
 def raw_suite(src: Source) -> dict:
     table = f"raw.{src.name}"
     ids = src.identifiers
@@ -254,7 +267,7 @@ def raw_suite(src: Source) -> dict:
             row_count(table), *types(table, src.columns),
             not_null(src.key, True, why="record id"), unique(src.key)]  # fmt: skip
     for case_col in src.case_ids:  # every record belongs to a case / booking / claim
-        exps.append(not_null(case_col, True, why=f"each {src.key} -> one case"))
+        exps.append(case_not_null(src, case_col))
     exps.append(not_null(src.event_date, False, 0.99, why="event date places the record in time"))
     y0, y1 = src.coverage
     exps.append(between(src.event_date, _day(y0), _day(y1, end=True), mostly=0.99,

@@ -144,8 +144,8 @@ def research_suite(src: Source) -> dict:
             b.unique("row_id_hash")]  # fmt: skip
     for h in hashes:
         exps.append(b.regex(h, b.HASH_PATTERN, "HMAC-SHA256 hex digests", critical=True))
-    for h in hashes[1:]:
-        exps.append(b.not_null(h, True, why="each record -> one case"))
+    for c in src.case_ids:
+        exps.append(b.case_not_null(src, c, f"{c}_hash", "each record -> one case"))
     for col, values in src.codes.items():
         if col in cols:
             exps.append(b.in_set(col, list(values), critical=False))
@@ -234,7 +234,8 @@ def wave_link_suite(catalog: Catalog, number: int) -> dict:
     exps = [b.columns_present(cols, table), b.row_count(table),
             b.compound_unique(["source_dataset", "row_id_hash"],
                               "unique__source_dataset_row_id_hash"),
-            b.in_set("source_dataset", [*people, *(k.source.name for k in spec.links)]),
+            b.in_set("source_dataset", [*people, *(k.source.name for k in spec.links),
+                                        *(t.reference.name for t in spec.traces if t.of_spine)]),
             b.regex("row_id_hash", b.HASH_PATTERN, "HMAC-SHA256 hex digests", critical=True)]
     exps += [b.not_null(c, True, why="every row has a spine id") for c in cols]
     for name in people:

@@ -31,3 +31,14 @@
     ({{ date_col }} < {{ snapshot_date() }}
      and {{ date_col }} >= {{ snapshot_date() }} - interval ({{ var("lookback_years") }}) year)
 {%- endmacro %}
+
+{# NHS ethnic category (2001 census letters A-S; Z not stated, 99 not known) -> high-level group. #}
+{% macro nhs_ethnic_group(col) -%}
+    case
+        when upper(trim({{ col }})) in ('A', 'B', 'C') then 'White'
+        when upper(trim({{ col }})) in ('D', 'E', 'F', 'G') then 'Mixed'
+        when upper(trim({{ col }})) in ('H', 'J', 'K', 'L') then 'Asian'
+        when upper(trim({{ col }})) in ('M', 'N', 'P') then 'Black'
+        when upper(trim({{ col }})) in ('R', 'S') then 'Other'
+    end
+{%- endmacro %}

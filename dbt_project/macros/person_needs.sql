@@ -10,6 +10,8 @@
   waves up to <wave>), each of which is true when recorded and false otherwise (no evidence and
   not measured both read false). Each assessment also gives has_<name>_assessment and its
   `carry` columns. Factors with measure_type none get no column.
+  From the wave of var('deaths') on, the deaths rule (macros/deaths.sql): a person with a linked
+  death dated before the snapshot is not in the mart (not in its denominators nor its counts).
 #}
 {% macro person_needs(wave) %}
 {%- set assessments = evidence_assessments(wave) -%}
@@ -34,24 +36,28 @@
         {%- endif -%}
     {%- endfor -%}
 {%- endfor %}
+{%- set deaths = deaths_rule(wave) %}
 -- records and attribute rows of waves 0-{{ wave }}, grouped into persons at each threshold of wave {{ wave }}
 with links as (
-    {%- for t in wave_thresholds(wave) %}
-    {%- set outer = loop %}
-    {%- for w in waves_up_to(wave) %}
-    select source_dataset, row_id_hash, '{{ t.name }}' as link_threshold, {{ t.id_column }} as person_key
-    from {{ ref('int_record_links_wave_' ~ w) }}
-    where {{ t.id_column }} is not null
-    {%- if not (loop.last and outer.last) %}
-    union all{% endif %}
-    {%- endfor %}
-    {%- endfor %}
+    {{- person_links(wave) }}
 ),
+{%- if deaths %}
+
+-- the deaths rule (var('deaths'), macros/deaths.sql): persons with a linked {{ deaths.model }} row
+-- whose {{ deaths.date }} is before the snapshot leave this mart
+deceased as (
+    {{- deceased_persons(wave, 'links') }}
+),
+{%- endif %}
 
 records as (
     select l.link_threshold, l.person_key, r.*
     from ({{ union_waves('int_records_wave_', wave) }}) as r
     inner join links as l using (source_dataset, row_id_hash)
+    {%- if deaths %}
+    anti join deceased as dead
+        on dead.link_threshold = l.link_threshold and dead.person_key = l.person_key
+    {%- endif %}
     where r.event_date < {{ snapshot_date() }}
 ),
 

@@ -1,7 +1,16 @@
 {# Every linked person with a record of waves 0-<wave> before the snapshot has exactly one row
-   of the wave's person mart at each of the wave's linkage thresholds (and no other rows). #}
+   of the wave's person mart at each of the wave's linkage thresholds (and no other rows), but
+   the persons the deaths rule takes out (macros/deaths.sql): they have none. #}
 {% test person_needs_spine_is_whole(model, wave) %}
-with expected as (
+with links as (
+    {{- person_links(wave) }}
+),
+
+deceased as (
+    {{- deceased_persons(wave, 'links') }}
+),
+
+recorded as (
     {%- for t in wave_thresholds(wave) %}
     {%- set outer = loop %}
     {%- for w in waves_up_to(wave) %}
@@ -13,6 +22,13 @@ with expected as (
     union all{% endif %}
     {%- endfor %}
     {%- endfor %}
+),
+
+expected as (
+    select distinct e.link_threshold, e.estimated_xjs_id
+    from recorded as e
+    anti join deceased as d
+        on d.link_threshold = e.link_threshold and d.person_key = e.estimated_xjs_id
 ),
 
 mart as (

@@ -8,7 +8,11 @@ Tables in schema `evaluation` (the work is `bold_assets.linkage.wave_evaluation`
 - `wave_<n>_match_rates` (waves with `link` plans): people of the spine source with a linked
   record, overall and by ethnic group, beside the share truly in the population source;
 - `wave_<n>_subgroup_errors`: false-match, missed-match and linked rates and F1 by sex, ethnic
-  group and IMD quintile, per linkage step.
+  group and IMD quintile, per linkage step (a `trace` step counts traced people);
+- `wave_<n>_trace_rates` (waves with `trace` plans): traced people linked to a reference person
+  (rightly), overall and by ethnic group and IMD quintile, beside the share truly in the
+  reference file. A trace's F1 rows (`<traced>-<reference> people` / `records`) are in
+  `wave_<n>_linkage_f1` with the plan name as step.
 """
 
 from __future__ import annotations
@@ -26,10 +30,12 @@ from bold_assets.defs.evaluation.linkage_quality import (
     _store,
 )
 from bold_assets.defs.factories.keys import raw_key
-from bold_assets.defs.factories.wave_linkage import link_key, spine_key
+from bold_assets.defs.factories.wave_linkage import link_key, spine_key, trace_key
 from bold_assets.defs.resources import WarehouseResource
+from bold_assets.linkage import trace as T
 from bold_assets.linkage import wave_evaluation as E
 from bold_assets.linkage import wave_link as W
+from bold_assets.linkage.core import THRESHOLDS
 
 
 def _groups_sql(link: W.PopulationLink) -> str:
@@ -40,12 +46,32 @@ def _links(link: W.PopulationLink) -> str:
     return f"linkage.{link.table}"
 
 
+def trace_sql(trace: T.TracePlan) -> tuple[str, str, str]:
+    """(label, traced records, links) of a trace for `wave_evaluation`'s trace functions: the
+    label is `spine` or the population source's name."""
+    table = f"linkage.{trace.table}"
+    if trace.of_spine:
+        return "spine", E.spine_traced_sql(trace.traced), E.spine_trace_links_sql(table)
+    assert trace.population is not None and trace.population_key
+    groups = W.key_groups_sql(trace.population, trace.population_key)
+    return (trace.population.name, E.population_traced_sql(trace.population.name, groups),
+            E.population_trace_links_sql(table, groups))
+
+
+def _trace_threshold() -> str:
+    """The name of the threshold traces link at (`linkage.trace.TRACE_THRESHOLD`)."""
+    return next((k for k, v in THRESHOLDS.items() if v == T.TRACE_THRESHOLD),
+                str(T.TRACE_THRESHOLD))
+
+
 def f1_table(con, spec: W.WaveLinkSpec) -> pd.DataFrame:
     """Every linkage step's F1 in one table, with the step (plan name) as `step`."""
     parts = [E.spine_f1(con, p.source.name, spec.spine_sources).assign(step=p.link_name)
              for p in spec.into_spine]
     parts += [E.population_f1(con, link.source.name, link.people, _groups_sql(link), _links(link))
               .assign(step=link.name) for link in spec.links]
+    parts += [E.trace_f1(con, label, t.reference.name, traced, links).assign(step=t.name)
+              for t in spec.traces for label, traced, links in [trace_sql(t)]]
     return pd.concat(parts, ignore_index=True)[["step", "scope", "precision", "recall", "f1"]]
 
 
@@ -55,7 +81,18 @@ def subgroup_table(con, spec: W.WaveLinkSpec) -> pd.DataFrame:
     parts += [E.population_subgroup_errors(con, link.source.name, link.people, _groups_sql(link),
                                       links=_links(link)).assign(step=link.name)
               for link in spec.links]
+    parts += [E.trace_subgroup_errors(con, t.reference.name, traced, links,
+                                      threshold=_trace_threshold()).assign(step=t.name)
+              for t in spec.traces for _, traced, links in [trace_sql(t)]]
     table = pd.concat(parts, ignore_index=True)
+    return table[["step", *[c for c in table.columns if c != "step"]]]
+
+
+def trace_rates_table(con, spec: W.WaveLinkSpec) -> pd.DataFrame:
+    """Each trace's linked shares by subgroup (`wave_evaluation.trace_rates`), step first."""
+    table = pd.concat([E.trace_rates(con, t.reference.name, traced, links).assign(step=t.name)
+                       for t in spec.traces for _, traced, links in [trace_sql(t)]],
+                      ignore_index=True)
     return table[["step", *[c for c in table.columns if c != "step"]]]
 
 
@@ -73,17 +110,23 @@ def _f1_key(scope: str) -> str:
 
 def wave_evaluation_assets(wave: Wave, spec: W.WaveLinkSpec) -> list[dg.AssetsDefinition]:
     prefix = wave.name
+    traced = tuple(dict.fromkeys(s for t in spec.traces
+                                 for s in (t.reference.name, *(t.traced if t.population
+                                                               else ()))))
     deps = [*([spine_key(wave)] if spec.into_spine else []),
-            *(link_key(link) for link in spec.links),
-            *(raw_key(link.source.name) for link in spec.links), TRUTH_RECORDS, TRUTH_PERSONS]
+            *(link_key(link) for link in spec.links), *(trace_key(t) for t in spec.traces),
+            *(raw_key(link.source.name) for link in spec.links), *(raw_key(s) for s in traced),
+            TRUTH_RECORDS, TRUTH_PERSONS]
     steps = ", ".join(spec.plan_names)
     linked = ", ".join(f"{k.source.name} to {k.people}" for k in spec.links)
 
     @dg.asset(key=["evaluation", f"{prefix}_linkage_f1"], deps=deps, group_name=GROUP,
               kinds={"duckdb"},
               description=f"Pairwise precision, recall and F1 of wave {wave.number}'s linkage "
-              f"({steps}): each source in the spine (with the spine, dedupe, both) and each "
-              "linked population (pairs and per record; recall on people in both).")
+              f"({steps}): each source in the spine (with the spine, dedupe, both), each "
+              "linked population (pairs and per record; recall on people in both) and each "
+              "trace (per traced person and per record; recall on people truly in the "
+              "reference file).")
     def _f1(warehouse: WarehouseResource) -> dg.MaterializeResult:
         with warehouse.connect() as con:
             table = f1_table(con, spec)
@@ -107,6 +150,8 @@ def wave_evaluation_assets(wave: Wave, spec: W.WaveLinkSpec) -> list[dg.AssetsDe
             table.drop(columns=[c for c in ("threshold",) if c in table.columns]))})
 
     assets = [_f1, _subgroups]
+    if spec.traces:
+        assets.append(_trace_rates_asset(wave, spec, deps))
     if not spec.links:
         return assets
 
@@ -132,6 +177,37 @@ def wave_evaluation_assets(wave: Wave, spec: W.WaveLinkSpec) -> list[dg.AssetsDe
         })
 
     return [*assets, _rates]
+
+
+def _trace_rates_asset(wave: Wave, spec: W.WaveLinkSpec,
+                       deps: list[dg.AssetKey]) -> dg.AssetsDefinition:
+    """`evaluation/wave_<n>_trace_rates`: each trace's linked shares beside the true ones."""
+    prefix = wave.name
+    traces = ", ".join(f"{t.name} ({'the spine' if t.of_spine else t.population.name} to "
+                       f"{t.reference.name})" for t in spec.traces)
+
+    @dg.asset(key=["evaluation", f"{prefix}_trace_rates"], deps=deps, group_name=GROUP,
+              kinds={"duckdb"},
+              description="Traced people (spine persons, or a population's people) linked to a "
+              "reference person (linked_pct; rightly: linked_right_pct), overall and by ethnic "
+              "group and IMD quintile of their true person, beside the share truly in the "
+              f"reference file (true_pct): {traces}.")
+    def _trace_rates(warehouse: WarehouseResource) -> dg.MaterializeResult:
+        with warehouse.connect() as con:
+            rates = trace_rates_table(con, spec)
+            meta = _store(con, f"{prefix}_trace_rates", rates)
+        overall = rates[rates["dimension"] == "all"].set_index("step")
+        eth = rates[(rates["dimension"] == "ethnic_group") & (rates["subgroup"] != "unknown")]
+        return dg.MaterializeResult(metadata={
+            **meta,
+            **{f"linked_pct_{s}": _num(v) for s, v in overall["linked_pct"].items()},
+            **{f"true_pct_{s}": _num(v) for s, v in overall["true_pct"].items()},
+            **{f"ethnic_gap_points_{s}": _num(g["linked_pct"].max() - g["linked_pct"].min())
+               for s, g in eth.groupby("step")},
+            "table": _md(rates),
+        })
+
+    return _trace_rates
 
 
 def build_wave_evaluation(catalog: Catalog) -> dg.Definitions:

@@ -6,6 +6,8 @@ replaced). Truth exists only for generated data. Each raw table sits in its wave
 truth and reference in groups of their own.
 """
 
+import importlib
+
 import dagster as dg
 
 from bold_assets import landing
@@ -21,7 +23,21 @@ from bold_assets.world.generate import REFERENCE_TABLES, reference_tables
 from bold_assets.world.snapshots import snapshot_tables, write_snapshot_date
 from bold_assets.world.store import write_frame
 
-TRUTH_TABLES = ("persons", "record_person", "person_addresses", "mags_crown_journey")
+# Truth every world has; a generator adds its own (`TRUTH` in its module, e.g. truth.deaths).
+BASE_TRUTH_TABLES = ("persons", "record_person", "person_addresses")
+
+
+def truth_tables(catalog: Catalog) -> tuple[str, ...]:
+    """The `truth.*` tables of the catalogue's world: the base ones, then each generator's
+    declared `TRUTH` (catalogue order)."""
+    extra: list[str] = []
+    for module in dict.fromkeys(s.generator for s in catalog.sources.values() if s.generator):
+        try:
+            extra += getattr(importlib.import_module(module), "TRUTH", ())
+        except ModuleNotFoundError as err:  # a declaration ahead of its generator: no truth
+            if err.name != module:  # yet (generating it names the missing module)
+                raise
+    return tuple(dict.fromkeys((*BASE_TRUTH_TABLES, *extra)))
 
 
 def raw_specs(catalog: Catalog) -> list[dg.AssetSpec]:
@@ -33,11 +49,10 @@ def raw_specs(catalog: Catalog) -> list[dg.AssetSpec]:
     ]
 
 
-TRUTH_SPECS = [
-    dg.AssetSpec(["truth", t], group_name="truth", kinds={"duckdb"}, skippable=True,
-                 description="Synthetic ground truth; read only by the evaluation group.")
-    for t in TRUTH_TABLES
-]
+def truth_specs(tables: tuple[str, ...]) -> list[dg.AssetSpec]:
+    return [dg.AssetSpec(["truth", t], group_name="truth", kinds={"duckdb"}, skippable=True,
+                         description="Synthetic ground truth; read only by the evaluation group.")
+            for t in tables]
 REFERENCE_SPECS = [
     dg.AssetSpec(["reference", t], group_name="reference", kinds={"duckdb"},
                  description="Geography: LSOA -> LAD with IMD deciles, and postcodes.")
@@ -57,8 +72,9 @@ def waves_needed(catalog: Catalog, selected: set[str]) -> int | None:
 def build_raw(catalog: Catalog) -> dg.Definitions:
     """The `synthetic_world` multi-asset writing every declared source's raw table."""
     names = tuple(catalog.sources)
+    truth = truth_tables(catalog)
 
-    @dg.multi_asset(specs=raw_specs(catalog) + TRUTH_SPECS + REFERENCE_SPECS, can_subset=True,
+    @dg.multi_asset(specs=raw_specs(catalog) + truth_specs(truth) + REFERENCE_SPECS, can_subset=True,
                     name="synthetic_world", partitions_def=SNAPSHOT_PARTITIONS)
     def synthetic_world(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         """Generate (or land) the declared extracts, with truth and reference geography."""
@@ -83,12 +99,12 @@ def build_raw(catalog: Catalog) -> dg.Definitions:
                         context.log.warning(f"raw.{s}: {warning}")
                     tables[f"raw/{s}"] = frame
                     context.log.info(f"raw.{s}: read from {settings.landing_dir}")
-            selected -= {f"truth/{t}" for t in TRUTH_TABLES}
+            selected -= {f"truth/{t}" for t in truth}
         with warehouse.connect() as con:
             if settings.landing_dir is not None:
                 # Synthetic truth does not describe landed extracts: remove it, so evaluation is
                 # skipped (or fails plainly) instead of scoring landed data against another world.
-                for t in TRUTH_TABLES:
+                for t in truth:
                     con.execute(f"DROP TABLE IF EXISTS truth.{t}")
                 context.log.info("Landed extracts: truth is not materialised (no ground truth).")
             write_snapshot_date(con, snapshot, landed=settings.landing_dir is not None)

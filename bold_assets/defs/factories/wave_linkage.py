@@ -7,8 +7,13 @@ For wave n (`linkage.wave_link.wave_link_spec` reads its plans):
   nobody to the spine);
 - `linkage/<table>` per `link` plan: the population source's people linked to the spine persons
   holding a record of the plan's spine source; they never get spine ids;
-- `research/<link_table>`: the wave's research link file (hashed row id -> keyed spine id), with
-  its blocking identifier leak check.
+- `linkage/<table>` per `trace` plan (`linkage.trace`): the spine's persons, or a population's
+  people, traced one-to-one through a reference file (PDS); a population trace also gets
+  `research/<table>` (keyed hashes of the two person keys, e.g. upn -> NHS number) with the
+  blocking identifier leak check;
+- `research/<link_table>`: the wave's research link file (hashed row id -> keyed spine id; the
+  reference records of spine traces count as linked records), with its blocking identifier
+  leak check.
 Models are saved and versioned as wave 0's, reused unless run config says `retrain: true`.
 Partitioned by weekly snapshot as `linkage/person_ids`. The work is `bold_assets.linkage.wave_link`.
 """
@@ -23,6 +28,7 @@ from bold_assets.defs.metadata import table_metadata as table_meta
 from bold_assets.defs.resources import WarehouseResource
 from bold_assets.defs.snapshots import SNAPSHOT_PARTITIONS
 from bold_assets.defs.wave_0.linkage import PERSON_IDS_KEY
+from bold_assets.linkage import trace as T
 from bold_assets.linkage import wave_link as W
 from bold_assets.settings import get_settings
 
@@ -43,6 +49,14 @@ def link_key(link: W.PopulationLink) -> dg.AssetKey:
 
 def research_link_key(wave: Wave) -> dg.AssetKey:
     return dg.AssetKey(["research", wave.link_table])
+
+
+def trace_key(trace: T.TracePlan) -> dg.AssetKey:
+    return dg.AssetKey(["linkage", trace.table])
+
+
+def research_trace_key(trace: T.TracePlan) -> dg.AssetKey:
+    return dg.AssetKey(["research", trace.table])
 
 
 def _counts(summary: dict) -> dict:
@@ -165,15 +179,79 @@ def population_link_asset(wave: Wave, link: W.PopulationLink,
     return _link
 
 
+def trace_asset(wave: Wave, trace: T.TracePlan, spine: dg.AssetKey) -> dg.AssetsDefinition:
+    """`linkage/<table>`: a `trace` plan's people traced one-to-one through its reference file."""
+    key = trace_key(trace)
+    if trace.of_spine:
+        what = (f"The spine persons holding a record of {', '.join(trace.traced)} traced to "
+                f"{trace.reference.title} (one {trace.reference_key} each, and each "
+                f"{trace.reference_key} one person); each {trace.reference.name} record of a "
+                "traced person with its spine id, as a link table")
+    else:
+        what = (f"{trace.population.title} (records grouped by {trace.population_key}) traced "
+                f"to {trace.reference.title} (one {trace.reference_key} each, and each "
+                f"{trace.reference_key} one person); each traced record with the "
+                f"{trace.reference.name} record it matched")
+
+    @dg.asset(
+        key=key,
+        deps=[spine, *(std_key(s) for s in trace.sources)],
+        group_name=wave.group,
+        partitions_def=SNAPSHOT_PARTITIONS,
+        kinds={"duckdb", "splink"},
+        description=f"{what}, by model `{trace.name}` on names, date of birth, sex and postcode "
+        f"(above match probability {T.TRACE_THRESHOLD}). Replaced on every run.",
+    )
+    def _trace(context: dg.AssetExecutionContext, config: WaveTrainingConfig,
+               warehouse: WarehouseResource) -> dg.MaterializeResult:
+        settings = get_settings()
+        with warehouse.connect() as con:
+            summary = T.trace(con, trace, settings.models_dir, retrain=config.retrain,
+                              seed=settings.seed)
+            meta = table_meta(con, ".".join(key.path))
+        context.log.info(f"{trace.name}: {summary['people_linked']} of {summary['people']} "
+                         f"people traced to {trace.reference.name}")
+        return dg.MaterializeResult(metadata={**meta, **_counts(summary)})
+
+    return _trace
+
+
+def research_trace_asset(wave: Wave, trace: T.TracePlan) -> dg.AssetsDefinition:
+    """`research/<table>` of a population trace: traced key hash -> reference key hash."""
+    from bold_assets.linkage import research as R
+
+    assert trace.population is not None and trace.population_key
+    pop, ref = trace.population, trace.reference
+    sql = R.trace_research_sql(trace.table, pop, trace.population_key, ref, trace.reference_key)
+
+    @dg.asset(
+        key=research_trace_key(trace),
+        deps=[trace_key(trace), research_key(pop.name), research_key(ref.name)],
+        group_name=wave.group,
+        kinds={"duckdb"},
+        description=f"{pop.title} traced to {ref.title}: keyed hashes only, "
+        f"{trace.population_key}_hash -> {trace.reference_key}_hash (as research.{pop.name} and "
+        f"research.{ref.name} hold them) with the match probability, one row per traced person.",
+    )
+    def _research_trace(warehouse: WarehouseResource) -> dg.MaterializeResult:
+        return dg.MaterializeResult(metadata=write_research(warehouse, trace.table, sql))
+
+    return _research_trace
+
+
 def research_link_asset(wave: Wave, spec: W.WaveLinkSpec,
                         upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
     """`research/<link_table>`: each record of the wave's person sources and each linked record
-    of its populations, hashed row id -> keyed spine person id (as research.xjs_link)."""
+    of its populations and spine traces' reference files, hashed row id -> keyed spine person id
+    (as research.xjs_link)."""
     from bold_assets.linkage import research as R
 
     people = tuple(p.source.name for p in spec.into_spine)
-    tables = tuple(f"linkage.{link.table}" for link in spec.links)
-    sources = (*people, *(link.source.name for link in spec.links))
+    spine_traces = [t for t in spec.traces if t.of_spine]
+    tables = (*(f"linkage.{link.table}" for link in spec.links),
+              *(f"linkage.{t.table}" for t in spine_traces))
+    sources = tuple(dict.fromkeys((*people, *(link.source.name for link in spec.links),
+                                   *(t.reference.name for t in spine_traces))))
 
     @dg.asset(
         key=research_link_key(wave),
@@ -205,10 +283,18 @@ def build_wave_linkage(catalog: Catalog) -> dg.Definitions:
             assets.append(spine_asset(wave, spec, spine))
             spine = spine_key(wave)
         links = [population_link_asset(wave, link, spine) for link in spec.links]
-        checks.append(ids_unchanged_check(wave, spec, spine if spec.into_spine
-                                          else links[0].key))
-        assets += links
-        upstream = [spine, *(a.key for a in links)]
-        assets.append(research_link_asset(wave, spec, upstream))
-        checks.append(leak_check(research_link_key(wave)))
+        traces = [trace_asset(wave, t, spine) for t in spec.traces]
+        if spec.into_spine or links or traces:
+            checks.append(ids_unchanged_check(wave, spec, spine if spec.into_spine
+                                              else (links or traces)[0].key))
+        assets += links + traces
+        for t in spec.traces:
+            if not t.of_spine:
+                assets.append(research_trace_asset(wave, t))
+                checks.append(leak_check(research_trace_key(t)))
+        if spec.into_spine or spec.links or any(t.of_spine for t in spec.traces):
+            upstream = [spine, *(a.key for a in links),
+                        *(a.key for a, t in zip(traces, spec.traces, strict=True) if t.of_spine)]
+            assets.append(research_link_asset(wave, spec, upstream))
+            checks.append(leak_check(research_link_key(wave)))
     return dg.Definitions(assets=assets, asset_checks=checks)

@@ -2,7 +2,8 @@
 
 Each module exposes `PRODUCES` (the source names it generates) and `generate(ctx)`, which returns
 `raw.<source>` frames in the registry's column order, `truth.record_person` rows
-(source_dataset, record_id, person_id) and any other truth tables; frames keyed `journey.*` are
+(source_dataset, record_id, person_id) and any other truth tables (named in its `TRUTH`, so
+the warehouse gets them); frames keyed `journey.*` are
 clean event data for later generators (never written to the warehouse). Each generator draws
 only from streams named after it (`ctx.rng(name)`), so adding a source changes no other source.
 """

@@ -12,6 +12,7 @@ from bold_assets.world.journeys import crown_cases
 from bold_assets.world.records import case_numbers, extract, identified, issue_ids
 from bold_assets.world.sources import careers
 
+TRUTH = ("mags_crown_journey",)  # truth.* tables of its own (beside truth.record_person)
 PRODUCES = ("crown",)
 # Identifier errors of the crown records, by source (`records.identified` reads them).
 ERROR_PROFILES: dict[str, ErrorProfile] = {

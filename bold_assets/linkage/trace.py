@@ -1,0 +1,231 @@
+"""`trace` plans: people traced one-to-one through a reference file (wave 3: PDS, NHS numbers).
+
+`trace_plan` reads a declared plan (`wave_link.wave_link_spec` calls it) into a `TracePlan`;
+`trace` runs it.
+
+A trace links traced records to the records of a reference file (`TracePlan.reference`, e.g. PDS:
+one row per person and address, grouped into reference people by its person key, e.g.
+`nhs_number`; records without a key are no reference people) with a Splink link model (names,
+date of birth, sex, postcode: the demographic steps of a trace; traced records holding an NHS
+number would also be compared exactly on it, as every model whose sources all hold a national
+id does). The traced side is either
+
+- the spine (`TracePlan.of_spine`): the spine persons holding a record of any of the traced
+  sources, each with all its spine records (as `wave_link.link_population` reads them); written
+  to `linkage.<table>(source_dataset, record_id, person_id, match_probability)`, the shape of a
+  `link` plan's table: each record of a reference person with the spine person traced to it, so
+  the wave's research link file (`research.wave_<n>_link`) and dbt treat it as a link table; or
+- one population source's people (records grouped by its person key, e.g. NPD pupils by `upn`;
+  records without a key are not traced): written to `linkage.<table>(source_dataset, record_id,
+  reference_dataset, reference_record_id, match_probability)`, each record of a traced person
+  with the reference record that person matched best (its reference person's NHS number is the
+  one of that record); `research.<table>` holds only keyed hashes of the two keys
+  (`research.trace_research_sql`).
+
+Pairs at the threshold or above are scored per (traced person, reference person): the best pair's
+match weight (the order of its match probability, without its rounding to 1.0), then the summed
+weights of all their pairs. One-to-one (`one_to_one`): each traced person takes its best reference
+person, then each reference person keeps the best of the traced people that took it (a person has
+one NHS number, an NHS number one person); ties go to the lower id. Models are trained like the
+other plans' (`wave_link._train`, DOB and sex m probabilities borrowed from wave 0's criminal
+model) and saved under the plan's name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+
+from bold_assets import warehouse as wh
+from bold_assets.catalog import LinkPlan
+from bold_assets.linkage import justice as J
+from bold_assets.linkage import models as mdl
+from bold_assets.linkage import wave_link as W
+from bold_assets.sources import Source
+
+# Traced people take a reference person at this match probability or above (high: a
+# reference file of the whole population holds many namesakes born in the same year).
+TRACE_THRESHOLD = W.POPULATION_THRESHOLD
+# linkage.<table> of a population trace
+POPULATION_TRACE_COLUMNS = ("source_dataset", "record_id", "reference_dataset",
+                            "reference_record_id", "match_probability")
+POPULATION_TRACE_SCHEMA = pa.schema(
+    [(c, pa.float64() if c == "match_probability" else pa.string())
+     for c in POPULATION_TRACE_COLUMNS])
+SCORE_COLUMNS = ("traced", "reference", "weight", "weight_sum", "match_probability",
+                 "reference_uid")
+
+
+@dataclass(frozen=True)
+class TracePlan:
+    """A `trace` plan: people traced through a reference file (`reference`, e.g. PDS, whose
+    records are grouped into reference people by `reference_key`, e.g. `nhs_number`), one-to-one
+    (this module). Either the spine persons holding a record of any of `traced`
+    (spine sources; `population` None), or the people of one population source (`population`,
+    e.g. NPD census, grouped by `population_key`; `traced` is its name)."""
+
+    name: str  # plan name
+    table: str  # linkage.<table> the links are written to (and research.<table>: population)
+    reference: Source
+    reference_key: str
+    traced: tuple[str, ...]
+    population: Source | None = None
+    population_key: str | None = None
+
+    @property
+    def of_spine(self) -> bool:
+        """True when the spine's persons are traced (not a population source's people)."""
+        return self.population is None
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """The sources whose standardised records the trace reads (reference first)."""
+        return (self.reference.name, *self.traced)
+
+
+def trace_plan(catalog: Any, plan: LinkPlan, in_spine: set[str], where: str) -> TracePlan:
+    """A `trace` plan read: `sources[0]` the reference file (a source with identifiers and a
+    person key, not in the spine), the rest either spine sources (`in_spine`) or one population
+    source with a person key. Fails with `where` (naming the plan) when it does not fit."""
+    if len(plan.sources) < 2:
+        raise ValueError(f"{where}: a trace plan names (reference source, traced sources...)")
+    unknown = [s for s in plan.sources if s not in catalog.sources]
+    if unknown:
+        raise ValueError(f"{where}: unknown source(s) {', '.join(unknown)}")
+    reference, traced = catalog.sources[plan.sources[0]], tuple(plan.sources[1:])
+    if reference.name in traced or reference.name in in_spine or not reference.has_identifiers:
+        raise ValueError(f"{where}: the reference file {reference.name} must hold identifiers, "
+                         "be outside the spine and not be traced itself")
+    try:
+        ref_key = W.person_key(catalog, reference)
+    except ValueError as err:
+        raise ValueError(f"{where}: reference file without a person key ({err})") from None
+    spine, outside = [s for s in traced if s in in_spine], [s for s in traced if s not in in_spine]
+    if spine and outside:
+        raise ValueError(f"{where}: traces either spine sources or one population source, not "
+                         f"both (in the spine: {', '.join(spine)}; not: {', '.join(outside)})")
+    if not outside:
+        return TracePlan(plan.name, plan.output_table, reference, ref_key, traced)
+    if len(outside) > 1:
+        raise ValueError(f"{where}: traces one population source, not {', '.join(outside)} "
+                         f"(spine sources: {', '.join(sorted(in_spine))})")
+    population = catalog.sources[outside[0]]
+    if not population.has_identifiers:
+        raise ValueError(f"{where}: {population.name} holds no identifiers to trace")
+    try:
+        key = W.person_key(catalog, population)
+    except ValueError as err:
+        raise ValueError(f"{where}: traced source without a person key ({err})") from None
+    if key == ref_key or plan.output_table in catalog.sources:
+        raise ValueError(f"{where}: research.{plan.output_table} holds {key}_hash and "
+                         f"{ref_key}_hash: the keys must differ and the table must not be "
+                         "named as a source")
+    return TracePlan(plan.name, plan.output_table, reference, ref_key, traced, population, key)
+
+
+def trace_model_plan(name: str, traced_sources: tuple[str, ...], reference: str,
+                     borrow_from: str | None = W.REFERENCE_MODEL) -> mdl.ModelPlan:
+    """A link model between the traced records (one group) and the reference file's (DOB and
+    sex m probabilities borrowed from `borrow_from`, as `wave_link.population_plan`)."""
+    borrowed: dict[str, Any] = ({"borrow": ("dob", "sex"), "reference": borrow_from}
+                                if borrow_from else {})
+    return mdl.ModelPlan(name, "link_only", (*traced_sources, reference),
+                         {s: "traced" for s in traced_sources} | {reference: "reference"},
+                         **borrowed)
+
+
+def group_scores(edges: pd.DataFrame, traced: pd.Series, reference: pd.Series) -> pd.DataFrame:
+    """Per (traced group, reference group) joined by `edges` (uid_l, uid_r, match_weight,
+    match_probability; either side may be the traced one): the best pair's weight and
+    probability, the summed weights, and the reference record (uid) of the best pair (ties:
+    the lower uid). `traced` / `reference`: record uid -> group. Columns SCORE_COLUMNS."""
+    is_t = edges["uid_l"].isin(traced.index)
+    t_uid = edges["uid_l"].where(is_t, edges["uid_r"])
+    r_uid = edges["uid_r"].where(is_t, edges["uid_l"])
+    e = pd.DataFrame({"traced": traced.reindex(t_uid).to_numpy(),
+                      "reference": reference.reindex(r_uid).to_numpy(),
+                      "reference_uid": r_uid.to_numpy(),
+                      "weight": edges["match_weight"].to_numpy(dtype=float),
+                      "match_probability": edges["match_probability"].to_numpy(dtype=float)})
+    e = e.dropna(subset=["traced", "reference"]).astype(
+        {"traced": traced.dtype, "reference": reference.dtype})
+    if e.empty:
+        return pd.DataFrame({c: pd.Series(dtype=float if c.startswith(("weight", "match"))
+                                          else object) for c in SCORE_COLUMNS})
+    e = e.sort_values(["traced", "reference", "weight", "reference_uid"],
+                      ascending=[True, True, False, True], kind="stable")
+    g = e.groupby(["traced", "reference"], sort=False)
+    out = g.first()[["weight", "reference_uid"]].join(
+        g.agg(weight_sum=("weight", "sum"), match_probability=("match_probability", "max")))
+    return out.reset_index()[list(SCORE_COLUMNS)]
+
+
+def one_to_one(scores: pd.DataFrame) -> pd.DataFrame:
+    """The links of `group_scores`: each traced group takes its best reference group (highest
+    `weight`, then `weight_sum`, then the lower reference id), then each reference group keeps
+    the best traced group among those that took it (the same order, then the lower traced id).
+    A traced group whose best reference group went to another stays unlinked."""
+    if scores.empty:
+        return scores.copy()
+    best = (scores.sort_values(["traced", "weight", "weight_sum", "reference"],
+                               ascending=[True, False, False, True], kind="stable")
+            .drop_duplicates("traced"))
+    best = (best.sort_values(["reference", "weight", "weight_sum", "traced"],
+                             ascending=[True, False, False, True], kind="stable")
+            .drop_duplicates("reference"))
+    return best.sort_values("traced", kind="stable").reset_index(drop=True)
+
+
+def _uid_groups(source: str, groups: pd.DataFrame) -> pd.Series:
+    """record uid (`source|record_id`) -> group, from (record_id, grp)."""
+    return pd.Series(groups["grp"].to_numpy(), index=source + "|" + groups["record_id"])
+
+
+def trace(con: duckdb.DuckDBPyConnection, plan: TracePlan, models_dir: Path, *,
+          threshold: float = TRACE_THRESHOLD, retrain: bool = False, seed: int = 1,
+          borrow_from: str | None = W.REFERENCE_MODEL) -> dict[str, Any]:
+    """Trace `plan`'s people through its reference file and write `linkage.<plan.table>`
+    (replaced; the shape depends on the kind of trace, see the module). Reads the
+    standardised records (`linkage.std_<source>`) and, for a spine trace,
+    `linkage.person_ids`. Returns counts."""
+    ref = plan.reference
+    W._require_std(con, ref)
+    ref_groups = W.key_groups(con, ref, plan.reference_key)
+    ref_std = W.semi_join(con, J.read_std(con, (ref.name,)), ref_groups)
+    if plan.of_spine:
+        ids, traced_std = W.spine_people(con, plan.traced)
+        traced = pd.Series(ids["person_id"].to_numpy(),
+                           index=ids["source_dataset"] + "|" + ids["record_id"])
+        traced_sources = tuple(sorted(ids["source_dataset"].unique()))
+    else:
+        pop = plan.population
+        assert pop is not None and plan.population_key
+        W._require_std(con, pop)
+        groups = W.key_groups(con, pop, plan.population_key)
+        traced_std = W.semi_join(con, J.read_std(con, (pop.name,)), groups)
+        traced, traced_sources = _uid_groups(pop.name, groups), (pop.name,)
+    model = trace_model_plan(plan.name, traced_sources, ref.name, borrow_from)
+    edges, entry = W.scored_edges(con, model, [traced_std, ref_std], models_dir,
+                                  threshold=threshold, retrain=retrain, seed=seed)
+    links = one_to_one(group_scores(edges, traced, _uid_groups(ref.name, ref_groups)))
+    summary = {"people": int(traced.nunique()), "records": len(traced),
+               "reference_people": int(ref_groups["grp"].nunique()),
+               "people_linked": len(links), "threshold": threshold,
+               "models": {model.name: entry["meta"].get("version")}}
+    if plan.of_spine:
+        rows = ref_groups.merge(links, left_on="grp", right_on="reference")
+        rows = rows.assign(source_dataset=ref.name, person_id=rows["traced"].astype("int64"))
+        W.write_links(con, plan.table, rows)
+        return summary | {"reference_records_linked": len(rows)}
+    rows = groups.merge(links, left_on="grp", right_on="traced")
+    rows = rows.assign(source_dataset=plan.population.name, reference_dataset=ref.name,
+                       reference_record_id=rows["reference_uid"].str.split("|", n=1).str[1])
+    wh.replace_table_from(con, "linkage", plan.table, pa.Table.from_pandas(
+        rows[list(POPULATION_TRACE_COLUMNS)], preserve_index=False,
+        schema=POPULATION_TRACE_SCHEMA))
+    return summary | {"records_linked": len(rows)}
