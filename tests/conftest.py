@@ -110,11 +110,27 @@ def pipeline_dagster_home(pipeline_warehouse: Path) -> Path:
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's loadgroup reads the xdist_group marks
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Tests on the pipeline warehouse first, and on one xdist worker (group "pipeline")."""
+    """Tests on the pipeline warehouse first, and on one xdist worker (group "pipeline"); every
+    other test with the rest of its module (group: the module's name), so a module-scoped
+    fixture (a refresh, a landing baseline, a dbt build) is built on one worker, not on both."""
     pipeline = [i for i in items if "pipeline_warehouse" in getattr(i, "fixturenames", ())]
-    for item in pipeline:
-        item.add_marker(pytest.mark.xdist_group("pipeline"))
+    for item in items:
+        group = "pipeline" if item in pipeline else item.path.stem
+        item.add_marker(pytest.mark.xdist_group(group))
     items[:] = pipeline + [i for i in items if i not in pipeline]
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Under `--dist loadgroup`, every test must carry xdist's `@<group>` node-id suffix, else
+    both workers wait on the pipeline build and build module fixtures twice (pytest 9 drops the suffix xdist 3.8
+    sets: pyproject pins pytest < 9)."""
+    if not (os.environ.get("PYTEST_XDIST_WORKER") and session.config.getvalue("loadgroup")):
+        return
+    lost = [i.nodeid for i in session.items if i.get_closest_marker("xdist_group")
+            and "@" not in i.nodeid]
+    if lost:
+        raise pytest.UsageError(f"xdist put no group on {lost[0]} (and {len(lost) - 1} more): "
+                                "pytest and pytest-xdist disagree on node ids; see pyproject")
 
 
 @pytest.fixture

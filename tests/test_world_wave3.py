@@ -292,3 +292,23 @@ def test_wave_3_changes_no_earlier_table():
             other = other[~other["source_dataset"].isin(WAVE_3)].reset_index(drop=True)
         pd.testing.assert_frame_equal(frame, other)
     assert "pds" in set(after["truth.record_person"]["source_dataset"])
+
+
+def test_a_snapshot_holds_the_deaths_registered_by_then(tables):
+    """A death dated before a snapshot but registered after it is not in that snapshot's
+    extract; the next snapshot (after its registration) has it, so the refresh takes the person
+    out of that snapshot's counts (the deaths rule, tested in tests/test_dbt.py)."""
+    from bold_assets.world.snapshots import snapshot_tables
+
+    deaths = tables["raw.ons_deaths"]
+    died, registered = (pd.to_datetime(deaths[c]) for c in ("reg_date_of_death", "reg_date"))
+    late = deaths[(registered - died).dt.days > 30]
+    assert len(late) > 0  # inquests: registered weeks or months after the death
+    row = late.iloc[0]
+    snapshot = (pd.Timestamp(row["reg_date_of_death"]) + pd.Timedelta(days=7)).date()
+    before = snapshot_tables({"raw.ons_deaths": deaths}, snapshot, TEST_SEED)["raw.ons_deaths"]
+    after = snapshot_tables({"raw.ons_deaths": deaths}, pd.Timestamp(row["reg_date"]).date(),
+                            TEST_SEED)["raw.ons_deaths"]
+    key = row["death_record_id"]
+    assert key not in set(before["death_record_id"]) and key in set(after["death_record_id"])
+    assert (pd.to_datetime(before["reg_date"]) <= pd.Timestamp(snapshot)).all()

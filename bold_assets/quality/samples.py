@@ -40,8 +40,9 @@ def _value(src: Source, col: str, typ: str, i: int, rng: random.Random, event: d
     if col == ids.middle_name:
         return None
     if col == ids.dob:
-        dob = date(1960 + i % 40, 1 + i % 12, 1 + i % 28)
-        return dob.strftime(ids.dob_format)
+        # born 1960-1999, or earlier when the event is (a person is born before their records)
+        year = min(1960 + i % 40, event.year - 1)
+        return date(year, 1 + i % 12, 1 + i % 28).strftime(ids.dob_format)
     if col == ids.postcode:
         return _POSTCODES[i % len(_POSTCODES)]
     if col == ids.ethnicity:

@@ -74,8 +74,8 @@ def build_raw(catalog: Catalog) -> dg.Definitions:
     names = tuple(catalog.sources)
     truth = truth_tables(catalog)
 
-    @dg.multi_asset(specs=raw_specs(catalog) + truth_specs(truth) + REFERENCE_SPECS, can_subset=True,
-                    name="synthetic_world", partitions_def=SNAPSHOT_PARTITIONS)
+    @dg.multi_asset(specs=raw_specs(catalog) + truth_specs(truth) + REFERENCE_SPECS,
+                    can_subset=True, name="synthetic_world", partitions_def=SNAPSHOT_PARTITIONS)
     def synthetic_world(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         """Generate (or land) the declared extracts, with truth and reference geography."""
         settings = get_settings()
