@@ -2,8 +2,9 @@
 
 Under pytest-xdist (`make test` runs `-n 2 --dist loadgroup`) each warehouse is still built once
 for the whole session: workers share it through a file lock in the session's common temp folder,
-and every test that reads the full pipeline warehouse runs on one worker (xdist group
-"pipeline"), which starts with them while the other worker runs the rest.
+every test that reads the full pipeline warehouse runs on one worker (xdist group "pipeline"),
+which starts with them while the other worker runs the rest, and every other module's tests run
+on one worker (a group per module), so module fixtures are built once.
 """
 
 from __future__ import annotations
@@ -122,8 +123,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Under `--dist loadgroup`, every test must carry xdist's `@<group>` node-id suffix, else
-    both workers wait on the pipeline build and build module fixtures twice (pytest 9 drops the suffix xdist 3.8
-    sets: pyproject pins pytest < 9)."""
+    both workers wait on the pipeline build and build module fixtures twice (pytest 9 drops the
+    suffix xdist 3.8 sets: pyproject pins pytest < 9)."""
     if not (os.environ.get("PYTEST_XDIST_WORKER") and session.config.getvalue("loadgroup")):
         return
     lost = [i.nodeid for i in session.items if i.get_closest_marker("xdist_group")

@@ -17,13 +17,14 @@ from bold_assets.world.calibration_wave3 import (
     nhs_person,
     traceable_pupils,
 )
+from bold_assets.world.earlier_waves import last_records, supervision_periods
 from bold_assets.world.generate import (
     generate_world,
     generator_modules,
     make_context,
     run_generators,
 )
-from bold_assets.world.health import Mortality, last_records, supervision_periods
+from bold_assets.world.mortality import Mortality
 from bold_assets.world.sources import nhs
 from tests.conftest import TEST_SEED
 from tests.test_world_declarations import valid_nhs_number

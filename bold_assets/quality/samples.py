@@ -80,6 +80,9 @@ def sample_frame(source: str, n: int = 12, seed: int = 0) -> pd.DataFrame:
             row["party_dob"] = None
         if src.quality:
             _scores(row, src, rng)
+        for later, earlier in (src.quality.date_order if src.quality else ()):
+            if later == src.event_date:  # a date before the event (death before registration)
+                row[earlier] = event - timedelta(days=30)
         if "first_hearing_date" in row and "offence_date" in row:
             row["offence_date"] = event - timedelta(days=20)
         rows.append(row)

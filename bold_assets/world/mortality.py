@@ -8,13 +8,9 @@ too, so the drug-poisoning group generated is ONS's rate less them. Latent needs
 cause (`NEEDS`), and so does being under probation supervision (multipliers `M`, solved below).
 
 **No death before the last earlier-wave record.** The generators of waves 0-2 know nothing of
-deaths, so a person is alive on every date their earlier-wave rows carry: `last_records` takes
-each person's latest date in raw.<source> of those waves (every date column but the ends of
-spells, `SPELL_ENDS`: a supervision terminated, a claim or job ended, a case closed may follow a
-death), reaching persons through truth.record_person or, for attribute tables (benefit and
-employment spells, PNC offences, NPD tables), through their parent's key. The hazard is zero
-before the day after it (and before 2010, birth and arrival). Spells of earlier waves open or
-ending after a death are left as they are.
+deaths, so a person is alive on every date their earlier-wave rows carry (`last`, from
+`earlier_waves.last_records`). The hazard is zero before the day after it (and before 2010,
+birth and arrival). Spells of earlier waves open or ending after a death are left as they are.
 
 Jobs, claims, moves and court cases run to 2023 for most adults of working age, so most of their
 person-time before about 2020 is "immortal": with the published hazards alone the world would
@@ -28,16 +24,18 @@ working-age people rise over the years, a consequence of the constraint, not a t
 few people of working age with no later records die at many times the published rates.
 
 **Probation.** Supervision periods are the probation extract's: referral to termination (open:
-to the end of 2023), merged. While supervised, each cause's hazard is multiplied by `M` (per
-cause and sex), solved with `k` in fixed-point rounds so that in expectation, over the window:
-suicide rates are `SUICIDE_RATIO` times the general population's (crude, ages 10 and over, by
-sex), drug-poisoning rates (suicides by drugs included) `DRUG_RATIO` times, deaths under
-supervision `SUPERVISED_DEATH_RATE` a year with `NATURAL_SHARE` natural (DOMAIN.md, wave 3); the
-natural and other external multipliers are at least 1 (the needs of people on probation already
-give about the published natural deaths, so the rate comes out at about 0.35%). About a fifth of
-deaths under supervision are then self-inflicted, not 35%: with 0.34% a year in all, 35% would
-be 12 times the general suicide rate, not 6 (the figures come from different periods and
-sources).
+to the end of 2023), merged (`earlier_waves.supervision_periods`). While supervised, each
+cause's hazard is multiplied by `M` (per cause and sex), solved with `k` in fixed-point rounds
+so that in expectation, over the window: suicide rates are `SUICIDE_RATIO` times the general
+population's (crude, ages 10 and over, by sex), drug-poisoning rates (suicides by drugs
+included) `DRUG_RATIO` times, deaths under supervision `SUPERVISED_DEATH_RATE` a year with
+`NATURAL_SHARE` natural (DOMAIN.md, wave 3); the natural and other external multipliers are at
+least 1 (the needs of people on probation already give about the published natural deaths, so
+the rate comes out at about 0.35%). About a fifth of deaths under supervision are then
+self-inflicted, not 35%: with 0.34% a year in all, 35% would be 12 times the general suicide
+rate, not 6 (the figures come from different periods and sources).
+
+A death's ICD-10 causes and its registration are drawn in `death_registrations.py`.
 """
 
 from __future__ import annotations
@@ -45,24 +43,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from bold_assets.catalog.icd10 import CODE_LISTS, CodeList
-from bold_assets.sources import SOURCES
 from bold_assets.world.context import WorldContext
-from bold_assets.world.labour_market import (
-    WORLD_END,
-    YEAR,
-    day_number,
-    day_numbers,
-    merge_intervals,
-    rank_within,
-)
+from bold_assets.world.labour_market import WORLD_END, YEAR, day_number, day_numbers, rank_within
 
 CAUSES = ("natural", "suicide", "drug_poisoning", "other_external")
 NAT, SUI, DRUG, EXT = range(4)
 DEATHS_FROM = day_number("2010-01-01")
 WINDOW = (day_number("2014-01-01"), WORLD_END)  # calibration: the probation extract's years
-SPELL_ENDS = frozenset({"termination_date", "enddate", "cin_cinclosuredate", "cla_dec"})
-NO_RECORD = -(10**7)
 SELF_POISONING_SHARE = 0.25  # suicides by drug self-poisoning (X60-X64, Y10-Y14)
 SUPERVISED_DEATH_RATE = 0.0034  # ~760 deaths a year among ~224k supervised
 NATURAL_SHARE = 0.44
@@ -99,105 +86,6 @@ NEEDS: dict[int, dict[str, float]] = {
     EXT: {"substance_misuse": 0.25, "accommodation": 0.15},
 }
 
-
-# ICD-10 codes ---------------------------------------------------------------------------------
-
-
-def categories(code_list: CodeList) -> np.ndarray:
-    """Every three-character category in a code list's ranges (e.g. F10 ... F19)."""
-    out: set[str] = set()
-    for lo, hi in code_list.ranges:
-        for letter in range(ord(lo[0]), ord(hi[0]) + 1):
-            first = int(lo[1:]) if chr(letter) == lo[0] else 0
-            last = int(hi[1:]) if chr(letter) == hi[0] else 99
-            out.update(f"{chr(letter)}{i:02d}" for i in range(first, last + 1))
-    return np.array(sorted(out), dtype=object)
-
-
-def listed(name: str, *without: str) -> np.ndarray:
-    """Categories of CODE_LISTS[name] in none of the lists `without`."""
-    cats = categories(CODE_LISTS[name])
-    drop = np.array([any(CODE_LISTS[w].contains(c) for w in without) for c in cats], dtype=bool)
-    return cats[~drop]
-
-
-def within(name: str, other: str) -> np.ndarray:
-    """Categories of CODE_LISTS[name] also in CODE_LISTS[other]."""
-    cats = categories(CODE_LISTS[name])
-    return cats[np.array([CODE_LISTS[other].contains(c) for c in cats], dtype=bool)]
-
-
-def draw_codes(rng: np.random.Generator, cats: np.ndarray, n: int,
-               letter_weights: dict[str, float] | None = None) -> np.ndarray:
-    """`n` four-character ICD-10 codes (category + a digit) from `cats`: uniform, or by first
-    letter with `letter_weights` (uniform within a letter)."""
-    if letter_weights is None:
-        pick = rng.integers(0, len(cats), n)
-    else:
-        letters = np.array([c[0] for c in cats])
-        keys = [k for k in letter_weights if (letters == k).any()]
-        w = np.array([letter_weights[k] for k in keys])
-        which = rng.choice(len(keys), n, p=w / w.sum())
-        pick = np.empty(n, dtype=np.int64)
-        for j, key in enumerate(keys):
-            members = np.flatnonzero(letters == key)
-            at = np.flatnonzero(which == j)
-            pick[at] = members[rng.integers(0, len(members), len(at))]
-    digits = rng.integers(0, 10, n).astype(str).astype(object)
-    return cats[pick] + digits
-
-
-# Who is alive when ----------------------------------------------------------------------------
-
-
-def _person_index(ctx: WorldContext, source: str) -> pd.Series:
-    """person_idx (-1: none) of each record of `source`, by record id (truth.record_person)."""
-    rp = ctx.tables["truth.record_person"]
-    rows = rp[rp["source_dataset"].to_numpy() == source]
-    idx = pd.Index(ctx.persons["person_id"]).get_indexer(rows["person_id"])
-    return pd.Series(idx, index=rows["record_id"].to_numpy())
-
-
-def record_persons(ctx: WorldContext, source: str) -> np.ndarray:
-    """person_idx of each row of raw.<source> (-1: unknown), directly through its truth rows or
-    through its parent's key."""
-    src = SOURCES[source]
-    df = ctx.tables[f"raw.{source}"]
-    if src.parent is None:
-        return _person_index(ctx, source).reindex(df[src.key]).fillna(-1).to_numpy(np.int64)
-    parent = SOURCES[src.parent]
-    pdf = ctx.tables[f"raw.{parent.name}"]
-    by_key = pd.Series(record_persons(ctx, parent.name), index=pdf[src.parent_key].to_numpy())
-    by_key = by_key[(by_key >= 0).to_numpy()]
-    by_key = by_key[~by_key.index.duplicated()]
-    return by_key.reindex(df[src.parent_key]).fillna(-1).to_numpy(np.int64)
-
-
-def last_records(ctx: WorldContext, before_wave: int = 3) -> np.ndarray:
-    """Day number of each person's latest earlier-wave date (NO_RECORD: none)."""
-    out = np.full(len(ctx.persons), NO_RECORD, dtype=np.int64)
-    for src in SOURCES.values():
-        if src.wave >= before_wave or f"raw.{src.name}" not in ctx.tables:
-            continue
-        df = ctx.tables[f"raw.{src.name}"]
-        cols = [c for c in src.date_columns if c not in SPELL_ENDS]
-        days = np.stack([np.where(df[c].isna().to_numpy(), NO_RECORD, day_numbers(df[c]))
-                         for c in cols]).max(axis=0)
-        person = record_persons(ctx, src.name)
-        ok = person >= 0
-        np.maximum.at(out, person[ok], days[ok])
-    return out
-
-
-def supervision_periods(ctx: WorldContext) -> pd.DataFrame:
-    """Merged probation supervision periods: person, start, end (day numbers; open: the end of
-    2023)."""
-    prob = ctx.tables["raw.probation"]
-    person = record_persons(ctx, "probation")
-    end = np.minimum(day_numbers(prob["termination_date"]), WORLD_END)
-    ok = person >= 0
-    p, s, e = merge_intervals(person[ok], day_numbers(prob["referral_date"])[ok], end[ok])
-    return pd.DataFrame({"person": p, "start": s, "end": e})
 
 
 # Hazards --------------------------------------------------------------------------------------
@@ -435,31 +323,4 @@ def _expected(general: dict[str, np.ndarray], sup_deaths: np.ndarray,
     for sex, name in ((1, "men"), (0, "women")):
         out[f"suicide_ratio_{name}"] = s_sui[sex] / py_sup[sex] / general["suicide"][sex]
         out[f"drug_ratio_{name}"] = s_drug[sex] / py_sup[sex] / general["drug"][sex]
-    return out
-
-
-def death_causes(rng: np.random.Generator, cause: np.ndarray, age: np.ndarray) -> np.ndarray:
-    """Underlying cause (ICD-10, four characters) of each death, from its cause group."""
-    n = len(cause)
-    out = np.empty(n, dtype=object)
-    at = np.flatnonzero(cause == NAT)
-    out[at] = draw_codes(rng, listed("long_term_physical"), len(at), {
-        "C": 0.35, "E": 0.05, "G": 0.04, "I": 0.35, "J": 0.13, "K": 0.05, "N": 0.03})
-    at = np.flatnonzero(cause == SUI)
-    by_drug = rng.random(len(at)) < SELF_POISONING_SHARE
-    self_poison = within("suicide", "drug_poisoning")
-    other = listed("suicide", "drug_poisoning")
-    hanging = rng.random(len(at)) < 0.6
-    codes = np.where(hanging, "X70" + rng.integers(0, 10, len(at)).astype(str).astype(object),
-                     draw_codes(rng, other, len(at)))
-    out[at] = np.where(by_drug, draw_codes(rng, self_poison, len(at)), codes)
-    at = np.flatnonzero(cause == DRUG)
-    out[at] = draw_codes(rng, listed("drug_poisoning", "suicide", "assault"), len(at))
-    at = np.flatnonzero(cause == EXT)
-    cats = listed("external_causes", "suicide", "drug_poisoning")
-    cats = cats[cats < "Y10"]
-    old = age[at] >= 75
-    young = draw_codes(rng, cats, len(at), {"V": 0.3, "W": 0.45, "X": 0.15, "Y": 0.1})
-    elderly = draw_codes(rng, cats, len(at), {"V": 0.05, "W": 0.85, "X": 0.07, "Y": 0.03})
-    out[at] = np.where(old, elderly, young)
     return out
