@@ -123,7 +123,8 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "epikey": "Episode key: one row per consultant episode",
         "nhs_number": NHS_NUMBER,
         "admidate": "Date of admission to hospital",
-        "disdate": "Date of discharge from hospital (empty: in hospital at the extract)",
+        "disdate": "Date of discharge from hospital, on the spell's last episode (empty on its "
+                   "earlier episodes, and while in hospital at the extract)",
         "epistart": "Start of the episode",
         "epiend": "End of the episode",
         "admimeth": "Method of admission (elective, emergency, maternity, transfer)",
