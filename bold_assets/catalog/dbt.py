@@ -39,7 +39,7 @@ from bold_assets.catalog import CATALOG, Catalog
 from bold_assets.catalog.icd10 import CODE_LISTS, CodeList
 from bold_assets.catalog.model import Wave
 from bold_assets.generated import write_or_check
-from bold_assets.register import dbt_project_vars
+from bold_assets.register import dbt_project_vars, deaths_rule
 
 DBT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 GENERATOR = "python -m bold_assets.catalog.dbt"
@@ -313,11 +313,11 @@ _PERSON_NEEDS_COLUMNS = """\
 """
 
 
-def deaths_tests(wave: int, cfg: dict) -> tuple[str, ...]:
-    """The mart tests of the deaths rule (var `deaths`: from its wave on, nobody in the mart has
-    a linked death dated before the snapshot; macros/deaths.sql)."""
-    deaths = cfg.get("deaths")
-    if deaths and wave >= int(deaths["wave"]):
+def deaths_tests(wave: int, dbt_dir: Path = DBT_DIR) -> tuple[str, ...]:
+    """The mart tests of the deaths rule (var `deaths`, `register.deaths_rule`: from its wave
+    on, nobody in the mart has a linked death dated before the snapshot; macros/deaths.sql)."""
+    rule = deaths_rule(dbt_dir / "dbt_project.yml")
+    if rule and wave >= rule["wave"]:
         return ("person_needs_has_no_deaths_before_snapshot",)
     return ()
 
@@ -345,12 +345,12 @@ def marts_waves_yml(catalog: Catalog = CATALOG, dbt_dir: Path = DBT_DIR) -> str:
                 "or, when that is empty, the nearest earlier wave's (see "
                 "marts.risk_factor_register and the evidence declared in dbt_project.yml)."
                 + (" Persons with a linked death dated before the snapshot are not in it (the "
-                   "deaths rule, var('deaths'))." if deaths_tests(n, cfg) else ""))
+                   "deaths rule, var('deaths'))." if deaths_tests(n, dbt_dir) else ""))
             + "    data_tests:\n      - unique:\n          arguments:\n            column_name: "
             "\"link_threshold || '|' || estimated_xjs_id\"\n"
             + "".join(f"      - {t}:\n          arguments:\n            wave: {n}\n"
                       for t in ("register_flags_not_null", "has_every_register_measure",
-                                "person_needs_spine_is_whole", *deaths_tests(n, cfg))))
+                                "person_needs_spine_is_whole", *deaths_tests(n, dbt_dir))))
         if i:
             out.append("    columns: *person_needs_columns\n")
             continue

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 # How a source's records reach the person spine (see `LINK_ROLES` for what each means).
 LINK_ROLES: dict[str, str] = {
@@ -195,6 +196,21 @@ class Source:
                 cols[c] = t
         cols.update({"age_at_event": "INTEGER", "lsoa_code": "VARCHAR", "lad_code": "VARCHAR"})
         return cols
+
+
+def attribute_table(parent: Source, parent_key: str, *, name: str, title: str, key: str,
+                    columns: dict[str, str], event_date: str, coverage: tuple[int, int],
+                    case_ids: tuple[str, ...] = (), **fields: Any) -> Source:
+    """A table without personal identifiers whose rows carry `parent_key`, the person key of
+    `parent` (e.g. NPD results by `upn`, benefit spells by `nino`): its key and the parent key
+    come first, both hashed in research, and it has the parent's system, wave and generator
+    unless `fields` say otherwise."""
+    fields = {"system": parent.system, "wave": parent.wave, "generator": parent.generator,
+              **fields}
+    return Source(name=name, title=title, key=key, case_ids=(parent_key, *case_ids),
+                  columns={key: "VARCHAR", parent_key: "VARCHAR", **columns},
+                  identifiers=Identifiers(), event_date=event_date, coverage=coverage,
+                  link_role="attribute", parent=parent.name, parent_key=parent_key, **fields)
 
 
 @dataclass(frozen=True)

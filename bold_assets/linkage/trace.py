@@ -54,7 +54,8 @@ from bold_assets.sources import Source
 # (measured on wave 3 at 68,000 people: precision 0.993 at 0.5, 0.8 and 0.95 alike, recall
 # over reference people 0.957 / 0.948 / 0.936), and a person whose records are weak (family or
 # civil only, often no date of birth) is traced only at a lower probability.
-TRACE_THRESHOLD = THRESHOLDS["low"]
+TRACE_THRESHOLD_NAME = "low"
+TRACE_THRESHOLD = THRESHOLDS[TRACE_THRESHOLD_NAME]
 # linkage.<table> of a population trace
 POPULATION_TRACE_COLUMNS = ("source_dataset", "record_id", "reference_dataset",
                             "reference_record_id", "match_probability")
@@ -136,11 +137,7 @@ def trace_model_plan(name: str, traced_sources: tuple[str, ...], reference: str,
                      borrow_from: str | None = W.REFERENCE_MODEL) -> mdl.ModelPlan:
     """A link model between the traced records (one group) and the reference file's (DOB and
     sex m probabilities borrowed from `borrow_from`, as `wave_link.population_plan`)."""
-    borrowed: dict[str, Any] = ({"borrow": ("dob", "sex"), "reference": borrow_from}
-                                if borrow_from else {})
-    return mdl.ModelPlan(name, "link_only", (*traced_sources, reference),
-                         {s: "traced" for s in traced_sources} | {reference: "reference"},
-                         **borrowed)
+    return W.link_model_plan(name, traced_sources, "traced", reference, "reference", borrow_from)
 
 
 def group_scores(edges: pd.DataFrame, traced: pd.Series, reference: pd.Series) -> pd.DataFrame:
@@ -190,6 +187,15 @@ def _uid_groups(source: str, groups: pd.DataFrame) -> pd.Series:
     return pd.Series(groups["grp"].to_numpy(), index=source + "|" + groups["record_id"])
 
 
+def _keyed_records(con: duckdb.DuckDBPyConnection, source: Source,
+                   key: str) -> tuple[pd.DataFrame, pa.Table]:
+    """A source's records that hold its person key: (record_id, grp) and their standardised
+    rows (records without the key are nobody to trace, or to trace to)."""
+    W.require_std(con, source)
+    groups = W.key_groups(con, source, key)
+    return groups, W.semi_join(con, J.read_std(con, (source.name,)), groups)
+
+
 def trace(con: duckdb.DuckDBPyConnection, plan: TracePlan, models_dir: Path, *,
           threshold: float = TRACE_THRESHOLD, retrain: bool = False, seed: int = 1,
           borrow_from: str | None = W.REFERENCE_MODEL) -> dict[str, Any]:
@@ -198,9 +204,7 @@ def trace(con: duckdb.DuckDBPyConnection, plan: TracePlan, models_dir: Path, *,
     standardised records (`linkage.std_<source>`) and, for a spine trace,
     `linkage.person_ids`. Returns counts."""
     ref = plan.reference
-    W._require_std(con, ref)
-    ref_groups = W.key_groups(con, ref, plan.reference_key)
-    ref_std = W.semi_join(con, J.read_std(con, (ref.name,)), ref_groups)
+    ref_groups, ref_std = _keyed_records(con, ref, plan.reference_key)
     if plan.of_spine:
         ids, traced_std = W.spine_people(con, plan.traced)
         traced = pd.Series(ids["person_id"].to_numpy(),
@@ -209,9 +213,7 @@ def trace(con: duckdb.DuckDBPyConnection, plan: TracePlan, models_dir: Path, *,
     else:
         pop = plan.population
         assert pop is not None and plan.population_key
-        W._require_std(con, pop)
-        groups = W.key_groups(con, pop, plan.population_key)
-        traced_std = W.semi_join(con, J.read_std(con, (pop.name,)), groups)
+        groups, traced_std = _keyed_records(con, pop, plan.population_key)
         traced, traced_sources = _uid_groups(pop.name, groups), (pop.name,)
     model = trace_model_plan(plan.name, traced_sources, ref.name, borrow_from)
     edges, entry = W.scored_edges(con, model, [traced_std, ref_std], models_dir,

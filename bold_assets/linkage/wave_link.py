@@ -93,6 +93,11 @@ class WaveLinkSpec:
     traces: tuple[TracePlan, ...] = ()  # `linkage.trace`
 
     @property
+    def spine_traces(self) -> tuple[TracePlan, ...]:
+        """The traces of spine persons (their tables join the wave's research link file)."""
+        return tuple(t for t in self.traces if t.of_spine)
+
+    @property
     def plan_names(self) -> tuple[str, ...]:
         return (*(n for p in self.into_spine for n in (p.dedupe_name, p.link_name)),
                 *(link.name for link in self.links), *(t.name for t in self.traces))
@@ -182,10 +187,18 @@ def into_spine_plan(source: str, spine_sources: tuple[str, ...], name: str,
     `reference` model (wave 0's criminal model), its date-of-birth and sex agreement rates
     among matches are borrowed: EM on exact-name blocks across a whole spine latches onto
     namesakes (common name pairs), as it does on the sparse family / civil records."""
+    return link_model_plan(name, spine_sources, "spine", source, "new", reference)
+
+
+def link_model_plan(name: str, sources: tuple[str, ...], group: str, other: str,
+                    other_group: str, reference: str | None = None) -> mdl.ModelPlan:
+    """A `link_only` model between the records of `sources` (one side, `group`) and those of
+    `other` (`other_group`), borrowing the date-of-birth and sex m probabilities of the
+    `reference` model when given (`into_spine_plan` says why)."""
     borrowed: dict[str, Any] = ({"borrow": ("dob", "sex"), "reference": reference}
                                 if reference else {})
-    return mdl.ModelPlan(name, "link_only", (*spine_sources, source),
-                         {s: "spine" for s in spine_sources} | {source: "new"}, **borrowed)
+    return mdl.ModelPlan(name, "link_only", (*sources, other),
+                         {s: group for s in sources} | {other: other_group}, **borrowed)
 
 
 def reference_model(con: duckdb.DuckDBPyConnection, models_dir: Path,
@@ -205,10 +218,7 @@ def population_plan(pupils: str, person_sources: tuple[str, ...], name: str,
                reference: str | None = None) -> mdl.ModelPlan:
     """A link model between pupils' records and the records of the people they may be (DOB
     and sex m probabilities borrowed from `reference`, as `into_spine_plan`)."""
-    borrowed: dict[str, Any] = ({"borrow": ("dob", "sex"), "reference": reference}
-                                if reference else {})
-    return mdl.ModelPlan(name, "link_only", (*person_sources, pupils),
-                         {s: "people" for s in person_sources} | {pupils: "pupils"}, **borrowed)
+    return link_model_plan(name, person_sources, "people", pupils, "pupils", reference)
 
 
 def _train(con: duckdb.DuckDBPyConnection, session: LinkageSession, plan: mdl.ModelPlan,
@@ -273,7 +283,7 @@ def dedupe_people(con: duckdb.DuckDBPyConnection, source: Source, key: str, mode
     return out.rename(columns={f"cluster_{threshold}": "cluster"}), models
 
 
-def _require_std(con: duckdb.DuckDBPyConnection, source: Source) -> None:
+def require_std(con: duckdb.DuckDBPyConnection, source: Source) -> None:
     """The source's standardised records are read as the std asset (or `link_wave`) wrote
     them; they are not standardised a second time here."""
     if not wh.table_exists(con, "linkage", f"std_{source.name}"):
@@ -305,7 +315,7 @@ def link_people_into_spine(
     model (in `models_dir`) whose DOB / sex m probabilities the link model borrows (None: EM
     estimates them). Returns counts.
     """
-    _require_std(con, source)
+    require_std(con, source)
     clusters, dedupe_models = dedupe_people(con, source, key, models_dir, retrain=retrain,
                                             seed=seed, plan_name=dedupe_name)
     existing = con.execute("SELECT record_id, person_id FROM linkage.person_ids "
@@ -483,7 +493,7 @@ def link_population(
     """Link pupils (NPD census) to the spine persons holding a record of `people_source` (PNC);
     writes `linkage.<table>` (replaced). `key`: the pupil key grouping a pupil's records
     (`upn`). Returns counts."""
-    _require_std(con, pupils)
+    require_std(con, pupils)
     ids, people = spine_people(con, (people_source,))
     person_sources = tuple(sorted(ids["source_dataset"].unique()))
     plan = population_plan(pupils.name, person_sources, plan_name, reference)

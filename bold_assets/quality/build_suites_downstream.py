@@ -235,7 +235,7 @@ def wave_link_suite(catalog: Catalog, number: int) -> dict:
             b.compound_unique(["source_dataset", "row_id_hash"],
                               "unique__source_dataset_row_id_hash"),
             b.in_set("source_dataset", [*people, *(k.source.name for k in spec.links),
-                                        *(t.reference.name for t in spec.traces if t.of_spine)]),
+                                        *(t.reference.name for t in spec.spine_traces)]),
             b.regex("row_id_hash", b.HASH_PATTERN, "HMAC-SHA256 hex digests", critical=True)]
     exps += [b.not_null(c, True, why="every row has a spine id") for c in cols]
     for name in people:

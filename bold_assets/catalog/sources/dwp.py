@@ -18,7 +18,7 @@ DWP's published conditionality groups.
 
 from __future__ import annotations
 
-from bold_assets.catalog.model import Identifiers, QualityProfile, Source
+from bold_assets.catalog.model import Identifiers, QualityProfile, Source, attribute_table
 
 _GENERATOR = "bold_assets.world.sources.dwp"
 
@@ -123,13 +123,11 @@ def _keyed_by_nino(name: str, title: str, key: str, columns: dict[str, str], eve
                    shape: tuple[str, int], system: str, dataset: str,
                    case_ids: tuple[str, ...] = ()) -> Source:
     """A DWP / HMRC table without identifiers of its own: rows carry the person's NINO."""
-    return Source(name=name, title=title, system=system, dataset=dataset, key=key,
-                  case_ids=("nino", *case_ids),
-                  columns={key: "VARCHAR", "nino": "VARCHAR", **columns},
-                  identifiers=Identifiers(), event_date=event_date, coverage=coverage,
-                  codes=codes, labels=labels, descriptions=DESCRIPTIONS[name], wave=2,
-                  link_role="attribute", parent="dwp_cis", parent_key="nino",
-                  generator=_GENERATOR, record_id_shape=shape, quality=quality)
+    return attribute_table(DWP_CIS, "nino", name=name, title=title, key=key, columns=columns,
+                           event_date=event_date, coverage=coverage, case_ids=case_ids,
+                           system=system, dataset=dataset, codes=codes, labels=labels,
+                           descriptions=DESCRIPTIONS[name], record_id_shape=shape,
+                           quality=quality)
 
 
 DWP_BENEFIT_SPELLS = _keyed_by_nino(

@@ -26,7 +26,7 @@ are the project's short wording of them.
 
 from __future__ import annotations
 
-from bold_assets.catalog.model import Identifiers, QualityProfile, Source
+from bold_assets.catalog.model import Identifiers, QualityProfile, Source, attribute_table
 
 _GENERATOR = "bold_assets.world.sources.nhs"
 DIAGNOSES = tuple(f"diag_4_{i:02d}" for i in range(1, 21))  # HES APC: diag_4_01 .. diag_4_20
@@ -236,14 +236,12 @@ def keyed_by_nhs_number(name: str, title: str, system: str, key: str, columns: d
                          case_ids: tuple[str, ...] = (),
                          descriptions: dict[str, str] | None = None) -> Source:
     """An NHS table without identifiers of its own: rows carry the patient's NHS number."""
-    return Source(name=name, title=title, system=system, dataset=dataset or name, key=key,
-                  case_ids=("nhs_number", *case_ids),
-                  columns={key: "VARCHAR", "nhs_number": "VARCHAR", **columns},
-                  identifiers=Identifiers(), event_date=event_date, coverage=coverage,
-                  codes={c: tuple(v) for c, v in codes.items()}, labels=codes,
-                  descriptions=descriptions or DESCRIPTIONS[name], wave=3, link_role="attribute",
-                  parent="pds", parent_key="nhs_number", generator=_GENERATOR,
-                  record_id_shape=shape, quality=quality or QualityProfile())
+    return attribute_table(PDS, "nhs_number", name=name, title=title, key=key, columns=columns,
+                           event_date=event_date, coverage=coverage, case_ids=case_ids,
+                           system=system, dataset=dataset or name,
+                           codes={c: tuple(v) for c, v in codes.items()}, labels=codes,
+                           descriptions=descriptions or DESCRIPTIONS[name],
+                           record_id_shape=shape, quality=quality or QualityProfile())
 
 
 HES_APC = keyed_by_nhs_number(

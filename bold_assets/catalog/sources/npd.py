@@ -14,7 +14,7 @@ of sessions before 2010/11, 15% from 2010/11 to 2014/15, 10% since 2015/16.
 
 from __future__ import annotations
 
-from bold_assets.catalog.model import Identifiers, QualityProfile, Source
+from bold_assets.catalog.model import Identifiers, QualityProfile, Source, attribute_table
 
 _GENERATOR = "bold_assets.world.sources.npd"
 
@@ -189,13 +189,10 @@ def _attribute(name: str, title: str, key: str, columns: dict[str, str], event_d
                coverage: tuple[int, int], codes: dict[str, tuple[str, ...]],
                quality: QualityProfile | None = None) -> Source:
     """An NPD table without personal identifiers: rows carry the pupil's `upn`."""
-    return Source(name=name, title=f"National Pupil Database: {title}", system="NPD", key=key,
-                  case_ids=("upn",), columns={key: "VARCHAR", "upn": "VARCHAR", **columns},
-                  identifiers=Identifiers(), event_date=event_date, coverage=coverage,
-                  codes=codes, descriptions=DESCRIPTIONS[name], wave=1,
-                  link_role="attribute", parent="npd_census",
-                  parent_key="upn", generator=_GENERATOR,
-                  quality=quality or QualityProfile())
+    return attribute_table(NPD_CENSUS, "upn", name=name,
+                           title=f"National Pupil Database: {title}", key=key, columns=columns,
+                           event_date=event_date, coverage=coverage, codes=codes,
+                           descriptions=DESCRIPTIONS[name], quality=quality or QualityProfile())
 
 
 _LEVELS = ("B", "2", "3", "4", "5", "6", "N")

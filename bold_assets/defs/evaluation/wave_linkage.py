@@ -35,7 +35,6 @@ from bold_assets.defs.resources import WarehouseResource
 from bold_assets.linkage import trace as T
 from bold_assets.linkage import wave_evaluation as E
 from bold_assets.linkage import wave_link as W
-from bold_assets.linkage.core import THRESHOLDS
 
 
 def _groups_sql(link: W.PopulationLink) -> str:
@@ -58,12 +57,6 @@ def trace_sql(trace: T.TracePlan) -> tuple[str, str, str]:
             E.population_trace_links_sql(table, groups))
 
 
-def _trace_threshold() -> str:
-    """The name of the threshold traces link at (`linkage.trace.TRACE_THRESHOLD`)."""
-    return next((k for k, v in THRESHOLDS.items() if v == T.TRACE_THRESHOLD),
-                str(T.TRACE_THRESHOLD))
-
-
 def f1_table(con, spec: W.WaveLinkSpec) -> pd.DataFrame:
     """Every linkage step's F1 in one table, with the step (plan name) as `step`."""
     parts = [E.spine_f1(con, p.source.name, spec.spine_sources).assign(step=p.link_name)
@@ -82,7 +75,7 @@ def subgroup_table(con, spec: W.WaveLinkSpec) -> pd.DataFrame:
                                       links=_links(link)).assign(step=link.name)
               for link in spec.links]
     parts += [E.trace_subgroup_errors(con, t.reference.name, traced, links,
-                                      threshold=_trace_threshold()).assign(step=t.name)
+                                      threshold=T.TRACE_THRESHOLD_NAME).assign(step=t.name)
               for t in spec.traces for _, traced, links in [trace_sql(t)]]
     table = pd.concat(parts, ignore_index=True)
     return table[["step", *[c for c in table.columns if c != "step"]]]
@@ -110,9 +103,9 @@ def _f1_key(scope: str) -> str:
 
 def wave_evaluation_assets(wave: Wave, spec: W.WaveLinkSpec) -> list[dg.AssetsDefinition]:
     prefix = wave.name
-    traced = tuple(dict.fromkeys(s for t in spec.traces
-                                 for s in (t.reference.name, *(t.traced if t.population
-                                                               else ()))))
+    # raw tables the trace evaluation reads for the keys: the reference's and a population's
+    traced = tuple(dict.fromkeys(s for t in spec.traces for s in (
+        t.reference.name, *((t.population.name,) if t.population else ()))))
     deps = [*([spine_key(wave)] if spec.into_spine else []),
             *(link_key(link) for link in spec.links), *(trace_key(t) for t in spec.traces),
             *(raw_key(link.source.name) for link in spec.links), *(raw_key(s) for s in traced),

@@ -247,11 +247,10 @@ def research_link_asset(wave: Wave, spec: W.WaveLinkSpec,
     from bold_assets.linkage import research as R
 
     people = tuple(p.source.name for p in spec.into_spine)
-    spine_traces = [t for t in spec.traces if t.of_spine]
     tables = (*(f"linkage.{link.table}" for link in spec.links),
-              *(f"linkage.{t.table}" for t in spine_traces))
+              *(f"linkage.{t.table}" for t in spec.spine_traces))
     sources = tuple(dict.fromkeys((*people, *(link.source.name for link in spec.links),
-                                   *(t.reference.name for t in spine_traces))))
+                                   *(t.reference.name for t in spec.spine_traces))))
 
     @dg.asset(
         key=research_link_key(wave),
@@ -292,9 +291,8 @@ def build_wave_linkage(catalog: Catalog) -> dg.Definitions:
             if not t.of_spine:
                 assets.append(research_trace_asset(wave, t))
                 checks.append(leak_check(research_trace_key(t)))
-        if spec.into_spine or spec.links or any(t.of_spine for t in spec.traces):
-            upstream = [spine, *(a.key for a in links),
-                        *(a.key for a, t in zip(traces, spec.traces, strict=True) if t.of_spine)]
+        if spec.into_spine or spec.links or spec.spine_traces:
+            upstream = [spine, *(a.key for a in links), *map(trace_key, spec.spine_traces)]
             assets.append(research_link_asset(wave, spec, upstream))
             checks.append(leak_check(research_link_key(wave)))
     return dg.Definitions(assets=assets, asset_checks=checks)
