@@ -22,11 +22,16 @@ flagged (`count`) out of the people resident there (`denominator`), and `rate`. 
    are computed from the rounded values so they reveal nothing more than the cells.
 4. Suppressed cells are published as null (count, and rate; the denominator is null only when the
    denominator itself is suppressed).
+5. Cells not covered (`bold_assets.coverage_gaps`: a measure resting on councils' returns, in a
+   LAD whose council missed one) are published as `coverage = 'not covered'` with count and rate
+   null, not as suppressed; ACRO's crosstab of the measure and the secondary suppression of
+   counts never see them, as values or as zeros. Their denominators are protected as usual.
 
 `verify` re-checks a published table and returns every violation: a published cell below the
 threshold (or, given the exact cells, one whose exact count or complement is), an unrounded value,
 a rate not derivable from the published cells, or a suppressed cell that is recoverable from its
-relation (exactly one unknown, or an unknown total below the threshold).
+relation (exactly one unknown, or an unknown total below the threshold); and a cell not covered
+that carries a count or rate, or whose coverage label disagrees with the exact cells'.
 """
 
 from __future__ import annotations
@@ -46,11 +51,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from bold_assets import coverage_gaps
+
 LEVELS = ("lsoa", "lad")
 CELL_COLUMNS = ("geography_level", "area_code", "area_name", "parent_code", "measure", "count",
                 "denominator")  # fmt: skip
 PUBLISHED_COLUMNS = ("geography_level", "area_code", "area_name", "wave", "measure", "count",
-                     "denominator", "rate", "suppressed")  # fmt: skip
+                     "denominator", "rate", "suppressed", "coverage")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -296,6 +303,10 @@ def acro_primary(persons: pd.DataFrame, cells: pd.DataFrame, measures: list[str]
     treats as disclosive, so they are suppressed here with the reason `empty area`. Plain-code
     primary rules run alongside; any disagreement is reported and the union is suppressed.
     `lean`: ACRO's work done the lean way, the same checks and results (see `_lean_acro`).
+
+    Cells not covered (`cells["covered"]` false, see `coverage_gaps.mark`) are not published: a
+    measure's crosstab holds only the people of the LADs covered for it, and its not-covered
+    cells are neither primary-suppressed nor checked (their denominators are, on everyone).
     """
     acro = _acro_session()
     if acro.config.get("safe_threshold") != rules.threshold:
@@ -304,6 +315,10 @@ def acro_primary(persons: pd.DataFrame, cells: pd.DataFrame, measures: list[str]
     cells["count_primary"] = False
     cells["denominator_primary"] = False
     cells["acro_agrees"] = True
+    covered = coverage_gaps.covered_mask(cells)
+    uncovered_lads = {m: set(cells.loc[~covered & (cells["geography_level"] == "lad").to_numpy()
+                                       & (cells["measure"] == m).to_numpy(), "area_code"])
+                      for m in measures}
     report_rows = []
     for level in LEVELS:
         area = _area_axis(persons[f"{level}_code"], f"{level}_code", lean)
@@ -313,28 +328,48 @@ def acro_primary(persons: pd.DataFrame, cells: pd.DataFrame, measures: list[str]
         den_ok = den_tab["persons"].notna()
         report_rows.append(_report_row(acro, den_uid, level, "denominator"))
         for m in measures:
-            flag = _flag_axis(persons[m], m, lean)
-            tab = _crosstab(acro, area, flag, lean)
+            sel = (cells["geography_level"] == level) & (cells["measure"] == m)
+            if uncovered_lads[m]:  # ACRO sees only the people of the LADs covered for m
+                keep = ~persons["lad_code"].isin(uncovered_lads[m])
+                if not keep.any():
+                    report_rows.append(_not_covered_row(level, m))
+                    cells.loc[sel, "denominator_primary"] = (
+                        ~cells.loc[sel, "area_code"].map(den_ok).eq(True)
+                        | (cells.loc[sel, "denominator"] < rules.threshold))
+                    continue
+                m_area = _area_axis(persons.loc[keep, f"{level}_code"], f"{level}_code", lean)
+                flag = _flag_axis(persons.loc[keep, m], m, lean)
+            else:
+                m_area, flag = area, _flag_axis(persons[m], m, lean)
+            tab = _crosstab(acro, m_area, flag, lean)
             uid = acro.results.get_keys()[-1]
             # a flag column absent from the table means every cell in it is zero: disclosive
             ok = pd.Series(True, index=tab.index)
             for v in (0, 1):
                 ok &= tab[v].notna() if v in tab.columns else False
-            sel = (cells["geography_level"] == level) & (cells["measure"] == m)
             acro_count = ~cells.loc[sel, "area_code"].map(ok).eq(True)
             acro_den = ~cells.loc[sel, "area_code"].map(den_ok).eq(True)
             c = cells.loc[sel]
             plain_count = ((c["count"] < rules.threshold)
                            | (c["denominator"] - c["count"] < rules.threshold))
             plain_den = c["denominator"] < rules.threshold
-            cells.loc[sel, "count_primary"] = acro_count | plain_count
+            shown = covered[sel.to_numpy()]  # not covered: not published, not suppressed
+            cells.loc[sel, "count_primary"] = (acro_count | plain_count) & shown
             cells.loc[sel, "denominator_primary"] = acro_den | plain_den
-            cells.loc[sel, "acro_agrees"] = (acro_count == plain_count) & (acro_den == plain_den)
+            cells.loc[sel, "acro_agrees"] = ((acro_count == plain_count) | ~shown) & (
+                acro_den == plain_den)
             report_rows.append(_report_row(acro, uid, level, m))
     saved = None
     if report_dir is not None:
         saved = _finalise(acro, Path(report_dir))
     return cells, pd.DataFrame(report_rows), saved
+
+
+def _not_covered_row(level: str, measure: str) -> dict:
+    """The report row of a measure not covered in any area: no table for ACRO to check."""
+    return {"acro_output": None, "geography_level": level, "measure": measure,
+            "acro_status": "not covered", "acro_threshold_fails": 0, "acro_zero_cells": 0,
+            "acro_summary": "no area covered for this measure: no table checked or published"}
 
 
 def _report_row(acro, uid: str, level: str, measure: str) -> dict:
@@ -383,24 +418,20 @@ def secondary_suppress(cells: pd.DataFrame, rules: Rules = Rules()) -> pd.DataFr
     One sort of all LSOA cells by (relation, value, area code); per relation, the number of
     cells to add in that order is read off cumulative sums (the conditions only grow as cells
     are added, so the first prefix that meets them is the one the cell-by-cell rule stops at).
+
+    Counts of cells not covered (`coverage_gaps`) take no part: they are not published, so they
+    are neither suppressed nor counted as values (a not-covered LAD's relation is not covered
+    as a whole). Their denominators are published and take part as any other.
     """
     cells = cells.reset_index(drop=True)  # positions below are row numbers
-    level = cells["geography_level"].to_numpy()
-    lad_rows = np.flatnonzero(level == "lad")
-    lsoa_rows = np.flatnonzero(level == "lsoa")
-    lad_at = pd.Series(lad_rows, index=pd.MultiIndex.from_arrays(
-        [cells["area_code"].to_numpy()[lad_rows], cells["measure"].to_numpy()[lad_rows]]))
-    lad_at = lad_at[~lad_at.index.duplicated()]
-    keys = pd.MultiIndex.from_arrays([cells["parent_code"].to_numpy()[lsoa_rows],
-                                      cells["measure"].to_numpy()[lsoa_rows]])
-    parent_row = lad_at.reindex(keys).to_numpy()  # NaN: no LAD cell for this relation
-    has_parent = ~np.isnan(parent_row)
-    lsoa_rows, keys, parent_row = lsoa_rows[has_parent], keys[has_parent], \
-        parent_row[has_parent].astype(np.int64)
-    relation = pd.factorize(keys)[0]
-    area_rank = pd.factorize(cells["area_code"].to_numpy()[lsoa_rows], sort=True)[0]
+    covered = coverage_gaps.covered_mask(cells)
+    everyone = np.ones(len(cells), dtype=bool)
+    structure = {"denominator": _relations(cells, everyone)}
+    structure["count"] = (structure["denominator"] if covered.all()
+                          else _relations(cells, covered))
     threshold = rules.threshold
     for value in ("count", "denominator"):
+        lsoa_rows, relation, parent_row, area_rank = structure[value]
         primary = cells[f"{value}_primary"].to_numpy(dtype=bool)
         secondary = np.zeros(len(cells), dtype=bool)
         vals_all = cells[value].to_numpy(dtype=np.int64)
@@ -434,6 +465,27 @@ def secondary_suppress(cells: pd.DataFrame, rules: Rules = Rules()) -> pd.DataFr
     return cells
 
 
+def _relations(cells: pd.DataFrame, rows: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The (LAD, measure) relations among the rows of `cells` in `rows` (a boolean mask): the
+    LSOA rows with a LAD cell, each one's relation number and LAD row, and its area's rank."""
+    level = cells["geography_level"].to_numpy()
+    lad_rows = np.flatnonzero((level == "lad") & rows)
+    lsoa_rows = np.flatnonzero((level == "lsoa") & rows)
+    lad_at = pd.Series(lad_rows, index=pd.MultiIndex.from_arrays(
+        [cells["area_code"].to_numpy()[lad_rows], cells["measure"].to_numpy()[lad_rows]]))
+    lad_at = lad_at[~lad_at.index.duplicated()]
+    keys = pd.MultiIndex.from_arrays([cells["parent_code"].to_numpy()[lsoa_rows],
+                                      cells["measure"].to_numpy()[lsoa_rows]])
+    parent_row = lad_at.reindex(keys).to_numpy()  # NaN: no LAD cell for this relation
+    has_parent = ~np.isnan(parent_row)
+    lsoa_rows, keys, parent_row = lsoa_rows[has_parent], keys[has_parent], \
+        parent_row[has_parent].astype(np.int64)
+    relation = pd.factorize(keys)[0]
+    area_rank = pd.factorize(cells["area_code"].to_numpy()[lsoa_rows], sort=True)[0]
+    return lsoa_rows, relation, parent_row, area_rank
+
+
 # Rounding and publication --------------------------------------------------------------------
 
 
@@ -443,10 +495,12 @@ def round_to_base(values: pd.Series, base: int) -> pd.Series:
 
 
 def publish(cells: pd.DataFrame, wave: int, rules: Rules = Rules()) -> pd.DataFrame:
-    """Published long form: suppressed cells null, the rest rounded; rate from rounded values."""
-    hide_count = cells["count_primary"] | cells["count_secondary"]
+    """Published long form: suppressed cells null, the rest rounded; rate from rounded values.
+    Cells not covered: count and rate null, `suppressed` false, `coverage` 'not covered'."""
+    covered = pd.Series(coverage_gaps.covered_mask(cells), index=cells.index)
+    hide_count = (cells["count_primary"] | cells["count_secondary"]) & covered
     hide_den = cells["denominator_primary"] | cells["denominator_secondary"]
-    count = round_to_base(cells["count"], rules.round_base).mask(hide_count)
+    count = round_to_base(cells["count"], rules.round_base).mask(hide_count | ~covered)
     den = round_to_base(cells["denominator"], rules.round_base).mask(hide_den)
     rate = (count.astype("Float64") / den.astype("Float64")).round(4)
     out = pd.DataFrame({
@@ -459,22 +513,26 @@ def publish(cells: pd.DataFrame, wave: int, rules: Rules = Rules()) -> pd.DataFr
         "denominator": den,
         "rate": rate,
         "suppressed": hide_count.astype(bool),
+        "coverage": coverage_gaps.labels(covered),
     })
     return out.reset_index(drop=True)
 
 
 def protect(persons: pd.DataFrame, areas: pd.DataFrame, measures: list[str] | tuple[str, ...],
             wave: int, rules: Rules = Rules(), report_dir: Path | None = None,
-            lean: bool = True, timings: dict[str, float] | None = None) -> Protected:
+            lean: bool = True, timings: dict[str, float] | None = None,
+            not_covered: pd.DataFrame | None = None) -> Protected:
     """Exact cells -> ACRO primary suppression -> secondary suppression -> rounding -> verify.
 
     People without a known LSOA are left out of both levels, so LAD cells are exactly the sum
     of their LSOA cells (the strictest case for differencing). `lean=False`: ACRO run as before
     (see `_lean_acro`). `timings`, if given, receives the seconds of each phase.
+    `not_covered`: (lad_code, measure) pairs whose cells, and those of the LAD's LSOAs, are not
+    covered (`coverage_gaps.read_not_covered`): published as such, never as values.
     """
     clock = _Clock(timings)
     persons = persons.dropna(subset=["lsoa_code", "lad_code"])
-    cells = exact_cells(persons, areas, measures)
+    cells = coverage_gaps.mark(exact_cells(persons, areas, measures), not_covered)
     clock.lap("exact cells")
     cells, acro_report, saved = acro_primary(persons, cells, measures, rules, report_dir,
                                              lean=lean)
@@ -491,6 +549,13 @@ def protect(persons: pd.DataFrame, areas: pd.DataFrame, measures: list[str] | tu
         f"rounding to base {rules.round_base}: plain code (ACRO rounds or suppresses a table, "
         "not both)",
     ]
+    gaps = cells[~cells["covered"]]
+    if len(gaps):
+        notes.append(
+            f"not covered: {len(gaps)} cells ({', '.join(sorted(gaps['measure'].unique()))} in "
+            f"{gaps.loc[gaps['geography_level'] == 'lad', 'area_code'].nunique()} LADs whose "
+            "council missed a return, and their LSOAs) published as 'not covered' without count "
+            "or rate; ACRO and secondary suppression of counts see only covered cells")
     if report_dir is not None:
         (Path(report_dir) / "bold_summary.json").write_text(json.dumps({
             "rules": {"threshold": rules.threshold, "round_base": rules.round_base},
@@ -518,8 +583,10 @@ class _Clock:
 
 def summarise(cells: pd.DataFrame, acro_report: pd.DataFrame) -> pd.DataFrame:
     """Checker report: ACRO's verdict per table plus what the plain-code steps changed."""
+    covered = coverage_gaps.covered_mask(cells)
     g = cells.assign(
-        published=~(cells["count_primary"] | cells["count_secondary"]),
+        published=~(cells["count_primary"] | cells["count_secondary"]) & covered,
+        not_covered=~covered,
     ).groupby(["geography_level", "measure"], sort=False).agg(
         cells=("count", "size"),
         primary_suppressed=("count_primary", "sum"),
@@ -528,6 +595,7 @@ def summarise(cells: pd.DataFrame, acro_report: pd.DataFrame) -> pd.DataFrame:
         denominator_primary=("denominator_primary", "sum"),
         denominator_secondary=("denominator_secondary", "sum"),
         acro_disagreements=("acro_agrees", lambda s: int((~s).sum())),
+        not_covered=("not_covered", "sum"),
     ).reset_index()
     den = acro_report[acro_report["measure"] == "denominator"]
     rep = acro_report[acro_report["measure"] != "denominator"].merge(
@@ -543,7 +611,7 @@ def summarise(cells: pd.DataFrame, acro_report: pd.DataFrame) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class Violation:
-    kind: str  # below_threshold | unrounded | rate | recoverable | suppressed_flag
+    kind: str  # below_threshold | unrounded | rate | recoverable | suppressed_flag | coverage
     geography_level: str
     area_code: str
     measure: str
@@ -560,6 +628,12 @@ def verify(published: pd.DataFrame, cells: pd.DataFrame | None = None, rules: Ru
     checks exact counts, complements and denominators of published cells, and that each
     relation's suppressed total reaches the threshold. The LSOA -> LAD map comes from `cells`
     or `lsoa_parent`.
+
+    Cells not covered (`coverage` 'not covered') are unpublished: their null count and rate are
+    no violation, but a count or rate on one is, and so is a coverage label other than the two,
+    or (with `cells` carrying `covered`) one that disagrees with the exact cells'. Their nulls
+    are unknowns in their relations like any suppressed value. A table without the column (an
+    earlier release) is covered throughout.
     """
     out: list[Violation] = []
     pub = published.reset_index(drop=True)
@@ -575,8 +649,16 @@ def verify(published: pd.DataFrame, cells: pd.DataFrame | None = None, rules: Ru
             f"published {value} below {rules.threshold}")
         add("unrounded", pub[shown & (v % rules.round_base != 0)],
             f"{value} not a multiple of {rules.round_base}")
-    add("suppressed_flag", pub[pub["count"].isna() != pub["suppressed"].astype(bool)],
-        "suppressed flag does not match a null count")
+    covered = coverage_gaps.covered_mask(pub)
+    add("suppressed_flag", pub[(pub["count"].isna() & covered)
+                               != pub["suppressed"].astype(bool).to_numpy()],
+        "suppressed flag does not match a null count (of a covered cell)")
+    gap = pub[~covered]
+    add("coverage", gap[gap["count"].notna() | gap["rate"].notna()],
+        "a cell not covered carries a count or rate")
+    if coverage_gaps.COLUMN in pub.columns:
+        add("coverage", pub[~pub[coverage_gaps.COLUMN].isin(coverage_gaps.LABELS)],
+            f"coverage is not one of {list(coverage_gaps.LABELS)}")
     rate_bad = pub["rate"].notna() & (pub["count"].isna() | pub["denominator"].isna())
     add("rate", pub[rate_bad], "rate published for a suppressed cell")
     both = pub["rate"].notna() & ~rate_bad
@@ -590,6 +672,11 @@ def verify(published: pd.DataFrame, cells: pd.DataFrame | None = None, rules: Ru
         exact = pub[key + ["count", "denominator"]].merge(
             cells[key + ["count", "denominator", "parent_code"]], on=key, how="left",
             suffixes=("", "_exact"))
+        if "covered" in cells.columns:
+            truth = pub[key].merge(cells[key + ["covered"]], on=key, how="left")["covered"]
+            wrong = truth.notna().to_numpy() & (truth.fillna(True).to_numpy(dtype=bool)
+                                                != covered)
+            add("coverage", pub[wrong], "coverage label disagrees with the coverage mart")
         cshown = exact["count"].notna()
         small = (exact["count_exact"] < rules.threshold) | (
             exact["denominator_exact"] - exact["count_exact"] < rules.threshold)
@@ -698,6 +785,8 @@ def _with_lsoas_of_hidden_lads(cells: pd.DataFrame, hit: np.ndarray, value: str)
         return hit
     shown = ~(cells[f"{value}_primary"].to_numpy(dtype=bool)
               | cells[f"{value}_secondary"].to_numpy(dtype=bool) | hit)
+    if value == "count":
+        shown &= coverage_gaps.covered_mask(cells)
     lsoa = (cells["geography_level"] == "lsoa").to_numpy()
     for row in lad_rows:
         rel = np.flatnonzero(lsoa & shown

@@ -32,6 +32,17 @@ person stays in). Death records reach persons like any other attribute row (ONS 
 the PDS record with the same hashed NHS number), so deaths without an NHS number, and people not
 traced to PDS, take nobody out. The ids of the dead are never reused: the spine never reuses ids.
 Every register row of a wave under the rule says so in its notes on bias and missingness.
+
+No data is not zero: the council coverage rule, declared once as the dbt var `council_coverage`
+({wave, model, measures}: wave 4, `stg_hclic_submissions`, driver_accommodation and
+outcome_homelessness; `council_coverage_rule()`, which checks the measures are register ids).
+From that wave on those measures rest on H-CLIC, a quarterly return some councils miss: a
+council-quarter without a return is no data, never zero cases. Each such wave gets
+`marts.area_coverage_wave_<n>` (`dbt_project/macros/coverage.sql`: per LAD and measure, the
+quarters of the lookback window expected and submitted; covered only when every one arrived) and
+its person mart the column `council_covered` (the person's LAD covered; null when unknown), so
+the outputs can tell an area's zero from no data. The register rows of those measures from that
+wave on say so in their notes on bias and missingness.
 """
 
 from __future__ import annotations
@@ -88,6 +99,30 @@ def deaths_rule(project_file: Path | str = DBT_PROJECT_FILE) -> dict | None:
     if missing:
         raise ValueError(f"var deaths in {project_file} lacks {missing}")
     return {"wave": int(rule["wave"]), "model": str(rule["model"]), "date": str(rule["date"])}
+
+
+def council_coverage_rule(project_file: Path | str = DBT_PROJECT_FILE) -> dict | None:
+    """The council coverage rule (dbt var `council_coverage`): {wave, model, measures}, or None
+    when not declared. From `wave` on, the `measures` (register ids, a tuple) rest on a return
+    that some councils miss; `model` (one row per council and quarter) says which arrived."""
+    rule = dbt_project_vars(project_file).get("council_coverage")
+    if rule is None:
+        return None
+    missing = [k for k in ("wave", "model", "measures") if not rule.get(k) and rule.get(k) != 0]
+    if missing:
+        raise ValueError(f"var council_coverage in {project_file} lacks {missing}")
+    measures = tuple(str(m) for m in rule["measures"])
+    problems = []
+    unknown = [m for m in measures if m not in factor_ids()]
+    if unknown:
+        problems.append(f"measures {unknown} are not register ids")
+    if len(set(measures)) != len(measures):
+        problems.append(f"measures {list(measures)} repeat one")
+    if int(rule["wave"]) not in WAVES:
+        problems.append(f"wave {rule['wave']} is not one of {WAVES}")
+    if problems:
+        raise ValueError(f"var council_coverage in {project_file}: " + "; ".join(problems))
+    return {"wave": int(rule["wave"]), "model": str(rule["model"]), "measures": measures}
 
 
 def load_evidence(project_file: Path | str = DBT_PROJECT_FILE) -> pd.DataFrame:

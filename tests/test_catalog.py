@@ -65,6 +65,9 @@ def contract_problems(src: Source, catalog: Catalog, dbt_tables: set[str],
                      f"{src.name} and {parent.name} (got {src.parent_key!r})")
         if src.has_identifiers:
             p.append(f"{src.name}: attribute table declares personal identifiers")
+    elif src.link_role == "coverage":
+        if src.has_identifiers:
+            p.append(f"{src.name}: a coverage table declares personal identifiers")
     elif src.link_role in LINK_ROLES and not src.has_identifiers:
         p.append(f"{src.name}: link_role {src.link_role!r} needs identifiers to link on")
     q = src.quality

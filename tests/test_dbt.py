@@ -184,6 +184,100 @@ WAVE_3_ROWS = {
 }
 
 
+# Wave 4 (research.wave_4_link): H-CLIC cases and council tenancies traced to X1, X2, X5, X6 and
+# X9 (the other H-CLIC sections through case_ref_hash); H-CLIC person hp0 (a main duty) is traced
+# to nobody. X1: relieved then owed the main duty (homeless); X2: homeless (relief) and in
+# temporary accommodation still open at the snapshot; X6: a council tenancy ended by eviction for
+# rent arrears; X9: threatened with homelessness only (prevention), domestic abuse recorded, and a
+# temporary accommodation placement that begins after the snapshot (no day before it); X5: no
+# duty owed but a mental health support need, and a tenancy that ended on the tenant's notice.
+WAVE_4_LINKS = {"hp1": ("hclic_people", "X1"), "hp2": ("hclic_people", "X2"),
+                "hp5": ("hclic_people", "X5"), "hp9": ("hclic_people", "X9"),
+                "t5": ("la_tenancies", "X5"), "t6": ("la_tenancies", "X6")}
+# Councils' returns (2018Q2-2023Q4 are the 23 full quarters of the window before the 2024-01-01
+# snapshot): One submits every quarter (its 2024Q1 return, after the snapshot, is missing and
+# does not count); Two misses 2020Q2; Three submits every quarter with zero cases; Four has no
+# rows at all.
+LAD_ONE, LAD_TWO, LAD_THREE, LAD_FOUR = "E06000001", "E06000002", "E06000003", "E06000004"
+_QUARTERS = [D(y, m, 1) for y in range(2018, 2025) for m in (1, 4, 7, 10)
+             if D(2018, 4, 1) <= D(y, m, 1) <= D(2024, 1, 1)]
+
+
+def _returns(lad: str, missing: tuple[dt.date, ...] = (), cases: int = 3) -> list[dict]:
+    return [{"row_id_hash": f"s{lad}{q:%Y%m}", "la_code": lad,
+             "reporting_quarter": f"{q.year}Q{(q.month + 2) // 3}", "quarter_start_date": q,
+             "submitted": "N" if q in missing else "Y",
+             "cases_submitted": None if q in missing else cases} for q in _QUARTERS]
+
+
+def _case(ref: str, lad: str, applied: dt.date, lsoa: str | None) -> dict:
+    return {"row_id_hash": ref, "case_ref_hash": f"c{ref}", "la_code": lad,
+            "date_of_application": applied, "sex": "2", "ethnicity": "W",
+            "age_at_event": 30, "lsoa_code": lsoa}
+
+
+WAVE_4_ROWS = {
+    "hclic_submissions": (_returns(LAD_ONE, missing=(D(2024, 1, 1),))
+                          + _returns(LAD_TWO, missing=(D(2020, 4, 1),))
+                          + _returns(LAD_THREE, cases=0)),
+    "hclic_people": [_case("hp1", LAD_ONE, D(2020, 5, 20), "E01000001"),
+                     _case("hp2", LAD_TWO, D(2022, 1, 20), "E01000005"),
+                     _case("hp5", LAD_TWO, D(2019, 1, 5), None),
+                     _case("hp9", LAD_ONE, D(2023, 2, 20), "E01000001"),
+                     _case("hp0", LAD_ONE, D(2019, 6, 1), "E01000001")],
+    "hclic_main": [
+        {"row_id_hash": "hm1", "case_ref_hash": "chp1", "date_of_application": D(2020, 5, 20),
+         "date_of_assessment": D(2020, 6, 1), "assessment_outcome": "2",
+         "reason_loss_of_home": "03", "accommodation_at_application": "4"},
+        {"row_id_hash": "hm2", "case_ref_hash": "chp2", "date_of_application": D(2022, 1, 20),
+         "date_of_assessment": D(2022, 2, 1), "assessment_outcome": "2",
+         "reason_loss_of_home": "01", "accommodation_at_application": "6"},
+        {"row_id_hash": "hm5", "case_ref_hash": "chp5", "date_of_application": D(2019, 1, 5),
+         "date_of_assessment": D(2019, 1, 10), "assessment_outcome": "3"},
+        {"row_id_hash": "hm9", "case_ref_hash": "chp9", "date_of_application": D(2023, 2, 20),
+         "date_of_assessment": D(2023, 3, 1), "assessment_outcome": "1",
+         "reason_loss_of_home": "04"},
+        {"row_id_hash": "hm0", "case_ref_hash": "chp0", "date_of_application": D(2019, 6, 1),
+         "date_of_assessment": D(2019, 6, 1), "assessment_outcome": "2"},
+    ],
+    "hclic_support_needs": [
+        {"row_id_hash": "hs5", "case_ref_hash": "chp5", "date_of_assessment": D(2019, 1, 10),
+         "support_need": "02"},
+        {"row_id_hash": "hs9", "case_ref_hash": "chp9", "date_of_assessment": D(2023, 3, 1),
+         "support_need": "06"},
+    ],
+    "hclic_prevention": [
+        {"row_id_hash": "hv9", "case_ref_hash": "chp9", "prevention_start_date": D(2023, 3, 1)},
+    ],
+    "hclic_relief": [
+        {"row_id_hash": "hr1", "case_ref_hash": "chp1", "relief_start_date": D(2020, 6, 1),
+         "relief_end_date": D(2020, 7, 27), "relief_outcome": "2"},
+        {"row_id_hash": "hr2", "case_ref_hash": "chp2", "relief_start_date": D(2022, 2, 1)},
+    ],
+    "hclic_main_duty": [
+        {"row_id_hash": "hd1", "case_ref_hash": "chp1", "decision_date": D(2020, 8, 10),
+         "decision": "1"},
+        {"row_id_hash": "hd0", "case_ref_hash": "chp0", "decision_date": D(2019, 9, 1),
+         "decision": "1"},
+    ],
+    "hclic_temp_accommodation": [
+        {"row_id_hash": "ht2", "case_ref_hash": "chp2", "ta_start_date": D(2022, 3, 1),
+         "ta_type": "1", "out_of_area": "Y"},
+        {"row_id_hash": "ht9", "case_ref_hash": "chp9", "ta_start_date": D(2024, 2, 1),
+         "ta_type": "3"},
+    ],
+    "la_tenancies": [
+        {"row_id_hash": "t6", "tenant_ref_hash": "tr6", "la_code": LAD_TWO, "tenant_sex": "M",
+         "tenure_type": "SEC", "tenancy_start_date": D(2012, 4, 1),
+         "tenancy_end_date": D(2020, 6, 30), "end_reason": "EVR", "arrears_at_end": 2400.0,
+         "lsoa_code": "E01000005"},
+        {"row_id_hash": "t5", "tenant_ref_hash": "tr5", "la_code": LAD_TWO, "tenant_sex": "F",
+         "tenure_type": "SEC", "tenancy_start_date": D(2010, 1, 1),
+         "tenancy_end_date": D(2016, 1, 1), "end_reason": "NTQ", "lsoa_code": "E01000005"},
+    ],
+}
+
+
 def build_tiny_warehouse(path: Path) -> None:
     """Research + reference tables for eight planted people (see LINKS)."""
     with duckdb.connect(str(path)) as con:
@@ -191,6 +285,10 @@ def build_tiny_warehouse(path: Path) -> None:
                       "lad_code": "E06000001" if i < 4 else "E06000002",
                       "lad_name": "One" if i < 4 else "Two", "country": "England",
                       "imd_decile": i + 1} for i in range(1, 7)]
+        # two LADs of nobody in the marts (wave 4's council coverage: Three, Four)
+        lsoa_rows += [{"lsoa_code": f"E0100000{i}", "lsoa_name": f"Area {i}", "lad_code": lad,
+                       "lad_name": name, "country": "England", "imd_decile": 5}
+                      for i, lad, name in ((7, LAD_THREE, "Three"), (8, LAD_FOUR, "Four"))]
         _insert(con, "reference", "lsoa", {"lsoa_code": "VARCHAR", "lsoa_name": "VARCHAR",
                                            "lad_code": "VARCHAR", "lad_name": "VARCHAR",
                                            "country": "VARCHAR", "imd_decile": "INTEGER"},
@@ -254,6 +352,7 @@ def build_tiny_warehouse(path: Path) -> None:
         rows.update(WAVE_1_ROWS)
         rows.update(WAVE_2_ROWS)
         rows.update(WAVE_3_ROWS)
+        rows.update(WAVE_4_ROWS)
         for name in SOURCES:
             _insert(con, "research", name, research_columns(name), rows[name])
         _insert(con, "research", "wave_1_link",
@@ -271,6 +370,11 @@ def build_tiny_warehouse(path: Path) -> None:
                  "estimated_xjs_id": "VARCHAR"},
                 [{"source_dataset": s, "row_id_hash": r, "estimated_xjs_id": x}
                  for r, (s, x) in WAVE_3_LINKS.items()])
+        _insert(con, "research", "wave_4_link",
+                {"source_dataset": "VARCHAR", "row_id_hash": "VARCHAR",
+                 "estimated_xjs_id": "VARCHAR"},
+                [{"source_dataset": s, "row_id_hash": r, "estimated_xjs_id": x}
+                 for r, (s, x) in WAVE_4_LINKS.items()])
         _insert(con, "research", "xjs_link",
                 {"source_dataset": "VARCHAR", "row_id_hash": "VARCHAR",
                  "estimated_xjs_id": "VARCHAR", "xjs_id_high": "VARCHAR",
@@ -387,6 +491,7 @@ def test_mart_holds_every_threshold_once_per_person(built):
     assert n[1] == {"medium": 9}  # X1-X8 and X9, a new spine person from PNC
     assert n[2] == {"medium": 9}  # wave 2 traces spine persons: nobody new
     assert n[3] == {"medium": 7}  # wave 3 too, and X7 and X8 died before the snapshot
+    assert n[4] == {"medium": 7}  # wave 4 traces spine persons (H-CLIC person hp0 to nobody)
     assert {t for t in tables if t.startswith("person_needs")} == {
         f"person_needs_wave_{w}" for w in waves}
     assert {w["wave"]: w["thresholds"] for w in catalog_dbt.wave_links()} == {
@@ -563,6 +668,97 @@ def test_deaths_rule_takes_the_dead_out_of_later_marts(built, tmp_path):
     assert "X7" in _mart(wh, wave=3).index
 
 
+HOUSING = ("driver_accommodation", "outcome_homelessness")
+
+
+def test_wave_4_flags_follow_council_records(built):
+    """Wave 4's accommodation and homelessness rows read the H-CLIC cases and council tenancies
+    of the person the councils' trusted third party traces them to (research.wave_4_link; the
+    other H-CLIC sections through case_ref_hash); the earlier proxies still count; H-CLIC support
+    needs add to the mental health and family drivers; every other flag is wave 3's. Prevention
+    (threatened with homelessness) is the driver, not the outcome; a temporary accommodation
+    placement counts on its last active day and never when it begins after the snapshot."""
+    w3, w4 = _mart(built, wave=3), _mart(built, wave=4)
+    cols = list(w3.columns)
+    cols.insert(cols.index("imd_decile") + 1, "council_covered")
+    assert list(w4.columns) == cols
+    assert set(w4.index) == set(w3.index)  # hp0 (a main duty) reaches nobody
+    changed = {"driver_accommodation": {"X2", "X6", "X9"},  # relief + TA; eviction; prevention
+               "outcome_homelessness": {"X1", "X2", "X6"},  # main duty; relief + TA; eviction
+               "driver_family": {"X9"},  # domestic abuse recorded by the council
+               "driver_mental_health": {"X5"}}  # H-CLIC support need: mental health
+    for m, who in changed.items():
+        assert set(w4.index[w4[m] != w3[m]]) == who, m
+        assert w4.loc[sorted(who), m].all() and not w3.loc[sorted(who), m].any(), m
+    assert w4.loc["X1", "driver_accommodation"]  # already: OASys (wave 0)
+    assert not w4.loc["X9", "outcome_homelessness"]  # prevention only; TA after the snapshot
+    measures = list(register.wave_measures(4))
+    assert (w4[measures] >= w3[measures]).all().all()  # the proxies still count
+    same = [m for m in measures if m not in changed]
+    pd.testing.assert_frame_equal(w4[same], w3[same])
+    with duckdb.connect(str(built), read_only=True) as con:
+        ta = dict(con.execute("select row_id_hash, active_until "
+                              "from dbt_staging.stg_hclic_temp_accommodation").fetchall())
+        ends = con.execute("select row_id_hash, end_group, lost_tenancy "
+                           "from dbt_staging.stg_la_tenancies order by 1").fetchall()
+        duty = dict(con.execute("select row_id_hash, duty_owed "
+                                "from dbt_staging.stg_hclic_main").fetchall())
+        records = con.execute("select count(*) from dbt_intermediate.int_record_links_wave_4 "
+                              "where source_dataset like 'hclic_%'").fetchone()[0]
+    assert ta == {"ht2": D(2023, 12, 31), "ht9": None}
+    assert ends == [("t5", "tenant_notice", False), ("t6", "eviction", True)]
+    assert duty == {"hm1": "relief", "hm2": "relief", "hm5": "none", "hm9": "prevention",
+                    "hm0": "relief"}
+    # 4 traced cases: people, main, and their other sections (hp0's rows reach nobody)
+    assert records == 4 + 4 + 2 + 1 + 2 + 1 + 2
+
+
+def test_council_coverage_tells_no_data_from_zero(built, tmp_path):
+    """var('council_coverage') (wave 4, stg_hclic_submissions, the housing measures):
+    marts.area_coverage_wave_4 has one row per LAD of stg_lsoa and measure, in the schema the
+    outputs read. Over the 23 full quarters of the window before the snapshot (2018Q2-2023Q4):
+    One submitted each (its missing 2024Q1 return ends after the snapshot) and is covered; Two
+    missed 2020Q2 and is not; Three submitted zero cases every quarter and is covered (a zero);
+    Four has no rows and is not. The person mart carries the LAD's value as council_covered. The
+    mart's tests fail on a covered value that does not follow the quarters."""
+    rule = register.council_coverage_rule()
+    assert rule == {"wave": 4, "model": "stg_hclic_submissions", "measures": HOUSING}
+    with duckdb.connect(str(built), read_only=True) as con:
+        schema = con.execute("select column_name, data_type from information_schema.columns "
+                             "where table_schema = 'marts' and table_name = "
+                             "'area_coverage_wave_4' order by ordinal_position").fetchall()
+        cov = con.execute("select * from marts.area_coverage_wave_4").df()
+    assert schema == [("lad_code", "VARCHAR"), ("measure", "VARCHAR"),
+                      ("coverage_source", "VARCHAR"), ("quarters_expected", "INTEGER"),
+                      ("quarters_submitted", "INTEGER"), ("covered", "BOOLEAN"),
+                      ("snapshot_date", "DATE")]
+    assert sorted(zip(cov["lad_code"], cov["measure"], strict=True)) == [
+        (lad, m) for lad in (LAD_ONE, LAD_TWO, LAD_THREE, LAD_FOUR) for m in HOUSING]
+    assert (cov["coverage_source"] == "stg_hclic_submissions").all()
+    assert (cov["quarters_expected"] == 23).all()
+    assert (cov["snapshot_date"] == pd.Timestamp("2024-01-01")).all()
+    by_lad = cov.groupby("lad_code").agg(submitted=("quarters_submitted", "max"),
+                                         covered=("covered", "max"))
+    assert by_lad.to_dict("index") == {
+        LAD_ONE: {"submitted": 23, "covered": True}, LAD_TWO: {"submitted": 22, "covered": False},
+        LAD_THREE: {"submitted": 23, "covered": True}, LAD_FOUR: {"submitted": 0, "covered": False}}
+    m = _mart(built, wave=4)
+    assert (m["council_covered"] == m["lad_code"].map(by_lad["covered"])).all()
+    assert m.loc["X1", "council_covered"] and not m.loc["X2", "council_covered"]
+    # a covered value that does not follow the quarters fails the mart's tests
+    wh, proj = _copies(built, tmp_path)
+    with duckdb.connect(str(wh)) as con:
+        con.execute(f"update marts.area_coverage_wave_4 set covered = true "
+                    f"where lad_code = '{LAD_TWO}'")
+        con.execute(f"delete from marts.area_coverage_wave_4 where lad_code = '{LAD_FOUR}' "
+                    "and measure = 'driver_accommodation'")
+    res = run_dbt(wh, "test", "--profiles-dir", ".", "--select", "area_coverage_wave_4", cwd=proj)
+    failed = [line for line in res.stdout.splitlines() if "Failure in test" in line]
+    assert res.returncode != 0 and len(failed) == 2, res.stdout[-3000:]
+    assert any("covered_is_every_quarter" in line for line in failed), failed
+    assert any("one_row_per_lad_and_measure" in line for line in failed), failed
+
+
 def _render_catalog_macro(call: str) -> str:
     """`call` rendered with the generated macros/catalog.sql (plain Jinja, no dbt)."""
     import jinja2
@@ -620,18 +816,19 @@ def test_no_sql_restates_icd10_codes():
         assert "icd10_in(" in (DBT_DIR / "models" / "staging" / f"{model}.sql").read_text()
 
 
-# The first wave declared without sources yet: the tests below give it one of today's sources.
-NEW = min(w.number for w in CATALOG.waves.values() if not w.sources)
+# A wave after every declared one: the tests below declare it and give it one of today's sources.
+NEW = max(CATALOG.waves) + 1
 
 
 def _catalog_with_new_wave(name: str = "civil"):
-    """The catalogue with one of its sources moved to wave NEW (declared, without sources)."""
+    """The catalogue with wave NEW declared (no link plans) and one of its sources moved to it."""
     from dataclasses import replace
 
-    from bold_assets.catalog import CATALOG, Catalog
+    from bold_assets.catalog import CATALOG, Catalog, Wave
 
     return Catalog.from_sources([replace(s, wave=NEW) if s.name == name else s
-                                 for s in CATALOG.sources.values()])
+                                 for s in CATALOG.sources.values()],
+                                (*CATALOG.declared_waves, Wave(NEW, "A new wave", ())))
 
 
 def test_generated_dbt_files_are_fresh():
@@ -643,8 +840,9 @@ def test_generated_dbt_files_are_fresh():
 
 def test_a_declared_wave_gets_its_models_and_yaml_generated():
     """Declaring a wave (a source with wave NEW) is all it takes: the generator gives it its five
-    models and their YAML, and its link and thresholds in catalog_wave_links(); the models of a
-    wave no longer declared are stale (deleted when regenerating)."""
+    models and their YAML (and, under the council coverage rule, its area_coverage mart), and its
+    link and thresholds in catalog_wave_links(); the models of a wave no longer declared are
+    stale (deleted when regenerating)."""
     from bold_assets.catalog import CATALOG, Catalog
     from bold_assets.catalog import dbt as catalog_dbt
 
@@ -653,7 +851,8 @@ def test_a_declared_wave_gets_its_models_and_yaml_generated():
     assert {str(p.relative_to(models)) for p in set(files) - set(catalog_dbt.generated())} == {
         f"staging/stg_wave_{NEW}_link.sql", f"intermediate/int_records_wave_{NEW}.sql",
         f"intermediate/int_record_links_wave_{NEW}.sql",
-        f"intermediate/int_signals_wave_{NEW}.sql", f"marts/person_needs_wave_{NEW}.sql"}
+        f"intermediate/int_signals_wave_{NEW}.sql", f"marts/person_needs_wave_{NEW}.sql",
+        f"marts/area_coverage_wave_{NEW}.sql"}
     assert files[models / "marts" / f"person_needs_wave_{NEW}.sql"].endswith(
         f"{{{{ person_needs({NEW}) }}}}\n")
     assert files[models / "intermediate" / f"int_records_wave_{NEW}.sql"].endswith(
@@ -670,7 +869,10 @@ def test_a_declared_wave_gets_its_models_and_yaml_generated():
     marts = entries("marts/_marts_waves.yml")
     assert list(marts) == [f"person_needs_wave_{w.number}" for w in CATALOG.active_waves()] + [
         f"person_needs_wave_{NEW}"]
-    assert marts[f"person_needs_wave_{NEW}"]["columns"] == marts["person_needs_wave_0"]["columns"]
+    assert [c["name"] for c in marts[f"person_needs_wave_{NEW}"]["columns"]] == [
+        c["name"] for c in marts["person_needs_wave_0"]["columns"]] + ["council_covered"]
+    assert ({"area_coverage_one_row_per_lad_and_measure": {"arguments": {"wave": NEW}}} in
+            entries("marts/_marts_coverage.yml")[f"area_coverage_wave_{NEW}"]["data_tests"])
     assert ({"person_needs_spine_is_whole": {"arguments": {"wave": NEW}}}
             in marts[f"person_needs_wave_{NEW}"]["data_tests"])
     inter = entries("intermediate/_intermediate_waves.yml")
@@ -683,25 +885,30 @@ def test_a_declared_wave_gets_its_models_and_yaml_generated():
     assert "civil" not in wave_0["arguments"]["values"]
     # today's committed files are generated, and a wave no longer declared leaves them stale
     only_0 = Catalog.from_sources([s for s in CATALOG.sources.values() if s.wave == 0])
+    coverage = register.council_coverage_rule()
     assert {p.name for p in catalog_dbt.stale(only_0)} == {
         name for w in CATALOG.active_waves() if w.number > 0 for name in (
             f"stg_{w.link_table}.sql", f"int_records_wave_{w.number}.sql",
             f"int_record_links_wave_{w.number}.sql", f"int_signals_wave_{w.number}.sql",
-            f"person_needs_wave_{w.number}.sql")}
+            f"person_needs_wave_{w.number}.sql")} | {
+        f"area_coverage_wave_{w.number}.sql" for w in CATALOG.active_waves()
+        if w.number >= coverage["wave"]} | {"_marts_coverage.yml"}
 
 
 def test_a_declared_wave_builds_with_inherited_flags(built, tmp_path):
     """The project regenerated for a catalogue where civil is wave NEW builds that wave's mart
     (its link file: the civil records of research.xjs_link at medium). Over the records of waves
-    0-NEW, the same as today's last wave, and with every flag inherited (no row of wave NEW has
-    a flag_sql: each takes the nearest earlier wave's, named in the compiled comment), it equals
-    today's last wave's mart."""
+    0-NEW, the same as today's last wave, and with every flag inherited (its register rows, here
+    copies of today's last wave's without flag_sql, each take the nearest earlier wave's, named
+    in the compiled comment), it equals today's last wave's mart."""
     from bold_assets.catalog import dbt as catalog_dbt
 
     wh, proj = _copies(built, tmp_path)
     with duckdb.connect(str(wh)) as con:
         con.execute(f"CREATE TABLE research.wave_{NEW}_link AS SELECT source_dataset, row_id_hash, "
                     "estimated_xjs_id FROM research.xjs_link WHERE source_dataset = 'civil'")
+        con.execute(f"INSERT INTO marts.risk_factor_register SELECT * REPLACE ({NEW} AS wave, "
+                    f"NULL AS flag_sql) FROM marts.risk_factor_register WHERE wave = {NEW - 1}")
     cat = _catalog_with_new_wave()
     for path, text in catalog_dbt.generated(cat, proj).items():
         path.write_text(text, encoding="utf-8")
@@ -712,10 +919,10 @@ def test_a_declared_wave_builds_with_inherited_flags(built, tmp_path):
     compiled = (proj / "target" / "compiled" / "bold" / "models" / "marts"
                 / f"person_needs_wave_{NEW}.sql").read_text()
     reg = register.load_register().set_index(["id", "wave"])["measure_type"]
-    for fid, wave in (("driver_accommodation", 0), ("driver_family", 1),
-                      ("driver_physical_health", 3)):
-        assert (f"-- risk_factor_register row {fid}, wave {NEW} ({reg[(fid, NEW)]}), flag_sql "
-                f"inherited from wave {wave}\n") in compiled
+    for fid, wave in (("driver_accommodation", 4), ("outcome_offending", 1),
+                      ("driver_low_income", 2), ("outcome_ill_health", 3)):
+        assert (f"-- risk_factor_register row {fid}, wave {NEW} ({reg[(fid, NEW - 1)]}), "
+                f"flag_sql inherited from wave {wave}\n") in compiled
     pd.testing.assert_frame_equal(_mart(wh, wave=NEW), _mart(built, wave=NEW - 1))
 
 

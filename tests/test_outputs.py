@@ -81,7 +81,9 @@ def test_long_form_tables_cover_every_area_and_measure(published):
         lad = con.execute("SELECT * FROM outputs.lad_needs_wave_0").df()
         report = con.execute("SELECT * FROM outputs.disclosure_report_wave_0").df()
     assert list(lsoa.columns) == ["geography_level", "area_code", "area_name", "wave", "measure",
-                                  "count", "denominator", "rate", "suppressed"]
+                                  "count", "denominator", "rate", "suppressed", "coverage"]
+    # wave 0 rests on no council's return: every cell is covered
+    assert (lsoa["coverage"] == "covered").all() and (lad["coverage"] == "covered").all()
     assert len(lsoa) == 7 * len(MEASURES) and len(lad) == 2 * len(MEASURES)
     assert set(lsoa["measure"]) == set(MEASURES) and (lsoa["wave"] == 0).all()
     assert len(report) == 2 * len(MEASURES)
@@ -120,3 +122,28 @@ def test_blocking_check_fails_on_a_tampered_table(published, tmp_path):
     kinds = checks["lsoa_needs_wave_0"].metadata["by_kind"].value
     assert "recoverable" in kinds
     assert all(s.blocking for s in outputs.no_disclosive_cells.check_specs)
+
+
+def test_a_warehouse_from_an_earlier_release_keeps_working(published, tmp_path):
+    """Tables written before the `coverage` column: the blocking check passes on them as they
+    are (wave 0 is covered throughout), and the next run appends to their history, which gains
+    the column ('covered' for the rows already there)."""
+    path = tmp_path / "earlier.duckdb"
+    path.write_bytes(published.read_bytes())
+    with duckdb.connect(str(path)) as con:
+        for level in ("lsoa", "lad"):
+            for t in (f"{level}_needs_wave_0", f"{level}_needs_wave_0_history"):
+                con.execute(f"ALTER TABLE outputs.{t} DROP COLUMN coverage")
+        con.execute("UPDATE outputs.lsoa_needs_wave_0_history "
+                    "SET snapshot_date = snapshot_date - INTERVAL 7 DAY")
+        old_rows = con.execute("SELECT count(*) FROM outputs.lsoa_needs_wave_0_history"
+                               ).fetchall()[0][0]
+    ctx = dg.build_asset_check_context(resources={"warehouse": WarehouseResource(path=str(path))})
+    assert all(c.passed for c in outputs.no_disclosive_cells(ctx))
+    result = _run(path, [outputs.wave_0_safe_outputs, outputs.no_disclosive_cells])
+    assert result.success and all(c.passed for c in result.get_asset_check_evaluations())
+    with duckdb.connect(str(path), read_only=True) as con:
+        hist = con.execute("SELECT snapshot_date, coverage FROM outputs.lsoa_needs_wave_0_history"
+                           ).df()
+    assert len(hist) == 2 * old_rows and hist["snapshot_date"].nunique() == 2
+    assert (hist["coverage"] == "covered").all()

@@ -18,19 +18,29 @@ import pandas as pd
 import pytest
 
 from bold_assets import disclosure as dc
-from tests.outputs_snapshot import SNAPSHOT, outputs_checksums
+from tests.outputs_snapshot import ADDED_COLUMNS, SNAPSHOT, added_columns, outputs_checksums
 
 
 def test_published_outputs_match_snapshot(pipeline_warehouse, read_only):
     stored = json.loads(SNAPSHOT.read_text())
+    columns = {t: [c for c, _ in v["columns"]] for t, v in stored.items()}
     with read_only(pipeline_warehouse) as con:
-        now = outputs_checksums(con)
-    # the stored tables (wave 0's) are all still published, byte for byte; a later wave's
-    # tables (outputs.*_wave_1, built by the same factory) may be published beside them
+        now = outputs_checksums(con, columns)
+        added = {t: added_columns(con, t, cols) for t, cols in columns.items() if t in now}
+    # the stored tables (wave 0's) are all still published, byte for byte on their stored
+    # columns; a later wave's tables (outputs.*_wave_1, built by the same factory) may be
+    # published beside them
     assert set(stored) <= set(now)
     assert all(t.endswith("_wave_0") or "_wave_0_" in t for t in stored)
     for table, expected in stored.items():
         assert now[table] == expected, f"outputs.{table} changed"
+        kept, extra = added[table]
+        assert kept == columns[table], f"outputs.{table}: stored columns reordered"
+        # a column added since holds its declared type and wave 0's one value in every row
+        for name, (typ, values) in extra.items():
+            assert name in ADDED_COLUMNS, f"outputs.{table}.{name} is neither stored nor declared"
+            assert (typ, values) == (ADDED_COLUMNS[name][0], [ADDED_COLUMNS[name][1]]), (
+                f"outputs.{table}.{name}: {typ} {values}")
 
 
 # Random areas and persons --------------------------------------------------------------------

@@ -246,7 +246,8 @@ def _outputs_db() -> duckdb.DuckDBPyConnection:
     con.execute("""CREATE TABLE outputs.lsoa_needs_wave_0 AS SELECT
         'lsoa' AS geography_level, area_code, area_name, 0 AS wave, measure,
         CAST("count" AS INTEGER) AS "count", CAST(denominator AS INTEGER) AS denominator,
-        CAST("count" AS DOUBLE) / denominator AS rate, "count" IS NULL AS suppressed
+        CAST("count" AS DOUBLE) / denominator AS rate, "count" IS NULL AS suppressed,
+        'covered' AS coverage
         FROM (VALUES ('E01000001', 'A 1', 'driver_accommodation', 40, 90),
                      ('E01000002', 'A 2', 'driver_accommodation', NULL, 60),
                      ('E01000001', 'A 1', 'outcome_offending', 15, 90))

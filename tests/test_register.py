@@ -192,3 +192,88 @@ def test_deaths_rule_is_declared_once_and_stated_in_the_register():
     doc = register.__doc__
     for words in ("deaths rule", "never reused", "registration is in the extract"):
         assert words in doc, words
+
+
+HOUSING = ("driver_accommodation", "outcome_homelessness")
+# Wave-4 rows that add H-CLIC support needs (recorded by the council's assessing officer) to
+# their earlier definition: the health drivers and the family driver (domestic abuse).
+SUPPORT_NEEDS = {"driver_mental_health": "sig_hclic_support_mental_health",
+                 "driver_physical_health": "sig_hclic_support_physical_health",
+                 "driver_substance_misuse": "sig_hclic_support_substance_misuse",
+                 "driver_family": "sig_hclic_domestic_abuse"}
+
+
+def test_wave_4_validates_housing_over_council_records_and_the_earlier_proxies():
+    """Wave 4's accommodation and homelessness rows are validated, written over H-CLIC and
+    council housing evidence and every piece of evidence of the definition they replace; the
+    rows that take an H-CLIC support need add it to their earlier definition; every other row
+    inherits. Their notes say what H-CLIC cannot see."""
+    reg, ev = register.load_register(), register.load_evidence()
+    wave_4 = set(ev.loc[ev["wave"] == 4, "name"])
+    w3, w4 = register.flag_sources(3, reg), register.flag_sources(4, reg)
+    types = register.measure_types(4, reg)
+    assert {fid for fid, (_, w) in w4.items() if w == 4} == {*HOUSING, *SUPPORT_NEEDS}
+    for fid in HOUSING:
+        names = set(register.flag_sql_names(w4[fid][0]))
+        assert types[fid] == "validated" and names & wave_4, fid
+        assert set(register.flag_sql_names(w3[fid][0])) <= names, fid
+    for fid, sig in SUPPORT_NEEDS.items():
+        names = register.flag_sql_names(w4[fid][0])
+        assert names == register.flag_sql_names(w3[fid][0]) + [sig], fid
+        assert types[fid] == register.measure_types(3, reg)[fid], fid
+    # the prevention duty (threatened) is the driver; the outcome needs homelessness
+    assert "sig_hclic_prevention" in register.flag_sql_names(w4["driver_accommodation"][0])
+    assert "sig_hclic_prevention" not in register.flag_sql_names(w4["outcome_homelessness"][0])
+    # every wave-4 signal is used by a wave-4 row
+    used = {n for sql, _ in w4.values() for n in register.flag_sql_names(sql)}
+    assert wave_4 - used == {"sig_council_traced"}  # the link itself, not a need
+    rows = reg[reg["wave"] == 4].set_index("id")
+    for fid in HOUSING:
+        notes = rows.loc[fid, "notes_bias_missingness"]
+        for words in ("April 2018", "Councils that do not submit", "Trace misses",
+                      "lead applicant", "housing associations"):
+            assert words in notes, (fid, words)
+        assert "H-CLIC" in rows.loc[fid, "candidate_datasets_variables"], fid
+
+
+def test_council_coverage_rule_is_declared_once_and_checked(tmp_path):
+    """The council coverage rule is one dbt var (wave 4: H-CLIC returns, the housing measures),
+    its model a staging model with the columns macros/coverage.sql reads; its measures must be
+    register ids; the register rows of those measures from its wave on (and the module
+    docstring) state it."""
+    import yaml
+
+    rule = register.council_coverage_rule()
+    assert rule == {"wave": 4, "model": "stg_hclic_submissions", "measures": HOUSING}
+    model = (register.DBT_PROJECT_DIR / "models" / "staging" / f"{rule['model']}.sql").read_text()
+    for col in ("la_code,", "as quarter_start_date,", "as submitted,"):
+        assert col in model, col
+    assert rule["wave"] in {w.number for w in CATALOG.active_waves()}
+    reg = register.load_register()
+    for fid, wave, notes in zip(reg["id"], reg["wave"], reg["notes_bias_missingness"],
+                                strict=True):
+        stated = "council_covered" in notes and "Councils that do not submit" in notes
+        assert stated == (fid in rule["measures"] and wave >= rule["wave"]), (fid, wave)
+    for words in ("council coverage rule", "council_covered", "no data, never zero"):
+        assert words in register.__doc__, words
+    cfg = yaml.safe_load(register.DBT_PROJECT_FILE.read_text())
+
+    def with_rule(value) -> str:
+        path = tmp_path / f"dbt_project_{len(list(tmp_path.iterdir()))}.yml"
+        cfg["vars"]["council_coverage"] = value
+        path.write_text(yaml.safe_dump(cfg, sort_keys=False))
+        return str(path)
+
+    with pytest.raises(ValueError, match=r"measures \['driver_housing'\] are not register ids"):
+        register.council_coverage_rule(with_rule(
+            {"wave": 4, "model": "stg_hclic_submissions",
+             "measures": ["driver_accommodation", "driver_housing"]}))
+    with pytest.raises(ValueError, match=r"lacks \['measures'\]"):
+        register.council_coverage_rule(with_rule({"wave": 4, "model": "stg_hclic_submissions"}))
+    with pytest.raises(ValueError, match="wave 7 is not one of"):
+        register.council_coverage_rule(with_rule(
+            {"wave": 7, "model": "stg_hclic_submissions", "measures": list(HOUSING)}))
+    cfg["vars"].pop("council_coverage")
+    path = tmp_path / "none.yml"
+    path.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    assert register.council_coverage_rule(path) is None

@@ -34,7 +34,7 @@ def test_wave_link_spec_reads_every_plan_kind():
     assert set(spec.spine_sources) == set(CATALOG.waves[0].sources)
     # a later wave's spine holds the people an earlier wave added
     ext = load_catalog([EXTENSION])
-    assert "pnc_people" in W.wave_link_spec(ext, 4).spine_sources
+    assert "pnc_people" in W.wave_link_spec(ext, 5).spine_sources
 
 
 @pytest.mark.parametrize("plans, message", [
@@ -42,6 +42,7 @@ def test_wave_link_spec_reads_every_plan_kind():
     ((LinkPlan("dd", ("npd_census",), "dedupe_link"),), "belong to no into_spine plan"),
     ((LinkPlan("l", ("npd_census", "dummy"), "link"),), "dummy is not in the spine"),
     ((LinkPlan("t", ("npd_census",), "trace"),), "a trace plan names"),
+    ((LinkPlan("t", ("npd_census",), "ttp"),), "a ttp plan names"),
     ((LinkPlan("x", ("npd_census", "pnc_people"), "match"),), "has no linkage for later waves"),
 ])
 def test_a_plan_that_does_not_fit_is_named(plans, message):
@@ -73,15 +74,15 @@ def test_extension_wave_gets_every_layer_from_its_declarations():
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
     for name in ("dummy_people", "dummy_pop"):
         assert {f"raw/{name}", f"linkage/std_{name}", f"research/{name}"} <= keys
-    wave = {"linkage/wave_4_person_ids", "linkage/dummy_links", "research/wave_4_link",
-            "evaluation/wave_4_linkage_f1", "evaluation/wave_4_match_rates",
-            "evaluation/wave_4_subgroup_errors"}
+    wave = {"linkage/wave_5_person_ids", "linkage/dummy_links", "research/wave_5_link",
+            "evaluation/wave_5_linkage_f1", "evaluation/wave_5_match_rates",
+            "evaluation/wave_5_subgroup_errors"}
     assert wave <= keys
-    # its spine step runs after wave 1's (waves 2 and 3 add nobody), its blocking check guards 0-3
-    spine = graph.get(dg.AssetKey(["linkage", "wave_4_person_ids"]))
+    # its spine step runs after wave 1's (waves 2-4 add nobody), its blocking check guards 0-4
+    spine = graph.get(dg.AssetKey(["linkage", "wave_5_person_ids"]))
     assert dg.AssetKey(["linkage", "wave_1_person_ids"]) in spine.parent_keys
-    assert spine.group_name == "wave_4"
-    assert "wave_3_ids_unchanged" in {c.name for c in spine.check_keys}
+    assert spine.group_name == "wave_5"
+    assert "wave_4_ids_unchanged" in {c.name for c in spine.check_keys}
 
 
 def _project_copy(root: Path) -> Path:
@@ -124,8 +125,8 @@ def dummy_wave_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # the wave's linkage, research link file and evaluation; its dbt models are generated and
     # parsed here (the definitions load them) and built by tests/test_dbt.py on a tiny warehouse
     select = ",".join(f"+{k}" for k in (
-        "research/wave_4_link", "evaluation/wave_4_linkage_f1", "evaluation/wave_4_match_rates",
-        "evaluation/wave_4_subgroup_errors"))
+        "research/wave_5_link", "evaluation/wave_5_linkage_f1", "evaluation/wave_5_match_rates",
+        "evaluation/wave_5_subgroup_errors"))
     out = _run(proj, env, "bold_assets.cli", "materialize", "--select", select)
     (root / "stdout.txt").write_text(out)
     return root
@@ -136,10 +137,10 @@ def test_dummy_wave_materialises_and_links(dummy_wave_run):
         counts = dict(con.execute("SELECT source_dataset, count(*) FROM linkage.person_ids "
                                   "GROUP BY 1").fetchall())
         n_people = con.execute("SELECT count(*) FROM raw.dummy_people").fetchone()[0]
-        link_rows = dict(con.execute("SELECT source_dataset, count(*) FROM research.wave_4_link "
+        link_rows = dict(con.execute("SELECT source_dataset, count(*) FROM research.wave_5_link "
                                      "GROUP BY 1").fetchall())
         n_links = con.execute("SELECT count(*) FROM linkage.dummy_links").fetchone()[0]
-        f1 = dict(con.execute("SELECT scope, f1 FROM evaluation.wave_4_linkage_f1").fetchall())
+        f1 = dict(con.execute("SELECT scope, f1 FROM evaluation.wave_5_linkage_f1").fetchall())
         earlier_changed = con.execute("""
             SELECT count(*) FROM linkage.person_ids_history h
             LEFT JOIN linkage.person_ids i USING (source_dataset, record_id, person_id)
@@ -152,6 +153,6 @@ def test_dummy_wave_materialises_and_links(dummy_wave_run):
     assert f1["dummy_people-spine"] >= 0.9, f1
     assert f1["dummy_pop-dummy_people records"] >= 0.8, f1
     summary = (dummy_wave_run / "stdout.txt").read_text()
-    assert "wave 4 linkage F1" in summary
+    assert "wave 5 linkage F1" in summary
     line = next(x for x in summary.splitlines() if x.startswith("checks this run:"))
     assert line.endswith(" 0 failed"), line  # every check, the wave's blocking ones included

@@ -21,6 +21,7 @@ from bold_assets.catalog.model import (
     LINK_PLAN_KINDS,
     LINK_ROLES,
     NATIONAL_ID_KINDS,
+    PERSON_ROLES,
     Identifiers,
     LinkPlan,
     QualityProfile,
@@ -118,7 +119,7 @@ sources_of_wave = CATALOG.sources_of_wave
 
 __all__ = [
     "CATALOG", "Catalog", "Identifiers", "LINK_PLAN_KINDS", "LINK_ROLES", "LinkPlan",
-    "NATIONAL_ID_KINDS",
+    "NATIONAL_ID_KINDS", "PERSON_ROLES",
     "QualityProfile", "SOURCES", "ScoreSection", "Source", "WAVES", "Wave", "get_source",
     "load_catalog", "load_declared", "sources_of_wave",
 ]

@@ -20,7 +20,10 @@
   `int_record_links_wave_<n>.sql`, `int_signals_wave_<n>.sql` and
   `models/marts/person_needs_wave_<n>.sql`, with their YAML (descriptions and tests) in
   `_staging_links.yml`, `_intermediate_waves.yml` and `_marts_waves.yml` (from the wave of the
-  deaths rule, dbt var `deaths`, on: the mart test `person_needs_has_no_deaths_before_snapshot`).
+  deaths rule, dbt var `deaths`, on: the mart test `person_needs_has_no_deaths_before_snapshot`);
+- from the wave of the council coverage rule (dbt var `council_coverage`) on, per active wave n
+  `models/marts/area_coverage_wave_<n>.sql` (`area_coverage_models`), its YAML in
+  `_marts_coverage.yml`, and the column `council_covered` in the mart's YAML.
 Every generated file starts with a header naming this generator; a file under models/ or macros/
 with that header which the catalogue no longer generates (a wave no longer declared) is deleted
 (`--check`: reported stale).
@@ -37,9 +40,9 @@ from pathlib import Path
 
 from bold_assets.catalog import CATALOG, Catalog
 from bold_assets.catalog.icd10 import CODE_LISTS, CodeList
-from bold_assets.catalog.model import Wave
+from bold_assets.catalog.model import PERSON_ROLES, Wave
 from bold_assets.generated import write_or_check
-from bold_assets.register import dbt_project_vars, deaths_rule
+from bold_assets.register import council_coverage_rule, dbt_project_vars, deaths_rule
 
 DBT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
 GENERATOR = "python -m bold_assets.catalog.dbt"
@@ -48,7 +51,9 @@ _HEADER = f"# {_MARK}\n"
 _SQL_HEADER = f"-- {_MARK}\n"
 # The spine id column of the persistent (medium) threshold: first in a link staging model.
 SPINE_ID = "estimated_xjs_id"
-# Link plan kinds that give every record of their sources a spine id.
+# Link plan kinds that give every record of their sources a spine id. The others (`link`,
+# `trace`, `ttp`) give one only to the records they link: their link tables (pupil_links,
+# pds_links, council_links, ...) join the wave's link file, which then holds those records only.
 _SPINE_PLANS = ("dedupe_link", "into_spine")
 
 
@@ -139,9 +144,10 @@ def catalog_macro(catalog: Catalog = CATALOG) -> str:
     return (
         "{#- " + _MARK + " -#}\n\n"
         "{#- Every declared source in catalogue order, with its wave and link role. int_records\n"
-        "    stacks the person records of those whose link_role is not attribute (persons_only:\n"
-        "    keep rows where is_person); an attribute table reaches its person through its parent\n"
-        "    source's record with the same <parent_key>_hash. -#}\n"
+        "    stacks the person records of those whose link_role is neither attribute nor coverage\n"
+        "    (persons_only: keep rows where is_person); an attribute table reaches its person\n"
+        "    through its parent source's record with the same <parent_key>_hash; a coverage table\n"
+        "    (which councils submitted) is no one's record. -#}\n"
         "{% macro catalog_record_sources() %}\n"
         "{{ return([\n" + rows + "\n]) }}\n"
         "{% endmacro %}\n\n"
@@ -159,7 +165,7 @@ def catalog_macro(catalog: Catalog = CATALOG) -> str:
 
 def _persons(wave: Wave, catalog: Catalog) -> list[str]:
     """The wave's sources with person records (not attribute tables), catalogue order."""
-    return [s.name for s in catalog.sources_of_wave(wave.number) if s.link_role != "attribute"]
+    return [s.name for s in catalog.sources_of_wave(wave.number) if s.link_role in PERSON_ROLES]
 
 
 def _links_every_record(wave: Wave, catalog: Catalog) -> bool:
@@ -351,13 +357,65 @@ def marts_waves_yml(catalog: Catalog = CATALOG, dbt_dir: Path = DBT_DIR) -> str:
             + "".join(f"      - {t}:\n          arguments:\n            wave: {n}\n"
                       for t in ("register_flags_not_null", "has_every_register_measure",
                                 "person_needs_spine_is_whole", *deaths_tests(n, dbt_dir))))
-        if i:
+        # the council coverage rule's column (var council_coverage): the anchor's list plus it
+        rule = council_coverage_rule(dbt_dir / "dbt_project.yml")
+        covered = ("      - name: council_covered\n        description:" + _description(
+            f"Whether the person's LAD (lad_code) is covered in marts.area_coverage_wave_{n} "
+            f"(var('council_coverage'): every return of the lookback window arrived, so a false "
+            f"flag of {', '.join(rule['measures'])} is a zero, not a council that did not "
+            "submit); null when the LAD is unknown.", 10)) if rule and n >= rule["wave"] else ""
+        if i and not covered:
             out.append("    columns: *person_needs_columns\n")
             continue
         assessed = "".join(f"      - name: has_{a['name']}_assessment\n        data_tests: "
                            "[not_null]\n" for a in cfg["evidence_assessments"])
-        out.append("    columns: &person_needs_columns\n" + columns + assessed)
+        out.append(("    columns:\n" if i else "    columns: &person_needs_columns\n") + columns
+                   + assessed + covered)
     return "".join(out)
+
+
+def area_coverage_models(catalog: Catalog = CATALOG, dbt_dir: Path = DBT_DIR) -> dict[Path, str]:
+    """The council coverage rule's marts (var `council_coverage`, `register.council_coverage_rule`;
+    macros/coverage.sql): per active wave n from the rule's wave on,
+    `models/marts/area_coverage_wave_<n>.sql` (`{{ area_coverage(<n>) }}`: one row per LAD and
+    measure, whether every council return of the lookback window arrived), their YAML and tests
+    in `models/marts/_marts_coverage.yml`."""
+    rule = council_coverage_rule(dbt_dir / "dbt_project.yml")
+    waves = [w.number for w in sorted(catalog.active_waves(), key=lambda w: w.number)
+             if rule and w.number >= rule["wave"]]
+    if not waves:
+        return {}
+    marts, measures = dbt_dir / "models" / "marts", _list(list(rule["measures"]))
+    files = {marts / f"area_coverage_wave_{n}.sql": _SQL_HEADER + _comment(
+        f"Wave-{n} council coverage per LAD and measure (var('council_coverage'), "
+        "macros/coverage.sql).") + f"{{{{ area_coverage({n}) }}}}\n" for n in waves}
+    yml = [_HEADER, "version: 2\n\n# One model per wave from var council_coverage's wave on, "
+           "`{{ area_coverage(<wave>) }}`:\n# no data is not zero (macros/coverage.sql)."
+           "\nmodels:\n"]
+    for n in waves:
+        yml.append(
+            f"  - name: area_coverage_wave_{n}\n    description:" + _description(
+                f"Wave-{n} council coverage as at var('snapshot_date'): one row per LAD of "
+                f"stg_lsoa and measure of var('council_coverage') ({', '.join(rule['measures'])})"
+                f", which rest on {rule['model']}, a return some councils miss. quarters_expected: "
+                "the full quarters of the return in the lookback window before the snapshot; "
+                "quarters_submitted: those the LAD's council submitted; covered: every one (a "
+                "council that missed any, or has no rows, is not covered: its zero cannot be "
+                "told from no data).")
+            + "    data_tests:\n      - unique:\n          arguments:\n            column_name: "
+            "\"lad_code || '|' || measure\"\n"
+            f"      - area_coverage_one_row_per_lad_and_measure:\n          arguments:\n"
+            f"            wave: {n}\n      - area_coverage_covered_is_every_quarter\n"
+            "    columns:\n      - {name: lad_code, data_tests: [not_null]}\n"
+            "      - name: measure\n        data_tests:\n          - not_null\n"
+            "          - accepted_values:\n              arguments:\n"
+            f"                values: {measures}\n"
+            "      - name: coverage_source\n        data_tests:\n          - accepted_values:\n"
+            f"              arguments:\n                values: ['{rule['model']}']\n"
+            + "".join(f"      - {{name: {c}, data_tests: [not_null]}}\n" for c in (
+                "quarters_expected", "quarters_submitted", "covered", "snapshot_date")))
+    files[marts / "_marts_coverage.yml"] = "".join(yml)
+    return files
 
 
 def generated(catalog: Catalog = CATALOG, dbt_dir: Path = DBT_DIR) -> dict[Path, str]:
@@ -370,6 +428,7 @@ def generated(catalog: Catalog = CATALOG, dbt_dir: Path = DBT_DIR) -> dict[Path,
              models / "marts" / "_marts_waves.yml": marts_waves_yml(catalog, dbt_dir)}
     for w in sorted(catalog.active_waves(), key=lambda w: w.number):
         files.update(wave_models(w, catalog, dbt_dir))
+    files.update(area_coverage_models(catalog, dbt_dir))
     return files
 
 

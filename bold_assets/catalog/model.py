@@ -18,8 +18,12 @@ LINK_ROLES: dict[str, str] = {
     "population": "a population source (NPD pupils): linked to the people of a spine source, "
                   "never given spine ids",
     "attribute": "no personal identifiers: rows carry the key of a parent source",
+    "coverage": "no persons: which submitters (e.g. councils) delivered data for each period, "
+                "so a missing return is told from zero cases",
 }
-LINK_PLAN_KINDS = ("dedupe_link", "into_spine", "link", "trace")
+# Link roles whose rows are records of persons (the others hold no identifiers).
+PERSON_ROLES = ("criminal", "weak", "person", "population")
+LINK_PLAN_KINDS = ("dedupe_link", "into_spine", "link", "trace", "ttp")
 # National identifiers a source may carry (`Identifiers.national_ids` kind -> column): the
 # standardised `<kind>_std` column is compared exactly by every model whose sources all hold it.
 NATIONAL_ID_KINDS: dict[str, str] = {
@@ -227,7 +231,12 @@ class LinkPlan:
     them). A spine trace's `linkage.<table>` has a `link` table's shape (each reference record
     with its spine person; it joins the wave's research link file); a population trace's holds
     each traced record with the reference record it matched, and `research.<table>` the keyed
-    hashes of the two keys (`bold_assets.linkage.trace`).
+    hashes of the two keys (`bold_assets.linkage.trace`);
+    `ttp`: through a trusted third party (Homelessness Data England's model): the records of the
+    sources outside the spine (e.g. councils' H-CLIC and housing files) are given one id across
+    councils and periods by a Splink dedupe (`linkage.<name>_ids`), then the spine persons
+    holding a record of the other sources (spine sources) are traced one-to-one to those ids;
+    `linkage.<table>` has a `link` table's shape (`bold_assets.linkage.ttp`).
     """
 
     name: str

@@ -49,7 +49,14 @@ DECLARED: tuple[Wave, ...] = (
         # pupils traced to PDS the same way (as ECHILD links the NPD to HES)
         LinkPlan("trace_npd_pds", ("pds", "npd_census"), "trace", table="npd_pds_links"),
     ), "0 3 * * 4"),
-    Wave(4, "Homelessness: H-CLIC and local-authority housing", (), (), "0 3 * * 5"),
+    Wave(4, "Homelessness: H-CLIC and local-authority housing", (), (
+        # councils' homelessness cases and tenancies given one id across councils and quarters
+        # by a trusted third party (as Homelessness Data England's), then the spine's people
+        # traced to those ids on name, date of birth, sex and postcode
+        LinkPlan("ttp_councils", ("hclic_people", "la_tenancies", "mags", "crown", "prison",
+                                  "probation", "family", "civil", "pnc_people"), "ttp",
+                 table="council_links"),
+    ), "0 3 * * 5"),
 )
 
 

@@ -10,6 +10,7 @@ import dagster as dg
 import pandas as pd
 
 from bold_assets import register
+from bold_assets.defs.factories.keys import research_key
 from bold_assets.defs.metadata import column_schema
 from bold_assets.defs.resources import WarehouseResource
 from bold_assets.discovery import catalogue, coverage, keywords, sources_register
@@ -21,15 +22,19 @@ CATALOGUE = dg.AssetKey(["discovery", "data_catalogue"])
 CANDIDATES = dg.AssetKey(["discovery", "candidate_variables"])
 SOURCE_REGISTER = dg.AssetKey(["discovery", "source_register"])
 COVERAGE = dg.AssetKey(["discovery", "coverage_matrix"])
+# the tables of returns (catalogue link role "coverage") the matrix reads the submission share from
+RETURNS_KEYS = [research_key(s.name) for tables in coverage.coverage_tables(SOURCES.values())
+                .values() for s in tables]
 
 
 def catalogue_dir(warehouse_file: str | Path) -> Path:
     return Path(warehouse_file).resolve().parent / "catalogues"
 
 
-def _write(warehouse: WarehouseResource, key: dg.AssetKey, frame: pd.DataFrame) -> dict:
+def _write(warehouse: WarehouseResource, key: dg.AssetKey, frame: pd.DataFrame,
+           columns: str = "*") -> dict:
     with warehouse.connect() as con:
-        n = replace_table_from(con, key.path[0], key.path[1], frame)
+        n = replace_table_from(con, key.path[0], key.path[1], frame, columns)
         return {"dagster/row_count": n,
                 "dagster/column_schema": column_schema(con, ".".join(key.path))}
 
@@ -86,16 +91,21 @@ def source_register(warehouse: WarehouseResource):
 
 
 @dg.asset(key=COVERAGE, group_name=GROUP, kinds={"duckdb"},
-          deps=[CANDIDATES, SOURCE_REGISTER],
-          description="Coverage matrix: risk factor x wave x source, validated or proxy.")
+          deps=[CANDIDATES, SOURCE_REGISTER, *RETURNS_KEYS],
+          description="Coverage matrix: risk factor x wave x source, validated or proxy; for a "
+          "source resting on returns (a table of link role 'coverage'), the share of "
+          "council-periods whose return arrived and a note (null until that table exists).")
 def coverage_matrix(warehouse: WarehouseResource):
     with warehouse.connect() as con:
         cands = con.execute(f"SELECT * FROM {'.'.join(CANDIDATES.path)}").df()
         src = con.execute(f"SELECT * FROM {'.'.join(SOURCE_REGISTER.path)}").df()
-    matrix = coverage.coverage_matrix(register.load_register(), src, cands)
+        subs = coverage.submission_coverage(con, SOURCES.values())
+    matrix = coverage.coverage_matrix(register.load_register(), src, cands, subs)
     return dg.MaterializeResult(metadata={
-        **_write(warehouse, COVERAGE, matrix),
+        **_write(warehouse, COVERAGE, matrix, coverage.SQL_COLUMNS),
         "matrix": dg.MetadataValue.md(coverage.pivot(matrix).to_markdown()),
+        "submission_coverage": dg.MetadataValue.md(
+            subs.to_markdown(index=False) if len(subs) else "no source rests on returns"),
     })
 
 

@@ -99,8 +99,9 @@ def wave_link_sql(people_sources: tuple[str, ...],
     """SELECT for `research.wave_<n>_link` (source_dataset, row_id_hash, estimated_xjs_id): each
     record of a later wave's person sources (e.g. PNC) with its spine person, and each linked
     record of its link tables (e.g. NPD census in linkage.pupil_links; a spine trace's table,
-    e.g. PDS records in linkage.pds_links, has the same shape) with the spine person it links
-    to. `row_id_hash` as the source's `research.<source>.row_id_hash`, `estimated_xjs_id` as
+    e.g. PDS records in linkage.pds_links, and a ttp plan's, e.g. H-CLIC and tenancy records in
+    linkage.council_links, have the same shape) with the spine person it links to.
+    `row_id_hash` as the source's `research.<source>.row_id_hash`, `estimated_xjs_id` as
     `research.xjs_link`'s."""
     if not people_sources and not link_tables:
         raise ValueError("wave link file: no person source and no link table given")
@@ -138,6 +139,20 @@ def trace_research_sql(table: str, traced: Source, traced_key: str, reference: S
           ON CAST(p."{reference.key}" AS VARCHAR) = l.reference_record_id
         WHERE l.source_dataset = '{traced.name}' AND l.reference_dataset = '{reference.name}'
         GROUP BY ALL
+    """
+
+
+def ttp_ids_research_sql(ids_table: str) -> str:
+    """SELECT for `research.<ids_table>` of a `ttp` plan (`linkage.ttp`): each council record
+    (source_dataset, `row_id_hash` as its `research.<source>` holds it) with its trusted third
+    party's person id as a keyed hash (`ttp_id_hash`, in the table's own namespace), so repeat
+    presentations of a person across councils and periods can be counted, spine or not. Reads
+    `linkage.<ids_table>`."""
+    return f"""
+        SELECT i.source_dataset,
+               {row_hash_sql('i.source_dataset', 'i.record_id')} AS row_id_hash,
+               {hash_expr(ids_table, 'ttp_id', 'i.ttp_id')} AS ttp_id_hash
+        FROM linkage.{ids_table} i
     """
 
 

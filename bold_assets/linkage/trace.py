@@ -133,10 +133,12 @@ def trace_plan(catalog: Any, plan: LinkPlan, in_spine: set[str], where: str) -> 
     return TracePlan(plan.name, plan.output_table, reference, ref_key, traced, population, key)
 
 
-def trace_model_plan(name: str, traced_sources: tuple[str, ...], reference: str,
+def trace_model_plan(name: str, traced_sources: tuple[str, ...],
+                     reference: str | tuple[str, ...],
                      borrow_from: str | None = W.REFERENCE_MODEL) -> mdl.ModelPlan:
-    """A link model between the traced records (one group) and the reference file's (DOB and
-    sex m probabilities borrowed from `borrow_from`, as `wave_link.population_plan`)."""
+    """A link model between the traced records (one group) and the reference file's, or those
+    of several reference sources (the other group: a `ttp` plan's council sources), DOB and sex
+    m probabilities borrowed from `borrow_from` (as `wave_link.population_plan`)."""
     return W.link_model_plan(name, traced_sources, "traced", reference, "reference", borrow_from)
 
 

@@ -23,7 +23,12 @@ one true person are true pairs. Plain SQL on a DuckDB connection; the caller nam
   the columns of `evaluation.subgroup_table`) and as linked shares beside the share truly in the
   reference (`trace_rates`). The traced side is a query of (source_dataset, record_id, grp)
   (`spine_traced_sql`, `population_traced_sql`), the links one of (grp, reference_dataset,
-  reference_record_id) (`spine_trace_links_sql`, `population_trace_links_sql`).
+  reference_record_id) (`spine_trace_links_sql`, `population_trace_links_sql`). The reference
+  side may be several sources (a `ttp` plan's council sources);
+- `ttp` plans (`linkage.ttp`): the trusted third party's ids over the council records
+  (`linkage.<name>_ids` as clusters: `ttp_f1`, pairs within and across sources and per person;
+  `ttp_subgroup_errors`), and the spine traced to its persons as a spine trace whose reference
+  people are the ttp ids (`trace_f1` and the other trace functions on `linkage.<table>`).
 """
 
 from __future__ import annotations
@@ -43,6 +48,11 @@ SUBGROUPS = ("sex", "ethnic_group", "imd_quintile")
 
 def _in(sources: Sequence[str]) -> str:
     return "(" + ", ".join(f"'{s}'" for s in sources) + ")"
+
+
+def _names(sources: str | Sequence[str]) -> list[str]:
+    """One source name or several, as a list."""
+    return [sources] if isinstance(sources, str) else list(sources)
 
 
 def spine_clusters_sql(sources: Sequence[str]) -> str:
@@ -157,20 +167,22 @@ def population_match_rates(con: duckdb.DuckDBPyConnection, pupils: str, people_s
     return out
 
 
-def _attributes_sql(source: str) -> str:
+def _attributes_sql(source: str | Sequence[str]) -> str:
     return f"""
         SELECT t.source_dataset, CAST(t.record_id AS VARCHAR) AS record_id, p.sex,
                p.ethnic_group, CAST((p.imd_decile + 1) // 2 AS VARCHAR) AS imd_quintile
         FROM {TRUTH} t JOIN {PERSONS} p USING (person_id)
-        WHERE t.source_dataset = '{source}'"""
+        WHERE t.source_dataset IN {_in(_names(source))}"""
 
 
-def _subgroups(con: duckdb.DuckDBPyConnection, clusters_sql: str, source: str,
-               dimensions: Sequence[str]) -> pd.DataFrame:
+def _subgroups(con: duckdb.DuckDBPyConnection, clusters_sql: str, source: str | Sequence[str],
+               dimensions: Sequence[str], threshold: str = "medium") -> pd.DataFrame:
+    """`evaluation.subgroup_table` of the records of `source` (one or several) clustered by
+    `clusters_sql` (its cluster column `cluster_<threshold>`)."""
     con.execute(f"CREATE OR REPLACE TEMP VIEW __bold_wave_clusters AS {clusters_sql}")
     try:
         return ev.subgroup_table(con, "__bold_wave_clusters", TRUTH, PERSONS,
-                                 _attributes_sql(source), dimensions, thresholds=("medium",))
+                                 _attributes_sql(source), dimensions, thresholds=(threshold,))
     finally:
         con.execute("DROP VIEW IF EXISTS __bold_wave_clusters")
 
@@ -222,7 +234,7 @@ def population_trace_links_sql(table: str, groups_sql: str) -> str:
                FROM {table} l JOIN ({groups_sql}) g ON g.record_id = l.record_id"""
 
 
-def _trace_records_sql(traced_sql: str, links_sql: str, reference: str) -> str:
+def _trace_records_sql(traced_sql: str, links_sql: str, reference: str | Sequence[str]) -> str:
     """Per traced record: its group, its true person, the group's true person (most of its
     records; ties: the lower id), whether that person is in the reference file, whether the
     group is linked and to whom (the true person of most of the reference records it took)."""
@@ -243,7 +255,8 @@ def _trace_records_sql(traced_sql: str, links_sql: str, reference: str) -> str:
         lt AS (SELECT grp, person_id AS linked_person FROM lk
                QUALIFY row_number() OVER (PARTITION BY grp
                                           ORDER BY n DESC, person_id NULLS LAST) = 1),
-        inref AS (SELECT DISTINCT person_id FROM rp WHERE source_dataset = '{reference}')
+        inref AS (SELECT DISTINCT person_id FROM rp
+                  WHERE source_dataset IN {_in(_names(reference))})
         SELECT tr.source_dataset, tr.record_id, tr.grp, tr.person_id, gt.group_person,
                gt.group_person IN (SELECT person_id FROM inref) AS group_in_reference,
                tr.person_id IN (SELECT person_id FROM inref) AS record_in_reference,
@@ -253,15 +266,18 @@ def _trace_records_sql(traced_sql: str, links_sql: str, reference: str) -> str:
         FROM tr JOIN gt USING (grp) LEFT JOIN lt USING (grp)"""
 
 
-def trace_f1(con: duckdb.DuckDBPyConnection, label: str, reference: str, traced_sql: str,
-             links_sql: str) -> pd.DataFrame:
+def trace_f1(con: duckdb.DuckDBPyConnection, label: str, reference: str | Sequence[str],
+             traced_sql: str, links_sql: str, reference_label: str | None = None
+             ) -> pd.DataFrame:
     """P / R / F1 of a trace, per traced person (`<label>-<reference> people`: right links /
     links, right links / people truly in the reference), per traced record (`... records`:
     records of linked people whose own true person is the reference person's) and per reference
     person (`... reference people`: reference people given to a traced person of their own
     true person / reference people given to anyone, over the true people traced and in the
     reference; a person split in two by the spine counts once, as the one-to-one trace can give
-    their NHS number to one of the two only)."""
+    their NHS number to one of the two only). `reference`: the reference source, or several
+    (a `ttp` plan's council sources, named `reference_label` in the scopes)."""
+    ref = reference_label or "+".join(_names(reference))
     counts = con.execute(f"""
         WITH r AS ({_trace_records_sql(traced_sql, links_sql, reference)}),
         g AS (SELECT DISTINCT grp, group_person, group_in_reference, linked, group_right FROM r)
@@ -276,12 +292,13 @@ def trace_f1(con: duckdb.DuckDBPyConnection, label: str, reference: str, traced_
         FROM r""").fetchall()[0]
     people, records, reference_people = (tuple(float(x) for x in counts[i:i + 3])
                                          for i in (0, 3, 6))
-    return pd.DataFrame([_row(f"{label}-{reference} people", people),
-                         _row(f"{label}-{reference} records", records),
-                         _row(f"{label}-{reference} reference people", reference_people)])
+    return pd.DataFrame([_row(f"{label}-{ref} people", people),
+                         _row(f"{label}-{ref} records", records),
+                         _row(f"{label}-{ref} reference people", reference_people)])
 
 
-def _trace_people(con: duckdb.DuckDBPyConnection, reference: str, traced_sql: str,
+def _trace_people(con: duckdb.DuckDBPyConnection, reference: str | Sequence[str],
+                  traced_sql: str,
                   links_sql: str) -> pd.DataFrame:
     """Per traced person: its subgroups (of its true person) and the trace's outcome."""
     return con.sql(f"""
@@ -311,7 +328,8 @@ def _by_subgroup(people: pd.DataFrame, dimensions: Sequence[str]) -> pd.DataFram
     return out.astype({c: "int64" for c in out.columns if c not in ("dimension", "subgroup")})
 
 
-def trace_rates(con: duckdb.DuckDBPyConnection, reference: str, traced_sql: str,
+def trace_rates(con: duckdb.DuckDBPyConnection, reference: str | Sequence[str],
+                traced_sql: str,
                 links_sql: str, dimensions: Sequence[str] = ("ethnic_group", "imd_quintile")
                 ) -> pd.DataFrame:
     """Traced people linked to a reference person (`linked_pct`), rightly (`linked_right_pct`),
@@ -324,7 +342,8 @@ def trace_rates(con: duckdb.DuckDBPyConnection, reference: str, traced_sql: str,
     return out
 
 
-def trace_subgroup_errors(con: duckdb.DuckDBPyConnection, reference: str, traced_sql: str,
+def trace_subgroup_errors(con: duckdb.DuckDBPyConnection, reference: str | Sequence[str],
+                          traced_sql: str,
                           links_sql: str, dimensions: Sequence[str] = SUBGROUPS,
                           threshold: str = "high") -> pd.DataFrame:
     """A trace's errors by subgroup, per traced person, in the columns of
@@ -344,3 +363,86 @@ def trace_subgroup_errors(con: duckdb.DuckDBPyConnection, reference: str, traced
                      "linked_other_source_rate": r.linked / r.people,
                      "precision": prf["precision"], "recall": prf["recall"], "f1": prf["f1"]})
     return pd.DataFrame(rows)
+
+
+# TTP ids -----------------------------------------------------------------------------------------
+
+
+def ttp_clusters_sql(ids_table: str, threshold: str = "medium") -> str:
+    """Council records with their ttp id as the cluster (`cluster_<threshold>`), from a ttp
+    plan's `linkage.<name>_ids`."""
+    return f"""SELECT source_dataset, CAST(record_id AS VARCHAR) AS record_id,
+                      ttp_id AS cluster_{threshold} FROM {ids_table}"""
+
+
+def ttp_f1(con: duckdb.DuckDBPyConnection, label: str, sources: Sequence[str],
+           ids_table: str) -> pd.DataFrame:
+    """P / R / F1 of a trusted third party's ids over the council records of `sources`:
+    pairwise (`<label> pairs`: two records with one ttp id against two records of one true
+    person, within and across sources, councils and periods), per pair of sources
+    (`<a>-<b> pairs`) and per person (`<label> persons`: a ttp id is right when its records are
+    all the council records of one true person; precision = right ids / ids, recall = right ids
+    / true persons with council records)."""
+    base = _base(ttp_clusters_sql(ids_table))
+    names = list(sources)
+    rows = [_row(f"{label} pairs", ev._scope_counts(con, base, names, names))]
+    rows += [_row(f"{a}-{b} pairs", ev._scope_counts(con, base, [a], [b]))
+             for i, a in enumerate(names) for b in names[i + 1:]]
+    right, ids, persons = con.execute(f"""
+        WITH b AS ({base}),
+        c AS (SELECT cluster_id, min(person_id) AS person_id,
+                     count(DISTINCT person_id) AS n_persons, count(*) AS n FROM b GROUP BY 1),
+        t AS (SELECT person_id, count(*) AS n FROM b GROUP BY 1)
+        SELECT count(*) FILTER (WHERE c.n_persons = 1 AND c.n = t.n), count(*),
+               (SELECT count(*) FROM t)
+        FROM c JOIN t USING (person_id)""").fetchall()[0]
+    rows.append(_row(f"{label} persons", (float(right), float(ids), float(persons))))
+    rows += [_row(f"{label} pairs across {what}", counts)
+             for what, counts in _apart_counts(con, base, sources).items()]
+    return pd.DataFrame(rows)
+
+
+def _apart_counts(con: duckdb.DuckDBPyConnection, base: str,
+                  sources: Sequence[str]) -> dict[str, tuple[float, float, float]]:
+    """(right, linked, true) pair counts of the pairs of council records whose councils differ
+    (`councils`: each source's declared LAD column, `QualityProfile.lad_columns`) and whose
+    calendar quarters of the event date differ (`quarters`): the repeat presentations a trusted
+    third party exists to join. Empty when a source declares no council column."""
+    from bold_assets.sources import get_source
+
+    parts = []
+    for name in sources:
+        src = get_source(name)
+        lad = src.quality.lad_columns if src.quality else ()
+        if not lad:
+            return {}
+        parts.append(f"""SELECT '{name}' AS source_dataset, CAST(r."{src.key}" AS VARCHAR)
+                             AS record_id, CAST(r."{lad[0]}" AS VARCHAR) AS council,
+                             strftime(s.event_date, '%Y') || quarter(s.event_date) AS quarter
+                         FROM raw.{name} r JOIN linkage.std_{name} s
+                           ON s.record_id = CAST(r."{src.key}" AS VARCHAR)""")
+    attrs = " UNION ALL ".join(parts)
+
+    def pairs(by: str, apart: str) -> str:  # pairs sharing `by` whose `apart` differs
+        return (f"(SELECT coalesce(sum(n * (n - 1) / 2), 0) FROM (SELECT count(*) AS n FROM d "
+                f"GROUP BY {by})) - (SELECT coalesce(sum(n * (n - 1) / 2), 0) FROM (SELECT "
+                f"count(*) AS n FROM d GROUP BY {by}, {apart}))")
+
+    out = {}
+    for what, col in (("councils", "council"), ("quarters", "quarter")):
+        right, linked, true = con.execute(f"""
+            WITH d AS (SELECT b.cluster_id, b.person_id, a.{col}
+                       FROM ({base}) b JOIN ({attrs}) a USING (source_dataset, record_id))
+            SELECT {pairs('cluster_id, person_id', col)}, {pairs('cluster_id', col)},
+                   {pairs('person_id', col)}""").fetchall()[0]
+        out[what] = (float(right), float(linked), float(true))
+    return out
+
+
+def ttp_subgroup_errors(con: duckdb.DuckDBPyConnection, sources: Sequence[str], ids_table: str,
+                        dimensions: Sequence[str] = SUBGROUPS,
+                        threshold: str = "medium") -> pd.DataFrame:
+    """False-match, missed-match and linked rates and F1 of the council records clustered by
+    their ttp ids, by subgroup of the true person (`threshold`: the name the rows carry)."""
+    return _subgroups(con, ttp_clusters_sql(ids_table, threshold), sources, dimensions,
+                      threshold)

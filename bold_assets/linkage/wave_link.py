@@ -19,6 +19,9 @@ warehouse connection (no dagster); wave 1 (PNC and NPD) is the first user.
    match_probability)`, replaced on every run.
 3. `trace` plans (wave 3: the spine, and NPD pupils, traced to PDS): people traced one-to-one
    through a reference file (`bold_assets.linkage.trace`, which builds on the functions here).
+4. `ttp` plans (wave 4: councils' homelessness cases and tenancies): records outside the spine
+   given one id across sources by a trusted third party, then the spine's persons traced
+   one-to-one to those ids (`bold_assets.linkage.ttp`, which builds on the two above).
 
 Models are trained like wave 0's (`justice.train_or_load`: versioned Splink JSON under the models
 folder, reused until retrained) under the wave's link-plan names (`wave_link_spec`).
@@ -43,6 +46,7 @@ from bold_assets.sources import Source
 
 if TYPE_CHECKING:
     from bold_assets.linkage.trace import TracePlan
+    from bold_assets.linkage.ttp import TtpPlan
 
 PUPIL_LINKS = ("linkage", "pupil_links")
 PUPIL_LINK_COLUMNS = ("source_dataset", "record_id", "person_id", "match_probability")
@@ -91,6 +95,7 @@ class WaveLinkSpec:
     links: tuple[PopulationLink, ...]
     spine_sources: tuple[str, ...]  # the person sources of the spine before the wave
     traces: tuple[TracePlan, ...] = ()  # `linkage.trace`
+    ttps: tuple[TtpPlan, ...] = ()  # `linkage.ttp`
 
     @property
     def spine_traces(self) -> tuple[TracePlan, ...]:
@@ -100,7 +105,26 @@ class WaveLinkSpec:
     @property
     def plan_names(self) -> tuple[str, ...]:
         return (*(n for p in self.into_spine for n in (p.dedupe_name, p.link_name)),
-                *(link.name for link in self.links), *(t.name for t in self.traces))
+                *(link.name for link in self.links), *(t.name for t in self.traces),
+                *(t.name for t in self.ttps))
+
+    @property
+    def link_file_tables(self) -> tuple[str, ...]:
+        """The `linkage.<table>`s of link-table shape whose rows join the wave's research link
+        file (besides the spine rows of its `into_spine` sources): `link` plans', spine
+        traces' and `ttp` plans'."""
+        return (*(link.table for link in self.links), *(t.table for t in self.spine_traces),
+                *(t.table for t in self.ttps))
+
+    @property
+    def link_file_sources(self) -> tuple[str, ...]:
+        """The sources whose records the wave's research link file holds: its `into_spine`
+        sources, `link` plans' populations, spine traces' reference files and `ttp` plans'
+        council sources."""
+        return tuple(dict.fromkeys((
+            *(p.source.name for p in self.into_spine), *(k.source.name for k in self.links),
+            *(t.reference.name for t in self.spine_traces),
+            *(s.name for t in self.ttps for s in t.councils))))
 
 
 def person_key(catalog: Any, source: Source) -> str:
@@ -129,13 +153,15 @@ def wave_link_spec(catalog: Any, number: int) -> WaveLinkSpec:
     """Wave `number`'s linkage from its declared plans: each `into_spine` plan (one source)
     with the wave's `dedupe_link` plan on that source, each `link` plan (the population
     source first, then the spine source its people are linked to) and each `trace` plan
-    (`trace.trace_plan`). Fails naming the plan when a plan does not fit."""
+    (`trace.trace_plan`) and each `ttp` plan (`ttp.ttp_plan`). Fails naming the plan when a plan
+    does not fit."""
     wave = catalog.waves[number]
     dedupes = {p.sources: p for p in wave.link_plans if p.kind == "dedupe_link"}
     spine_before = spine_sources_before(catalog, number)
     into: list[SpinePlan] = []
     links: list[PopulationLink] = []
     traces: list[TracePlan] = []
+    ttps: list[TtpPlan] = []
     for plan in wave.link_plans:
         where = f"wave {number} link plan {plan.name!r} ({plan.kind}, sources {plan.sources})"
         if plan.kind == "into_spine":
@@ -162,6 +188,11 @@ def wave_link_spec(catalog: Any, number: int) -> WaveLinkSpec:
 
             in_spine = {*spine_before, *(p.source.name for p in into)}
             traces.append(trace_plan(catalog, plan, in_spine, where))
+        elif plan.kind == "ttp":
+            from bold_assets.linkage.ttp import ttp_plan  # it builds on this module
+
+            in_spine = {*spine_before, *(p.source.name for p in into)}
+            ttps.append(ttp_plan(catalog, plan, in_spine, where))
         elif plan.kind != "dedupe_link":
             raise ValueError(f"{where}: kind {plan.kind!r} has no linkage for later waves")
     orphans = set(dedupes) - {(p.source.name,) for p in into}
@@ -169,12 +200,14 @@ def wave_link_spec(catalog: Any, number: int) -> WaveLinkSpec:
         raise ValueError(f"wave {number}: dedupe_link plan(s) "
                          f"{sorted(dedupes[o].name for o in orphans)} belong to no into_spine "
                          "plan")
-    tables = [x.table for x in (*links, *traces)]
+    tables = [x.table for x in (*links, *traces, *ttps)] + [t.ids_table for t in ttps]
     twice = sorted({t for t in tables if tables.count(t) > 1})
     if twice:
         raise ValueError(f"wave {number}: link / trace plans write the same table(s) "
-                         f"{', '.join(twice)}")
-    return WaveLinkSpec(number, tuple(into), tuple(links), spine_before, tuple(traces))
+                         f"{', '.join(twice)} (ttp plans included: each writes linkage.<table> "
+                         "and linkage.<name>_ids)")
+    return WaveLinkSpec(number, tuple(into), tuple(links), spine_before, tuple(traces),
+                        tuple(ttps))
 
 
 def dedupe_plan(source: str, name: str) -> mdl.ModelPlan:
@@ -190,15 +223,18 @@ def into_spine_plan(source: str, spine_sources: tuple[str, ...], name: str,
     return link_model_plan(name, spine_sources, "spine", source, "new", reference)
 
 
-def link_model_plan(name: str, sources: tuple[str, ...], group: str, other: str,
-                    other_group: str, reference: str | None = None) -> mdl.ModelPlan:
+def link_model_plan(name: str, sources: tuple[str, ...], group: str,
+                    other: str | tuple[str, ...], other_group: str,
+                    reference: str | None = None) -> mdl.ModelPlan:
     """A `link_only` model between the records of `sources` (one side, `group`) and those of
-    `other` (`other_group`), borrowing the date-of-birth and sex m probabilities of the
-    `reference` model when given (`into_spine_plan` says why)."""
+    `other`, one source or several (the other side, `other_group`), borrowing the date-of-birth
+    and sex m probabilities of the `reference` model when given (`into_spine_plan` says why)."""
+    others = (other,) if isinstance(other, str) else tuple(other)
     borrowed: dict[str, Any] = ({"borrow": ("dob", "sex"), "reference": reference}
                                 if reference else {})
-    return mdl.ModelPlan(name, "link_only", (*sources, other),
-                         {s: group for s in sources} | {other: other_group}, **borrowed)
+    return mdl.ModelPlan(name, "link_only", (*sources, *others),
+                         {s: group for s in sources} | dict.fromkeys(others, other_group),
+                         **borrowed)
 
 
 def reference_model(con: duckdb.DuckDBPyConnection, models_dir: Path,
@@ -268,17 +304,32 @@ def _hard_pairs(session: LinkageSession, source: str, groups: pd.DataFrame) -> s
     return f"pairs_hard_{source}"
 
 
+def cluster_people(con: duckdb.DuckDBPyConnection, keyed: tuple[tuple[Source, str], ...],
+                   plan: mdl.ModelPlan, models_dir: Path, *, thresholds: dict[str, float],
+                   retrain: bool = False, seed: int = 1,
+                   ) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The persons of one or more sources (`keyed`: each with its own person key): their
+    standardised records clustered over hard links (records of a source sharing its key) and
+    the pairs of the dedupe model `plan` (trained or loaded; a `dedupe_only` model over several
+    sources compares every pair, within and across them). Returns ((source_dataset, record_id,
+    cluster_<name> per threshold: the cluster's smallest record uid), models)."""
+    names = tuple(s.name for s, _ in keyed)
+    with LinkageSession(J.read_std(con, names)) as session:
+        models = J.train_or_load(session, models_dir, retrain=retrain, seed=seed, plans=[plan])
+        tables = [session.predict(plan, e["model"]) for e in models.values()]
+        tables += [_hard_pairs(session, s.name, key_groups(con, s, key)) for s, key in keyed]
+        clusters = session.fetch(session.cluster(tables, thresholds)).to_pandas()
+    return clusters, models
+
+
 def dedupe_people(con: duckdb.DuckDBPyConnection, source: Source, key: str, models_dir: Path,
                   *, plan_name: str, retrain: bool = False, seed: int = 1,
                   threshold: str = "medium") -> tuple[pd.DataFrame, dict[str, Any]]:
     """The persons of a source: its records clustered over hard links (same `key`) and the
     pairs of a Splink dedupe model. Returns ((source_dataset, record_id, cluster), models)."""
-    plan = dedupe_plan(source.name, plan_name)
-    with LinkageSession(J.read_std(con, (source.name,))) as session:
-        models = J.train_or_load(session, models_dir, retrain=retrain, seed=seed, plans=[plan])
-        tables = [session.predict(plan, e["model"]) for e in models.values()]
-        tables.append(_hard_pairs(session, source.name, key_groups(con, source, key)))
-        clusters = session.fetch(session.cluster(tables)).to_pandas()
+    clusters, models = cluster_people(con, ((source, key),), dedupe_plan(source.name, plan_name),
+                                      models_dir, thresholds=THRESHOLDS, retrain=retrain,
+                                      seed=seed)
     out = clusters[["source_dataset", "record_id", f"cluster_{threshold}"]]
     return out.rename(columns={f"cluster_{threshold}": "cluster"}), models
 
@@ -548,7 +599,8 @@ def link_wave(con: duckdb.DuckDBPyConnection, models_dir: Path, spec: WaveLinkSp
               retrain: bool = False, seed: int = 1) -> dict[str, Any]:
     """A later wave's linkage in one call, as its Dagster assets run it: each `into_spine`
     source into the spine, then each `link` plan's population to its people, then each
-    `trace`; every source is standardised first (as the wave's std assets do in Dagster)."""
+    `trace`, then each `ttp`; every source is standardised first (as the wave's std assets do
+    in Dagster)."""
     for source in (*(p.source for p in spec.into_spine), *(p.source for p in spec.links)):
         J.standardise_source(con, source)
     out = link_wave_people(con, models_dir, spec, retrain=retrain, seed=seed)
@@ -563,4 +615,11 @@ def link_wave(con: duckdb.DuckDBPyConnection, models_dir: Path, spec: WaveLinkSp
             for source in (t.reference, *((t.population,) if t.population else ())):
                 J.standardise_source(con, source)
             out[t.name] = T.trace(con, t, models_dir, retrain=retrain, seed=seed)
+    if spec.ttps:
+        from bold_assets.linkage import ttp as TTP  # it builds on this module
+
+        for p in spec.ttps:
+            for source in p.councils:
+                J.standardise_source(con, source)
+            out[p.name] = TTP.ttp(con, p, models_dir, retrain=retrain, seed=seed)
     return out

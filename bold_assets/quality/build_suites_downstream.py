@@ -26,7 +26,7 @@ ROUND_BASE = 5  # published counts and denominators are multiples of this (bold_
 OUTPUT_COLUMNS = {
     "geography_level": "VARCHAR", "area_code": "VARCHAR", "area_name": "VARCHAR",
     "wave": "INTEGER", "measure": "VARCHAR", "count": "INTEGER", "denominator": "INTEGER",
-    "rate": "DOUBLE", "suppressed": "BOOLEAN",
+    "rate": "DOUBLE", "suppressed": "BOOLEAN", "coverage": "VARCHAR",
 }  # fmt: skip
 
 
@@ -222,8 +222,10 @@ def xjs_link_suite(catalog: Catalog = CATALOG) -> dict:
 
 def wave_link_suite(catalog: Catalog, number: int) -> dict:
     """`research.<wave link table>`: one row per record of each of the wave's `into_spine`
-    sources and per linked record of each `link` plan's population; a linked record's person
-    holds a record of the plan's spine source (in this file, or in that source's wave's)."""
+    sources and per linked record of each `link` plan's population, spine trace's reference
+    file and `ttp` plan's council sources (`WaveLinkSpec.link_file_sources`); a linked
+    record's person holds a record of the plan's spine source (in this file, or in that
+    source's wave's)."""
     from bold_assets.linkage.wave_link import wave_link_spec
 
     wave = catalog.waves[number]
@@ -234,8 +236,7 @@ def wave_link_suite(catalog: Catalog, number: int) -> dict:
     exps = [b.columns_present(cols, table), b.row_count(table),
             b.compound_unique(["source_dataset", "row_id_hash"],
                               "unique__source_dataset_row_id_hash"),
-            b.in_set("source_dataset", [*people, *(k.source.name for k in spec.links),
-                                        *(t.reference.name for t in spec.spine_traces)]),
+            b.in_set("source_dataset", list(spec.link_file_sources)),
             b.regex("row_id_hash", b.HASH_PATTERN, "HMAC-SHA256 hex digests", critical=True)]
     exps += [b.not_null(c, True, why="every row has a spine id") for c in cols]
     for name in people:
@@ -309,6 +310,8 @@ def outputs_suite(level: str) -> dict:
             b.not_null("area_code", True, why="every cell has an area"),
             b.not_null("measure", True, why="every cell has a measure"),
             b.not_null("suppressed", True, why="every cell says whether it is suppressed"),
+            b.in_set("coverage", ["covered", "not covered"], critical=True),
+            b.not_null("coverage", True, why="every cell says whether its area is covered"),
             b.not_null("area_name", False, why="areas are named for readers"),
             b.regex("area_code", pattern, f"{level.upper()} codes", critical=True),
             b.compound_unique(["area_code", "wave", "measure"], "unique__area_code_wave_measure"),
@@ -328,9 +331,13 @@ def outputs_suite(level: str) -> dict:
         ),
         b.rows(
             "suppressed_cells_blank", True,
-            "a cell is suppressed exactly when its count is blank, and then shows no rate",
-            """SELECT area_code, measure, count, rate, suppressed FROM {batch}
-               WHERE suppressed <> (count IS NULL) OR (suppressed AND rate IS NOT NULL)""",
+            "a covered cell is suppressed exactly when its count is blank, and then shows no "
+            "rate; a cell not covered (its council sent no return) shows neither",
+            """SELECT area_code, measure, count, rate, suppressed, coverage FROM {batch}
+               WHERE (coverage = 'covered' AND (suppressed <> (count IS NULL)
+                                                OR (suppressed AND rate IS NOT NULL)))
+                  OR (coverage = 'not covered' AND (suppressed OR count IS NOT NULL
+                                                    OR rate IS NOT NULL))""",
         ),
         b.rows(
             "rate_matches_count", False, "rate = count / denominator of the published cells",

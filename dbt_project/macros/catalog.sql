@@ -1,9 +1,10 @@
 {#- Generated from the catalogue (bold_assets/catalog) by `python -m bold_assets.catalog.dbt`: do not edit. -#}
 
 {#- Every declared source in catalogue order, with its wave and link role. int_records
-    stacks the person records of those whose link_role is not attribute (persons_only:
-    keep rows where is_person); an attribute table reaches its person through its parent
-    source's record with the same <parent_key>_hash. -#}
+    stacks the person records of those whose link_role is neither attribute nor coverage
+    (persons_only: keep rows where is_person); an attribute table reaches its person
+    through its parent source's record with the same <parent_key>_hash; a coverage table
+    (which councils submitted) is no one's record. -#}
 {% macro catalog_record_sources() %}
 {{ return([
     {'name': 'mags', 'wave': 0, 'link_role': 'criminal', 'persons_only': false, 'parent': none, 'parent_key': none},
@@ -32,7 +33,18 @@
     {'name': 'mhsds_referrals', 'wave': 3, 'link_role': 'attribute', 'persons_only': false, 'parent': 'pds', 'parent_key': 'nhs_number'},
     {'name': 'mhsds_care_contacts', 'wave': 3, 'link_role': 'attribute', 'persons_only': false, 'parent': 'pds', 'parent_key': 'nhs_number'},
     {'name': 'mhsds_hosp_spells', 'wave': 3, 'link_role': 'attribute', 'persons_only': false, 'parent': 'pds', 'parent_key': 'nhs_number'},
-    {'name': 'ons_deaths', 'wave': 3, 'link_role': 'attribute', 'persons_only': false, 'parent': 'pds', 'parent_key': 'nhs_number'}
+    {'name': 'ons_deaths', 'wave': 3, 'link_role': 'attribute', 'persons_only': false, 'parent': 'pds', 'parent_key': 'nhs_number'},
+    {'name': 'hclic_people', 'wave': 4, 'link_role': 'population', 'persons_only': false, 'parent': none, 'parent_key': none},
+    {'name': 'hclic_main', 'wave': 4, 'link_role': 'attribute', 'persons_only': false, 'parent': 'hclic_people', 'parent_key': 'case_ref'},
+    {'name': 'hclic_support_needs', 'wave': 4, 'link_role': 'attribute', 'persons_only': false, 'parent': 'hclic_people', 'parent_key': 'case_ref'},
+    {'name': 'hclic_prevention', 'wave': 4, 'link_role': 'attribute', 'persons_only': false, 'parent': 'hclic_people', 'parent_key': 'case_ref'},
+    {'name': 'hclic_relief', 'wave': 4, 'link_role': 'attribute', 'persons_only': false, 'parent': 'hclic_people', 'parent_key': 'case_ref'},
+    {'name': 'hclic_main_duty', 'wave': 4, 'link_role': 'attribute', 'persons_only': false, 'parent': 'hclic_people', 'parent_key': 'case_ref'},
+    {'name': 'hclic_assistance', 'wave': 4, 'link_role': 'attribute', 'persons_only': false, 'parent': 'hclic_people', 'parent_key': 'case_ref'},
+    {'name': 'hclic_temp_accommodation', 'wave': 4, 'link_role': 'attribute', 'persons_only': false, 'parent': 'hclic_people', 'parent_key': 'case_ref'},
+    {'name': 'hclic_reviews', 'wave': 4, 'link_role': 'attribute', 'persons_only': false, 'parent': 'hclic_people', 'parent_key': 'case_ref'},
+    {'name': 'hclic_submissions', 'wave': 4, 'link_role': 'coverage', 'persons_only': false, 'parent': none, 'parent_key': none},
+    {'name': 'la_tenancies', 'wave': 4, 'link_role': 'population', 'persons_only': false, 'parent': none, 'parent_key': none}
 ]) }}
 {% endmacro %}
 
@@ -46,7 +58,8 @@
     {'wave': 0, 'link': 'xjs_link', 'thresholds': ['high', 'medium', 'low']},
     {'wave': 1, 'link': 'wave_1_link', 'thresholds': ['medium']},
     {'wave': 2, 'link': 'wave_2_link', 'thresholds': ['medium']},
-    {'wave': 3, 'link': 'wave_3_link', 'thresholds': ['medium']}
+    {'wave': 3, 'link': 'wave_3_link', 'thresholds': ['medium']},
+    {'wave': 4, 'link': 'wave_4_link', 'thresholds': ['medium']}
 ]) }}
 {% endmacro %}
 

@@ -12,6 +12,10 @@
   `carry` columns. Factors with measure_type none get no column.
   From the wave of var('deaths') on, the deaths rule (macros/deaths.sql): a person with a linked
   death dated before the snapshot is not in the mart (not in its denominators nor its counts).
+  From the wave of var('council_coverage') on (macros/coverage.sql): council_covered, whether the
+  person's LAD is covered in marts.area_coverage_wave_<wave> (every council return of the lookback
+  window arrived; null when the LAD is unknown): where it is false, a false flag of the rule's
+  measures may be no data rather than none.
 #}
 {% macro person_needs(wave) %}
 {%- set assessments = evidence_assessments(wave) -%}
@@ -37,6 +41,7 @@
     {%- endfor -%}
 {%- endfor %}
 {%- set deaths = deaths_rule(wave) %}
+{%- set coverage = council_coverage_rule(wave) %}
 -- records and attribute rows of waves 0-{{ wave }}, grouped into persons at each threshold of wave {{ wave }}
 with links as (
     {{- person_links(wave) }}
@@ -169,6 +174,10 @@ select
     e.lsoa_code,
     g.lad_code,
     g.imd_decile,
+    {%- if coverage %}
+    -- the council coverage rule (var('council_coverage'), macros/coverage.sql): is the LAD's zero a zero
+    cov.council_covered,
+    {%- endif %}
     {%- for a in assessments %}
     e.has_{{ a.name }}_assessment,
     {%- for c in a.carry %}
@@ -185,6 +194,9 @@ select
     {%- endif %}
 from evidence as e
 left join {{ ref('stg_lsoa') }} as g on g.lsoa_code = e.lsoa_code
+{%- if coverage %}
+left join ({{ council_covered_by_lad(wave) }}) as cov on cov.lad_code = g.lad_code
+{%- endif %}
 {% endmacro %}
 
 {# The linkage thresholds of `wave`'s person mart (catalog_wave_links()), as entries of

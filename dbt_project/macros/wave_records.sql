@@ -21,7 +21,7 @@
 {% macro wave_records(wave) %}
 {%- set common = "source_dataset, row_id_hash, event_date, sex, ethnic_group, age_at_event, lsoa_code" -%}
 {%- set persons = [] -%}
-{%- for src in catalog_record_sources() if src.wave == wave and src.link_role != 'attribute' -%}
+{%- for src in catalog_record_sources() if src.wave == wave and src.link_role not in ('attribute', 'coverage') -%}
     {%- do persons.append(src) -%}
 {%- endfor -%}
 {%- if not persons -%}

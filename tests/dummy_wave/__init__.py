@@ -1,9 +1,9 @@
 """A wave declared outside the project, as a team would add its own (`BOLD_CATALOG_EXTENSIONS`).
 
-Two sources and a declaration of wave 4 (a wave the project declares but has not filled yet),
-nothing else: `dummy_people` (a person source, deduplicated on its own `dummy_person_id` and
-linked into the spine) and `dummy_pop` (a population linked to the people of `dummy_people`;
-never given spine ids). Their generator is
+Two sources and a declaration of wave 5 (a wave the project does not declare: an extension adds
+it after the project's last), nothing else: `dummy_people` (a person source, deduplicated on
+its own `dummy_person_id` and linked into the spine) and `dummy_pop` (a population linked to
+the people of `dummy_people`; never given spine ids). Their generator is
 `tests.dummy_wave.generator`, their dbt staging models `stg_<source>.sql` beside it.
 `tests/test_wave_design.py` materialises the wave from these and nothing else.
 """
@@ -29,7 +29,7 @@ def _source(name: str, key: str, person_key: str, title: str, role: str) -> Sour
                       "forename": "Forename", "surname": "Surname",
                       "birth_date": "Date of birth", "sex": "Sex", "postcode": "Postcode",
                       "event_date": "Date of the event"},
-        wave=4, link_role=role, generator=GENERATOR, record_id_shape=(key[:2].upper(), 1),
+        wave=5, link_role=role, generator=GENERATOR, record_id_shape=(key[:2].upper(), 1),
         quality=QualityProfile(completeness=_COMPLETE),
     )
 
@@ -39,9 +39,9 @@ DECLARED: tuple[Source, ...] = (
     _source("dummy_pop", "pop_row_id", "pop_person_id", "Dummy population", "population"),
 )
 WAVES: tuple[Wave, ...] = (
-    Wave(4, "Dummy wave declared outside the project", (), (
+    Wave(5, "Dummy wave declared outside the project", (), (
         LinkPlan("dedupe_dummy", ("dummy_people",), "dedupe_link"),
         LinkPlan("link_dummy_spine", ("dummy_people",), "into_spine"),
         LinkPlan("link_pop_dummy", ("dummy_pop", "dummy_people"), "link", table="dummy_links"),
-    ), "0 3 * * 5"),
+    ), "0 3 * * 6"),
 )

@@ -7,4 +7,4 @@ the source lists that dbt and the suites are built from. A new source adds its m
 from __future__ import annotations
 
 MODULES: tuple[str, ...] = ("mags", "crown", "prison", "probation", "oasys", "family", "civil",
-                            "pnc", "npd", "dwp", "nhs", "ons")
+                            "pnc", "npd", "dwp", "nhs", "ons", "hclic", "housing")

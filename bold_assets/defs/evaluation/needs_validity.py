@@ -74,6 +74,7 @@ def record_hashes(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     from the other, here in SQL on the warehouse connection.
     """
     from bold_assets import pseudonymise as ps
+    from bold_assets.catalog import PERSON_ROLES
     from bold_assets.settings import get_settings
     from bold_assets.sources import SOURCES
 
@@ -82,7 +83,7 @@ def record_hashes(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         f"""SELECT DISTINCT source_dataset, record_id,
                    {ps.hash_expr(name, src.key, 'record_id')} AS row_id_hash
             FROM truth.record_person WHERE source_dataset = '{name}'"""
-        for name, src in SOURCES.items() if src.link_role != "attribute")  # no persons
+        for name, src in SOURCES.items() if src.link_role in PERSON_ROLES)
     return con.execute(parts).df()
 
 

@@ -13,6 +13,11 @@ Tables in schema `evaluation` (the work is `bold_assets.linkage.wave_evaluation`
   (rightly), overall and by ethnic group and IMD quintile, beside the share truly in the
   reference file. A trace's F1 rows (`<traced>-<reference> people` / `records`) are in
   `wave_<n>_linkage_f1` with the plan name as step.
+A `ttp` plan is evaluated in two steps: the trusted third party's ids (step `<name>_ids`: pairs
+of council records within and across sources, councils and periods, and whole persons, in
+`wave_<n>_linkage_f1`; its errors by subgroup) and the spine traced to its persons (step
+`<name>`: as a spine trace whose reference file is the council sources and whose reference
+people are the ttp ids, in every table a trace is in, `wave_<n>_trace_rates` included).
 """
 
 from __future__ import annotations
@@ -30,9 +35,16 @@ from bold_assets.defs.evaluation.linkage_quality import (
     _store,
 )
 from bold_assets.defs.factories.keys import raw_key
-from bold_assets.defs.factories.wave_linkage import link_key, spine_key, trace_key
+from bold_assets.defs.factories.wave_linkage import (
+    link_key,
+    spine_key,
+    trace_key,
+    ttp_ids_key,
+    ttp_key,
+)
 from bold_assets.defs.resources import WarehouseResource
 from bold_assets.linkage import trace as T
+from bold_assets.linkage import ttp as TTP
 from bold_assets.linkage import wave_evaluation as E
 from bold_assets.linkage import wave_link as W
 
@@ -57,14 +69,35 @@ def trace_sql(trace: T.TracePlan) -> tuple[str, str, str]:
             E.population_trace_links_sql(table, groups))
 
 
+def ttp_trace_sql(plan: TTP.TtpPlan) -> tuple[str, str]:
+    """(traced records, links) of a ttp plan's into-spine step for `wave_evaluation`'s trace
+    functions: the spine persons holding a record of its traced sources, its link table."""
+    return E.spine_traced_sql(plan.traced), E.spine_trace_links_sql(f"linkage.{plan.table}")
+
+
+def _traces(spec: W.WaveLinkSpec) -> list[tuple[str, str, str | tuple[str, ...], str, str, str,
+                                                 str]]:
+    """Every trace of the wave as (step, label, reference source(s), reference label, traced
+    records, links, threshold name): its `trace` plans, then the into-spine steps of its `ttp`
+    plans (reference: the council sources, labelled by the plan's name)."""
+    out = [(t.name, label, t.reference.name, t.reference.name, traced, links,
+            T.TRACE_THRESHOLD_NAME)
+           for t in spec.traces for label, traced, links in [trace_sql(t)]]
+    out += [(p.name, "spine", p.council_names, p.name, *ttp_trace_sql(p),
+             TTP.SPINE_THRESHOLD_NAME) for p in spec.ttps]
+    return out
+
+
 def f1_table(con, spec: W.WaveLinkSpec) -> pd.DataFrame:
     """Every linkage step's F1 in one table, with the step (plan name) as `step`."""
     parts = [E.spine_f1(con, p.source.name, spec.spine_sources).assign(step=p.link_name)
              for p in spec.into_spine]
     parts += [E.population_f1(con, link.source.name, link.people, _groups_sql(link), _links(link))
               .assign(step=link.name) for link in spec.links]
-    parts += [E.trace_f1(con, label, t.reference.name, traced, links).assign(step=t.name)
-              for t in spec.traces for label, traced, links in [trace_sql(t)]]
+    parts += [E.ttp_f1(con, p.name, p.council_names, f"linkage.{p.ids_table}")
+              .assign(step=p.ids_table) for p in spec.ttps]
+    parts += [E.trace_f1(con, label, ref, traced, links, ref_label).assign(step=step)
+              for step, label, ref, ref_label, traced, links, _ in _traces(spec)]
     return pd.concat(parts, ignore_index=True)[["step", "scope", "precision", "recall", "f1"]]
 
 
@@ -74,17 +107,19 @@ def subgroup_table(con, spec: W.WaveLinkSpec) -> pd.DataFrame:
     parts += [E.population_subgroup_errors(con, link.source.name, link.people, _groups_sql(link),
                                       links=_links(link)).assign(step=link.name)
               for link in spec.links]
-    parts += [E.trace_subgroup_errors(con, t.reference.name, traced, links,
-                                      threshold=T.TRACE_THRESHOLD_NAME).assign(step=t.name)
-              for t in spec.traces for _, traced, links in [trace_sql(t)]]
+    parts += [E.ttp_subgroup_errors(con, p.council_names, f"linkage.{p.ids_table}",
+                                    threshold=TTP.TTP_THRESHOLD_NAME).assign(step=p.ids_table)
+              for p in spec.ttps]
+    parts += [E.trace_subgroup_errors(con, ref, traced, links, threshold=th).assign(step=step)
+              for step, _, ref, _, traced, links, th in _traces(spec)]
     table = pd.concat(parts, ignore_index=True)
     return table[["step", *[c for c in table.columns if c != "step"]]]
 
 
 def trace_rates_table(con, spec: W.WaveLinkSpec) -> pd.DataFrame:
     """Each trace's linked shares by subgroup (`wave_evaluation.trace_rates`), step first."""
-    table = pd.concat([E.trace_rates(con, t.reference.name, traced, links).assign(step=t.name)
-                       for t in spec.traces for _, traced, links in [trace_sql(t)]],
+    table = pd.concat([E.trace_rates(con, ref, traced, links).assign(step=step)
+                       for step, _, ref, _, traced, links, _ in _traces(spec)],
                       ignore_index=True)
     return table[["step", *[c for c in table.columns if c != "step"]]]
 
@@ -108,6 +143,7 @@ def wave_evaluation_assets(wave: Wave, spec: W.WaveLinkSpec) -> list[dg.AssetsDe
         t.reference.name, *((t.population.name,) if t.population else ()))))
     deps = [*([spine_key(wave)] if spec.into_spine else []),
             *(link_key(link) for link in spec.links), *(trace_key(t) for t in spec.traces),
+            *(k for p in spec.ttps for k in (ttp_ids_key(p), ttp_key(p))),
             *(raw_key(link.source.name) for link in spec.links), *(raw_key(s) for s in traced),
             TRUTH_RECORDS, TRUTH_PERSONS]
     steps = ", ".join(spec.plan_names)
@@ -117,9 +153,10 @@ def wave_evaluation_assets(wave: Wave, spec: W.WaveLinkSpec) -> list[dg.AssetsDe
               kinds={"duckdb"},
               description=f"Pairwise precision, recall and F1 of wave {wave.number}'s linkage "
               f"({steps}): each source in the spine (with the spine, dedupe, both), each "
-              "linked population (pairs and per record; recall on people in both) and each "
+              "linked population (pairs and per record; recall on people in both), each "
               "trace (per traced person and per record; recall on people truly in the "
-              "reference file).")
+              "reference file) and each trusted third party (its ids over council records: "
+              "pairs and whole persons; the spine traced to its persons, as a trace).")
     def _f1(warehouse: WarehouseResource) -> dg.MaterializeResult:
         with warehouse.connect() as con:
             table = f1_table(con, spec)
@@ -143,7 +180,7 @@ def wave_evaluation_assets(wave: Wave, spec: W.WaveLinkSpec) -> list[dg.AssetsDe
             table.drop(columns=[c for c in ("threshold",) if c in table.columns]))})
 
     assets = [_f1, _subgroups]
-    if spec.traces:
+    if spec.traces or spec.ttps:
         assets.append(_trace_rates_asset(wave, spec, deps))
     if not spec.links:
         return assets
@@ -176,8 +213,10 @@ def _trace_rates_asset(wave: Wave, spec: W.WaveLinkSpec,
                        deps: list[dg.AssetKey]) -> dg.AssetsDefinition:
     """`evaluation/wave_<n>_trace_rates`: each trace's linked shares beside the true ones."""
     prefix = wave.name
-    traces = ", ".join(f"{t.name} ({'the spine' if t.of_spine else t.population.name} to "
-                       f"{t.reference.name})" for t in spec.traces)
+    traces = ", ".join([*(f"{t.name} ({'the spine' if t.of_spine else t.population.name} to "
+                          f"{t.reference.name})" for t in spec.traces),
+                        *(f"{p.name} (the spine to the persons of {p.ids_table})"
+                          for p in spec.ttps)])
 
     @dg.asset(key=["evaluation", f"{prefix}_trace_rates"], deps=deps, group_name=GROUP,
               kinds={"duckdb"},

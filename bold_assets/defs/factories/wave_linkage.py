@@ -11,9 +11,13 @@ For wave n (`linkage.wave_link.wave_link_spec` reads its plans):
   people, traced one-to-one through a reference file (PDS); a population trace also gets
   `research/<table>` (keyed hashes of the two person keys, e.g. upn -> NHS number) with the
   blocking identifier leak check;
+- per `ttp` plan (`linkage.ttp`): `linkage/<name>_ids`, the council sources' records given one
+  id across councils and periods by the trusted third party, and `linkage/<table>`, the spine's
+  persons traced one-to-one to those ids (a link table); `research/<name>_ids` holds the ids as
+  keyed hashes (repeat presentations, spine or not), with the blocking identifier leak check;
 - `research/<link_table>`: the wave's research link file (hashed row id -> keyed spine id; the
-  reference records of spine traces count as linked records), with its blocking identifier
-  leak check.
+  reference records of spine traces and the council records of ttp plans count as linked
+  records), with its blocking identifier leak check.
 Models are saved and versioned as wave 0's, reused unless run config says `retrain: true`.
 Partitioned by weekly snapshot as `linkage/person_ids`. The work is `bold_assets.linkage.wave_link`.
 """
@@ -29,6 +33,7 @@ from bold_assets.defs.resources import WarehouseResource
 from bold_assets.defs.snapshots import SNAPSHOT_PARTITIONS
 from bold_assets.defs.wave_0.linkage import PERSON_IDS_KEY
 from bold_assets.linkage import trace as T
+from bold_assets.linkage import ttp as TTP
 from bold_assets.linkage import wave_link as W
 from bold_assets.settings import get_settings
 
@@ -57,6 +62,18 @@ def trace_key(trace: T.TracePlan) -> dg.AssetKey:
 
 def research_trace_key(trace: T.TracePlan) -> dg.AssetKey:
     return dg.AssetKey(["research", trace.table])
+
+
+def ttp_ids_key(plan: TTP.TtpPlan) -> dg.AssetKey:
+    return dg.AssetKey(["linkage", plan.ids_table])
+
+
+def ttp_key(plan: TTP.TtpPlan) -> dg.AssetKey:
+    return dg.AssetKey(["linkage", plan.table])
+
+
+def research_ttp_ids_key(plan: TTP.TtpPlan) -> dg.AssetKey:
+    return dg.AssetKey(["research", plan.ids_table])
 
 
 def _counts(summary: dict) -> dict:
@@ -239,18 +256,104 @@ def research_trace_asset(wave: Wave, trace: T.TracePlan) -> dg.AssetsDefinition:
     return _research_trace
 
 
+def ttp_ids_asset(wave: Wave, plan: TTP.TtpPlan) -> dg.AssetsDefinition:
+    """`linkage/<name>_ids`: a `ttp` plan's council records given one id across councils and
+    periods (the trusted third party's step)."""
+    key = ttp_ids_key(plan)
+    keys = "; ".join(f"{s.name} by {k}" for s, k in plan.keyed)
+
+    @dg.asset(
+        key=key,
+        deps=[std_key(s) for s in plan.council_names],
+        group_name=wave.group,
+        partitions_def=SNAPSHOT_PARTITIONS,
+        kinds={"duckdb", "splink"},
+        description=f"The trusted third party's ids: every record of "
+        f"{', '.join(s.title for s in plan.councils)} given the id of its person across "
+        f"councils and periods, by model `{plan.ids_table}` (names, date of birth, sex, "
+        f"postcode and NINO, every pair within and across the sources, above match probability "
+        f"{TTP.TTP_THRESHOLD}) and hard links on each source's own key ({keys}). A ttp id is "
+        "the smallest record uid of its cluster: an unchanged person keeps it, a changed "
+        "cluster gets a new one (the spine's ids are the persistent ones). Replaced on every "
+        "run.",
+    )
+    def _ttp_ids(context: dg.AssetExecutionContext, config: WaveTrainingConfig,
+                 warehouse: WarehouseResource) -> dg.MaterializeResult:
+        settings = get_settings()
+        with warehouse.connect() as con:
+            summary = TTP.assign_ttp_ids(con, plan, settings.models_dir,
+                                         retrain=config.retrain, seed=settings.seed)
+            meta = table_meta(con, ".".join(key.path))
+        context.log.info(f"{plan.name}: {summary['council_records']} council records, "
+                         f"{summary['ttp_persons']} persons "
+                         f"({summary['ttp_persons_with_repeats']} with repeat records)")
+        return dg.MaterializeResult(metadata={**meta, **_counts(summary)})
+
+    return _ttp_ids
+
+
+def ttp_link_asset(wave: Wave, plan: TTP.TtpPlan, spine: dg.AssetKey) -> dg.AssetsDefinition:
+    """`linkage/<table>`: the spine persons traced one-to-one to a `ttp` plan's persons."""
+    key = ttp_key(plan)
+
+    @dg.asset(
+        key=key,
+        deps=[ttp_ids_key(plan), spine, *(std_key(s) for s in plan.traced)],
+        group_name=wave.group,
+        partitions_def=SNAPSHOT_PARTITIONS,
+        kinds={"duckdb", "splink"},
+        description=f"The spine persons holding a record of {', '.join(plan.traced)} traced to "
+        f"the trusted third party's persons (linkage.{plan.ids_table}: one ttp id each, and "
+        f"each ttp id one person) by model `{plan.name}` on names, date of birth, sex and "
+        f"postcode (above match probability {TTP.SPINE_THRESHOLD}); each "
+        f"{' / '.join(plan.council_names)} record of a traced person with its spine id, as a "
+        "link table. Replaced on every run.",
+    )
+    def _ttp_link(context: dg.AssetExecutionContext, config: WaveTrainingConfig,
+                  warehouse: WarehouseResource) -> dg.MaterializeResult:
+        settings = get_settings()
+        with warehouse.connect() as con:
+            summary = TTP.link_ttp_into_spine(con, plan, settings.models_dir,
+                                              retrain=config.retrain, seed=settings.seed)
+            meta = table_meta(con, ".".join(key.path))
+        context.log.info(f"{plan.name}: {summary['people_linked']} of {summary['people']} "
+                         "spine persons traced to a ttp id")
+        return dg.MaterializeResult(metadata={**meta, **_counts(summary)})
+
+    return _ttp_link
+
+
+def research_ttp_ids_asset(wave: Wave, plan: TTP.TtpPlan) -> dg.AssetsDefinition:
+    """`research/<name>_ids`: each council record's row id hash -> its keyed ttp id."""
+    from bold_assets.linkage import research as R
+
+    @dg.asset(
+        key=research_ttp_ids_key(plan),
+        deps=[ttp_ids_key(plan), *(research_key(s) for s in plan.council_names)],
+        group_name=wave.group,
+        kinds={"duckdb"},
+        description=f"The trusted third party's ids, keyed hashes only: each record of "
+        f"{', '.join(plan.council_names)} (row_id_hash, as research.<source> holds it) with "
+        "ttp_id_hash, one person across councils and periods, in the spine or not (repeat "
+        "presentations). Ids of this run: a changed cluster gets a new one.",
+    )
+    def _research_ttp_ids(warehouse: WarehouseResource) -> dg.MaterializeResult:
+        return dg.MaterializeResult(metadata=write_research(
+            warehouse, plan.ids_table, R.ttp_ids_research_sql(plan.ids_table)))
+
+    return _research_ttp_ids
+
+
 def research_link_asset(wave: Wave, spec: W.WaveLinkSpec,
                         upstream: list[dg.AssetKey]) -> dg.AssetsDefinition:
     """`research/<link_table>`: each record of the wave's person sources and each linked record
-    of its populations and spine traces' reference files, hashed row id -> keyed spine person id
-    (as research.xjs_link)."""
+    of its populations, spine traces' reference files and ttp plans' council sources, hashed
+    row id -> keyed spine person id (as research.xjs_link)."""
     from bold_assets.linkage import research as R
 
     people = tuple(p.source.name for p in spec.into_spine)
-    tables = (*(f"linkage.{link.table}" for link in spec.links),
-              *(f"linkage.{t.table}" for t in spec.spine_traces))
-    sources = tuple(dict.fromkeys((*people, *(link.source.name for link in spec.links),
-                                   *(t.reference.name for t in spec.spine_traces))))
+    tables = tuple(f"linkage.{t}" for t in spec.link_file_tables)
+    sources = spec.link_file_sources
 
     @dg.asset(
         key=research_link_key(wave),
@@ -283,16 +386,21 @@ def build_wave_linkage(catalog: Catalog) -> dg.Definitions:
             spine = spine_key(wave)
         links = [population_link_asset(wave, link, spine) for link in spec.links]
         traces = [trace_asset(wave, t, spine) for t in spec.traces]
-        if spec.into_spine or links or traces:
+        ttp_links = [ttp_link_asset(wave, p, spine) for p in spec.ttps]
+        if spec.into_spine or links or traces or ttp_links:
             checks.append(ids_unchanged_check(wave, spec, spine if spec.into_spine
-                                              else (links or traces)[0].key))
-        assets += links + traces
+                                              else (links or traces or ttp_links)[0].key))
+        assets += links + traces + [ttp_ids_asset(wave, p) for p in spec.ttps] + ttp_links
         for t in spec.traces:
             if not t.of_spine:
                 assets.append(research_trace_asset(wave, t))
                 checks.append(leak_check(research_trace_key(t)))
-        if spec.into_spine or spec.links or spec.spine_traces:
-            upstream = [spine, *(a.key for a in links), *map(trace_key, spec.spine_traces)]
+        for p in spec.ttps:
+            assets.append(research_ttp_ids_asset(wave, p))
+            checks.append(leak_check(research_ttp_ids_key(p)))
+        if spec.into_spine or spec.link_file_tables:
+            upstream = [spine, *(a.key for a in links), *map(trace_key, spec.spine_traces),
+                        *map(ttp_key, spec.ttps)]
             assets.append(research_link_asset(wave, spec, upstream))
             checks.append(leak_check(research_link_key(wave)))
     return dg.Definitions(assets=assets, asset_checks=checks)

@@ -3,7 +3,8 @@
 One factory (`WaveOutputs(wave)`, `build_outputs(wave)`) builds every wave's outputs from its
 person mart, for each wave with a mart (`catalog.dbt.wave_links`): no copy per wave.
 `outputs/lsoa_needs_wave_<n>` and `outputs/lad_needs_wave_<n>` (long form: geography_level,
-area_code, area_name, wave, measure, count, denominator, rate, suppressed) are computed together
+area_code, area_name, wave, measure, count, denominator, rate, suppressed, coverage; described in
+`COLUMN_DESCRIPTIONS`) are computed together
 because secondary suppression works across the two levels (an LAD is the sum of its LSOAs).
 `outputs/disclosure_report_wave_<n>` is the checker's report: ACRO's verdict per table and what
 secondary suppression and rounding changed; ACRO's own results.json is written beside the
@@ -23,6 +24,13 @@ differs from an earlier wave's by less than the threshold is suppressed
 adds evidence to the earlier one's. (An earlier wave republished later is compared with the
 waves before it only.)
 
+No data is told from zero (`bold_assets.coverage_gaps`): a wave from the council coverage rule's
+on (dbt var `council_coverage`) reads its `marts.area_coverage_wave_<n>`, and the cells of a
+declared measure in a LAD whose council missed a return, and in that LAD's LSOAs, are published
+with `coverage = 'not covered'` and no count or rate. Every other cell, and every cell of an
+earlier wave, is 'covered'. History tables written before the column get it on the next append
+('covered' for their rows); releases read from them are covered throughout.
+
 The wave-0 names of this module (`wave_0_safe_outputs`, `no_disclosive_cells`, `read_inputs`,
 `check_published`, ...) are wave 0's instance, kept for callers.
 """
@@ -34,7 +42,7 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
-from bold_assets import disclosure, register
+from bold_assets import coverage_gaps, disclosure, register
 from bold_assets.defs.metadata import column_schema
 from bold_assets.defs.resources import WarehouseResource
 from bold_assets.warehouse import replace_table_from, table_exists, transaction
@@ -47,17 +55,47 @@ RULES = disclosure.Rules()
 _COLS = """geography_level::VARCHAR AS geography_level, area_code::VARCHAR AS area_code,
     area_name::VARCHAR AS area_name, wave::INTEGER AS wave, measure::VARCHAR AS measure,
     "count"::INTEGER AS "count", denominator::INTEGER AS denominator, rate::DOUBLE AS rate,
-    suppressed::BOOLEAN AS suppressed"""
+    suppressed::BOOLEAN AS suppressed, coverage::VARCHAR AS coverage"""
+# What each published column means (the column schema the UI shows).
+COLUMN_DESCRIPTIONS = {
+    "geography_level": "lsoa or lad",
+    "area_code": "ONS code of the LSOA or LAD",
+    "area_name": "name of the area",
+    "wave": "linkage wave whose person mart the cell counts",
+    "measure": "risk factor register id (driver_* / outcome_*)",
+    "count": "people with the need, rounded to 5; null when suppressed or not covered",
+    "denominator": "people of the mart resident in the area, rounded to 5; null when suppressed",
+    "rate": "count / denominator of the published values; null when either is null",
+    "suppressed": "count withheld by disclosure control (below 10, its complement below 10, "
+                  "or recoverable by differencing)",
+    "coverage": "'covered', or 'not covered': the measure rests on councils' returns and the "
+                "LAD's council missed one in the lookback window, so the count is unknown (null, "
+                "never 0) and the cell is not suppressed but unpublished",
+}
+
+
+def _described(schema: dg.TableSchema) -> dg.TableSchema:
+    return dg.TableSchema(columns=[dg.TableColumn(c.name, c.type,
+                                                  description=COLUMN_DESCRIPTIONS.get(c.name))
+                                   for c in schema.columns])
+
+
+def _union(tables: list[str]) -> str:
+    """The tables' rows as one relation, matched by column name (a table written before the
+    `coverage` column lacks it: its rows read as null there, `with_coverage` fills them)."""
+    return " UNION ALL BY NAME ".join(f"SELECT * FROM {t}" for t in tables)
 
 
 def _publish_metadata(frame: pd.DataFrame) -> dict:
     names = register.measure_names()
-    shown = frame[~frame["suppressed"]]
+    covered = frame["coverage"] == coverage_gaps.COVERED
+    shown = frame[~frame["suppressed"] & covered]
     preview = shown.head(10).assign(measure=lambda d: d["measure"].map(names))
     return {
         "dagster/row_count": len(frame),
-        "cells_published": int((~frame["suppressed"]).sum()),
+        "cells_published": len(shown),
         "cells_suppressed": int(frame["suppressed"].sum()),
+        "cells_not_covered": int((~covered).sum()),
         "areas": int(frame["area_code"].nunique()),
         "measures": dg.MetadataValue.json(sorted(frame["measure"].unique().tolist())),
         "preview": dg.MetadataValue.md(preview.to_markdown(index=False)),
@@ -99,6 +137,18 @@ class WaveOutputs:
         return dg.AssetKey(["outputs", f"disclosure_report_wave_{self.wave}"])
 
     @property
+    def coverage_key(self) -> dg.AssetKey | None:
+        """The wave's area coverage mart (`marts.area_coverage_wave_<n>`), from the council
+        coverage rule's wave on; None before it."""
+        table = coverage_gaps.coverage_table(self.wave)
+        return None if table is None else dg.AssetKey(table.split("."))
+
+    @property
+    def input_keys(self) -> list[dg.AssetKey]:
+        """What the cells are computed from: the mart, the areas and the coverage mart if any."""
+        return [self.mart, AREAS, *([self.coverage_key] if self.coverage_key else [])]
+
+    @property
     def earlier_keys(self) -> list[dg.AssetKey]:
         """The published tables of the earlier waves (compared for differencing)."""
         return [k for w in self.earlier for k in (WaveOutputs(w).lsoa_key, WaveOutputs(w).lad_key)]
@@ -113,11 +163,11 @@ class WaveOutputs:
                      if table_exists(con, "outputs", f"{k.path[1]}_history")]
             if len(names) < 2:
                 continue
-            frame = con.execute(" UNION ALL ".join(
-                f"SELECT * EXCLUDE (snapshot_date) FROM {n} WHERE snapshot_date = ?"
-                for n in names), [snapshot] * len(names)).df()
+            frame = con.execute(f"SELECT * EXCLUDE (snapshot_date) FROM ({_union(names)}) "
+                                "WHERE snapshot_date = ?", [snapshot]).df()
             if len(frame):
-                out[w] = frame.astype({"count": "Int64", "denominator": "Int64"})
+                out[w] = coverage_gaps.with_coverage(
+                    frame.astype({"count": "Int64", "denominator": "Int64"}))
         return out
 
     def acro_report_dir(self, warehouse_path: str | Path) -> Path:
@@ -135,13 +185,20 @@ class WaveOutputs:
             "SELECT lsoa_code, lsoa_name, lad_code, lad_name FROM reference.lsoa").df()
         return persons, areas, measures
 
+    def read_not_covered(self, con, areas: pd.DataFrame, measures) -> pd.DataFrame:
+        """(lad_code, measure) of the LADs not covered for a declared measure (empty for a wave
+        without a coverage mart): `coverage_gaps.read_not_covered`."""
+        return coverage_gaps.read_not_covered(con, self.wave, areas["lad_code"].dropna(),
+                                              measures)
+
     def publish(self, warehouse: WarehouseResource):
         """Aggregate the mart by area, protect the cells, verify, then publish."""
         with warehouse.connect() as con:
             persons, areas, measures = self.read_inputs(con)
+            not_covered = self.read_not_covered(con, areas, measures)
         report_dir = self.acro_report_dir(warehouse.file)
         prot = disclosure.protect(persons, areas, measures, wave=self.wave, rules=RULES,
-                                  report_dir=report_dir)
+                                  report_dir=report_dir, not_covered=not_covered)
         with warehouse.connect() as con:
             snapshot = read_snapshot_date(con)
             previous = self.previous_release(con, snapshot)
@@ -175,7 +232,12 @@ class WaveOutputs:
                     "values_held_back_for_differencing": held,
                     "values_suppressed_against_earlier_waves": across,
                     "earlier_waves_compared": dg.MetadataValue.json(sorted(earlier)),
-                    "dagster/column_schema": column_schema(con, f"outputs.{key.path[1]}")})
+                    "coverage_mart": (".".join(self.coverage_key.path) if self.coverage_key
+                                      else "none (no measure of this wave rests on returns)"),
+                    "lads_not_covered": dg.MetadataValue.json(
+                        not_covered.groupby("measure")["lad_code"].nunique().to_dict()),
+                    "dagster/column_schema": _described(
+                        column_schema(con, f"outputs.{key.path[1]}"))})
             n = replace_table_from(con, "outputs", self.report_key.path[1], report)
             report_schema = column_schema(con, f"outputs.{self.report_key.path[1]}")
         yield dg.MaterializeResult(asset_key=self.report_key, metadata={
@@ -194,7 +256,7 @@ class WaveOutputs:
                   if table_exists(con, "outputs", f"{k.path[1]}_history")]
         if len(tables) < 2:
             return None
-        union = " UNION ALL ".join(f"SELECT * FROM {t}" for t in tables)
+        union = _union(tables)
         prev = con.execute(f"SELECT max(snapshot_date) FROM ({union}) WHERE snapshot_date < ?",
                            [snapshot]).fetchall()[0][0]
         if prev is None:
@@ -203,16 +265,17 @@ class WaveOutputs:
                             "WHERE snapshot_date = ?", [prev]).df()
         frame["count"] = frame["count"].astype("Int64")
         frame["denominator"] = frame["denominator"].astype("Int64")
-        return frame
+        return coverage_gaps.with_coverage(frame)
 
     def check_published(self, con) -> list[disclosure.Violation]:
         """Violations in the published tables, against exact cells re-derived from the mart."""
-        pub = con.execute(f"""
-            SELECT * FROM outputs.{self.lsoa_key.path[1]}
-            UNION ALL SELECT * FROM outputs.{self.lad_key.path[1]}""").df()
+        pub = coverage_gaps.with_coverage(con.execute(_union([
+            f"outputs.{k.path[1]}" for k in (self.lsoa_key, self.lad_key)])).df(),
+            fill_nulls=False)  # a table from before the column is covered; a null label is not
         persons, areas, measures = self.read_inputs(con)
         persons = persons.dropna(subset=["lsoa_code", "lad_code"])
-        cells = disclosure.exact_cells(persons, areas, measures)
+        cells = coverage_gaps.mark(disclosure.exact_cells(persons, areas, measures),
+                                   self.read_not_covered(con, areas, measures))
         pub["count"] = pub["count"].astype("Int64")
         pub["denominator"] = pub["denominator"].astype("Int64")
         previous = self.previous_release(con, read_snapshot_date(con))
@@ -242,7 +305,7 @@ class WaveOutputs:
     @cached_property
     def assets(self) -> dg.AssetsDefinition:
         spec = {"group_name": self.group, "kinds": {"duckdb"},
-                "deps": [self.mart, AREAS, REGISTER, *self.earlier_keys]}
+                "deps": [*self.input_keys, REGISTER, *self.earlier_keys]}
         w = self.wave
 
         @dg.multi_asset(
@@ -269,7 +332,7 @@ class WaveOutputs:
         @dg.multi_asset_check(
             name=f"wave_{self.wave}_no_disclosive_cells",
             specs=[dg.AssetCheckSpec("no_disclosive_cells", asset=key, blocking=True,
-                                     additional_deps=[self.mart, AREAS],
+                                     additional_deps=self.input_keys,
                                      description="BLOCKING: no published cell below 10, "
                                      "unrounded, or recoverable from the other cells and totals, "
                                      "the previous snapshot or an earlier wave's release.")
@@ -284,13 +347,17 @@ class WaveOutputs:
 
 
 def keep_history(con, table: str, snapshot) -> None:
-    """Replace this snapshot's rows of `outputs.<table>_history` by the table just published."""
+    """Replace this snapshot's rows of `outputs.<table>_history` by the table just published.
+
+    A history table from an earlier release that lacks a column of the table now published
+    (`coverage`) gains it first ('covered' for its rows); rows are inserted by column name."""
     con.execute(f"CREATE TABLE IF NOT EXISTS outputs.{table}_history AS SELECT "
                 f"CAST(NULL AS DATE) AS snapshot_date, * FROM outputs.{table} WHERE false")
+    coverage_gaps.add_coverage_column(con, "outputs", f"{table}_history")
     with transaction(con):
         con.execute(f"DELETE FROM outputs.{table}_history WHERE snapshot_date = ?", [snapshot])
-        con.execute(f"INSERT INTO outputs.{table}_history SELECT ?::DATE, * "
-                    f"FROM outputs.{table}", [snapshot])
+        con.execute(f"INSERT INTO outputs.{table}_history BY NAME SELECT ?::DATE AS "
+                    f"snapshot_date, * FROM outputs.{table}", [snapshot])
 
 
 def build_outputs(wave: int) -> WaveOutputs:

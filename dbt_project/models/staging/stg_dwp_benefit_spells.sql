@@ -9,8 +9,9 @@ select
     startdate as event_date,
     startdate,
     enddate,
-    least(coalesce(enddate, cast('{{ var("snapshot_date") }}' as date) - 1),
-          cast('{{ var("snapshot_date") }}' as date) - 1) as active_until,
+    case when startdate < {{ snapshot_date() }}
+            then least(coalesce(enddate, {{ snapshot_date() }} - 1), {{ snapshot_date() }} - 1)
+        end as active_until,
     benefit_type,
     uc_regime,
     benefit_type in ('JSA', 'ESA', 'IB', 'IS', 'SDA')

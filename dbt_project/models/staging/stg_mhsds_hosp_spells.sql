@@ -5,8 +5,9 @@
 with spells as (
     select
         *,
-        least(coalesce(dischdatehospprovspell, cast('{{ var("snapshot_date") }}' as date) - 1),
-              cast('{{ var("snapshot_date") }}' as date) - 1) as active_until
+        case when startdatehospprovspell < {{ snapshot_date() }}
+            then least(coalesce(dischdatehospprovspell, {{ snapshot_date() }} - 1), {{ snapshot_date() }} - 1)
+        end as active_until
     from {{ source('research', 'mhsds_hosp_spells') }}
 )
 select

@@ -8,8 +8,9 @@
 with referrals as (
     select
         *,
-        least(coalesce(servdischdate, cast('{{ var("snapshot_date") }}' as date) - 1),
-              cast('{{ var("snapshot_date") }}' as date) - 1) as active_until
+        case when referralrequestreceiveddate < {{ snapshot_date() }}
+            then least(coalesce(servdischdate, {{ snapshot_date() }} - 1), {{ snapshot_date() }} - 1)
+        end as active_until
     from {{ source('research', 'mhsds_referrals') }}
 )
 select
