@@ -17,7 +17,7 @@ from bold_assets.catalog import CATALOG, Catalog
 from bold_assets.defs import discovery, quality
 from bold_assets.defs.evaluation import linkage_quality, needs_validity
 from bold_assets.defs.evaluation.wave_linkage import build_wave_evaluation
-from bold_assets.defs.factories import leaks, raw, research, std, waves
+from bold_assets.defs.factories import raw, research, std, waves
 from bold_assets.defs.factories.wave_linkage import build_wave_linkage
 from bold_assets.defs.lineage import require_producers
 from bold_assets.defs.metadata import present
@@ -41,7 +41,7 @@ def build_definitions(catalog: Catalog = CATALOG) -> dg.Definitions:
     assets = dg.Definitions.merge(
         raw.build_raw(catalog),  # raw extracts (each in its wave group), truth, reference
         std.build_std(catalog),  # linkage/std_<source>
-        research.build_research(catalog),  # research/<source> and their leak checks
+        research.build_research(catalog),  # research/<source>
         build_wave_linkage(catalog),  # waves 1-4: spine, population links, research link file
         build_wave_evaluation(catalog),  # ... and their linkage against truth
         *WAVE_AREAS,
@@ -53,9 +53,9 @@ def build_definitions(catalog: Catalog = CATALOG) -> dg.Definitions:
     )
     return require_producers(dg.Definitions.merge(
         assets,
-        quality.build_defs(assets),  # a GX asset check per expectation, for each suite's asset
-        # no identifier in any marts, outputs or discovery table
-        leaks.leak_checks_for(assets, ("marts", "outputs", "discovery")),
+        # a GX asset check per expectation, for each suite's asset, and the blocking
+        # no_identifiers check on every research, marts, outputs and discovery asset
+        quality.build_defs(assets),
         waves.build_waves(catalog, assets),  # a job and a schedule per wave
         dg.Definitions(
             resources={"warehouse": warehouse_resource()},

@@ -6,6 +6,7 @@ the coverage matrix says how complete the returns are."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
@@ -304,16 +305,19 @@ def _wave4_warehouse(path: Path) -> None:
                                 ("E06000002", "outcome_homelessness", False)])
 
 
-@pytest.fixture
-def wave4(monkeypatch, tmp_path) -> tuple[Path, outputs.WaveOutputs, dg.ExecuteInProcessResult]:
-    monkeypatch.setattr(coverage_gaps, "council_coverage_rule", lambda: RULE)
-    path = tmp_path / "bold.duckdb"
-    _wave4_warehouse(path)
-    wave = outputs.WaveOutputs(4)
-    result = dg.materialize([wave.assets, wave.asset_check],
-                            resources={"warehouse": WarehouseResource(path=str(path))},
-                            raise_on_error=False)
-    return path, wave, result
+@pytest.fixture(scope="module")
+def wave4(tmp_path_factory: pytest.TempPathFactory
+          ) -> Iterator[tuple[Path, outputs.WaveOutputs, dg.ExecuteInProcessResult]]:
+    """Wave 4's outputs materialised once on a tiny mart (the tests only read them, or copy)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(coverage_gaps, "council_coverage_rule", lambda: RULE)
+        path = tmp_path_factory.mktemp("wave4") / "bold.duckdb"
+        _wave4_warehouse(path)
+        wave = outputs.WaveOutputs(4)
+        result = dg.materialize([wave.assets, wave.asset_check],
+                                resources={"warehouse": WarehouseResource(path=str(path))},
+                                raise_on_error=False)
+        yield path, wave, result
 
 
 def test_wave_4_outputs_publish_not_covered_cells(wave4):

@@ -247,3 +247,36 @@ def test_validity_table_wave_0_vs_wave_1(pipeline_warehouse, read_only):
     for m in ("driver_education", "outcome_poor_child_outcomes"):
         assert t.loc[m, "sensitivity_change_wave_1"] > 0, m
     assert not nv.has_sensitivity_pack(1) and nv.has_sensitivity_pack(0)
+
+
+def test_a_council_that_missed_a_return_is_not_covered_not_zero(pipeline_warehouse, read_only):
+    """The world has a council miss quarters of H-CLIC (raw.hclic_submissions says N): its LAD
+    and every LSOA in it publish accommodation and homelessness as 'not covered' with no count
+    (never 0) from wave 4 on, its other measures stay covered, other councils stay covered, and
+    the coverage matrix gives the share of returns that arrived."""
+    rule = register.council_coverage_rule()
+    with read_only(pipeline_warehouse) as con:
+        missed = {r[0] for r in con.execute(
+            "SELECT DISTINCT la_code FROM raw.hclic_submissions WHERE submitted = 'N'").fetchall()}
+        n_returns, n_missing = con.execute(
+            "SELECT count(*), count(*) FILTER (WHERE submitted = 'N') "
+            "FROM raw.hclic_submissions").fetchall()[0]
+        cells = con.execute("""
+            SELECT o.*, coalesce(l.lad_code, o.area_code) AS lad
+            FROM (SELECT * FROM outputs.lsoa_needs_wave_4
+                  UNION ALL SELECT * FROM outputs.lad_needs_wave_4) o
+            LEFT JOIN reference.lsoa l ON l.lsoa_code = o.area_code""").df()
+        earlier = con.execute("SELECT DISTINCT coverage FROM outputs.lad_needs_wave_3").df()
+        matrix = con.execute("SELECT * FROM discovery.coverage_matrix "
+                             "WHERE source_id = 'hclic'").df()
+    assert missed, "the world has no council that missed a return"
+    rests = cells["measure"].isin(rule["measures"])
+    gap = cells["lad"].isin(missed) & rests
+    assert gap.any() and (cells.loc[gap, "coverage"] == "not covered").all()
+    assert cells.loc[gap, "count"].isna().all() and cells.loc[gap, "rate"].isna().all()
+    assert not cells.loc[gap, "suppressed"].any()  # not withheld: there is nothing to show
+    assert (cells.loc[~gap, "coverage"] == "covered").all()
+    assert set(earlier["coverage"]) == {"covered"}  # waves before 4 rest on no return
+    share = 1 - n_missing / n_returns
+    assert len(matrix) and (matrix["submission_coverage"] - share).abs().max() < 1e-9
+    assert matrix["coverage_note"].str.startswith(f"{n_missing} of {n_returns:,}").all()

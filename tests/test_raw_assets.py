@@ -81,7 +81,7 @@ def test_raw_assets_read_landed_files(tmp_path, raw_warehouse, read_only):
         for source, df in frames.items():
             key = SOURCES[source].key
             got = con.sql(f"SELECT * FROM raw.{source} ORDER BY {key}").df()
-            assert len(got) == 50
+            assert len(got) == len(df) > 0  # the first 50 rows (a smaller table whole)
             assert got[key].tolist() == sorted(df[key].tolist())
             want = df.sort_values(key).reset_index(drop=True)
             for col in SOURCES[source].identifiers.pii_columns:

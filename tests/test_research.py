@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import pytest
 
 from bold_assets import pseudonymise as ps
@@ -123,3 +124,36 @@ def test_leak_check_catches_planted_name_column(linked_warehouse, tmp_path):
     evaluations = result.get_asset_check_evaluations()
     assert len(evaluations) == 1 and not evaluations[0].passed
     assert "note" in evaluations[0].metadata["report"].value
+
+
+def test_leak_check_runs_in_the_suite_step_of_a_table_with_a_suite(linked_warehouse, tmp_path):
+    """A research table with a suite gets its blocking no_identifiers check in the suite's
+    step (one step, not two), and it catches a planted identifier there too."""
+    from bold_assets.defs.quality import suite_check
+    from bold_assets.quality.suites import load_suites
+
+    path = tmp_path / "copy.duckdb"
+    shutil.copy(linked_warehouse, path)
+    with duckdb.connect(str(path)) as con:  # research.mags kept the defendants' surnames
+        con.execute("""CREATE TABLE research.planted AS SELECT r.* EXCLUDE (i),
+                m.defendant_surname AS note
+                FROM (SELECT *, row_number() OVER () AS i FROM research.mags) r
+                JOIN (SELECT defendant_surname, row_number() OVER () AS i FROM raw.mags) m
+                USING (i)""")
+        con.execute("DROP TABLE research.mags")
+        con.execute("ALTER TABLE research.planted RENAME TO mags")
+    key = dg.AssetKey(["research", "mags"])
+
+    @dg.asset(key=key)
+    def mags() -> None: ...  # the table is already there
+
+    check = suite_check(load_suites()["research.mags"], set(), leak=True)
+    assert {k.name for k in check.check_keys} >= {"no_identifiers", "columns_exact"}
+    with bold_env(BOLD_PROJECT_KEY=TEST_PROJECT_KEY):
+        result = dg.materialize([mags, check],
+                                resources={"warehouse": WarehouseResource(path=str(path))},
+                                raise_on_error=False)
+    found = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert not found["no_identifiers"].passed
+    assert "note" in found["no_identifiers"].metadata["report"].value
+

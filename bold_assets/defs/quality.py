@@ -13,6 +13,10 @@ observed values from identifier-zone tables are masked before they reach Dagster
 expectation whose other table is not in the warehouse (outside the run's selection) is reported as
 not run, with a WARN that names the missing table, and never blocks.
 
+The blocking `no_identifiers` check (`defs/factories/leaks.py`) of a research, marts, outputs or
+discovery asset with a suite runs in the same step (`build_defs`), so the table is opened by one
+step, not two; the assets without a suite get it as a step of its own.
+
 Checks are built from the asset keys present, so a suite whose table has no asset yet (another
 area still in progress) simply has no checks. Cross-table SQL checks also depend on the tables
 they read, when those are not downstream of the checked table, so they run after them.
@@ -20,11 +24,13 @@ they read, when those are not downstream of the checked table, so they run after
 
 
 import re
+from collections.abc import Collection
 from dataclasses import replace
 
 import dagster as dg
 
 from bold_assets import warehouse as wh
+from bold_assets.defs.factories import leaks
 from bold_assets.defs.metadata import IDENTIFIER_ZONE, is_identifier_column, mask_examples, masked
 from bold_assets.defs.resources import WarehouseResource
 from bold_assets.quality.suites import SUITES_DIR, Suite, load_suites
@@ -99,8 +105,10 @@ def critical_failure_message(suite: Suite, failed: list) -> str:
     return "\n".join([head, *lines, f"Suite: expectations/{suite.name}.json"])
 
 
-def suite_check(suite: Suite, deps: set[dg.AssetKey]) -> dg.AssetChecksDefinition:
-    """One multi-asset check that runs `suite` and reports each expectation as a check."""
+def suite_check(suite: Suite, deps: set[dg.AssetKey],
+                leak: bool = False) -> dg.AssetChecksDefinition:
+    """One multi-asset check that runs `suite` and reports each expectation as a check; with
+    `leak`, the asset's blocking `no_identifiers` check too (`defs/factories/leaks.py`)."""
     key = dg.AssetKey(suite.asset_key_path)
     specs = [
         dg.AssetCheckSpec(
@@ -110,6 +118,8 @@ def suite_check(suite: Suite, deps: set[dg.AssetKey]) -> dg.AssetChecksDefinitio
         )
         for e in suite.expectations
     ]  # fmt: skip
+    if leak:
+        specs.append(leaks.leak_spec(key))
 
     @dg.multi_asset_check(
         specs=specs, name=f"gx_{suite.schema}__{suite.table}", can_subset=True,
@@ -120,6 +130,8 @@ def suite_check(suite: Suite, deps: set[dg.AssetKey]) -> dg.AssetChecksDefinitio
 
         warm_up()  # import GX before taking the warehouse lock, so other runs wait less
         selected = {k.name for k in context.selected_asset_check_keys}
+        if leak and leaks.NAME in selected:
+            yield leaks.leak_result(warehouse, key)
         chosen = [e for e in suite.expectations if e.check_name in selected]
         with warehouse.connect() as con:
             missing = {e.check_name: sorted(f"{s}.{t}" for s, t in _query_tables(e)
@@ -183,8 +195,10 @@ def _ancestors(parents: dict[dg.AssetKey, set[dg.AssetKey]], key: dg.AssetKey) -
     return seen
 
 
-def build_checks(area_defs: dg.Definitions) -> list[dg.AssetChecksDefinition]:
-    """Checks for every suite whose table is an asset of `area_defs`."""
+def build_checks(area_defs: dg.Definitions,
+                 leak_keys: Collection[dg.AssetKey] = ()) -> list[dg.AssetChecksDefinition]:
+    """Checks for every suite whose table is an asset of `area_defs` (with the leak check in
+    the same step for the assets among `leak_keys`)."""
     parents = asset_parents(area_defs)
     checks = []
     for suite in load_suites().values():
@@ -194,9 +208,15 @@ def build_checks(area_defs: dg.Definitions) -> list[dg.AssetChecksDefinition]:
         # Read tables become deps unless they are built from this one (that would be a cycle).
         deps = {k for k in referenced_keys(suite) & set(parents)
                 if key not in _ancestors(parents, k)}  # fmt: skip
-        checks.append(suite_check(suite, deps))
+        checks.append(suite_check(suite, deps, leak=key in leak_keys))
     return checks
 
 
 def build_defs(area_defs: dg.Definitions) -> dg.Definitions:
-    return dg.Definitions(asset_checks=build_checks(area_defs))
+    """The suites' checks and every leak check (`defs/factories/leaks.py`): in the suite's step
+    where the asset has a suite, in a step of its own where it has none."""
+    keys = set(leaks.leak_keys(area_defs))
+    checks = build_checks(area_defs, keys)
+    in_suites = {k.asset_key for c in checks for k in c.check_keys if k.name == leaks.NAME}
+    alone = leaks.leak_checks_for(sorted(keys - in_suites, key=lambda k: k.path))
+    return dg.Definitions(asset_checks=[*checks, *(alone.asset_checks or [])])

@@ -7,7 +7,6 @@ import dagster as dg
 
 from bold_assets.catalog import Catalog, Source
 from bold_assets.defs.factories.keys import LSOA_KEY, raw_key, research_key, std_key
-from bold_assets.defs.factories.leaks import leak_check
 from bold_assets.defs.metadata import table_metadata as table_meta
 from bold_assets.defs.resources import WarehouseResource
 
@@ -50,6 +49,4 @@ def research_asset(src: Source, group: str) -> dg.AssetsDefinition:
 def build_research(catalog: Catalog) -> dg.Definitions:
     sources = list(catalog.sources.values())
     return dg.Definitions(
-        assets=[research_asset(s, catalog.waves[s.wave].group) for s in sources],
-        asset_checks=[leak_check(research_key(s.name)) for s in sources],
-    )
+        assets=[research_asset(s, catalog.waves[s.wave].group) for s in sources])

@@ -26,7 +26,6 @@ import dagster as dg
 
 from bold_assets.catalog import Catalog, Wave
 from bold_assets.defs.factories.keys import research_key, std_key
-from bold_assets.defs.factories.leaks import leak_check
 from bold_assets.defs.factories.research import write_research
 from bold_assets.defs.metadata import table_metadata as table_meta
 from bold_assets.defs.resources import WarehouseResource
@@ -394,13 +393,10 @@ def build_wave_linkage(catalog: Catalog) -> dg.Definitions:
         for t in spec.traces:
             if not t.of_spine:
                 assets.append(research_trace_asset(wave, t))
-                checks.append(leak_check(research_trace_key(t)))
         for p in spec.ttps:
             assets.append(research_ttp_ids_asset(wave, p))
-            checks.append(leak_check(research_ttp_ids_key(p)))
         if spec.into_spine or spec.link_file_tables:
             upstream = [spine, *(a.key for a in links), *map(trace_key, spec.spine_traces),
                         *map(ttp_key, spec.ttps)]
             assets.append(research_link_asset(wave, spec, upstream))
-            checks.append(leak_check(research_link_key(wave)))
     return dg.Definitions(assets=assets, asset_checks=checks)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dagster as dg
 
-from bold_assets.defs.factories.leaks import leak_check
 from bold_assets.defs.factories.research import write_research
 from bold_assets.defs.resources import WarehouseResource
 from bold_assets.defs.wave_0.linkage import CLUSTERS_KEY, GROUP, PAIRS_KEY, PERSON_IDS_KEY
@@ -45,9 +44,4 @@ def mags_crown_journey(warehouse: WarehouseResource) -> dg.MaterializeResult:
                                                 R.journey_sql()))
 
 
-LEAK_CHECKS = [leak_check(k) for k in (XJS_KEY, JOURNEY_KEY)]
-
-defs = dg.Definitions(
-    assets=[xjs_link, mags_crown_journey],
-    asset_checks=LEAK_CHECKS,
-)
+defs = dg.Definitions(assets=[xjs_link, mags_crown_journey])
