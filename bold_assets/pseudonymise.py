@@ -178,7 +178,8 @@ def _kind_by_name(column: str, registry: dict[str, str]) -> str | None:
 
 
 def _build_reference(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """Temp tables of identifier values found in raw / linkage, by kind."""
+    """Temp tables of identifier values found in raw / linkage, by kind (names and record ids
+    in upper case, postcodes also without spaces: as the scanned values are compared)."""
     existing = {(r[0], r[1]) for r in con.execute(
         "SELECT schema_name, table_name FROM duckdb_tables()").fetchall()}
     names, dobs, pcs, ids = [], [], [], []
@@ -193,7 +194,7 @@ def _build_reference(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
             names.append(f'SELECT upper(trim(CAST("{ident.full_name}" AS VARCHAR))) AS v '
                          f"FROM raw.{s.name}")
         for c in (s.key, *s.case_ids):
-            ids.append(f'SELECT CAST("{c}" AS VARCHAR) AS v FROM raw.{s.name}')
+            ids.append(f'SELECT upper(CAST("{c}" AS VARCHAR)) AS v FROM raw.{s.name}')
         if ident.postcode:
             pcs.append(f"""SELECT replace(upper(CAST("{ident.postcode}" AS VARCHAR)), ' ', '')
                            AS v FROM raw.{s.name}""")
@@ -202,7 +203,7 @@ def _build_reference(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
             names.append(f"SELECT surname_std AS v FROM linkage.std_{s.name}")
             names.append(f"SELECT forename1_std AS v FROM linkage.std_{s.name}")
     if ("linkage", "person_clusters") in existing:
-        ids.append("SELECT record_id AS v FROM linkage.person_clusters")
+        ids.append("SELECT upper(record_id) AS v FROM linkage.person_clusters")
     tables = {}
     for kind, parts, typ in (("name", names, "VARCHAR"), ("dob", dobs, "DATE"),
                              ("postcode", pcs, "VARCHAR"), ("record_id", ids, "VARCHAR")):
@@ -235,6 +236,107 @@ def _own_dob_sql(con: duckdb.DuckDBPyConnection, schema: str, table: str,
     return (f"SELECT {hash_expr(table, src.key, 'record_id')} AS row_id_hash, dob_std AS dob "
             f"FROM (SELECT * FROM linkage.std_{table} WHERE dob_std IS NOT NULL "
             f"USING SAMPLE reservoir({sample} ROWS) REPEATABLE (1))")
+
+
+_DATE_TYPES = ("DATE", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE")
+# text, and whole numbers (which can hold numeric record ids)
+_TEXT_TYPES = ("VARCHAR", "INTEGER", "BIGINT", "HUGEINT")
+
+
+def _sampled(table_sql: str, exprs: dict[str, str], sample: int) -> str:
+    """SQL (col, v): up to `sample` distinct non-null values of each column of `exprs` (column
+    -> SQL of its value), all the table's columns in one pass."""
+    cols = ", ".join(f'{e} AS "{c}"' for c, e in exprs.items())
+    return f"""SELECT col, v FROM (
+                   SELECT DISTINCT col, v FROM (UNPIVOT (SELECT {cols} FROM {table_sql})
+                                                ON COLUMNS(*) INTO NAME col VALUE v))
+               QUALIFY row_number() OVER (PARTITION BY col) <= {sample}"""
+
+
+def _own_dob_findings(con: duckdb.DuckDBPyConnection, schema: str, table: str,
+                      columns: list[tuple[str, str]], sample: int) -> list[Finding]:
+    """Columns of a source's research table in which, on a sample of its records, each record
+    holds its own date of birth (needs the project key registered)."""
+    own = _own_dob_sql(con, schema, table, sample)
+    cands = [c for c, t in columns if t in (*_DATE_TYPES, "VARCHAR")]
+    if not own or not cands:
+        return []
+    dtype = dict(columns)
+
+    def value(c: str) -> str:
+        text = _as_date_sql(f'upper(trim("{c}"))')
+        return f'CAST("{c}" AS DATE)' if dtype[c] != "VARCHAR" else f"CAST({text} AS DATE)"
+
+    # positional aliases: a candidate may be row_id_hash itself
+    parts = ", ".join(f"count(r.c{i}), count(*) FILTER (WHERE r.c{i} = o.dob)"
+                      for i in range(len(cands)))
+    exprs = ", ".join(f"{value(c)} AS c{i}" for i, c in enumerate(cands))
+    row = con.execute(f"""SELECT {parts} FROM ({own}) o
+                          JOIN (SELECT row_id_hash, {exprs} FROM "{schema}"."{table}") r
+                          USING (row_id_hash)""").fetchall()[0]
+    out = []
+    for i, c in enumerate(cands):
+        n, same = row[2 * i], row[2 * i + 1]
+        if n >= 5 and same >= 0.5 * n:
+            out.append(Finding(schema, table, c, "dob", "content",
+                               f"{same}/{n} sampled records hold their own date of birth"))
+    return out
+
+
+def _date_findings(con: duckdb.DuckDBPyConnection, schema: str, table: str, cands: list[str],
+                   ref: dict[str, str], sample: int) -> list[Finding]:
+    """Date columns whose sampled distinct values are mostly known dates of birth before 2005,
+    unless the known dates of birth are dense in the sample's range (see `scan_identifiers`)."""
+    if not cands:
+        return []
+    values = _sampled(f'"{schema}"."{table}"', {c: f'CAST("{c}" AS DATE)' for c in cands},
+                      sample)
+    rows = con.execute(f"""
+        WITH s AS ({values}),
+        r AS (SELECT col, min(v) AS lo, max(v) AS hi FROM s GROUP BY col),
+        -- the share of days in each sample's range that are someone's birthday
+        d AS (SELECT r.col, count(b.v) / (date_diff('day', any_value(r.lo), any_value(r.hi)) + 1)
+                  AS chance
+              FROM r LEFT JOIN {ref['dob']} b ON b.v BETWEEN r.lo AND r.hi GROUP BY r.col)
+        SELECT s.col, count(*), count(*) FILTER (WHERE v IN (SELECT v FROM {ref['dob']})),
+               count(*) FILTER (WHERE year(v) < 2005), any_value(d.chance)
+        FROM s JOIN d USING (col) GROUP BY s.col""").fetchall()
+    out = []
+    for col, n, hits, old, chance in rows:
+        if n >= 5 and hits >= 0.9 * n and old >= 0.5 * n and (chance or 0) < DOB_DENSITY:
+            out.append(Finding(schema, table, col, "dob", "content",
+                               f"{hits}/{n} sampled dates are known dates of birth"))
+    return out
+
+
+def _text_findings(con: duckdb.DuckDBPyConnection, schema: str, table: str, cands: list[str],
+                   ref: dict[str, str], sample: int, dense: bool) -> list[Finding]:
+    """Text and whole-number columns whose sampled distinct values are mostly known names,
+    postcodes (known or shaped like one), record ids or (unless dense) dates of birth written
+    in any of the sources' formats."""
+    if not cands:
+        return []
+    values = _sampled(f'"{schema}"."{table}"',
+                      {c: f'upper(trim(CAST("{c}" AS VARCHAR)))' for c in cands}, sample)
+    as_date = _as_date_sql("v")
+    rows = con.execute(f"""
+        WITH s AS ({values})
+        SELECT col, count(*),
+            count(*) FILTER (WHERE v IN (SELECT v FROM {ref['name']})),
+            count(*) FILTER (WHERE replace(v, ' ', '') IN (SELECT v FROM {ref['postcode']})
+                             OR regexp_full_match(v, '{POSTCODE_PATTERN}')),
+            count(*) FILTER (WHERE v IN (SELECT v FROM {ref['record_id']})),
+            count(*) FILTER (WHERE CAST({as_date} AS DATE) IN (SELECT v FROM {ref['dob']}))
+        FROM s GROUP BY col""").fetchall()
+    out = []
+    for col, n, names, pcs, ids, dobs in rows:
+        for kind, hits in (("name", names), ("postcode", pcs), ("record_id", ids),
+                           ("dob", 0 if dense else dobs)):
+            if hits >= 5 and hits >= 0.5 * n:
+                out.append(Finding(schema, table, col, kind, "content",
+                                   f"{hits}/{n} sampled values are known {kind}s"))
+                break
+    return out
 
 
 def scan_identifiers(
@@ -282,72 +384,24 @@ def scan_identifiers(
     lo, hi, n_dobs = con.execute(f"SELECT min(v), max(v), count(*) FROM {ref['dob']}"
                                  ).fetchall()[0]
     dense = bool(n_dobs) and n_dobs / ((hi - lo).days + 1) >= DOB_DENSITY
-    own_dob: dict[tuple[str, str], str | None] = {}
-    as_date = _as_date_sql("v")
-    pc_regex = POSTCODE_PATTERN
+    by_table: dict[tuple[str, str], list[tuple[str, str]]] = {}
     for schema, table, column, dtype in cols:
         kind = _kind_by_name(column, registry)
         if kind:
             findings.append(Finding(schema, table, column, kind, "column name",
                                     f"column named like a {kind}"))
-            continue
-        q = f'"{schema}"."{table}"'
-        c = f'"{column}"'
-        dtype = dtype.upper()
-        if key is not None and (schema, table) not in own_dob:
-            own_dob[(schema, table)] = _own_dob_sql(con, schema, table, sample)
-        own = own_dob.get((schema, table))
-        if own and dtype in ("DATE", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE", "VARCHAR"):
-            value = (f"CAST({c} AS DATE)" if dtype != "VARCHAR"
-                     else f"CAST({_as_date_sql(f'upper(trim({c}))')} AS DATE)")
-            n, same = con.execute(f"""
-                SELECT count(r.v), count(*) FILTER (WHERE r.v = o.dob)
-                FROM ({own}) o JOIN (SELECT row_id_hash, {value} AS v FROM {q}) r
-                USING (row_id_hash)""").fetchall()[0]
-            if n >= 5 and same >= 0.5 * n:
-                findings.append(Finding(schema, table, column, "dob", "content",
-                                        f"{same}/{n} sampled records hold their own date of "
-                                        "birth"))
-                continue
-        if dtype in ("DATE", "TIMESTAMP", "TIMESTAMP WITH TIME ZONE"):
-            row = con.execute(f"""
-                WITH s AS (SELECT DISTINCT CAST({c} AS DATE) AS v FROM {q}
-                           WHERE {c} IS NOT NULL LIMIT {sample})
-                SELECT count(*), count(*) FILTER (WHERE v IN (SELECT v FROM {ref['dob']})),
-                       count(*) FILTER (WHERE year(v) < 2005),
-                       -- the share of days in the sample's range that are someone's birthday
-                       (SELECT count(*) FROM {ref['dob']} d
-                        WHERE d.v BETWEEN (SELECT min(v) FROM s) AND (SELECT max(v) FROM s))
-                       / (date_diff('day', min(v), max(v)) + 1)
-                FROM s
-            """).fetchall()[0]
-            n, hits, old, chance = row
-            if n >= 5 and hits >= 0.9 * n and old >= 0.5 * n and (chance or 0) < DOB_DENSITY:
-                findings.append(Finding(schema, table, column, "dob", "content",
-                                        f"{hits}/{n} sampled dates are known dates of birth"))
-            continue
-        if dtype not in ("VARCHAR", "INTEGER", "BIGINT", "HUGEINT"):
-            continue
-        # text (and whole numbers, which can hold numeric record ids): names, postcodes,
-        # record ids, and dates of birth written in any of the sources' formats
-        row = con.execute(f"""
-            WITH s AS (SELECT DISTINCT upper(trim(CAST({c} AS VARCHAR))) AS v FROM {q}
-                       WHERE {c} IS NOT NULL LIMIT {sample})
-            SELECT count(*),
-                count(*) FILTER (WHERE v IN (SELECT v FROM {ref['name']})),
-                count(*) FILTER (WHERE replace(v, ' ', '') IN (SELECT v FROM {ref['postcode']})
-                                 OR regexp_full_match(v, '{pc_regex}')),
-                count(*) FILTER (WHERE v IN (SELECT upper(v) FROM {ref['record_id']})),
-                count(*) FILTER (WHERE CAST({as_date} AS DATE) IN (SELECT v FROM {ref['dob']}))
-            FROM s
-        """).fetchall()[0]
-        n, names, pcs, ids, dobs = row
-        for kind, hits in (("name", names), ("postcode", pcs), ("record_id", ids),
-                           ("dob", 0 if dense else dobs)):
-            if hits >= 5 and hits >= 0.5 * n:
-                findings.append(Finding(schema, table, column, kind, "content",
-                                        f"{hits}/{n} sampled values are known {kind}s"))
-                break
+        else:
+            by_table.setdefault((schema, table), []).append((column, dtype.upper()))
+    for (schema, table), columns in by_table.items():  # one query per table and kind of check
+        found = _own_dob_findings(con, schema, table, columns, sample) if key is not None else []
+        flagged = {f.column for f in found}
+        rest = [(c, t) for c, t in columns if c not in flagged]
+        found += _date_findings(con, schema, table, [c for c, t in rest if t in _DATE_TYPES],
+                                ref, sample)
+        found += _text_findings(con, schema, table, [c for c, t in rest if t in _TEXT_TYPES],
+                                ref, sample, dense)
+        order = {c: i for i, (c, _) in enumerate(columns)}
+        findings += sorted(found, key=lambda f: order[f.column])
     for t in ref.values():
         con.execute(f"DROP TABLE IF EXISTS {t}")
     return findings
