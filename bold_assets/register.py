@@ -48,6 +48,7 @@ wave on say so in their notes on bias and missingness.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import functools
 import re
 from pathlib import Path
@@ -102,13 +103,15 @@ def deaths_rule(project_file: Path | str = DBT_PROJECT_FILE) -> dict | None:
 
 
 def council_coverage_rule(project_file: Path | str = DBT_PROJECT_FILE) -> dict | None:
-    """The council coverage rule (dbt var `council_coverage`): {wave, model, measures}, or None
-    when not declared. From `wave` on, the `measures` (register ids, a tuple) rest on a return
-    that some councils miss; `model` (one row per council and quarter) says which arrived."""
+    """The council coverage rule (dbt var `council_coverage`): {wave, model, start, measures}, or
+    None when not declared. From `wave` on, the `measures` (register ids, a tuple) rest on a
+    return that some councils miss; `model` (a row per council and quarter) says which arrived,
+    since `start` (the collection's first day, a date)."""
     rule = dbt_project_vars(project_file).get("council_coverage")
     if rule is None:
         return None
-    missing = [k for k in ("wave", "model", "measures") if not rule.get(k) and rule.get(k) != 0]
+    missing = [k for k in ("wave", "model", "start", "measures")
+               if not rule.get(k) and rule.get(k) != 0]
     if missing:
         raise ValueError(f"var council_coverage in {project_file} lacks {missing}")
     measures = tuple(str(m) for m in rule["measures"])
@@ -120,9 +123,14 @@ def council_coverage_rule(project_file: Path | str = DBT_PROJECT_FILE) -> dict |
         problems.append(f"measures {list(measures)} repeat one")
     if int(rule["wave"]) not in WAVES:
         problems.append(f"wave {rule['wave']} is not one of {WAVES}")
+    try:
+        start = dt.date.fromisoformat(str(rule["start"]))
+    except ValueError:
+        problems.append(f"start {rule['start']!r} is not a date (YYYY-MM-DD)")
     if problems:
         raise ValueError(f"var council_coverage in {project_file}: " + "; ".join(problems))
-    return {"wave": int(rule["wave"]), "model": str(rule["model"]), "measures": measures}
+    return {"wave": int(rule["wave"]), "model": str(rule["model"]), "start": start,
+            "measures": measures}
 
 
 def load_evidence(project_file: Path | str = DBT_PROJECT_FILE) -> pd.DataFrame:

@@ -722,7 +722,8 @@ def test_council_coverage_tells_no_data_from_zero(built, tmp_path):
     Four has no rows and is not. The person mart carries the LAD's value as council_covered. The
     mart's tests fail on a covered value that does not follow the quarters."""
     rule = register.council_coverage_rule()
-    assert rule == {"wave": 4, "model": "stg_hclic_submissions", "measures": HOUSING}
+    assert rule == {"wave": 4, "model": "stg_hclic_submissions", "start": D(2018, 4, 1),
+                    "measures": HOUSING}
     with duckdb.connect(str(built), read_only=True) as con:
         schema = con.execute("select column_name, data_type from information_schema.columns "
                              "where table_schema = 'marts' and table_name = "
@@ -757,6 +758,39 @@ def test_council_coverage_tells_no_data_from_zero(built, tmp_path):
     assert res.returncode != 0 and len(failed) == 2, res.stdout[-3000:]
     assert any("covered_is_every_quarter" in line for line in failed), failed
     assert any("one_row_per_lad_and_measure" in line for line in failed), failed
+
+
+def test_council_coverage_expects_calendar_quarters_up_to_the_latest_returned(built, tmp_path):
+    """The expected quarters are calendar quarters from the collection's start to the latest
+    quarter begun before the snapshot that any council has returned, not the quarters the returns
+    happen to hold. At a mid-quarter snapshot (2023-11-15): once One has returned 2023Q4, Three,
+    which has not, is not covered; while nobody has returned 2023Q4 it is expected of nobody;
+    and a quarter (2019Q1) that no council has a row for is a quarter every council missed."""
+    wh, proj = _copies(built, tmp_path)
+    mid_quarter = ["--vars", '{"snapshot_date": "2023-11-15"}']
+
+    def coverage() -> dict[str, tuple[int, int, bool]]:
+        res = run_dbt(wh, "run", "--profiles-dir", ".", "--select", "area_coverage_wave_4",
+                      *mid_quarter, cwd=proj)
+        assert res.returncode == 0, res.stdout[-3000:]
+        with duckdb.connect(str(wh), read_only=True) as con:
+            rows = con.execute("select lad_code, quarters_expected, quarters_submitted, covered "
+                               "from marts.area_coverage_wave_4 "
+                               "where measure = 'outcome_homelessness'").fetchall()
+        return {lad: tuple(rest) for lad, *rest in rows}
+
+    with duckdb.connect(str(wh)) as con:  # Three has not sent 2023Q4; One has
+        con.execute(f"update research.hclic_submissions set submitted = 'N' "
+                    f"where la_code = '{LAD_THREE}' and quarter_start_date = '2023-10-01'")
+    assert coverage() == {LAD_ONE: (23, 23, True), LAD_TWO: (23, 22, False),
+                          LAD_THREE: (23, 22, False), LAD_FOUR: (23, 0, False)}
+    with duckdb.connect(str(wh)) as con:  # nobody has sent 2023Q4; nobody 2019Q1 either
+        con.execute("update research.hclic_submissions set submitted = 'N' "
+                    "where quarter_start_date = '2023-10-01'")
+        con.execute("delete from research.hclic_submissions "
+                    "where quarter_start_date = '2019-01-01'")
+    assert coverage() == {LAD_ONE: (22, 21, False), LAD_TWO: (22, 20, False),
+                          LAD_THREE: (22, 21, False), LAD_FOUR: (22, 0, False)}
 
 
 def _render_catalog_macro(call: str) -> str:

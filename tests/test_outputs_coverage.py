@@ -217,7 +217,7 @@ def test_frames_without_the_column_read_as_covered(plain):
 
 # The coverage mart -------------------------------------------------------------------------
 
-RULE = {"wave": 4, "model": "stg_hclic_submissions",
+RULE = {"wave": 4, "model": "stg_hclic_submissions", "start": dt.date(2018, 4, 1),
         "measures": ("driver_accommodation", "outcome_homelessness")}
 
 
@@ -255,7 +255,7 @@ def test_read_not_covered_from_the_mart():
 
 
 def test_rule_is_read_from_the_dbt_var(monkeypatch):
-    declared = {"wave": 4, "model": "stg_hclic_submissions",
+    declared = {"wave": 4, "model": "stg_hclic_submissions", "start": "2018-04-01",
                 "measures": ["driver_accommodation", "outcome_homelessness"]}
     monkeypatch.setattr(register, "dbt_project_vars", lambda *a: {"council_coverage": declared})
     assert coverage_gaps.council_coverage_rule() == RULE

@@ -131,3 +131,24 @@ def test_a_dob_column_is_caught_row_by_row_when_birthdays_are_everywhere(zones):
     findings = ps.scan_identifiers(zones, key=key)
     assert [(f.table, f.column, f.kind) for f in findings] == [("mags", "first_seen", "dob")]
     assert "own date of birth" in findings[0].detail
+
+
+def test_a_scan_that_cannot_run_fails_the_leak_check_with_the_error_masked(tmp_path,
+                                                                           monkeypatch):
+    """The blocking no_identifiers check fails (it does not raise, so a suite in its step still
+    reports) when the scan errors, and the error it shows has its quoted values masked."""
+    import dagster as dg
+
+    from bold_assets.defs.factories.leaks import leak_result
+    from bold_assets.defs.resources import WarehouseResource
+
+    def broken(*args, **kwargs):
+        raise duckdb.ConversionException("Could not convert string 'SMITH' to DATE")
+
+    monkeypatch.setattr(ps, "scan_identifiers", broken)
+    warehouse = WarehouseResource(path=str(tmp_path / "w.duckdb"))
+    with bold_env(BOLD_PROJECT_KEY="k" * 32):
+        result = leak_result(warehouse, dg.AssetKey(["research", "mags"]))
+    assert not result.passed and result.severity == dg.AssetCheckSeverity.ERROR
+    error = result.metadata["error"].value
+    assert "ConversionException" in error and "to DATE" in error and "SMITH" not in error

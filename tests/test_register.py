@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import pytest
 
@@ -244,7 +246,8 @@ def test_council_coverage_rule_is_declared_once_and_checked(tmp_path):
     import yaml
 
     rule = register.council_coverage_rule()
-    assert rule == {"wave": 4, "model": "stg_hclic_submissions", "measures": HOUSING}
+    assert rule == {"wave": 4, "model": "stg_hclic_submissions", "start": dt.date(2018, 4, 1),
+                    "measures": HOUSING}
     model = (register.DBT_PROJECT_DIR / "models" / "staging" / f"{rule['model']}.sql").read_text()
     for col in ("la_code,", "as quarter_start_date,", "as submitted,"):
         assert col in model, col
@@ -266,13 +269,22 @@ def test_council_coverage_rule_is_declared_once_and_checked(tmp_path):
 
     with pytest.raises(ValueError, match=r"measures \['driver_housing'\] are not register ids"):
         register.council_coverage_rule(with_rule(
-            {"wave": 4, "model": "stg_hclic_submissions",
+            {"wave": 4, "model": "stg_hclic_submissions", "start": "2018-04-01",
              "measures": ["driver_accommodation", "driver_housing"]}))
     with pytest.raises(ValueError, match=r"lacks \['measures'\]"):
-        register.council_coverage_rule(with_rule({"wave": 4, "model": "stg_hclic_submissions"}))
+        register.council_coverage_rule(with_rule(
+            {"wave": 4, "model": "stg_hclic_submissions", "start": "2018-04-01"}))
+    with pytest.raises(ValueError, match=r"lacks \['start'\]"):
+        register.council_coverage_rule(with_rule(
+            {"wave": 4, "model": "stg_hclic_submissions", "measures": list(HOUSING)}))
+    with pytest.raises(ValueError, match="start 'April 2018' is not a date"):
+        register.council_coverage_rule(with_rule(
+            {"wave": 4, "model": "stg_hclic_submissions", "start": "April 2018",
+             "measures": list(HOUSING)}))
     with pytest.raises(ValueError, match="wave 7 is not one of"):
         register.council_coverage_rule(with_rule(
-            {"wave": 7, "model": "stg_hclic_submissions", "measures": list(HOUSING)}))
+            {"wave": 7, "model": "stg_hclic_submissions", "start": "2018-04-01",
+             "measures": list(HOUSING)}))
     cfg["vars"].pop("council_coverage")
     path = tmp_path / "none.yml"
     path.write_text(yaml.safe_dump(cfg, sort_keys=False))

@@ -95,8 +95,10 @@ class QualityProfile:
     identifiers that some rows lack by nature (otherwise a case id is never null).
     `date_order`: (later, earlier) date pairs.
     `numeric_ranges`: column -> (min, max), None open. `lsoa_columns` / `lad_columns`: area
-    code columns. `score_sections`: item scores checked 0/1/2 and need levels checked against
-    their thresholds. `age_range`: ages at the event (research `age_at_event`).
+    code columns. `patterns`: column -> (regular expression, what it looks like, an example),
+    e.g. a reporting quarter "2023Q4". `score_sections`: item scores checked 0/1/2 and need
+    levels checked against their thresholds. `age_range`: ages at the event (research
+    `age_at_event`).
     """
 
     completeness: Mapping[str, float] = field(default_factory=dict)
@@ -105,6 +107,7 @@ class QualityProfile:
         default_factory=dict)
     lsoa_columns: tuple[str, ...] = ()
     lad_columns: tuple[str, ...] = ()
+    patterns: Mapping[str, tuple[str, str, str]] = field(default_factory=dict)
     score_sections: tuple[ScoreSection, ...] = ()
     # Ages (years) at the event the records may hold; None: 10-100 (16-100 for weak sources:
     # justice contact begins at the age of criminal responsibility, civil and family at 16).

@@ -301,6 +301,8 @@ def raw_suite(src: Source) -> dict:
         exps.append(regex(col, LAD_CODE_PATTERN, "LAD codes", mostly=0.99))
     for col, (lo, hi) in qp.numeric_ranges.items():
         exps.append(between(col, lo, hi, mostly=0.99))
+    for col, (pattern, what, _example) in qp.patterns.items():
+        exps.append(regex(col, pattern, what, mostly=0.99))
     exps += [_items_scored(src, s) for s in qp.score_sections]
     exps += [_need_consistent(src, s) for s in qp.score_sections if s.need_column]
     return _suite(table, exps, source=src.name)

@@ -53,6 +53,8 @@ def _value(src: Source, col: str, typ: str, i: int, rng: random.Random, event: d
         return _LSOAS[i % len(_LSOAS)]
     if col.endswith("lad_code") or (src.quality and col in src.quality.lad_columns):
         return _LADS[i % len(_LADS)]
+    if src.quality and col in src.quality.patterns:
+        return src.quality.patterns[col][2]
     if typ == "DATE":
         return event + timedelta(days=30)
     if typ == "INTEGER":  # within the declared range, if any

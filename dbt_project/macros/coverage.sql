@@ -1,18 +1,24 @@
 {#
   No data is not zero: the council coverage rule (var('council_coverage') in dbt_project.yml,
-  declared once: {wave, model, measures}). From its wave on, the register's `measures` rest on a
+  declared once: {wave, model, start, measures}). From its wave on, the register's `measures` rest on a
   return that some councils miss (H-CLIC): a council-quarter without a return is no data for that
-  council, never zero cases. `model` holds one row per council and quarter since the collection
-  began: la_code (the council's LAD code), quarter_start_date and submitted (boolean; the rows of
-  quarters whose return did not arrive are there with submitted false).
+  council, never zero cases. `model` holds a row per council and quarter: la_code (the council's
+  LAD code), quarter_start_date and submitted (boolean); a quarter without a row is a quarter not
+  submitted. `start` is the collection's first day (H-CLIC: April 2018).
   - marts.area_coverage_wave_<n> = area_coverage(n), one per wave from the rule's on (generated
     by `python -m bold_assets.catalog.dbt`): one row per LAD of stg_lsoa and declared measure
     (lad_code, measure, coverage_source, quarters_expected, quarters_submitted, covered,
-    snapshot_date). The expected quarters are the full quarters of `model` (every quarter any
-    council has a row for) that end before the snapshot date and start on or after snapshot -
-    lookback_years; covered when the council submitted every one of them (and there is at least
-    one): a council that missed any quarter of the window, or has no rows at all, is not
-    covered, because its zero cannot be told from no data.
+    snapshot_date). The expected quarters are calendar quarters, not the quarters `model` happens
+    to hold (a quarter with no row for a council, or for every council, is a quarter not
+    submitted): from the later of the collection's `start` and the quarter holding
+    snapshot - lookback_years, to the latest quarter begun before the snapshot that any council
+    has submitted. So a mid-quarter snapshot expects the current quarter once returns for it
+    arrive (a council that has not sent it while others have is not covered), and a quarter whose
+    returns are not due yet from anyone is not expected of anyone. Covered when the council
+    submitted every expected quarter (and there is at least one): a council that missed any, or
+    has no rows at all, is not covered, because its zero cannot be told from no data. One missed
+    quarter keeps a council not covered until it leaves the lookback window: the flags count
+    events over the whole window, so its counts stay short until then.
   - the person marts of those waves carry council_covered (person_needs), the covered value of
     the person's LAD (null when the LAD is unknown).
 #}
@@ -21,8 +27,8 @@
 {% macro council_coverage_rule(wave) -%}
     {%- set c = var('council_coverage', none) -%}
     {%- if c is none -%}{{ return(none) }}{%- endif -%}
-    {%- for k in ['wave', 'model', 'measures'] if k not in c -%}
-        {{ exceptions.raise_compiler_error("var('council_coverage') needs wave, model and measures "
+    {%- for k in ['wave', 'model', 'start', 'measures'] if k not in c -%}
+        {{ exceptions.raise_compiler_error("var('council_coverage') needs wave, model, start and measures "
             ~ "(dbt_project.yml); it has " ~ (c.keys() | list)) }}
     {%- endfor -%}
     {%- if not c.measures -%}
@@ -37,13 +43,26 @@
     {{ exceptions.raise_compiler_error("area_coverage(" ~ wave ~ "): var('council_coverage') "
         ~ "does not apply to wave " ~ wave) }}
 {%- endif %}
--- the full quarters of {{ c.model }} in the lookback window: they end before the snapshot and start
--- on or after snapshot - lookback_years
-with quarters as (
-    select distinct quarter_start_date
+-- the calendar quarters expected: from the later of the collection's start and the quarter holding
+-- snapshot - lookback_years, to the latest quarter begun before the snapshot that any council
+-- has submitted (returns arrive after their quarter: one nobody has sent yet is not expected)
+with latest as (
+    select max(quarter_start_date) as last_quarter
     from {{ ref(c.model) }}
-    where quarter_start_date >= {{ snapshot_date() }} - interval ({{ var('lookback_years') }}) year
-        and quarter_start_date + interval 3 month <= {{ snapshot_date() }}
+    where submitted and quarter_start_date < {{ snapshot_date() }}
+),
+
+quarters as (
+    select cast(unnest(generate_series(
+        greatest(
+            date_trunc('quarter', cast('{{ c.start }}' as date)),
+            date_trunc('quarter', {{ snapshot_date() }} - interval ({{ var('lookback_years') }}) year)
+        ),
+        last_quarter,
+        interval 3 month
+    )) as date) as quarter_start_date
+    from latest
+    where last_quarter is not null
 ),
 
 -- per council, the expected quarters whose return arrived

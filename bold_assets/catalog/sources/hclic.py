@@ -358,8 +358,9 @@ HCLIC_SUBMISSIONS = Source(
     wave=4,
     link_role="coverage",
     generator=_GENERATOR,
-    quality=QualityProfile(numeric_ranges={"cases_submitted": (0, None)},
-                           lad_columns=("la_code",)),
+    quality=QualityProfile(
+        numeric_ranges={"cases_submitted": (0, None)}, lad_columns=("la_code",),
+        patterns={"reporting_quarter": (r"^\d{4}Q[1-4]$", "quarters (2023Q4)", "2023Q4")}),
 )
 
 DECLARED: tuple[Source, ...] = (HCLIC_PEOPLE, HCLIC_MAIN, HCLIC_SUPPORT_NEEDS, HCLIC_PREVENTION,

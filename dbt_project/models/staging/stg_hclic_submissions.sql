@@ -4,15 +4,18 @@
 -- imputes those councils in its statistics). The council coverage rule (var('council_coverage'),
 -- macros/coverage.sql) reads la_code, quarter_start_date and submitted into
 -- marts.area_coverage_wave_<n>. The quarter's first day falls back to the reporting quarter
--- (e.g. 2023Q4 -> 2023-10-01) when missing. It is no person's record (int_records of the wave
+-- (e.g. 2023Q4 -> 2023-10-01) when missing, and is null when neither is readable (the raw
+-- suite's reporting_quarter format check warns of those). It is no person's record (int_records of the wave
 -- skips link role coverage).
 with returns as (
     select
         *,
         coalesce(
             quarter_start_date,
-            make_date(cast(left(reporting_quarter, 4) as integer),
-                      3 * cast(right(reporting_quarter, 1) as integer) - 2, 1)
+            case when regexp_full_match(reporting_quarter, '\d{4}Q[1-4]') then
+                make_date(cast(left(reporting_quarter, 4) as integer),
+                          3 * cast(right(reporting_quarter, 1) as integer) - 2, 1)
+            end
         ) as quarter_start
     from {{ source('research', 'hclic_submissions') }}
 )
