@@ -85,6 +85,7 @@ def _materialize(args: argparse.Namespace) -> int:
     from bold_assets import warehouse as wh
     from bold_assets.definitions import defs
     from bold_assets.defs.snapshots import run_partition
+    from bold_assets.run_origin import runs_with_origin
 
     try:
         job = defs.resolve_job_def(args.job)
@@ -124,23 +125,26 @@ def _materialize(args: argparse.Namespace) -> int:
           f"seed {settings.seed}")
     print(f"bold: Dagster's full event log: {log_file}")
     started = time.monotonic()
-    job = job.with_logger_defs({"bold": run_report.progress_logger})
     log_file.parent.mkdir(parents=True, exist_ok=True)
     run_report.terminal = sys.stdout
+    run_report.Progress.total_steps, run_report.Progress.log_file = total, str(log_file)
     # what steps print themselves (Splink's chart notes, dbt's output, Dagster's banners) goes to
     # the log file; the terminal gets the progress lines
-    with open(log_file, "a") as out, contextlib.redirect_stdout(out), \
-            contextlib.redirect_stderr(out):
-        instance = (dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME")
-                    else dg.DagsterInstance.ephemeral())
-        # a partitioned job runs the snapshot of BOLD_SNAPSHOT_DATE (default: the latest)
-        partition_key, tags = run_partition(job)
-        result = job.execute_in_process(
-            instance=instance, asset_selection=selection, raise_on_error=False,
-            partition_key=partition_key, tags=tags,
-            run_config={"loggers": {"bold": {"config": {"total_steps": total,
-                                                         "log_file": str(log_file)}}}})
-    run_report.terminal = None
+    try:
+        with open(log_file, "a") as out, contextlib.redirect_stdout(out), \
+                contextlib.redirect_stderr(out):
+            instance = (dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME")
+                        else dg.DagsterInstance.ephemeral())
+            # a partitioned job runs the snapshot of BOLD_SNAPSHOT_DATE (default: the latest)
+            partition_key, tags = run_partition(job)
+            # created with the code location's origin: on the UI's timeline, re-executable there
+            with runs_with_origin(instance, job.name):
+                result = job.execute_in_process(  # the progress logger, set up above
+                    instance=instance, asset_selection=selection, raise_on_error=False,
+                    partition_key=partition_key, tags=tags, run_config={"loggers": {"bold": {}}})
+    finally:
+        run_report.Progress.total_steps, run_report.Progress.log_file = 0, ""
+        run_report.terminal = None
     events = result.all_events
     if not result.success:
         failed = [e for e in events if e.event_type_value == "STEP_FAILURE"]

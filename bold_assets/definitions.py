@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from bold_assets import run_report
 from bold_assets.catalog import CATALOG, Catalog
 from bold_assets.defs import discovery, quality
 from bold_assets.defs.evaluation import linkage_quality, needs_validity
@@ -60,6 +61,7 @@ def build_definitions(catalog: Catalog = CATALOG) -> dg.Definitions:
         dg.Definitions(
             resources={"warehouse": warehouse_resource()},
             executor=dg.in_process_executor,
+            loggers=run_report.LOGGERS,  # `bold materialize`'s progress; silent otherwise
         ),
     ))
 

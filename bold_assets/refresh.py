@@ -23,6 +23,7 @@ import datetime as dt
 import os
 import time
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from typing import Any
 
 
@@ -86,6 +87,7 @@ def run_refreshes(keys: list[str], *, full_relink: bool = False, job_name: str =
     from dagster._core.utils import make_new_backfill_id
 
     from bold_assets.definitions import defs
+    from bold_assets.run_origin import runs_with_origin
 
     job = defs.resolve_job_def(job_name)
     asset_keys = list(asset_selection or job.asset_layer.executable_asset_keys)
@@ -107,10 +109,12 @@ def run_refreshes(keys: list[str], *, full_relink: bool = False, job_name: str =
     results, ok = [], []
     try:
         for key in keys:
-            result = job.execute_in_process(
-                instance=instance, partition_key=key, run_config=config,
-                asset_selection=asset_selection, raise_on_error=False,
-                tags={BACKFILL_ID_TAG: backfill_id})
+            # the workspace's job (not the variant without checks): on the UI's timeline
+            with runs_with_origin(instance, job.name) if checks else nullcontext():
+                result = job.execute_in_process(
+                    instance=instance, partition_key=key, run_config=config,
+                    asset_selection=asset_selection, raise_on_error=False,
+                    tags={BACKFILL_ID_TAG: backfill_id})
             result.backfill_id = backfill_id
             results.append(result)
             log(f"bold: snapshot {key}: run {result.run_id} "

@@ -21,6 +21,15 @@ import duckdb
 # Where progress goes: the terminal, set by the CLI before it sends the steps' own prints (Splink,
 # dbt, Dagster's banners) to the log file.
 terminal: TextIO | None = None
+
+
+class Progress:
+    """What the CLI sets for the run it is about to execute: its steps and its log file. Kept out
+    of the run config, so a run re-executed from the UI (with its parent's config) prints
+    nothing and writes no file."""
+
+    total_steps: int = 0
+    log_file: str = ""
 SUMMARY_SCHEMAS = ("raw", "truth", "reference", "linkage", "research", "dbt_staging",
                    "dbt_intermediate", "marts", "outputs", "evaluation", "discovery")  # fmt: skip
 
@@ -68,21 +77,25 @@ class ProgressHandler(logging.Handler):
             self._say(f"{record.levelname.lower()} {step}: {text[0][:240] if text else ''}")
 
 
-@dg.logger(
-    config_schema={"total_steps": dg.Field(int, default_value=0),
-                   "log_file": dg.Field(str, default_value="")},
-    description="Terminal progress of `bold materialize`; full DEBUG event log to a file.",
-)
+@dg.logger(description="Terminal progress of `bold materialize` and its full DEBUG event log to "
+                       "a file; silent in runs the CLI did not start.")
 def progress_logger(init_context: dg.InitLoggerContext) -> logging.Logger:
     logger = logging.Logger("bold", logging.DEBUG)  # unregistered: one per run
-    logger.addHandler(ProgressHandler(init_context.logger_config["total_steps"]))
-    log_file = init_context.logger_config["log_file"]
+    if not Progress.total_steps:
+        logger.addHandler(logging.NullHandler())
+        return logger
+    logger.addHandler(ProgressHandler(Progress.total_steps))
+    log_file = Progress.log_file
     if log_file:
         Path(log_file).parent.mkdir(parents=True, exist_ok=True)
         handler = logging.FileHandler(log_file)
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
         logger.addHandler(handler)
     return logger
+
+
+# Every job's loggers (`definitions.py`): Dagster's console logger and the progress logger.
+LOGGERS = {"console": dg.colored_console_logger, "bold": progress_logger}
 
 
 def check_counts(events: Iterable[Any]) -> dict[str, int]:

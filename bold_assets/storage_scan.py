@@ -101,8 +101,16 @@ def sample_identifiers(con: duckdb.DuckDBPyConnection, per_column: int = 100,
                 if kind == "national_id":  # and as standardised (a NINO without its suffix)
                     parts.append("".join(ch for ch in v.upper() if ch.isalnum())[:8])
                 out[kind].update(p for p in parts if p not in common
-                                 and (kind != "name" or len(p) >= MIN_NAME_LENGTH))
+                                 and (kind != "name" or len(p) >= MIN_NAME_LENGTH)
+                                 and not (kind == "name" and _all_common(p, common)))
     return out
+
+
+def _all_common(value: str, common: set[str]) -> bool:
+    """True when every word of `value` is one the pipeline writes itself: a messy name such as
+    "White," (the ethnic group word and a comma) says nothing when found in a description."""
+    words = _TOKEN.findall(value)
+    return bool(words) and all(w in common for w in words)
 
 
 def event_dates(con: duckdb.DuckDBPyConnection, tables: set[str]) -> set[str]:

@@ -1,13 +1,15 @@
-"""The Dagster UI in a real browser: the global lineage and an asset page load without errors.
+"""The Dagster UI in a real browser, as `make ui` serves it after `make run`.
 
-Starts `dagster-webserver` (the UI of `dagster dev`, without the daemon) on the code location, with
-a built warehouse, and drives Debian's `chromium` headless through Playwright (`executable_path`;
-no browser is downloaded). Skipped, saying why, when chromium or playwright is missing; `.ci/run`
-installs chromium so CI runs it.
+Starts `dagster dev` (webserver and daemon) on the code location, with a copy of the pipeline's
+warehouse and of the Dagster instance that recorded its run, plus one small `bold materialize`
+run, and drives Debian's `chromium` headless through Playwright (`executable_path`; no browser is
+downloaded). Skipped, saying why, when chromium or playwright is missing; `.ci/run` installs
+chromium so CI runs it.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -20,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import TEST_PROJECT_KEY
+from tests.conftest import TEST_PROJECT_KEY, materialize
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -43,15 +45,33 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+# A small run of `bold materialize` in the UI's instance: re-executed from the UI by the test
+SMALL_RUN = "discovery/source_register"
+
+
 @pytest.fixture(scope="module")
-def webserver(raw_warehouse: Path, tmp_path_factory: pytest.TempPathFactory):
-    home = tmp_path_factory.mktemp("ui_dagster_home")
+def ui_home(pipeline_warehouse: Path, pipeline_dagster_home: Path,
+            tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Copies of the pipeline's warehouse and Dagster instance (the UI's runs must not change
+    them for other tests), with one more `bold materialize` run of SMALL_RUN."""
+    root = tmp_path_factory.mktemp("ui")
+    warehouse, home = root / "bold.duckdb", root / "dagster_home"
+    shutil.copy(pipeline_warehouse, warehouse)
+    shutil.copytree(pipeline_dagster_home, home)
+    materialize(warehouse, SMALL_RUN, DAGSTER_HOME=str(home))
+    return warehouse, home
+
+
+@pytest.fixture(scope="module")
+def webserver(ui_home: tuple[Path, Path]):
+    warehouse, home = ui_home
     port = _free_port()
-    env = {**os.environ, "DAGSTER_HOME": str(home), "BOLD_WAREHOUSE": str(raw_warehouse),
+    env = {**os.environ, "DAGSTER_HOME": str(home), "BOLD_WAREHOUSE": str(warehouse),
            "BOLD_PROJECT_KEY": TEST_PROJECT_KEY, "PYTHONPATH": str(REPO)}
-    exe = Path(sys.executable).with_name("dagster-webserver")
-    log = open(home / "webserver.log", "w")
-    proc = subprocess.Popen([str(exe), "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
+    exe = Path(sys.executable).with_name("dagster")
+    log = open(home / "dagster_dev.log", "w")
+    proc = subprocess.Popen([str(exe), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1",
+                             "-p", str(port)],
                             cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)  # fmt: skip
     url = f"http://127.0.0.1:{port}"
@@ -63,8 +83,8 @@ def webserver(raw_warehouse: Path, tmp_path_factory: pytest.TempPathFactory):
                     break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("dagster-webserver did not start: "
-                                       + (home / "webserver.log").read_text()[-2000:]) from None
+                    raise RuntimeError("dagster dev did not start: "
+                                       + (home / "dagster_dev.log").read_text()[-2000:]) from None
                 time.sleep(1)
         yield url
     finally:
@@ -114,3 +134,41 @@ def test_lineage_and_asset_page_load(webserver, browser):
     assert "linkage / std_mags" in asset
     checks = _open(browser, f"{webserver}/assets/research/xjs_link?view=checks", "BLOCKING")
     assert "not_null__xjs_id_high" in checks and "This is a blocking asset check" in checks
+
+
+def _graphql(url: str, query: str, **variables: object) -> dict:
+    body = json.dumps({"query": query, "variables": variables}).encode()
+    request = urllib.request.Request(f"{url}/graphql", body, {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        answer = json.loads(response.read())
+    assert "errors" not in answer, answer
+    return answer["data"]
+
+
+RUNS = """{ runsOrError { ... on Runs { results { runId status jobName assetSelection { path }
+           repositoryOrigin { repositoryLocationName repositoryName } } } } }"""
+
+
+def test_runs_of_bold_materialize_are_on_the_timeline_and_re_execute(webserver, browser):
+    """Runs of `bold materialize` carry the code location's origin: the Overview timeline shows
+    them, and re-executing one from the UI (its GraphQL mutation; the daemon launches it) works."""
+    runs = [r for r in _graphql(webserver, RUNS)["runsOrError"]["results"]
+            if r["jobName"] == "all_assets_job"]  # the pipeline's run and SMALL_RUN
+    assert len(runs) >= 2 and all(r["status"] == "SUCCESS" for r in runs), runs
+    assert {(r["repositoryOrigin"] or {}).get("repositoryLocationName") for r in runs} == {
+        "bold_assets.definitions"}
+    timeline = _open(browser, f"{webserver}/overview/activity/timeline", "all_assets_job")
+    assert "bold_assets.definitions" in timeline
+    [small] = [r for r in runs if r["assetSelection"] == [{"path": SMALL_RUN.split("/")}]]
+    launched = _graphql(webserver, """mutation($p: ReexecutionParams!) {
+        launchPipelineReexecution(reexecutionParams: $p) { __typename
+          ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } } }""",
+                        p={"parentRunId": small["runId"], "strategy": "ALL_STEPS"})
+    answer = launched["launchPipelineReexecution"]
+    assert answer["__typename"] == "LaunchRunSuccess", answer
+    run_id, status, deadline = answer["run"]["runId"], "", time.monotonic() + 180
+    while status not in ("SUCCESS", "FAILURE", "CANCELED") and time.monotonic() < deadline:
+        time.sleep(1)
+        status = _graphql(webserver, "query($id: ID!) { runOrError(runId: $id) { ... on Run { "
+                          "status } } }", id=run_id)["runOrError"]["status"]
+    assert status == "SUCCESS", status

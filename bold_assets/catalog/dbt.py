@@ -41,6 +41,7 @@ from pathlib import Path
 from bold_assets.catalog import CATALOG, Catalog
 from bold_assets.catalog.icd10 import CODE_LISTS, CodeList
 from bold_assets.catalog.model import PERSON_ROLES, Wave
+from bold_assets.columns import describe
 from bold_assets.generated import write_or_check
 from bold_assets.register import council_coverage_rule, dbt_project_vars, deaths_rule
 
@@ -67,10 +68,25 @@ def _vars(dbt_dir: Path) -> dict:
     return dbt_project_vars(dbt_dir / "dbt_project.yml")
 
 
-def _description(text: str, indent: int = 6) -> str:
-    """A folded YAML description (`>`), wrapped at 100 columns."""
+def _description(text: str, indent: int = 6, chomp: str = "") -> str:
+    """A folded YAML description (`>`; `chomp` "-": no final newline), wrapped at 100 columns."""
     pad = " " * indent
-    return " >\n" + textwrap.fill(text, 100, initial_indent=pad, subsequent_indent=pad) + "\n"
+    return (f" >{chomp}\n" + textwrap.fill(text, 100, initial_indent=pad, subsequent_indent=pad)
+            + "\n")
+
+
+def _columns(schema: str, model: str, columns: list[tuple[str, str]]) -> str:
+    """YAML column entries, each described (`bold_assets.columns.describe`, the one place that
+    knows what a column holds) and with its data tests (YAML lines at indent 8, or "")."""
+    out = []
+    for name, tests in columns:
+        text = describe(schema, model, name)
+        out.append(f"      - name: {name}\n"
+                   + (f"        description:{_description(text, 10, '-')}" if text else "") + tests)
+    return "".join(out)
+
+
+_NOT_NULL = "        data_tests: [not_null]\n"
 
 
 def _comment(text: str) -> str:
@@ -238,12 +254,12 @@ def staging_links_yml(catalog: Catalog = CATALOG) -> str:
             + _about(w, catalog) + "."))
         if every:
             persons = _persons(w, catalog)
-            out.append(
-                "    columns:\n"
-                "      - {name: row_id_hash, data_tests: [not_null]}\n"
-                f"      - {{name: {SPINE_ID}, data_tests: [not_null]}}\n"
-                "      - name: source_dataset\n        data_tests:\n          - accepted_values:\n"
-                f"              arguments:\n                values: {_list(persons)}\n")
+            ids = _id_columns(w, _vars(DBT_DIR)["link_thresholds"])
+            out.append("    columns:\n" + _columns("dbt_staging", f"stg_{w.link_table}", [
+                ("row_id_hash", _NOT_NULL), (SPINE_ID, _NOT_NULL),
+                ("source_dataset", "        data_tests:\n          - accepted_values:\n"
+                 f"              arguments:\n                values: {_list(persons)}\n"),
+                *((c, "") for c in ids if c != SPINE_ID)]))
     return "".join(out)
 
 
@@ -257,66 +273,60 @@ def intermediate_waves_yml(catalog: Catalog = CATALOG) -> str:
         out.append(
             f"  - name: int_records_wave_{n}\n    description:"
             + _description(f"Every person record of {about} in one shape.")
-            + "    columns:\n      - {name: row_id_hash, data_tests: [not_null]}\n"
-            f"  - name: int_record_links_wave_{n}\n    description:"
+            + "    columns:\n" + _columns("dbt_intermediate", f"int_records_wave_{n}", [
+                ("wave", ""), ("source_dataset", ""), ("row_id_hash", _NOT_NULL),
+                ("event_date", ""), ("sex", ""), ("ethnic_group", ""), ("age_at_event", ""),
+                ("lsoa_code", "")])
+            + f"  - name: int_record_links_wave_{n}\n    description:"
             + _description(f"Wave-{n} records with their estimated person at each linkage "
                            f"threshold (research.{w.link_table}: "
                            f"{', '.join(w.link_thresholds)}), the rows of attribute tables "
                            "through their parent's key.")
+            + "    columns:\n" + _columns("dbt_intermediate", f"int_record_links_wave_{n}", [
+                ("wave", ""), ("source_dataset", ""), ("row_id_hash", ""), ("event_date", ""),
+                ("is_attribute", ""),
+                *((t["id_column"], "") for t in _vars(DBT_DIR)["link_thresholds"])])
             + f"  - name: int_signals_wave_{n}\n    description:"
             + _description(f"Dated evidence signals of wave {n} per record, long form, generated "
                            "from var('evidence_signals'); every signal is a declared evidence "
                            f"name of wave {n}.")
             + "    data_tests:\n      - signals_are_declared_evidence:\n          arguments:\n"
             f"            wave: {n}\n"
-            "    columns:\n      - {name: signal, data_tests: [not_null]}\n")
+            "    columns:\n" + _columns("dbt_intermediate", f"int_signals_wave_{n}", [
+                ("source_dataset", ""), ("row_id_hash", ""), ("signal", _NOT_NULL),
+                ("signal_date", "")]))
     return "".join(out)
 
 
-_PERSON_NEEDS_COLUMNS = """\
-      - name: estimated_xjs_id
-        description: Estimated person (spine id at this row's link_threshold).
-        data_tests: [not_null]
-      - name: link_threshold
-        description: Linkage threshold that grouped records into this person ({thresholds}).
-        data_tests:
-          - not_null
-          - accepted_values:
-              arguments:
-                values: {threshold_list}
-      - name: snapshot_date
-        data_tests: [not_null]
-      - name: n_records
-        data_tests: [not_null]
-      - name: sex
-        data_tests:
-          - accepted_values:
-              arguments:
-                values: ['M', 'F']
-      - name: ethnic_group
-        data_tests:
-          - accepted_values:
-              arguments:
-                values: ['White', 'Mixed', 'Asian', 'Black', 'Other']
-      - name: age_band
-        data_tests:
-          - accepted_values:
-              arguments:
-                values: ['under 18', '18-24', '25-34', '35-49', '50+']
-      - name: lsoa_code
-        description: LSOA of residence at the latest record with a known one.
-        data_tests:
-          - relationships:
-              arguments:
-                to: ref('stg_lsoa')
-                field: lsoa_code
-      - name: imd_decile
-        data_tests:
-          - accepted_values:
-              arguments:
-                values: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]
-                quote: false
-"""
+def _accepted(values: str, quote: bool = True) -> str:
+    """The data tests of a column with accepted values (YAML lines at indent 8)."""
+    return ("        data_tests:\n          - accepted_values:\n              arguments:\n"
+            f"                values: {values}\n"
+            + ("" if quote else "                quote: false\n"))
+
+
+def _person_needs_columns(thresholds: list[str], assessments: list[dict]
+                          ) -> list[tuple[str, str]]:
+    """The person marts' columns but the flags (one per register measure of the wave) and
+    council_covered, with their tests: the same in every wave's mart."""
+    lsoa = ("        data_tests:\n          - relationships:\n              arguments:\n"
+            "                to: ref('stg_lsoa')\n                field: lsoa_code\n")
+    threshold = ("        data_tests:\n          - not_null\n          - accepted_values:\n"
+                 f"              arguments:\n                values: {_list(thresholds)}\n")
+    return [
+        ("estimated_xjs_id", _NOT_NULL), ("link_threshold", threshold),
+        ("snapshot_date", _NOT_NULL), ("n_records", _NOT_NULL), ("n_sources", ""),
+        ("first_event_date", ""), ("last_event_date", ""),
+        ("sex", _accepted("['M', 'F']")),
+        ("ethnic_group", _accepted("['White', 'Mixed', 'Asian', 'Black', 'Other']")),
+        ("age_at_snapshot", ""),
+        ("age_band", _accepted("['under 18', '18-24', '25-34', '35-49', '50+']")),
+        ("lsoa_code", lsoa), ("lad_code", ""),
+        ("imd_decile", _accepted("[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]", quote=False)),
+        *((f"has_{a['name']}_assessment", _NOT_NULL) for a in assessments),
+        *((c["name"], "") for a in assessments for c in a.get("carry", ())),
+    ]
+
 
 
 def deaths_tests(wave: int, dbt_dir: Path = DBT_DIR) -> tuple[str, ...]:
@@ -331,8 +341,6 @@ def deaths_tests(wave: int, dbt_dir: Path = DBT_DIR) -> tuple[str, ...]:
 def marts_waves_yml(catalog: Catalog = CATALOG, dbt_dir: Path = DBT_DIR) -> str:
     cfg = _vars(dbt_dir)
     names = [t["name"] for t in cfg["link_thresholds"]]
-    columns = _PERSON_NEEDS_COLUMNS.format(thresholds=", ".join(names),
-                                           threshold_list=_list(names))
     out = [_HEADER, "version: 2\n\n# One model per active wave, `{{ person_needs(<wave>) }}`, "
            "its columns documented once\n# (anchor person_needs_columns) and its tests with the "
            "wave: unique person per threshold,\n# register flags not null, every register measure "
@@ -359,18 +367,17 @@ def marts_waves_yml(catalog: Catalog = CATALOG, dbt_dir: Path = DBT_DIR) -> str:
                                 "person_needs_spine_is_whole", *deaths_tests(n, dbt_dir))))
         # the council coverage rule's column (var council_coverage): the anchor's list plus it
         rule = council_coverage_rule(dbt_dir / "dbt_project.yml")
-        covered = ("      - name: council_covered\n        description:" + _description(
-            f"Whether the person's LAD (lad_code) is covered in marts.area_coverage_wave_{n} "
-            f"(var('council_coverage'): every return of the lookback window arrived, so a false "
-            f"flag of {', '.join(rule['measures'])} is a zero, not a council that did not "
-            "submit); null when the LAD is unknown.", 10)) if rule and n >= rule["wave"] else ""
+        model = f"person_needs_wave_{n}"
+        covered = (_columns("marts", model, [("council_covered", "")])
+                   if rule and n >= rule["wave"] else "")
         if i and not covered:
             out.append("    columns: *person_needs_columns\n")
             continue
-        assessed = "".join(f"      - name: has_{a['name']}_assessment\n        data_tests: "
-                           "[not_null]\n" for a in cfg["evidence_assessments"])
+        # every wave's columns but the flags are described alike: wave n's text stands for all
+        columns = _columns("marts", model, _person_needs_columns(
+            names, cfg["evidence_assessments"]))
         out.append(("    columns:\n" if i else "    columns: &person_needs_columns\n") + columns
-                   + assessed + covered)
+                   + covered)
     return "".join(out)
 
 
@@ -406,14 +413,14 @@ def area_coverage_models(catalog: Catalog = CATALOG, dbt_dir: Path = DBT_DIR) ->
             "\"lad_code || '|' || measure\"\n"
             f"      - area_coverage_one_row_per_lad_and_measure:\n          arguments:\n"
             f"            wave: {n}\n      - area_coverage_covered_is_every_quarter\n"
-            "    columns:\n      - {name: lad_code, data_tests: [not_null]}\n"
-            "      - name: measure\n        data_tests:\n          - not_null\n"
-            "          - accepted_values:\n              arguments:\n"
-            f"                values: {measures}\n"
-            "      - name: coverage_source\n        data_tests:\n          - accepted_values:\n"
-            f"              arguments:\n                values: ['{rule['model']}']\n"
-            + "".join(f"      - {{name: {c}, data_tests: [not_null]}}\n" for c in (
-                "quarters_expected", "quarters_submitted", "covered", "snapshot_date")))
+            + "    columns:\n" + _columns("marts", f"area_coverage_wave_{n}", [
+                ("lad_code", _NOT_NULL),
+                ("measure", "        data_tests:\n          - not_null\n"
+                 "          - accepted_values:\n              arguments:\n"
+                 f"                values: {measures}\n"),
+                ("coverage_source", _accepted(f"['{rule['model']}']")),
+                *((c, _NOT_NULL) for c in ("quarters_expected", "quarters_submitted", "covered",
+                                           "snapshot_date"))]))
     files[marts / "_marts_coverage.yml"] = "".join(yml)
     return files
 

@@ -32,8 +32,9 @@ import dagster as dg
 from bold_assets import warehouse as wh
 from bold_assets.defs.factories import leaks
 from bold_assets.defs.metadata import IDENTIFIER_ZONE, is_identifier_column, mask_examples, masked
+from bold_assets.defs.paths import path_value
 from bold_assets.defs.resources import WarehouseResource
-from bold_assets.quality.suites import SUITES_DIR, Suite, load_suites
+from bold_assets.quality.suites import SUITES_DIR, Expectation, Suite, load_suites
 
 _TABLE_REF = re.compile(r"\b(raw|truth|reference|linkage|research|marts|outputs)\.([a-z_0-9]+)\b")
 
@@ -66,9 +67,10 @@ def without_identifiers(outcome, suite: Suite):
                    observed_value=observed)
 
 
-def check_description(e) -> str:
-    """The check's description; blocking checks say so first, so check lists show it."""
-    return f"BLOCKING (critical): {e.summary()}" if e.critical else f"Warning: {e.summary()}"
+def check_description(e: Expectation) -> str:
+    """The check's description, its severity first (`BLOCKING: ` or `WARN: `, as every check of
+    the code location), so check lists show it."""
+    return f"{'BLOCKING' if e.critical else 'WARN'}: {e.summary()}"
 
 
 def _metadata(outcome, suite: Suite) -> dict[str, object]:
@@ -77,7 +79,7 @@ def _metadata(outcome, suite: Suite) -> dict[str, object]:
         "critical": e.critical,
         "expectation_type": e.type,
         "expectation": dg.MetadataValue.json(e.kwargs),
-        "suite": dg.MetadataValue.path(str(SUITES_DIR / f"{suite.name}.json")),
+        "suite": path_value(SUITES_DIR / f"{suite.name}.json"),
     }
     if e.column:
         md["column"] = e.column
@@ -126,7 +128,7 @@ def suite_check(suite: Suite, deps: set[dg.AssetKey],
         description=f"Great Expectations suite expectations/{suite.name}.json",
     )  # fmt: skip
     def _check(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
-        from bold_assets.quality.runner import failures, run_suite, warm_up
+        from bold_assets.quality.runner import failures, run_suite_warned, warm_up
 
         warm_up()  # import GX before taking the warehouse lock, so other runs wait less
         selected = {k.name for k in context.selected_asset_check_keys}
@@ -138,7 +140,11 @@ def suite_check(suite: Suite, deps: set[dg.AssetKey],
                                             if not wh.table_exists(con, s, t))
                        for e in chosen}  # fmt: skip
             runnable = tuple(e for e in chosen if not missing[e.check_name])
-            outcomes = run_suite(con, replace(suite, expectations=runnable)) if runnable else []
+            outcomes, said = (run_suite_warned(con, replace(suite, expectations=runnable))
+                              if runnable else ([], []))
+        for warning in said:  # on the step, not lost in the run's output (quoted values masked)
+            warning = re.sub(r"'[^']*'", "'…'", warning)
+            context.log.warning(f"{suite.name}: Great Expectations warned: {warning}")
         outcomes = [without_identifiers(o, suite) for o in outcomes]
         for e in chosen:
             if missing[e.check_name]:

@@ -9,28 +9,53 @@ from typing import Any
 
 import pandas as pd
 
+SPLINK_TITLE = "partial match weights (components of the final match weight)"
 
-def _splink_chart(model: dict[str, Any]):
+
+def _splink_chart(model: dict[str, Any], name: str):
+    """Splink's match weights chart of a saved model, titled with the model's name."""
     from splink import SettingsCreator
 
-    return SettingsCreator.from_path_or_dict(model).get_settings("duckdb").match_weights_chart()
+    chart = SettingsCreator.from_path_or_dict(model).get_settings("duckdb").match_weights_chart()
+    splink_spec = chart.alter_spec_from_data  # the hook Splink's chart_dict passes its spec to
+
+    def titled(spec: dict[str, Any]) -> dict[str, Any]:
+        spec = splink_spec(spec)
+        title = spec.get("title")  # Splink's: its text and "Use mousewheel to zoom"
+        spec["title"] = {**(title if isinstance(title, dict) else {}),
+                         "text": f"{name}: {SPLINK_TITLE}"}
+        return spec
+
+    chart.alter_spec_from_data = titled
+    return chart
 
 
-def splink_match_weights_html(model: dict[str, Any], path: Path) -> Path:
-    """Splink's match weights chart of a saved model, as a self-contained HTML file."""
+def splink_match_weights_html(model: dict[str, Any], name: str, path: Path) -> Path:
+    """Splink's interactive match weights chart of a saved model (`name`), as a self-contained
+    HTML file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    _splink_chart(model).save_offline_chart(str(path), overwrite=True)
+    # print_msg=False: else Splink prints "Chart saved to" and a Jupyter IFrame snippet
+    _splink_chart(model, name).save_offline_chart(str(path), overwrite=True, print_msg=False)
     return path
 
 
-def splink_match_weights_png(model: dict[str, Any], path: Path) -> bytes:
-    """Splink's own match weights chart rendered to PNG (Vega-Lite via vl-convert), so the UI
-    shows it inline. A model version never changes, so an existing file is reused."""
+def splink_match_weights_spec(model: dict[str, Any], name: str) -> dict[str, Any]:
+    """The Vega-Lite spec of Splink's match weights chart of model `name`, for a static image:
+    titled with the model, without the interactive chart's "Use mousewheel to zoom"."""
+    spec = _splink_chart(model, name).chart_dict
+    spec["title"].pop("subtitle", None)
+    return spec
+
+
+def splink_match_weights_png(model: dict[str, Any], name: str, path: Path) -> bytes:
+    """Splink's own match weights chart of model `name` rendered to PNG (the spec above, via
+    vl-convert), so the UI shows it inline. A model version never changes: an existing file is
+    reused."""
     if path.exists():
         return path.read_bytes()
     import vl_convert
 
-    png = vl_convert.vegalite_to_png(_splink_chart(model).chart_dict, scale=1)
+    png = vl_convert.vegalite_to_png(splink_match_weights_spec(model, name), scale=1)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(png)
     return png

@@ -160,9 +160,20 @@ def between(column: str, lo: Any, hi: Any, critical: bool = False, mostly: float
         kw["max_value"] = hi
     if mostly < 1:
         kw["mostly"] = mostly
-    rng = f"{'' if lo is None else lo} .. {'' if hi is None else hi}"
     return expectation("expect_column_values_to_be_between", name or f"between__{column}",
-                       critical, desc or f"{column} in {rng}", **kw)  # fmt: skip
+                       critical, desc or range_text(column, lo, hi, mostly), **kw)  # fmt: skip
+
+
+def range_text(column: str, lo: Any, hi: Any, mostly: float = 1.0) -> str:
+    """`column between lo and hi`, or `at least lo` / `at most hi` when open-ended."""
+    if lo is not None and hi is not None:
+        rng = f"between {lo} and {hi}"
+    elif lo is not None:
+        rng = f"at least {lo}"
+    else:
+        rng = f"at most {hi}"
+    share = f" (in at least {mostly:.0%} of rows)" if mostly < 1 else ""
+    return f"{column} {rng}{share}"
 
 
 def regex(

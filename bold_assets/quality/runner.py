@@ -30,6 +30,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import warnings
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -463,6 +464,20 @@ def run_suite(con: duckdb.DuckDBPyConnection, suite: Suite) -> list[Outcome]:
     if gx_exps:
         gx_outcomes = _run_gx(con, suite, gx_exps, types)
     return suite_outcomes(con, suite, types, gx_outcomes)
+
+
+def run_suite_warned(con: duckdb.DuckDBPyConnection, suite: Suite
+                     ) -> tuple[list[Outcome], list[str]]:
+    """`run_suite`, and the Python warnings raised while it ran (GX's deprecations, pandas'),
+    one line each without repeats, for the caller to log on its step instead of stderr.
+
+    `warnings.catch_warnings` swaps process-wide state: with suites run in threads at once, a
+    warning may be reported by another suite's caller, or printed as before."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")  # each distinct warning once per run
+        outcomes = run_suite(con, suite)
+    lines = (f"{w.category.__name__}: {str(w.message).strip()}" for w in caught)
+    return outcomes, list(dict.fromkeys(lines))
 
 
 def suite_outcomes(con: duckdb.DuckDBPyConnection, suite: Suite, types: dict[str, str],

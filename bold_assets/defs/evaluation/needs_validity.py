@@ -34,6 +34,7 @@ import pandas as pd
 from bold_assets import register
 from bold_assets import warehouse as wh
 from bold_assets.defs.metadata import column_schema
+from bold_assets.defs.paths import path_value
 from bold_assets.defs.resources import WarehouseResource
 
 THRESHOLDS = ("medium", "high", "low")  # the sensitivity pack's thresholds; medium is published
@@ -413,14 +414,13 @@ def build_wave(wave: int) -> list[dg.AssetsDefinition]:
             "mean_cluster_purity": round(float(joined["purity"].mean()), 4),
             "validity": dg.MetadataValue.md(show.to_markdown(index=False)),
             "chart": _img_md(v_png, "flag validity"),
-            "chart_file": dg.MetadataValue.path(str(reports / f"needs_validity_wave_{wave}.png")),
+            "chart_file": path_value(reports / f"needs_validity_wave_{wave}.png"),
         })
         yield dg.MaterializeResult(asset_key=imd_key, metadata={
             "dagster/row_count": n_imd,
             "dagster/column_schema": schemas[imd_key],
             "chart": _img_md(i_png, "prevalence by IMD decile"),
-            "chart_file": dg.MetadataValue.path(
-                str(reports / f"prevalence_by_imd_wave_{wave}.png")),
+            "chart_file": path_value(reports / f"prevalence_by_imd_wave_{wave}.png"),
         })
 
     if not has_sensitivity_pack(wave):

@@ -18,8 +18,8 @@ from bold_assets.defs.resources import WarehouseResource
 
 LEAK_SCHEMAS = ("research", "marts", "outputs", "discovery")
 NAME = "no_identifiers"
-DESCRIPTION = ("No column holds a name, date of birth, postcode or source record id (checked by "
-               "column name and by sampling contents against the identifier zone).")
+DESCRIPTION = ("BLOCKING: no column holds a name, date of birth, postcode or source record id "
+               "(checked by column name and by sampling contents against the identifier zone).")
 
 
 def leak_keys(defs: dg.Definitions, schemas: Sequence[str] = LEAK_SCHEMAS) -> list[dg.AssetKey]:

@@ -115,7 +115,10 @@ def build_raw(catalog: Catalog) -> dg.Definitions:
                     metadata={**table_metadata(con, key.replace("/", ".")),
                               "population": settings.population, "seed": settings.seed,
                               "snapshot_date": snapshot.isoformat(),
-                              "landed": (settings.landing_dir is not None
-                                         and key.startswith("raw/"))})
+                              # where the rows came from, in words a newcomer reads
+                              "extract_from": ("files landed from BOLD_LANDING_DIR"
+                                               if settings.landing_dir is not None
+                                               and key.startswith("raw/")
+                                               else "the synthetic world (population, seed)")})
 
     return dg.Definitions(assets=[synthetic_world])

@@ -86,6 +86,27 @@ def _in(sources: tuple[str, ...]) -> str:
     return "(" + ", ".join(f"'{s}'" for s in sources) + ")"
 
 
+# What the materialisation's counts mean, for the asset descriptions (`_counts` keys).
+SPINE_COUNTS = (" Counts (per source when the wave has several): records, persons_in_source "
+                "(its persons after deduplication), already_in_spine (records there before this "
+                "run), added (records put in the spine now: carried = given the id of their "
+                "person added before, joined = to an existing spine person, new_persons = new "
+                "ids issued), ids_restored (returning persons given their earlier id back).")
+LINK_COUNTS = (" Counts: records and people of the source (grouped by its key), people_linked, "
+               "records_linked, persons_linked (distinct spine persons linked to), threshold "
+               "(the match probability used).")
+TRACE_COUNTS = (" Counts: people and records traced, reference_people (persons of the reference "
+                "file), people_linked (traced one-to-one), records_linked or "
+                "reference_records_linked (rows of the link table), threshold (the match "
+                "probability used).")
+TTP_IDS_COUNTS = (" Counts: council_records, ttp_persons (ids given), ttp_persons_with_repeats "
+                  "(more than one record), ttp_persons_in_several_sources, ttp_persons_<source>, "
+                  "ttp_threshold (the match probability used).")
+TTP_LINK_COUNTS = (" Counts: people (spine persons with a record of the traced sources), "
+                   "records, people_linked (traced to a ttp id), council_records_linked (rows "
+                   "of the link table), spine_threshold (the match probability used).")
+
+
 def spine_asset(wave: Wave, spec: W.WaveLinkSpec, after: dg.AssetKey) -> dg.AssetsDefinition:
     """`linkage/wave_<n>_person_ids`: the wave's person sources into the spine, after `after`."""
     key = spine_key(wave)
@@ -102,7 +123,7 @@ def spine_asset(wave: Wave, spec: W.WaveLinkSpec, after: dg.AssetKey) -> dg.Asse
         description=f"Wave {wave.number}'s people in the persistent spine: {plans}. Each person "
         "joins a spine person or gets a new id; earlier waves' rows never change, records "
         f"already there are not linked again. The view linkage.{key.path[-1]} shows the wave's "
-        "rows of linkage.person_ids.",
+        "rows of linkage.person_ids." + SPINE_COUNTS,
     )
     def _spine(context: dg.AssetExecutionContext, config: WaveTrainingConfig,
                warehouse: WarehouseResource) -> dg.MaterializeResult:
@@ -136,9 +157,11 @@ def ids_unchanged_check(wave: Wave, spec: W.WaveLinkSpec,
     spine = _in(spec.spine_sources)
     before = wave.number - 1
 
+    waves = "wave 0" if before == 0 else f"waves 0-{before}"
+
     @dg.asset_check(asset=asset, name=f"wave_{before}_ids_unchanged", blocking=True,
                     description=f"BLOCKING: every (source_dataset, record_id, person_id) row of "
-                    f"waves 0-{before} in linkage.person_ids is as it was at this snapshot "
+                    f"{waves} in linkage.person_ids is as it was at this snapshot "
                     "(linkage.person_ids_history): 100%, none added, none duplicated.")
     def _check(warehouse: WarehouseResource) -> dg.AssetCheckResult:
         with warehouse.connect() as con:
@@ -178,7 +201,8 @@ def population_link_asset(wave: Wave, link: W.PopulationLink,
         kinds={"duckdb", "splink"},
         description=f"{link.source.title} linked to the spine persons of {link.people} by "
         f"model `{link.name}` (records grouped by {link.key}; above match probability "
-        f"{W.POPULATION_THRESHOLD}); they never get spine ids. Replaced on every run.",
+        f"{W.POPULATION_THRESHOLD}); they never get spine ids. Replaced on every run."
+        + LINK_COUNTS,
     )
     def _link(context: dg.AssetExecutionContext, config: WaveTrainingConfig,
               warehouse: WarehouseResource) -> dg.MaterializeResult:
@@ -216,7 +240,7 @@ def trace_asset(wave: Wave, trace: T.TracePlan, spine: dg.AssetKey) -> dg.Assets
         partitions_def=SNAPSHOT_PARTITIONS,
         kinds={"duckdb", "splink"},
         description=f"{what}, by model `{trace.name}` on names, date of birth, sex and postcode "
-        f"(above match probability {T.TRACE_THRESHOLD}). Replaced on every run.",
+        f"(above match probability {T.TRACE_THRESHOLD}). Replaced on every run." + TRACE_COUNTS,
     )
     def _trace(context: dg.AssetExecutionContext, config: WaveTrainingConfig,
                warehouse: WarehouseResource) -> dg.MaterializeResult:
@@ -274,7 +298,7 @@ def ttp_ids_asset(wave: Wave, plan: TTP.TtpPlan) -> dg.AssetsDefinition:
         f"{TTP.TTP_THRESHOLD}) and hard links on each source's own key ({keys}). A ttp id is "
         "the smallest record uid of its cluster: an unchanged person keeps it, a changed "
         "cluster gets a new one (the spine's ids are the persistent ones). Replaced on every "
-        "run.",
+        "run." + TTP_IDS_COUNTS,
     )
     def _ttp_ids(context: dg.AssetExecutionContext, config: WaveTrainingConfig,
                  warehouse: WarehouseResource) -> dg.MaterializeResult:
@@ -306,7 +330,7 @@ def ttp_link_asset(wave: Wave, plan: TTP.TtpPlan, spine: dg.AssetKey) -> dg.Asse
         f"each ttp id one person) by model `{plan.name}` on names, date of birth, sex and "
         f"postcode (above match probability {TTP.SPINE_THRESHOLD}); each "
         f"{' / '.join(plan.council_names)} record of a traced person with its spine id, as a "
-        "link table. Replaced on every run.",
+        "link table. Replaced on every run." + TTP_LINK_COUNTS,
     )
     def _ttp_link(context: dg.AssetExecutionContext, config: WaveTrainingConfig,
                   warehouse: WarehouseResource) -> dg.MaterializeResult:

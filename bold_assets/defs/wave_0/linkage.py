@@ -17,12 +17,15 @@ trains), and scores only new and changed records unless run config says `full_re
 The work is done by plain functions in `bold_assets.linkage`.
 """
 
+from pathlib import Path
+
 import dagster as dg
 import pandas as pd
 
 from bold_assets.catalog import WAVES
 from bold_assets.defs.factories.keys import std_key
 from bold_assets.defs.metadata import table_metadata as table_meta
+from bold_assets.defs.paths import path_value, shown_path
 from bold_assets.defs.resources import WarehouseResource
 from bold_assets.defs.snapshots import SNAPSHOT_PARTITIONS
 from bold_assets.linkage import charts, spine_tables
@@ -74,14 +77,15 @@ def _models(warehouse: WarehouseResource, retrain: bool, u_max_pairs: float) -> 
     kinds={"duckdb", "splink"},
     description="Trains the linkage models (a dedupe model per source, a criminal cross-source "
     "model, a family / civil model) or reuses the saved versions; their m / u probabilities "
-    "and match weights. Set run config `retrain: true` to train new versions.",
+    "and match weights, and Splink's match weights chart of each model (metadata "
+    "`match_weights_chart_<model>`). Set run config `retrain: true` to train new versions.",
 )
 def model_parameters(
     context: dg.AssetExecutionContext, config: TrainingConfig, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     settings = get_settings()
     models = _models(warehouse, config.retrain, config.u_max_pairs)
-    rows, summary, images, links = [], [], [], {}
+    rows, summary, charts_md = [], [], {}
     reports = settings.data_dir / "reports" / "linkage"
     for name, entry in models.items():
         meta = entry["meta"]
@@ -93,13 +97,11 @@ def model_parameters(
             "status": "trained now" if entry["trained"] else "reused",
             "trained_at": meta.get("trained_at"), "records": meta.get("records"),
             "prior_match_weight": round(mdl.prior_match_weight(entry["model"]), 2),
-            "path": meta.get("path"),
+            "path": shown_path(meta["path"]) if meta.get("path") else None,
         })
         stem = f"{name}_v{meta.get('version', 0):04d}"
-        html = charts.splink_match_weights_html(entry["model"], reports / f"{stem}.html")
-        png = charts.splink_match_weights_png(entry["model"], reports / f"{stem}_splink.png")
-        links[f"match_weights_chart_{name}"] = dg.MetadataValue.path(str(html))
-        images.append(charts.markdown_image(png, name))  # every model's chart, in the UI
+        charts_md[f"match_weights_chart_{name}"] = _chart_md(name, meta.get("version"),
+                                                             entry["model"], reports / stem)
         context.log.info(f"{name}: {summary[-1]['status']} (version {meta.get('version')})")
     table = pd.concat(rows, ignore_index=True)
     with warehouse.connect() as con:
@@ -111,12 +113,23 @@ def model_parameters(
         **meta,
         "models": dg.MetadataValue.md(pd.DataFrame(summary).to_markdown(index=False)),
         "models_trained_this_run": retrained,
-        "models_dir": dg.MetadataValue.path(str(settings.models_dir)),
+        "models_dir": path_value(settings.models_dir),
         "m_u_parameters": dg.MetadataValue.md(
             table.drop(columns=["tf_adjusted"]).round(5).to_markdown(index=False)),
-        "match_weights": dg.MetadataValue.md("\n\n".join(images)),
-        **links,
+        **charts_md,
     })
+
+
+def _chart_md(name: str, version: int | None, model: dict, stem: Path) -> dg.MetadataValue:
+    """One model's Splink match weights chart as its own metadata entry: a heading naming the
+    model, the PNG inline, and where the interactive HTML version is."""
+    html = charts.splink_match_weights_html(model, name, stem.with_name(f"{stem.name}.html"))
+    png = charts.splink_match_weights_png(model, name,
+                                          stem.with_name(f"{stem.name}_match_weights.png"))
+    return dg.MetadataValue.md(
+        f"### {name}{'' if version is None else f' (version {version})'}\n\n"
+        f"{charts.markdown_image(png, name)}\n\n"
+        f"Interactive version: `{shown_path(html)}`")
 
 def _arrow(df: pd.DataFrame):
     import pyarrow as pa
@@ -236,17 +249,19 @@ def person_ids(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     with warehouse.connect() as con:
         summary = spine_tables.refresh_ids(con)
         meta = table_meta(con, "linkage.person_ids")
-        n_research = spine_tables.write_research_changes(con)
+        spine_tables.write_research_changes(con)
+        research_meta = table_meta(con, ".".join(ID_CHANGES_KEY.path))  # rows, columns, preview
     if PERSON_IDS_KEY in selected:
         yield dg.MaterializeResult(asset_key=PERSON_IDS_KEY, metadata={
             **meta, **{k: v for k, v in summary.items() if k != "by_kind"},
             "changes_by_kind": dg.MetadataValue.json(summary["by_kind"])})
     if ID_CHANGES_KEY in selected:
-        yield dg.MaterializeResult(asset_key=ID_CHANGES_KEY,
-                                   metadata={"dagster/row_count": n_research})
+        yield dg.MaterializeResult(asset_key=ID_CHANGES_KEY, metadata=research_meta)
 
 
-@dg.asset_check(asset=CLUSTERS_KEY, description="Every standardised record has one row.")
+@dg.asset_check(asset=CLUSTERS_KEY,
+                description="WARN: every standardised record of wave 0's sources has exactly "
+                "one row in linkage.person_clusters (none missing, none twice).")
 def clusters_cover_every_record(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     with warehouse.connect() as con:
         parts = " UNION ALL ".join(f"SELECT source_dataset, record_id FROM {J.std_table(s)}"
@@ -261,8 +276,8 @@ def clusters_cover_every_record(warehouse: WarehouseResource) -> dg.AssetCheckRe
         "standardised_records": n_std, "cluster_rows": n_clusters, "duplicated": n_dupes})
 
 @dg.asset_check(asset=CLUSTERS_KEY,
-                description="Clusters nest: a high-threshold cluster lies within one medium "
-                "cluster, a medium cluster within one low cluster.")
+                description="WARN: the clusters nest: each high-threshold cluster lies within "
+                "one medium cluster, each medium cluster within one low cluster.")
 def clusters_nest(warehouse: WarehouseResource) -> dg.AssetCheckResult:
     levels = sorted(THRESHOLDS, key=THRESHOLDS.get, reverse=True)
     broken = {}

@@ -5,7 +5,8 @@ for a model the latest wave among what it reads, see `node_waves`), keyed `[sche
 like the Python assets (`marts/person_needs_wave_0`, `dbt_staging/stg_oasys`); dbt sources
 map to the Python-built tables (`research/<source>`, `research/xjs_link`, `reference/lsoa`), so
 lineage runs from raw extracts through linkage and pseudonymisation into dbt; dbt tests are
-asset checks.
+asset checks, named `<test>__<column>` and described in words, severity first
+(`readable_manifest`, `dbt_test_description`). Descriptions show no Jinja (`plain_text`).
 
 The register asset is the dbt seed `marts/risk_factor_register`: its definition carries the
 register as a table (visible in the UI before any run) and each materialisation repeats it.
@@ -16,6 +17,7 @@ itself, so concurrent runs queue instead of failing on DuckDB's single-writer lo
 """
 
 
+import functools
 import json
 import os
 import re
@@ -27,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import yaml
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 from filelock import FileLock
 
@@ -96,26 +99,147 @@ def register_metadata() -> dict[str, Any]:
     }
 
 
+_VAR = re.compile(r"\{\{\s*var\(\s*['\"](\w+)['\"]\s*\)\s*\}\}|var\(\s*['\"](\w+)['\"]\s*\)")
+# dagster-dbt's keys of a materialisation or test result -> what the UI shows
+_DBT_EVENT_KEYS = {"Execution Duration": "dbt_execution_seconds", "unique_id": "dbt_unique_id",
+                   "invocation_id": "dbt_invocation_id", "status": "dbt_status"}
+
+
+@functools.cache
+def dbt_vars() -> dict[str, Any]:
+    """The vars of dbt_project.yml (their defaults)."""
+    data = yaml.safe_load((Path(DBT_PROJECT.project_dir) / "dbt_project.yml").read_text())
+    return dict(data.get("vars") or {})
+
+
+def plain_text(text: str) -> str:
+    """A dbt description as the UI shows it, without Jinja: `var('snapshot_date')` -> the
+    snapshot date with its default, any other var -> `<name>` in dbt_project.yml, `{{ x }}` -> x
+    (a `ref('model')` -> model)."""
+    def var(m: re.Match) -> str:
+        name = m.group(1) or m.group(2)
+        default = dbt_vars().get(name)
+        if name == "snapshot_date":
+            return (f"the snapshot date ({default} unless the run config sets snapshot_date)"
+                    if default else "the snapshot date (run config snapshot_date)")
+        return f"`{name}` in dbt_project.yml"
+
+    text = _VAR.sub(var, text)
+    return re.sub(r"\{\{\s*(.*?)\s*\}\}", lambda m: _ref(m.group(1)), text)
+
+
+def dbt_event_metadata(metadata: Mapping[str, Any]) -> dict[str, Any]:
+    """dagster-dbt's metadata of a model's or test's result with keys a reader understands
+    (`Execution Duration` -> `dbt_execution_seconds`, `status` -> `dbt_status`, ...)."""
+    out = {}
+    for k, v in metadata.items():
+        if k == "Execution Duration":
+            v = dg.MetadataValue.float(round(float(getattr(v, "value", v)), 3))
+        out[_DBT_EVENT_KEYS.get(k, k)] = v
+    return out
+
+
+# What the project's own generic tests assert (their macros: dbt_project/macros/*_tests.sql,
+# coverage.sql, deaths.sql); `{wave}` is the test's argument.
+_OWN_TESTS = {
+    "register_flags_not_null": "every flag of wave {wave}'s register measures is true or false, "
+                               "never null",
+    "has_every_register_measure": "every factor the register says wave {wave} measures is a "
+                                  "flag column",
+    "person_needs_spine_is_whole": "every linked person with a record of waves 0-{wave} before "
+                                   "the snapshot date has one row per linkage threshold (none "
+                                   "for those the deaths rule takes out)",
+    "person_needs_has_no_deaths_before_snapshot": "no person has a linked death dated before "
+                                                  "the snapshot date",
+    "signals_are_declared_evidence": "every signal is evidence declared for wave {wave} in "
+                                     "dbt_project.yml",
+    "area_coverage_one_row_per_lad_and_measure": "one row per LAD and covered measure, no "
+                                                 "other rows",
+    "area_coverage_covered_is_every_quarter": "covered is true exactly when the council sent "
+                                              "every expected quarterly return",
+}
+
+
+def _columns(expression: str) -> list[str]:
+    """The column names of a test's column (an expression such as `a || '|' || b`)."""
+    return re.findall(r"[A-Za-z_][A-Za-z0-9_]*", re.sub(r"'[^']*'", "", expression))
+
+
+def _ref(text: str) -> str:
+    """`ref('stg_lsoa')` -> `stg_lsoa`."""
+    return re.sub(r"ref\(\s*['\"]([^'\"]+)['\"]\s*\)", r"\1", str(text))
+
+
+def dbt_check_name(test: Mapping[str, Any]) -> str:
+    """The check name of a dbt test: `<test>__<column>` (`not_null__row_id_hash`,
+    `unique__lad_code__measure`), the test alone when it has no column, a singular test's own
+    name. dbt's generated names repeat the model and every argument (up to 206 characters here),
+    which the UI cuts in the middle; the model is the asset and the arguments are in the
+    description."""
+    meta = test.get("test_metadata") or {}
+    if not meta.get("name"):
+        return test["name"]
+    column = (meta.get("kwargs") or {}).get("column_name") or test.get("column_name")
+    return "__".join([meta["name"], *(_columns(column) if column else [])])
+
+
+def readable_manifest(path: Path) -> dict[str, Any]:
+    """The dbt manifest with each test named by `dbt_check_name` (its check name in Dagster).
+    dagster-dbt names a check, and the result of a run's test, from the manifest's node name,
+    so both follow; dbt still selects tests by their unique id and fqn, which stay. A name taken
+    twice on one node keeps dbt's."""
+    manifest = json.loads(Path(path).read_text(encoding="utf-8"))
+    taken: set[tuple[str, str]] = set()
+    for node in manifest.get("nodes", {}).values():
+        if node.get("resource_type") != "test":
+            continue
+        attached = node.get("attached_node") or ",".join(node["depends_on"]["nodes"])
+        name = dbt_check_name(node)
+        if (attached, name) in taken:
+            name = node["name"]
+        taken.add((attached, name))
+        node["name"] = name
+    return manifest
+
+
 def dbt_test_description(test: Mapping[str, Any]) -> str:
-    """What a dbt test asserts, in words (its own description when it has one)."""
-    blocking = "BLOCKING (dbt build fails): " if test.get("config", {}).get(
-        "severity", "ERROR").upper() == "ERROR" else "Warning: "
+    """What a dbt test asserts, in words, its severity first (`BLOCKING: ` when it fails the
+    build, as dbt's default `error`, `WARN: ` for `severity: warn`); its own description when it
+    has one."""
+    severity = (test.get("config", {}).get("severity") or "ERROR").upper()
+    head = "BLOCKING: " if severity == "ERROR" else "WARN: "
     own = (test.get("description") or "").strip()
     if own:
-        return blocking + own
+        return head + plain_text(own)
     meta = test.get("test_metadata") or {}
     kwargs = {k: v for k, v in (meta.get("kwargs") or {}).items() if k != "model"}
     column = kwargs.pop("column_name", None) or test.get("column_name")
-    if meta.get("name"):
-        what = {"not_null": "no nulls", "unique": "unique values",
-                "accepted_values": "values in {}".format(kwargs.pop("values", "")),
-                "relationships": "every value found in {}".format(kwargs.pop("to", ""))
-                }.get(meta["name"], meta["name"].replace("_", " "))
-        extra = "".join(f"; {k}={v}" for k, v in kwargs.items())
-        return f"{blocking}dbt test: {what}" + (f" in column {column}" if column else "") + extra
-    path = test.get("original_file_path", "")
-    return (f"{blocking}dbt singular test {test['name'].replace('_', ' ')} "
-            f"(rows returned by dbt_project/{path} are failures)")
+    cols = _columns(column) if column else []
+    col = cols[0] if len(cols) == 1 else "(" + ", ".join(cols) + ")"
+    kind = meta.get("name")
+    if not kind:  # singular: its SQL's leading comment says what it checks
+        lines = (test.get("raw_code") or "").strip().splitlines()
+        said = " ".join(ln.lstrip("- ").strip() for ln in lines if ln.startswith("--"))
+        path = test.get("original_file_path", "")
+        return (f"{head}{said or test['name'].replace('_', ' ')} (dbt test "
+                f"dbt_project/{path}: a row it returns is a failure)")
+    if kind == "not_null":
+        what = f"{col} has no nulls"
+    elif kind == "unique":
+        what = f"{col} is unique" if len(cols) == 1 else f"{col} together are unique"
+    elif kind == "accepted_values":
+        values = ", ".join(map(str, kwargs.pop("values", [])))
+        kwargs.pop("quote", None)
+        what = f"{col} only takes the values {values}"
+    elif kind == "relationships":
+        what = f"every {col} is found in {_ref(kwargs.pop('to', ''))}.{kwargs.pop('field', col)}"
+    elif kind in _OWN_TESTS:
+        what = _OWN_TESTS[kind].format(**kwargs)
+        kwargs = {}
+    else:
+        what = kind.replace("_", " ") + (f" ({col})" if cols else "")
+    extra = "".join(f"; {k} {_ref(v)}" for k, v in kwargs.items())
+    return f"{head}{what}{extra} (dbt test)"
 
 
 def source_wave(source_name: str, table: str) -> int:
@@ -182,10 +306,11 @@ class BoldDbtTranslator(DagsterDbtTranslator):
         return f"wave_{self._wave(dbt_resource_props)}"
 
     def get_description(self, dbt_resource_props: Mapping[str, Any]) -> str:
-        """The node's dbt description; never its raw SQL (dagster-dbt's fallback)."""
+        """The node's dbt description (`plain_text`: no Jinja); never its raw SQL (dagster-dbt's
+        fallback)."""
         text = (dbt_resource_props.get("description") or "").strip()
         if text:
-            return text
+            return plain_text(text)
         kind = dbt_resource_props["resource_type"]
         materialized = dbt_resource_props.get("config", {}).get("materialized", "")
         path = dbt_resource_props.get("original_file_path", "")
@@ -195,13 +320,22 @@ class BoldDbtTranslator(DagsterDbtTranslator):
     def get_asset_check_spec(self, asset_spec: dg.AssetSpec, manifest: Mapping[str, Any],
                              unique_id: str, project: DbtProject | None
                              ) -> dg.AssetCheckSpec | None:
+        """dagster-dbt's spec (named by the manifest: `readable_manifest`) described in words,
+        with dbt's own test name as `dbt_test` (test.<project>.<name>.<hash>)."""
         spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
         if spec is None:
             return None
-        return spec._replace(description=dbt_test_description(manifest["nodes"][unique_id]))
+        return spec._replace(description=dbt_test_description(manifest["nodes"][unique_id]),
+                             metadata={**spec.metadata, "dbt_test": unique_id.split(".")[2]})
 
     def get_metadata(self, dbt_resource_props: Mapping[str, Any]) -> Mapping[str, Any]:
         metadata = dict(super().get_metadata(dbt_resource_props))
+        schema = metadata.get("dagster/column_schema")
+        if isinstance(schema, dg.TableSchema):  # column descriptions without Jinja too
+            metadata["dagster/column_schema"] = dg.TableSchema(columns=[
+                dg.TableColumn(c.name, c.type, plain_text(c.description or "") or None,
+                               constraints=c.constraints, tags=c.tags)
+                for c in schema.columns])
         if (dbt_resource_props["resource_type"] == "seed"
                 and dbt_resource_props["name"] == "risk_factor_register"):
             metadata.update(register_metadata())
@@ -247,7 +381,8 @@ def _table_metadata(con, key: dg.AssetKey) -> dict[str, Any]:
     return md
 
 
-prepare_manifest()
+# Tests named for the UI (`readable_manifest`); read once, when the definitions load.
+MANIFEST = readable_manifest(prepare_manifest())
 
 
 class DbtBuildConfig(dg.Config):
@@ -267,8 +402,30 @@ def prune_run_targets(target: Path, prefix: str, keep: int = 5) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-@dbt_assets(manifest=DBT_PROJECT.manifest_path, project=DBT_PROJECT,
-            dagster_dbt_translator=BoldDbtTranslator(), name="wave_0_dbt")
+def dbt_warnings(target_dir: Path) -> list[str]:
+    """dbt's warnings in an invocation's folder: the warn-level lines of its JSON log
+    (deprecations, config warnings) and the tests whose result was `warn`, each once."""
+    said: list[str] = []
+    log = target_dir / "dbt.log"
+    for line in log.read_text().splitlines() if log.exists() else []:
+        try:
+            info = json.loads(line).get("info", {})
+        except ValueError:
+            continue
+        if info.get("level") == "warn" and info.get("msg"):
+            said.append(" ".join(str(info["msg"]).split()))
+    results = target_dir / "run_results.json"
+    if results.exists():
+        said += [f"{r['unique_id']}: {r.get('message') or 'warned'}"
+                 for r in json.loads(results.read_text()).get("results", [])
+                 if r.get("status") == "warn"]
+    return list(dict.fromkeys(said))
+
+
+# No `project=`: dagster-dbt would put the DbtProject in every asset's metadata, which the UI
+# shows as "[DbtProject] (unserializable)"; it serves code references (not used), and the dbt
+# resource's project_dir is the same project.
+@dbt_assets(manifest=MANIFEST, dagster_dbt_translator=BoldDbtTranslator(), name="wave_0_dbt")
 def wave_0_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource,
                warehouse: WarehouseResource, config: DbtBuildConfig):
     """`dbt build` of the selected models, seeds and tests, under the warehouse writer lock."""
@@ -283,14 +440,20 @@ def wave_0_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource,
             invocation = dbt.cli(args, context=context, raise_on_error=False)
         events = list(invocation.stream())
         ok = invocation.is_successful()
+    for warning in dbt_warnings(Path(invocation.target_path)):  # on the step, not lost in a log
+        context.log.warning(f"dbt: {warning}")
     prune_run_targets(Path(DBT_PROJECT.project_dir) / DBT_PROJECT.target_path, "wave_0_dbt-")
     # Enrich the materialisations once dbt has released the file.
     with warehouse.connect() as con:
         for event in events:
             if isinstance(event, dg.Output):
                 key = context.asset_key_for_output(event.output_name)
-                extra = register_metadata() if key == REGISTER_KEY else _table_metadata(con, key)
-                event = event.with_metadata({**event.metadata, **extra})
+                extra = ({**register_metadata(), "dagster/column_schema":
+                          column_schema(con, "marts.risk_factor_register")}
+                         if key == REGISTER_KEY else _table_metadata(con, key))
+                event = event.with_metadata({**dbt_event_metadata(event.metadata), **extra})
+            elif isinstance(event, dg.AssetCheckResult):
+                event = event.with_metadata(dbt_event_metadata(event.metadata))
             yield event
     if not ok:
         raise invocation.get_error() or dg.Failure("dbt build failed")

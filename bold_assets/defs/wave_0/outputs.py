@@ -43,7 +43,9 @@ import dagster as dg
 import pandas as pd
 
 from bold_assets import coverage_gaps, disclosure, register
+from bold_assets.columns import OUTPUT_COLUMNS
 from bold_assets.defs.metadata import column_schema
+from bold_assets.defs.paths import path_value
 from bold_assets.defs.resources import WarehouseResource
 from bold_assets.warehouse import replace_table_from, table_exists, transaction
 from bold_assets.world.snapshots import read_snapshot_date
@@ -56,22 +58,9 @@ _COLS = """geography_level::VARCHAR AS geography_level, area_code::VARCHAR AS ar
     area_name::VARCHAR AS area_name, wave::INTEGER AS wave, measure::VARCHAR AS measure,
     "count"::INTEGER AS "count", denominator::INTEGER AS denominator, rate::DOUBLE AS rate,
     suppressed::BOOLEAN AS suppressed, coverage::VARCHAR AS coverage"""
-# What each published column means (the column schema the UI shows).
-COLUMN_DESCRIPTIONS = {
-    "geography_level": "lsoa or lad",
-    "area_code": "ONS code of the LSOA or LAD",
-    "area_name": "name of the area",
-    "wave": "linkage wave whose person mart the cell counts",
-    "measure": "risk factor register id (driver_* / outcome_*)",
-    "count": "people with the need, rounded to 5; null when suppressed or not covered",
-    "denominator": "people of the mart resident in the area, rounded to 5; null when suppressed",
-    "rate": "count / denominator of the published values; null when either is null",
-    "suppressed": "count withheld by disclosure control (below 10, its complement below 10, "
-                  "or recoverable by differencing)",
-    "coverage": "'covered', or 'not covered': the measure rests on councils' returns and the "
-                "LAD's council missed one in the lookback window, so the count is unknown (null, "
-                "never 0) and the cell is not suppressed but unpublished",
-}
+# What each published column means (the column schema the UI shows): declared with every
+# other warehouse column in bold_assets.columns.
+COLUMN_DESCRIPTIONS = OUTPUT_COLUMNS
 
 
 def _described(schema: dg.TableSchema) -> dg.TableSchema:
@@ -209,8 +198,8 @@ class WaveOutputs:
             v for o in others for v in disclosure.verify_differencing(o, pub, RULES)]
         if violations:  # never publish a disclosive table
             raise dg.Failure(f"{len(violations)} disclosive cells; nothing published", metadata={
-                "first": dg.MetadataValue.md(pd.DataFrame([v.__dict__ for v in violations[:20]])
-                                             .to_markdown(index=False))})
+                "first_20_violations": dg.MetadataValue.md(
+                    pd.DataFrame([v.__dict__ for v in violations[:20]]).to_markdown(index=False))})
         held = 0
         if previous is not None:  # a separate step: hold back changes too small to publish
             pub, held = disclosure.protect_differencing(previous, pub, RULES)
@@ -243,7 +232,7 @@ class WaveOutputs:
         yield dg.MaterializeResult(asset_key=self.report_key, metadata={
             "dagster/row_count": n,
             "dagster/column_schema": report_schema,
-            "acro_results": dg.MetadataValue.path(str(report_dir / "results.json")),
+            "acro_results": path_value(report_dir / "results.json"),
             "method": dg.MetadataValue.md("\n".join(f"- {n}" for n in prot.notes)),
             "report": dg.MetadataValue.md(report.drop(columns=["acro_summary"]).to_markdown(
                 index=False)),
@@ -297,7 +286,7 @@ class WaveOutputs:
             kinds = pd.Series([v.kind for v in mine], dtype=object).value_counts().to_dict()
             md = {"violations": len(mine), "by_kind": dg.MetadataValue.json(kinds)}
             if mine:
-                md["first"] = dg.MetadataValue.md(
+                md["first_20_violations"] = dg.MetadataValue.md(
                     pd.DataFrame([v.__dict__ for v in mine[:20]]).to_markdown(index=False))
             yield dg.AssetCheckResult(asset_key=key, check_name="no_disclosive_cells",
                                       passed=not mine, metadata=md)

@@ -1,0 +1,40 @@
+"""Runs that `bold materialize` creates carry the code location's origin (bold_assets.run_origin),
+the one place the project reaches into Dagster's internals for runs: this checks it still holds
+on the pinned Dagster."""
+
+from __future__ import annotations
+
+import dagster as dg
+import yaml
+
+from bold_assets import run_origin
+
+
+def test_the_origin_is_the_workspace_location_of_the_job():
+    workspace = yaml.safe_load(run_origin.WORKSPACE_FILE.read_text())
+    [entry] = workspace["load_from"]
+    origin = run_origin.workspace_job_origin("wave_0_job")
+    assert origin.job_name == "wave_0_job"
+    assert origin.location_name == entry["python_module"]["module_name"]
+    assert origin.repository_origin.repository_name == "__repository__"
+
+
+def test_runs_created_within_carry_the_origin_and_only_there(tmp_path):
+    @dg.asset
+    def one() -> int:
+        return 1
+
+    job = dg.Definitions(assets=[one], jobs=[dg.define_asset_job("wave_0_job")]).resolve_job_def(
+        "wave_0_job")
+    with dg.instance_for_test(temp_dir=str(tmp_path)) as instance:
+        with run_origin.runs_with_origin(instance, "wave_0_job"):
+            inside = job.execute_in_process(instance=instance)
+        outside = job.execute_in_process(instance=instance)
+        with_origin = instance.get_run_by_id(inside.run_id).remote_job_origin
+        assert with_origin == run_origin.workspace_job_origin("wave_0_job")
+        assert instance.get_run_by_id(outside.run_id).remote_job_origin is None
+        assert "create_run_for_job" not in vars(instance)  # the instance is left as it was
+
+
+def test_without_a_workspace_file_runs_are_created_as_before(tmp_path):
+    assert run_origin.workspace_job_origin("wave_0_job", tmp_path / "workspace.yaml") is None
