@@ -117,6 +117,15 @@ def test_identifier_zone_previews_and_examples_are_masked(raw_warehouse):
     assert all(line.count("|") - line.count("\\|") == 3 for line in table.splitlines())
 
 
+def test_a_messy_name_made_of_the_pipelines_own_words_is_not_looked_for():
+    """"White," (a surname with a stray comma) is only the ethnic-group word the column
+    descriptions use: not a sign of a leak. "White Smithson" still is, and dates are kept."""
+    common = {"White", "Mixed", "Asian"}
+    assert storage_scan._all_common("White,", common)
+    assert not storage_scan._all_common("White Smithson", common)
+    assert not storage_scan._all_common("1990-03-12", common)
+
+
 def test_scan_finds_a_planted_identifier(raw_warehouse, tmp_path):
     with duckdb.connect(str(raw_warehouse), read_only=True) as con:
         values = storage_scan.sample_identifiers(con)
