@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import TEST_PROJECT_KEY, materialize
+from tests.conftest import TEST_PROJECT_KEY
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -45,20 +45,19 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-# A small run of `bold materialize` in the UI's instance: re-executed from the UI by the test
-SMALL_RUN = "discovery/source_register"
+# A quick step of the pipeline's run, re-executed from the UI by the test
+STEP = "discovery__source_register"
 
 
 @pytest.fixture(scope="module")
 def ui_home(pipeline_warehouse: Path, pipeline_dagster_home: Path,
             tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """Copies of the pipeline's warehouse and Dagster instance (the UI's runs must not change
-    them for other tests), with one more `bold materialize` run of SMALL_RUN."""
+    """Copies of the pipeline's warehouse and Dagster instance: the UI's runs must not change
+    them for other tests."""
     root = tmp_path_factory.mktemp("ui")
     warehouse, home = root / "bold.duckdb", root / "dagster_home"
     shutil.copy(pipeline_warehouse, warehouse)
     shutil.copytree(pipeline_dagster_home, home)
-    materialize(warehouse, SMALL_RUN, DAGSTER_HOME=str(home))
     return warehouse, home
 
 
@@ -136,6 +135,21 @@ def test_lineage_and_asset_page_load(webserver, browser):
     assert "not_null__xjs_id_high" in checks and "This is a blocking asset check" in checks
 
 
+def test_columns_described_and_charts_on_their_pages(webserver, browser):
+    """Column descriptions from the declarations (raw) and the outputs' own, on the asset pages;
+    one Splink chart entry per model, named with the model."""
+    from bold_assets import columns
+
+    raw = _open(browser, f"{webserver}/assets/raw/mags", "defendant_surname")
+    assert columns.describe("raw", "mags", "defendant_surname") in raw
+    output = _open(browser, f"{webserver}/assets/outputs/lad_needs_wave_0", "denominator")
+    assert columns.describe("outputs", "lad_needs_wave_0", "rate") in output
+    charts = _open(browser, f"{webserver}/assets/linkage/model_parameters",
+                   "match_weights_chart_dedupe_mags")
+    assert {f"match_weights_chart_{m}" for m in ("dedupe_crown", "link_criminal",
+                                                  "link_family_civil")} <= set(charts.split())
+
+
 def _graphql(url: str, query: str, **variables: object) -> dict:
     body = json.dumps({"query": query, "variables": variables}).encode()
     request = urllib.request.Request(f"{url}/graphql", body, {"Content-Type": "application/json"})
@@ -145,25 +159,32 @@ def _graphql(url: str, query: str, **variables: object) -> dict:
     return answer["data"]
 
 
-RUNS = """{ runsOrError { ... on Runs { results { runId status jobName assetSelection { path }
+RUNS = """{ runsOrError { ... on Runs { results { runId status jobName runConfigYaml
            repositoryOrigin { repositoryLocationName repositoryName } } } } }"""
+REEXECUTE = """mutation($p: ExecutionParams!) { launchPipelineReexecution(executionParams: $p) {
+    __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } } }"""
 
 
 def test_runs_of_bold_materialize_are_on_the_timeline_and_re_execute(webserver, browser):
-    """Runs of `bold materialize` carry the code location's origin: the Overview timeline shows
-    them, and re-executing one from the UI (its GraphQL mutation; the daemon launches it) works."""
+    """The run of `bold materialize` carries the code location's origin: the Overview timeline
+    shows it, and re-executing one of its steps from the UI (the mutation its "Re-execute"
+    sends; the daemon launches the run) works."""
     runs = [r for r in _graphql(webserver, RUNS)["runsOrError"]["results"]
-            if r["jobName"] == "all_assets_job"]  # the pipeline's run and SMALL_RUN
-    assert len(runs) >= 2 and all(r["status"] == "SUCCESS" for r in runs), runs
-    assert {(r["repositoryOrigin"] or {}).get("repositoryLocationName") for r in runs} == {
-        "bold_assets.definitions"}
+            if r["jobName"] == "all_assets_job"]
+    assert runs and all(r["status"] == "SUCCESS" for r in runs), runs
+    origins = {(r["repositoryOrigin"]["repositoryLocationName"],
+                r["repositoryOrigin"]["repositoryName"]) for r in runs if r["repositoryOrigin"]}
+    assert len(origins) == 1 and len(runs) == sum(1 for r in runs if r["repositoryOrigin"])
+    [(location, repository)] = origins
+    assert location == "bold_assets.definitions"
     timeline = _open(browser, f"{webserver}/overview/activity/timeline", "all_assets_job")
-    assert "bold_assets.definitions" in timeline
-    [small] = [r for r in runs if r["assetSelection"] == [{"path": SMALL_RUN.split("/")}]]
-    launched = _graphql(webserver, """mutation($p: ReexecutionParams!) {
-        launchPipelineReexecution(reexecutionParams: $p) { __typename
-          ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } } }""",
-                        p={"parentRunId": small["runId"], "strategy": "ALL_STEPS"})
+    assert location in timeline
+    parent = runs[-1]
+    launched = _graphql(webserver, REEXECUTE, p={
+        "selector": {"repositoryLocationName": location, "repositoryName": repository,
+                     "jobName": "all_assets_job"},
+        "runConfigData": parent["runConfigYaml"], "stepKeys": [STEP],
+        "executionMetadata": {"parentRunId": parent["runId"], "rootRunId": parent["runId"]}})
     answer = launched["launchPipelineReexecution"]
     assert answer["__typename"] == "LaunchRunSuccess", answer
     run_id, status, deadline = answer["run"]["runId"], "", time.monotonic() + 180

@@ -259,7 +259,7 @@ def table_needs(schema: str, table: str) -> tuple[str, ...]:
     name = f"{schema}.{table}"
     m = _WAVE_MEASURE_TABLES.fullmatch(name)
     if m:
-        return register.wave_measures(int(m.group(4)))
+        return register.wave_measures(int(m.group(4)), _register())
     if name in _ALL_MEASURE_TABLES:
         return register.factor_ids()
     if re.fullmatch(r"marts\.area_coverage_wave_\d+", name):
