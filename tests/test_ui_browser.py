@@ -87,11 +87,10 @@ def webserver(ui_home: tuple[Path, Path]):
                 time.sleep(1)
         yield url
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+        # the copies are thrown away: no graceful shutdown of webserver, daemon and code
+        # server (about 10 s)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=20)
         log.close()
 
 

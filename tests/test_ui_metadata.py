@@ -140,3 +140,28 @@ def test_run_log_holds_no_splink_notebook_notes(pipeline_dagster_home):
     for log in logs:
         text = log.read_text(encoding="utf-8", errors="replace")
         assert text.count("IFrame") == 0 and "To view in Jupyter" not in text, log.name
+
+
+def test_ui_audit_finds_undescribed_columns_absolute_paths_and_missing_severity(tmp_path):
+    """`python -m bold_assets.ui_audit` counts what the UI would show wrong: here one column
+    without a description, one absolute path and one check without its severity word."""
+    from bold_assets.ui_audit import audit
+
+    schema = dg.TableSchema(columns=[dg.TableColumn("a", "int", description="A number"),
+                                     dg.TableColumn("b", "int")])
+
+    @dg.asset(check_specs=[dg.AssetCheckSpec("plain", asset="t", blocking=True,
+                                             description="no word first")])
+    def t():
+        yield dg.MaterializeResult(metadata={"dagster/column_schema": schema,
+                                             "file": dg.MetadataValue.path("/tmp/x/report.png"),
+                                             "shown": dg.MetadataValue.path("data/report.png")})
+        yield dg.AssetCheckResult(check_name="plain", passed=True)
+
+    defs = dg.Definitions(assets=[t])
+    with dg.instance_for_test(temp_dir=str(tmp_path)) as instance:
+        assert dg.materialize([t], instance=instance).success
+        found = audit(instance, defs)
+    assert (found.columns, found.described) == (2, 1)
+    assert found.absolute_paths == ["t: file"] and found.without_severity == ["t:plain"]
+    assert not found.ok()
