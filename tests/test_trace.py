@@ -30,8 +30,8 @@ from bold_assets.linkage import trace as T
 from bold_assets.linkage import wave_evaluation as E
 from bold_assets.linkage import wave_link as W
 from bold_assets.world import identifiers as wid
-from bold_assets.world import names as wn
 from bold_assets.world.national_ids import nhs_number, upn
+from tests.synthetic_people import people, postcodes
 
 PDS, NPD = CATALOG.get_source("pds"), CATALOG.get_source("npd_census")
 KEY = b"test-project-key-not-secret"
@@ -136,29 +136,14 @@ def test_one_to_one_resolution():
 # A small warehouse --------------------------------------------------------------------------------
 
 N_PEOPLE, N_SPINE, N_PUPILS = 1500, 300, 300
-ETHNIC = np.array(["White", "Asian", "Black", "Mixed", "Other"])
-
-
-def _postcodes(rng: np.random.Generator, n: int) -> np.ndarray:
-    letters = np.array(list("ABDEFGHJLNPQRSTUWXYZ"))
-    areas = np.array(["LS", "M", "B", "S", "NE", "BS", "L", "CF"])
-    return np.array([f"{rng.choice(areas)}{rng.integers(1, 30)} {rng.integers(1, 10)}"
-                     f"{''.join(rng.choice(letters, 2))}" for _ in range(n)], dtype=object)
 
 
 def _persons(rng: np.random.Generator) -> pd.DataFrame:
     n = N_PEOPLE
-    eth = rng.choice(ETHNIC, n, p=[0.75, 0.1, 0.06, 0.05, 0.04])
-    sex = rng.choice(["M", "F"], n)
-    fore, sur = np.empty(n, dtype=object), np.empty(n, dtype=object)
-    for i in range(n):
-        shares = wn.BACKGROUND_BY_ETHNIC_GROUP[eth[i]]
-        bg = rng.choice(list(shares), p=list(shares.values()))
-        fore[i] = wn.forename_pools()[(bg, sex[i])].draw(rng, 1)[0]
-        sur[i] = wn.surname_pools()[bg].draw(rng, 1)[0]
-    dob = (pd.Timestamp("1950-01-01")
-           + pd.to_timedelta(rng.integers(0, 62 * 365, n), unit="D")).date
-    pool = _postcodes(rng, 500)
+    who = people(rng, n, "1950-01-01", 62)
+    sex, eth, dob, fore, sur = (who[k] for k in ("sex", "ethnic_group", "dob", "forename",
+                                                 "surname"))
+    pool = postcodes(rng, 500)
     homes = [list(rng.choice(pool, rng.integers(1, 4), replace=False)) for _ in range(n)]
     return pd.DataFrame({"person_id": np.arange(1, n + 1), "sex": sex, "ethnic_group": eth,
                          "imd_decile": rng.integers(1, 11, n), "dob": dob, "forename": fore,

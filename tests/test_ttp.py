@@ -29,8 +29,8 @@ from bold_assets.linkage import ttp as TTP
 from bold_assets.linkage import wave_evaluation as E
 from bold_assets.linkage import wave_link as W
 from bold_assets.world import identifiers as wid
-from bold_assets.world import names as wn
 from bold_assets.world.national_ids import nino
+from tests.synthetic_people import people, postcodes
 
 HCLIC, LA = CATALOG.get_source("hclic_people"), CATALOG.get_source("la_tenancies")
 KEY = b"test-project-key-not-secret"
@@ -97,30 +97,15 @@ def test_ttp_tables_must_differ_from_other_plans():
 
 N_PEOPLE, N_COUNCIL, N_SPINE = 900, 450, 300
 LAS = ("E09000001", "E09000002")
-ETHNIC = np.array(["White", "Asian", "Black", "Mixed", "Other"])
 NAMESAKES = (N_PEOPLE + 1, N_PEOPLE + 2)  # person ids of the namesake pair
-
-
-def _postcodes(rng: np.random.Generator, n: int) -> np.ndarray:
-    letters = np.array(list("ABDEFGHJLNPQRSTUWXYZ"))
-    areas = np.array(["LS", "M", "B", "S", "NE", "BS", "L", "CF"])
-    return np.array([f"{rng.choice(areas)}{rng.integers(1, 30)} {rng.integers(1, 10)}"
-                     f"{''.join(rng.choice(letters, 2))}" for _ in range(n)], dtype=object)
 
 
 def _persons(rng: np.random.Generator) -> pd.DataFrame:
     n = N_PEOPLE
-    eth = rng.choice(ETHNIC, n, p=[0.75, 0.1, 0.06, 0.05, 0.04])
-    sex = rng.choice(["M", "F"], n)
-    fore, sur = np.empty(n, dtype=object), np.empty(n, dtype=object)
-    for i in range(n):
-        shares = wn.BACKGROUND_BY_ETHNIC_GROUP[eth[i]]
-        bg = rng.choice(list(shares), p=list(shares.values()))
-        fore[i] = wn.forename_pools()[(bg, sex[i])].draw(rng, 1)[0]
-        sur[i] = wn.surname_pools()[bg].draw(rng, 1)[0]
-    dob = (pd.Timestamp("1955-01-01")
-           + pd.to_timedelta(rng.integers(0, 45 * 365, n), unit="D")).date
-    pool = _postcodes(rng, 400)
+    who = people(rng, n, "1955-01-01", 45)
+    sex, eth, dob, fore, sur = (who[k] for k in ("sex", "ethnic_group", "dob", "forename",
+                                                 "surname"))
+    pool = postcodes(rng, 400)
     persons = pd.DataFrame({
         "person_id": np.arange(1, n + 1), "sex": sex, "ethnic_group": eth,
         "imd_decile": rng.integers(1, 11, n), "dob": dob, "forename": fore, "surname": sur,
