@@ -33,8 +33,6 @@ count behind each; with several seeds the worlds' counts are pooled.
 
 from __future__ import annotations
 
-import argparse
-
 import numpy as np
 import pandas as pd
 
@@ -174,22 +172,13 @@ def calibration_table(tables: dict[str, pd.DataFrame] | None = None,
 def main(argv: list[str] | None = None) -> int:
     """`python -m bold_assets.world.calibration_wave4 [--population N] [--seeds S ...]`: the
     table for one world, or pooled over worlds of several seeds (counts added)."""
-    from bold_assets.settings import get_settings
-    from bold_assets.world.generate import generator_modules, make_context, run_generators
+    from bold_assets.world.generate import calibration_worlds
 
-    settings = get_settings()
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--population", type=int, default=settings.population)
-    parser.add_argument("--seeds", type=int, nargs="+", default=[settings.seed])
-    args = parser.parse_args(argv)
+    args, worlds = calibration_worlds(argv, __doc__.splitlines()[0], wave=4)
     counts: dict[str, float] = {}
-    for seed in args.seeds:
-        ctx = make_context(args.population, seed)
-        run_generators(ctx, generator_modules(4))
-        tables = {**ctx.tables, "truth.persons": ctx.persons}
+    for tables in worlds:
         for key, value in calibration_counts(tables).items():
             counts[key] = counts.get(key, 0.0) + value
-        del ctx, tables
     print(f"Wave 4 calibration: population {args.population:,}, seeds "
           f"{' '.join(map(str, args.seeds))} (counts pooled); 2023-24 = April-December 2023 "
           "annualised")

@@ -3,8 +3,9 @@ from its own generator module (`world/sources/<name>.py`), run wave by wave."""
 
 from __future__ import annotations
 
+import argparse
 import importlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from types import ModuleType
 
@@ -110,3 +111,26 @@ def generate_world(population: int, seed: int, up_to_wave: int | None = None) ->
         **_reference(ctx.geo),
     })
     return World(tables)
+
+
+def calibration_worlds(argv: list[str] | None, description: str, wave: int
+                       ) -> tuple[argparse.Namespace, Iterator[dict[str, pd.DataFrame]]]:
+    """A calibration module's command line (`--population N --seeds S ...`, defaults from the
+    settings) and the tables (with `truth.persons`) of one world per seed, up to `wave`, made
+    one at a time so that only one is in memory."""
+    from bold_assets.settings import get_settings
+
+    settings = get_settings()
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--population", type=int, default=settings.population)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[settings.seed])
+    args = parser.parse_args(argv)
+
+    def worlds() -> Iterator[dict[str, pd.DataFrame]]:
+        for seed in args.seeds:
+            ctx = make_context(args.population, seed)
+            run_generators(ctx, generator_modules(wave))
+            yield {**ctx.tables, "truth.persons": ctx.persons}
+            del ctx
+
+    return args, worlds()
