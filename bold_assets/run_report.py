@@ -21,6 +21,8 @@ import duckdb
 # Where progress goes: the terminal, set by the CLI before it sends the steps' own prints (Splink,
 # dbt, Dagster's banners) to the log file.
 terminal: TextIO | None = None
+SUMMARY_SCHEMAS = ("raw", "truth", "reference", "linkage", "research", "dbt_staging",
+                   "dbt_intermediate", "marts", "outputs", "evaluation", "discovery")  # fmt: skip
 
 
 class Progress:
@@ -30,8 +32,6 @@ class Progress:
 
     total_steps: int = 0
     log_file: str = ""
-SUMMARY_SCHEMAS = ("raw", "truth", "reference", "linkage", "research", "dbt_staging",
-                   "dbt_intermediate", "marts", "outputs", "evaluation", "discovery")  # fmt: skip
 
 
 def _clock(seconds: float) -> str:

@@ -107,10 +107,11 @@ def sample_identifiers(con: duckdb.DuckDBPyConnection, per_column: int = 100,
 
 
 def _all_common(value: str, common: set[str]) -> bool:
-    """True when every word of `value` is one the pipeline writes itself: a messy name such as
-    "White," (the ethnic group word and a comma) says nothing when found in a description."""
+    """True when `value` is one word the pipeline writes itself with stray punctuation: a messy
+    name such as "White," (the ethnic group word and a comma) says nothing when found in a
+    description. A name of several words ("Mark White") is still looked for."""
     words = _TOKEN.findall(value)
-    return bool(words) and all(w in common for w in words)
+    return len(words) == 1 and words[0] in common
 
 
 def event_dates(con: duckdb.DuckDBPyConnection, tables: set[str]) -> set[str]:

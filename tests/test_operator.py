@@ -119,10 +119,11 @@ def test_identifier_zone_previews_and_examples_are_masked(raw_warehouse):
 
 def test_a_messy_name_made_of_the_pipelines_own_words_is_not_looked_for():
     """"White," (a surname with a stray comma) is only the ethnic-group word the column
-    descriptions use: not a sign of a leak. "White Smithson" still is, and dates are kept."""
-    common = {"White", "Mixed", "Asian"}
+    descriptions use: not a sign of a leak. Names of several words and dates are kept."""
+    common = {"White", "Mixed", "Asian", "Mark"}
     assert storage_scan._all_common("White,", common)
     assert not storage_scan._all_common("White Smithson", common)
+    assert not storage_scan._all_common("Mark White", common)  # a full name is looked for
     assert not storage_scan._all_common("1990-03-12", common)
 
 

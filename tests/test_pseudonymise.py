@@ -152,3 +152,15 @@ def test_a_scan_that_cannot_run_fails_the_leak_check_with_the_error_masked(tmp_p
     assert not result.passed and result.severity == dg.AssetCheckSeverity.ERROR
     error = result.metadata["error"].value
     assert "ConversionException" in error and "to DATE" in error and "SMITH" not in error
+
+
+def test_library_messages_are_logged_with_data_masked():
+    """A warning or error a library raises about a table may quote its values: quoted strings,
+    dates, long numbers and postcodes are masked before it is logged."""
+    from bold_assets.defs.metadata import mask_message
+
+    said = mask_message('Could not convert "SMITH" to DATE: \'1990-03-12\' in row 1234567, '
+                        "postcode LS1 4AB, 12/03/1990\nsecond line 'JONES'")
+    for value in ("SMITH", "1990-03-12", "1234567", "LS1 4AB", "12/03/1990", "JONES"):
+        assert value not in said, value
+    assert said.startswith("Could not convert '…' to DATE")

@@ -5,6 +5,7 @@ on the pinned Dagster."""
 from __future__ import annotations
 
 import dagster as dg
+import pytest
 import yaml
 
 from bold_assets import run_origin
@@ -36,5 +37,23 @@ def test_runs_created_within_carry_the_origin_and_only_there(tmp_path):
         assert "create_run_for_job" not in vars(instance)  # the instance is left as it was
 
 
-def test_without_a_workspace_file_runs_are_created_as_before(tmp_path):
+def test_without_a_workspace_file_there_is_no_origin(tmp_path):
     assert run_origin.workspace_job_origin("wave_0_job", tmp_path / "workspace.yaml") is None
+    two = tmp_path / "two.yaml"
+    two.write_text("load_from:\n  - python_module: {module_name: a}\n"
+                   "  - python_module: {module_name: b}\n")
+    with pytest.warns(UserWarning, match="2 code locations"):
+        assert run_origin.workspace_job_origin("wave_0_job", two) is None
+
+
+def test_nested_blocks_and_errors_leave_the_instance_as_it_was(tmp_path):
+    with dg.instance_for_test(temp_dir=str(tmp_path)) as instance:
+        with run_origin.runs_with_origin(instance, "wave_0_job"):
+            outer = instance.create_run_for_job
+            with run_origin.runs_with_origin(instance, "wave_0_job"):
+                pass
+            assert instance.create_run_for_job is outer  # the enclosing block's, restored
+        assert "create_run_for_job" not in vars(instance)
+        with pytest.raises(ValueError), run_origin.runs_with_origin(instance, "wave_0_job"):
+            raise ValueError("a failed run")
+        assert "create_run_for_job" not in vars(instance)

@@ -1,10 +1,10 @@
 """The Dagster UI in a real browser, as `make ui` serves it after `make run`.
 
 Starts `dagster dev` (webserver and daemon) on the code location, with a copy of the pipeline's
-warehouse and of the Dagster instance that recorded its run, plus one small `bold materialize`
-run, and drives Debian's `chromium` headless through Playwright (`executable_path`; no browser is
-downloaded). Skipped, saying why, when chromium or playwright is missing; `.ci/run` installs
-chromium so CI runs it.
+warehouse and of the Dagster instance that recorded its `bold materialize` run, and drives
+Debian's `chromium` headless through Playwright (`executable_path`; no browser is downloaded).
+Skipped, saying why, when chromium or playwright is missing; `.ci/run` installs chromium so CI
+runs it.
 """
 
 from __future__ import annotations

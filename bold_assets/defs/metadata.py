@@ -7,7 +7,7 @@ judged with the source registry (`bold_assets.sources`, via `bold_assets.pseudon
 in these schemas, by name (names, dates of birth, postcodes, record and cluster ids).
 
 Every column schema carries each column's description (`bold_assets.columns`); previews show one
-null marker (`NULL`) and dates as dates, and a research preview is a fixed sample, not the first
+null marker (`null`) and dates as dates, and a research preview is a fixed sample, not the first
 rows (which the raw preview shows). Each asset carries search tags: `need/<register id>` for the
 needs it holds and `source/<name>` for the sources it comes from (`search_tags`), so a catalog
 search for "accommodation" or "oasys" finds them.
@@ -84,7 +84,7 @@ def _is_null(value: Any) -> bool:
 
 
 def shown(value: Any) -> str:
-    """A preview cell: NULL for any null, dates as dates (a timestamp at midnight too)."""
+    """A preview cell: `null` for any null, dates as dates (a timestamp at midnight too)."""
     if _is_null(value):
         return NULL
     if isinstance(value, dt.datetime):  # pandas Timestamps too
@@ -94,6 +94,20 @@ def shown(value: Any) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value)
+
+
+# What a message from a library (a warning, an error) may quote of the data: quoted text, long
+# digit runs, dates and postcodes. `mask_message` hides them before the message is logged.
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+_DATA_LIKE = re.compile(r"\b\d{4}[-/]\d{1,2}[-/]\d{1,2}\b|\b\d{1,2}[-/]\d{1,2}[-/]\d{2,4}\b|"
+                        r"\b\d{6,}\b|\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b")
+
+
+def mask_message(text: str) -> str:
+    """`text` (one line) with what it may quote of the data masked: quoted strings, dates, long
+    numbers and postcodes (a library's warning about a table may name a value)."""
+    first = text.splitlines()[0] if text else ""
+    return _DATA_LIKE.sub("…", _QUOTED.sub("'…'", first))
 
 
 def mask_frame(frame: pd.DataFrame, schema: str) -> pd.DataFrame:

@@ -17,16 +17,17 @@ WAREHOUSE_FOLDER = "<warehouse folder>"
 
 
 def shown_path(path: Path | str) -> str:
-    """`path` relative to the project, or to the warehouse's folder as `<warehouse folder>/...`;
-    a path in neither keeps only its file name."""
+    """`path` relative to the warehouse's folder as `<warehouse folder>/...` (where the pipeline
+    writes its models and reports, wherever the warehouse is), else relative to the project; a
+    path in neither keeps only its file name."""
     from bold_assets.settings import get_settings
 
     p = Path(path).resolve()
-    if p.is_relative_to(PROJECT_DIR):
-        return p.relative_to(PROJECT_DIR).as_posix()
     data_dir = get_settings().data_dir.resolve()
     if p.is_relative_to(data_dir):
         return f"{WAREHOUSE_FOLDER}/{p.relative_to(data_dir).as_posix()}"
+    if p.is_relative_to(PROJECT_DIR):
+        return p.relative_to(PROJECT_DIR).as_posix()
     return p.name
 
 

@@ -31,7 +31,13 @@ import dagster as dg
 
 from bold_assets import warehouse as wh
 from bold_assets.defs.factories import leaks
-from bold_assets.defs.metadata import IDENTIFIER_ZONE, is_identifier_column, mask_examples, masked
+from bold_assets.defs.metadata import (
+    IDENTIFIER_ZONE,
+    is_identifier_column,
+    mask_examples,
+    mask_message,
+    masked,
+)
 from bold_assets.defs.paths import path_value
 from bold_assets.defs.resources import WarehouseResource
 from bold_assets.quality.suites import SUITES_DIR, Expectation, Suite, load_suites
@@ -143,8 +149,8 @@ def suite_check(suite: Suite, deps: set[dg.AssetKey],
             outcomes, said = (run_suite_warned(con, replace(suite, expectations=runnable))
                               if runnable else ([], []))
         for warning in said:  # on the step, not lost in the run's output (quoted values masked)
-            warning = re.sub(r"'[^']*'", "'…'", warning)
-            context.log.warning(f"{suite.name}: Great Expectations warned: {warning}")
+            context.log.warning(f"{suite.name}: Great Expectations warned: "
+                                f"{mask_message(warning)}")
         outcomes = [without_identifiers(o, suite) for o in outcomes]
         for e in chosen:
             if missing[e.check_name]:

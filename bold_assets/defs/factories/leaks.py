@@ -9,11 +9,11 @@ own (`leak_checks_for`). Either way the check is `<asset>/no_identifiers`, block
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 
 import dagster as dg
 
+from bold_assets.defs.metadata import mask_message
 from bold_assets.defs.resources import WarehouseResource
 
 LEAK_SCHEMAS = ("research", "marts", "outputs", "discovery")
@@ -48,7 +48,7 @@ def leak_result(warehouse: WarehouseResource, asset_key: dg.AssetKey,
             findings = ps.scan_identifiers(con, tables=targets,
                                            key=ps.project_key(get_settings()))
     except Exception as e:  # noqa: BLE001 - reported as the check's failure
-        error = re.sub(r"'[^']*'|\"[^\"]*\"", "'…'", str(e).splitlines()[0] if str(e) else "")
+        error = mask_message(str(e))
         return dg.AssetCheckResult(
             asset_key=asset_key, check_name=NAME, passed=False,
             severity=dg.AssetCheckSeverity.ERROR,

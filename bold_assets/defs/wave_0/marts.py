@@ -35,7 +35,7 @@ from filelock import FileLock
 
 from bold_assets import register
 from bold_assets import warehouse as wh
-from bold_assets.defs.metadata import column_schema
+from bold_assets.defs.metadata import column_schema, mask_message
 from bold_assets.defs.resources import WarehouseResource
 
 DBT_PROJECT = DbtProject(project_dir=register.DBT_PROJECT_DIR)
@@ -441,7 +441,7 @@ def wave_0_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource,
         events = list(invocation.stream())
         ok = invocation.is_successful()
     for warning in dbt_warnings(Path(invocation.target_path)):  # on the step, not lost in a log
-        context.log.warning(f"dbt: {warning}")
+        context.log.warning(f"dbt: {mask_message(warning)}")
     prune_run_targets(Path(DBT_PROJECT.project_dir) / DBT_PROJECT.target_path, "wave_0_dbt-")
     # Enrich the materialisations once dbt has released the file.
     with warehouse.connect() as con:
