@@ -148,7 +148,9 @@ def test_dbt_warnings_are_read_from_the_invocation_folder(tmp_path):
     lines = [{"info": {"level": "debug", "msg": "running dbt"}},
              {"info": {"level": "warn", "msg": "[WARNING]: Deprecated   functionality"}},
              {"info": {"level": "warn", "msg": "[WARNING]: Deprecated functionality"}},
-             {"info": {"level": "info", "msg": "1 of 2 PASS"}}]
+             {"info": {"level": "info", "msg": "1 of 2 PASS"}},
+             {"info": {"level": "warn", "name": "LogTestResult", "msg": "WARN 3 test.bold.b"}},
+             {"info": {"level": "warn", "name": "RunResultWarning", "msg": "Warning in b"}}]
     (tmp_path / "dbt.log").write_text("\n".join(json.dumps(x) for x in lines) + "\nnot json\n")
     (tmp_path / "run_results.json").write_text(json.dumps({"results": [
         {"unique_id": "test.bold.a", "status": "pass"},

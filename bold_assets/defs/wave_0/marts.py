@@ -412,7 +412,9 @@ def dbt_warnings(target_dir: Path) -> list[str]:
             info = json.loads(line).get("info", {})
         except ValueError:
             continue
-        if info.get("level") == "warn" and info.get("msg"):
+        # a test's own result lines are said once below, from run_results.json
+        if (info.get("level") == "warn" and info.get("msg")
+                and not str(info.get("name", "")).startswith(("LogTestResult", "RunResult"))):
             said.append(" ".join(str(info["msg"]).split()))
     results = target_dir / "run_results.json"
     if results.exists():
