@@ -765,14 +765,18 @@ def test_council_coverage_expects_calendar_quarters_up_to_the_latest_returned(bu
     quarter begun before the snapshot that any council has returned, not the quarters the returns
     happen to hold. At a mid-quarter snapshot (2023-11-15): once One has returned 2023Q4, Three,
     which has not, is not covered; while nobody has returned 2023Q4 it is expected of nobody;
-    and a quarter (2019Q1) that no council has a row for is a quarter every council missed."""
+    and a quarter (2019Q1) that no council has a row for is a quarter every council missed. A
+    return under a council code the LSOA lookup does not know warns (relationships test)."""
     wh, proj = _copies(built, tmp_path)
     mid_quarter = ["--vars", '{"snapshot_date": "2023-11-15"}']
 
+    said = []
+
     def coverage() -> dict[str, tuple[int, int, bool]]:
-        res = run_dbt(wh, "run", "--profiles-dir", ".", "--select", "area_coverage_wave_4",
-                      *mid_quarter, cwd=proj)
+        res = run_dbt(wh, "build", "--profiles-dir", ".", "--select",
+                      "stg_hclic_submissions area_coverage_wave_4", *mid_quarter, cwd=proj)
         assert res.returncode == 0, res.stdout[-3000:]
+        said.append(res.stdout)
         with duckdb.connect(str(wh), read_only=True) as con:
             rows = con.execute("select lad_code, quarters_expected, quarters_submitted, covered "
                                "from marts.area_coverage_wave_4 "
@@ -789,8 +793,15 @@ def test_council_coverage_expects_calendar_quarters_up_to_the_latest_returned(bu
                     "where quarter_start_date = '2023-10-01'")
         con.execute("delete from research.hclic_submissions "
                     "where quarter_start_date = '2019-01-01'")
+        # a return under a code the LSOA lookup does not know (a predecessor council's)
+        con.execute("insert into research.hclic_submissions by name select 'sX' as row_id_hash, "
+                    "'E07999999' as la_code, '2019Q2' as reporting_quarter, "
+                    "date '2019-04-01' as quarter_start_date, 'Y' as submitted")
     assert coverage() == {LAD_ONE: (22, 21, False), LAD_TWO: (22, 20, False),
                           LAD_THREE: (22, 21, False), LAD_FOUR: (22, 0, False)}
+    assert "WARN=0" in said[0]  # every return's council is known
+    warned = [line for line in said[1].splitlines() if "WARN" in line and "relationships" in line]
+    assert warned and "WARN=1" in said[1], said[1][-2000:]
 
 
 def _render_catalog_macro(call: str) -> str:
