@@ -772,8 +772,8 @@ def test_council_coverage_expects_calendar_quarters_up_to_the_latest_returned(bu
 
     said = []
 
-    def coverage() -> dict[str, tuple[int, int, bool]]:
-        res = run_dbt(wh, "build", "--profiles-dir", ".", "--select",
+    def coverage(command: str = "run") -> dict[str, tuple[int, int, bool]]:
+        res = run_dbt(wh, command, "--profiles-dir", ".", "--select",
                       "stg_hclic_submissions area_coverage_wave_4", *mid_quarter, cwd=proj)
         assert res.returncode == 0, res.stdout[-3000:]
         said.append(res.stdout)
@@ -797,9 +797,9 @@ def test_council_coverage_expects_calendar_quarters_up_to_the_latest_returned(bu
         con.execute("insert into research.hclic_submissions by name select 'sX' as row_id_hash, "
                     "'E07999999' as la_code, '2019Q2' as reporting_quarter, "
                     "date '2019-04-01' as quarter_start_date, 'Y' as submitted")
-    assert coverage() == {LAD_ONE: (22, 21, False), LAD_TWO: (22, 20, False),
-                          LAD_THREE: (22, 21, False), LAD_FOUR: (22, 0, False)}
-    assert "WARN=0" in said[0]  # every return's council is known
+    # built with its tests this time: the unknown council warns
+    assert coverage("build") == {LAD_ONE: (22, 21, False), LAD_TWO: (22, 20, False),
+                                 LAD_THREE: (22, 21, False), LAD_FOUR: (22, 0, False)}
     warned = [line for line in said[1].splitlines() if "WARN" in line and "relationships" in line]
     assert warned and "WARN=1" in said[1], said[1][-2000:]
 
