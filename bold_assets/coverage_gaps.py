@@ -33,6 +33,8 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from bold_assets.warehouse import table_exists
+
 COLUMN = "coverage"
 COVERED = "covered"
 NOT_COVERED = "not covered"
@@ -80,9 +82,7 @@ def read_not_covered(con, wave: int, lads: Iterable[str], measures: Sequence[str
     if table is None or not declared:
         return empty_not_covered()
     schema, name = table.split(".")
-    exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? "
-                         "AND table_name = ?", [schema, name]).fetchall()[0][0]
-    if not exists:
+    if not table_exists(con, schema, name):
         raise RuntimeError(f"{table} is not in the warehouse: wave {wave}'s outputs need it to "
                            "tell areas without a council return from zero (build the dbt "
                            "models of the wave first)")

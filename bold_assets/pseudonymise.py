@@ -29,6 +29,7 @@ import duckdb
 
 from bold_assets.settings import Settings, get_settings
 from bold_assets.sources import POSTCODE_PATTERN, SOURCES
+from bold_assets.warehouse import table_exists
 
 KEY_ENV = "BOLD_PROJECT_KEY"
 # Every date-of-birth format the sources use, for finding DOBs carried as text.
@@ -230,8 +231,7 @@ def _own_dob_sql(con: duckdb.DuckDBPyConnection, schema: str, table: str,
     src = SOURCES.get(table)
     if schema != "research" or src is None or not src.identifiers.dob:
         return None
-    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'linkage' "
-                       "AND table_name = ?", [f"std_{table}"]).fetchall()[0][0]:
+    if not table_exists(con, "linkage", f"std_{table}"):
         return None
     return (f"SELECT {hash_expr(table, src.key, 'record_id')} AS row_id_hash, dob_std AS dob "
             f"FROM (SELECT * FROM linkage.std_{table} WHERE dob_std IS NOT NULL "

@@ -27,8 +27,8 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from pathlib import Path
 
+from bold_assets import register
 from bold_assets.catalog import SOURCES, WAVES, Source
 from bold_assets.columns.glossary import (
     COMMON,
@@ -40,7 +40,7 @@ from bold_assets.columns.glossary import (
     TABLES,
 )
 
-DBT_DIR = Path(__file__).resolve().parents[2] / "dbt_project"
+DBT_DIR = register.DBT_PROJECT_DIR
 
 
 def describe(schema: str, table: str, column: str) -> str | None:
@@ -175,9 +175,7 @@ def _staging(src: Source, column: str) -> str | None:
 
 
 @functools.lru_cache(maxsize=1)
-def _register():  # noqa: ANN202 (pandas frame, imported lazily)
-    from bold_assets import register
-
+def _register():  # noqa: ANN202 (the register, a pandas frame, read once)
     return register.load_register()
 
 
@@ -185,8 +183,6 @@ def _register():  # noqa: ANN202 (pandas frame, imported lazily)
 def measure(measure_id: str, wave: int | None = None) -> str | None:
     """A register measure: its name and kind; with `wave`, that wave's flag: measure type, what
     the row defines and the flag_sql (and the wave whose row writes it)."""
-    from bold_assets import register
-
     reg = _register()
     rows = reg[reg["id"] == measure_id]
     if rows.empty:
@@ -212,8 +208,6 @@ def measure(measure_id: str, wave: int | None = None) -> str | None:
 def flag_sources(measure_id: str, wave: int) -> tuple[str, ...]:
     """The sources whose records are evidence of the wave's flag: the staging models a signal
     of its flag_sql is read from, and the source of an assessment (e.g. oasys)."""
-    from bold_assets import register
-
     sql, _ = register.flag_sources(wave, _register()).get(measure_id, ("", wave))
     evidence = _evidence()
     out: list[str] = []
@@ -229,15 +223,11 @@ def flag_sources(measure_id: str, wave: int) -> tuple[str, ...]:
 
 @functools.lru_cache(maxsize=1)
 def _evidence() -> dict[str, dict]:
-    from bold_assets import register
-
     return {r["name"]: r for r in register.load_evidence().to_dict("records")}
 
 
 def evidence_sources(measure_id: str) -> tuple[str, ...]:
     """The sources whose records are evidence of the measure's flag in any wave."""
-    from bold_assets import register
-
     found = {s for w in register.WAVES for s in flag_sources(measure_id, w)}
     return tuple(s for s in SOURCES if s in found)
 
@@ -254,8 +244,6 @@ _ALL_MEASURE_TABLES = ("marts.risk_factor_register", "evaluation.needs_validity_
 def table_needs(schema: str, table: str) -> tuple[str, ...]:
     """Register ids (needs: drivers and outcomes) a table holds: as flags, measures or rows, or
     as the evidence of their flags (a source's raw, research and staging tables)."""
-    from bold_assets import register
-
     name = f"{schema}.{table}"
     m = _WAVE_MEASURE_TABLES.fullmatch(name)
     if m:
@@ -301,10 +289,8 @@ def _measure_column(schema: str, table: str, column: str) -> str | None:
 @functools.lru_cache(maxsize=1)
 def _assessment_columns() -> dict[str, str]:
     """The person marts' assessment columns (dbt var evidence_assessments)."""
-    from bold_assets.register import dbt_project_vars
-
     out = {}
-    for a in dbt_project_vars(DBT_DIR / "dbt_project.yml")["evidence_assessments"]:
+    for a in register.dbt_project_vars()["evidence_assessments"]:
         out[f"has_{a['name']}_assessment"] = f"Whether the person has a {a['meaning']}"
         for c in a.get("carry", ()):
             out[c["name"]] = f"{c['column']} of the person's {a['meaning']}"
@@ -313,10 +299,8 @@ def _assessment_columns() -> dict[str, str]:
 
 @functools.lru_cache(maxsize=1)
 def _oasys_sections() -> dict[int, dict]:
-    from bold_assets.register import dbt_project_vars
-
     return {int(s["section"]): s for s in
-            dbt_project_vars(DBT_DIR / "dbt_project.yml")["oasys_sections"]}
+            register.dbt_project_vars()["oasys_sections"]}
 
 
 def _oasys_scores(schema: str, table: str, column: str) -> str | None:

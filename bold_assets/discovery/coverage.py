@@ -24,6 +24,7 @@ import pandas as pd
 
 from bold_assets.discovery.catalogue import dataset_of
 from bold_assets.discovery.sources_register import validates
+from bold_assets.warehouse import table_exists
 
 COLUMNS = ["risk_factor", "wave", "source_id", "coverage", "register_measure_type",
            "candidate_variables", "submission_coverage", "coverage_note"]
@@ -71,10 +72,7 @@ def submission_coverage(con, sources: Iterable, schema: str = "research") -> pd.
         expected = arrived = 0
         words, missing = set(), []
         for src in tables:
-            exists = con.execute("SELECT count(*) FROM information_schema.tables WHERE "
-                                 "table_schema = ? AND table_name = ?",
-                                 [schema, src.name]).fetchall()[0][0]
-            if not exists:
+            if not table_exists(con, schema, src.name):
                 missing.append(f"{schema}.{src.name}")
                 continue
             who, when, flag = return_columns(src)

@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-import yaml
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 from filelock import FileLock
 
@@ -107,9 +106,8 @@ _DBT_EVENT_KEYS = {"Execution Duration": "dbt_execution_seconds", "unique_id": "
 
 @functools.cache
 def dbt_vars() -> dict[str, Any]:
-    """The vars of dbt_project.yml (their defaults)."""
-    data = yaml.safe_load((Path(DBT_PROJECT.project_dir) / "dbt_project.yml").read_text())
-    return dict(data.get("vars") or {})
+    """The vars of dbt_project.yml (their defaults), read once."""
+    return register.dbt_project_vars()
 
 
 def plain_text(text: str) -> str:

@@ -58,15 +58,9 @@ _COLS = """geography_level::VARCHAR AS geography_level, area_code::VARCHAR AS ar
     area_name::VARCHAR AS area_name, wave::INTEGER AS wave, measure::VARCHAR AS measure,
     "count"::INTEGER AS "count", denominator::INTEGER AS denominator, rate::DOUBLE AS rate,
     suppressed::BOOLEAN AS suppressed, coverage::VARCHAR AS coverage"""
-# What each published column means (the column schema the UI shows): declared with every
-# other warehouse column in bold_assets.columns.
+# What each published column means: declared with every other warehouse column in
+# bold_assets.columns, which `column_schema` reads.
 COLUMN_DESCRIPTIONS = OUTPUT_COLUMNS
-
-
-def _described(schema: dg.TableSchema) -> dg.TableSchema:
-    return dg.TableSchema(columns=[dg.TableColumn(c.name, c.type,
-                                                  description=COLUMN_DESCRIPTIONS.get(c.name))
-                                   for c in schema.columns])
 
 
 def _union(tables: list[str]) -> str:
@@ -225,8 +219,7 @@ class WaveOutputs:
                                       else "none (no measure of this wave rests on returns)"),
                     "lads_not_covered": dg.MetadataValue.json(
                         not_covered.groupby("measure")["lad_code"].nunique().to_dict()),
-                    "dagster/column_schema": _described(
-                        column_schema(con, f"outputs.{key.path[1]}"))})
+                    "dagster/column_schema": column_schema(con, f"outputs.{key.path[1]}")})
             n = replace_table_from(con, "outputs", self.report_key.path[1], report)
             report_schema = column_schema(con, f"outputs.{self.report_key.path[1]}")
         yield dg.MaterializeResult(asset_key=self.report_key, metadata={
