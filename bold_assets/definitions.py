@@ -15,8 +15,8 @@ import dagster as dg
 
 from bold_assets import run_report
 from bold_assets.catalog import CATALOG, Catalog
-from bold_assets.defs import discovery, quality
-from bold_assets.defs.evaluation import linkage_quality, needs_validity
+from bold_assets.defs import discovery, estimates, quality
+from bold_assets.defs.evaluation import estimate_coverage, linkage_quality, needs_validity
 from bold_assets.defs.evaluation.wave_linkage import build_wave_evaluation
 from bold_assets.defs.factories import raw, research, std, waves
 from bold_assets.defs.factories.wave_linkage import build_wave_linkage
@@ -31,8 +31,10 @@ WAVE_AREAS = (
     research_0.defs,
     marts.defs,
     outputs.defs,
+    estimates.defs,
     linkage_quality.defs,
     needs_validity.defs,
+    estimate_coverage.defs,
     discovery.defs,
 )
 

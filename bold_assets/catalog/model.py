@@ -248,6 +248,11 @@ class LinkPlan:
     # `link` / `trace` plans: the `linkage.<table>` the links are written to (default: the plan's
     # name).
     table: str | None = None
+    # `link` / `trace` plans to a file that covers the whole population (`sources[0]`, e.g. PDS,
+    # DWP's customer information): a person not linked to it is unmeasured by the wave, not
+    # without its records, so the error-aware estimates impute them (`bold_assets.estimates`).
+    # False for a file of events (H-CLIC cases) or of a part of the population (NPD pupils).
+    covers_population: bool = False
 
     @property
     def output_table(self) -> str:

@@ -38,14 +38,16 @@ DECLARED: tuple[Wave, ...] = (
     Wave(2, "Work and benefits: DWP benefit spells and HMRC earnings", (), (
         # CIS people (grouped by NINO) traced to PNC people, as the MoJ-DWP-HMRC share does;
         # benefit and employment spells reach them by NINO
-        LinkPlan("link_cis_pnc", ("dwp_cis", "pnc_people"), "link", table="cis_links"),
+        LinkPlan("link_cis_pnc", ("dwp_cis", "pnc_people"), "link", table="cis_links",
+                 covers_population=True),
     ), "0 3 * * 3"),
     Wave(3, "Health: NHS hospital and mental-health data, ONS deaths", (), (
         # the spine's people traced to PDS on date of birth, name, sex and postcode (the Master
         # Person Service's demographic steps: justice records carry no NHS number); hospital,
         # mental-health and death records reach them by NHS number
         LinkPlan("trace_spine_pds", ("pds", "mags", "crown", "prison", "probation", "family",
-                                     "civil", "pnc_people"), "trace", table="pds_links"),
+                                     "civil", "pnc_people"), "trace", table="pds_links",
+                 covers_population=True),
         # pupils traced to PDS the same way (as ECHILD links the NPD to HES)
         LinkPlan("trace_npd_pds", ("pds", "npd_census"), "trace", table="npd_pds_links"),
     ), "0 3 * * 4"),

@@ -183,6 +183,58 @@ TABLES: list[tuple[str, dict[str, str]]] = [
         ("correct", "Journeys found that are true ones"),
         ("precision", "correct / journeys_found"),
         ("recall", "correct / true_journeys"))),
+    (r"outputs\.needs_estimates_wave_\d+", _t(
+        ("geography_level", "lsoa, lad or country (England and Wales)"),
+        ("area_code", "ONS code of the LSOA, LAD or K04000001 (England and Wales)"),
+        ("area_name", "name of the area"),
+        ("wave", "linkage wave whose person mart the row counts"),
+        ("measure", "risk factor register id (driver_* / outcome_*)"),
+        ("estimate", "estimated prevalence of the need (the register's validated measure under "
+                     "perfect linkage, or the flag where no wave validates it); a count rounded "
+                     "to 5 over the published denominator; null when suppressed"),
+        ("lower", "lower bound of the 90% interval (linkage, proxy and sampling error), rounded "
+                  "as the estimate"),
+        ("upper", "upper bound of the 90% interval, rounded as the estimate"),
+        ("naive_rate", "the published flag rate (count / denominator of the outputs)"),
+        ("naive_lower", "lower bound of the naive 90% Wilson interval of the published rate "
+                        "(sampling error only)"),
+        ("naive_upper", "upper bound of the naive 90% Wilson interval of the published rate"),
+        ("denominator", "people of the area, rounded to 5 (the outputs' denominator)"),
+        ("validated_by_wave", "the wave whose validated measure the estimate targets; null when "
+                              "no built wave validates the measure (proxy error not corrected)"),
+        ("method", "how the estimate was made (bold_assets.estimates.estimator)"),
+        ("errors_included", "the errors the interval carries"),
+        ("suppressed", "withheld by disclosure control with its cell (the cell's count "
+                       "suppressed or not covered, fewer than 10 people implied by a bound, or "
+                       "recoverable from its LAD's and neighbours')"))),
+    (r"evaluation\.estimate_coverage", _t(
+        ("geography_level", "lad or country (England and Wales)"),
+        ("area_code", "ONS code of the LAD, or K04000001 (England and Wales)"),
+        ("validated_by_wave", "the wave whose validated measure the estimate targets"),
+        ("estimate", "the published estimate"),
+        ("lower", "the published lower bound (90%)"),
+        ("upper", "the published upper bound (90%)"),
+        ("naive_rate", "the published flag rate"),
+        ("naive_lower", "the naive interval's lower bound"),
+        ("naive_upper", "the naive interval's upper bound"),
+        ("pool", "'validated': a wave validates the measure (truth: the validated measure under "
+                 "perfect linkage); 'not validated': none does (truth: the latent need)"),
+        ("truth", "true prevalence among the true people of the cell"),
+        ("true_people", "true people of the cell (under perfect linkage)"),
+        ("covered", "the published 90% interval contains the truth"),
+        ("naive_covered", "the naive binomial interval contains the truth"),
+        ("width", "upper - lower"),
+        ("naive_width", "naive_upper - naive_lower"))),
+    (r"evaluation\.estimate_coverage_summary", _t(
+        ("pool", "'validated' or 'not validated' (see evaluation.estimate_coverage)"),
+        ("cells", "published LAD rows"),
+        ("measures", "measures among them"),
+        ("coverage", "share of the rows whose 90% interval contains the truth"),
+        ("naive_coverage", "share whose naive binomial interval contains the truth"),
+        ("mean_width", "mean width of the 90% intervals"),
+        ("mean_naive_width", "mean width of the naive intervals"),
+        ("mean_error", "mean of estimate - truth"),
+        ("mean_naive_error", "mean of naive rate - truth"))),
     (r"evaluation\.needs_validity_wave_\d+", _t(
         ("persons", "Estimated persons (medium threshold) with a true person"),
         ("flag_prevalence", "Share of those persons flagged"),

@@ -1,0 +1,136 @@
+"""Each wave's error-aware estimates: `outputs/needs_estimates_wave_<n>` (one factory, every wave
+with a mart), in the wave's group, after its safe outputs.
+
+Per LSOA, LAD and England and Wales and per measure: the estimate of the need's prevalence with
+a 90% interval carrying linkage and proxy error, the naive flag rate with its binomial interval,
+the method and the errors included (`bold_assets.estimates.estimator`); disclosure-controlled with
+their cells (`bold_assets.estimates.publishing`). A wave's estimates use the later waves' marts
+built for the same snapshot, so they are listed as its inputs. The blocking check
+`no_disclosive_cells` re-derives the exact people of each cell and verifies the table.
+"""
+
+from functools import cached_property
+
+import dagster as dg
+import pandas as pd
+
+from bold_assets import register
+from bold_assets.defs.metadata import column_schema
+from bold_assets.defs.paths import path_value
+from bold_assets.defs.resources import WarehouseResource
+from bold_assets.defs.wave_0.linkage import PAIRS_KEY, PERSON_IDS_KEY
+from bold_assets.defs.wave_0.outputs import AREAS, WAVE_OUTPUTS, output_waves
+from bold_assets.estimates import charts, estimator, publishing, reading
+from bold_assets.warehouse import replace_table_from
+
+_SQL_COLS = """geography_level::VARCHAR AS geography_level, area_code::VARCHAR AS area_code,
+    area_name::VARCHAR AS area_name, wave::INTEGER AS wave, measure::VARCHAR AS measure,
+    estimate::DOUBLE AS estimate, lower::DOUBLE AS lower, upper::DOUBLE AS upper,
+    naive_rate::DOUBLE AS naive_rate, naive_lower::DOUBLE AS naive_lower,
+    naive_upper::DOUBLE AS naive_upper, denominator::INTEGER AS denominator,
+    validated_by_wave::INTEGER AS validated_by_wave, method::VARCHAR AS method,
+    errors_included::VARCHAR AS errors_included, suppressed::BOOLEAN AS suppressed"""
+
+
+def estimates_key(wave: int) -> dg.AssetKey:
+    return dg.AssetKey(["outputs", f"needs_estimates_wave_{wave}"])
+
+
+def _published(con, wave: int) -> pd.DataFrame:
+    o = WAVE_OUTPUTS[wave]
+    return con.execute(" UNION ALL BY NAME ".join(
+        f"SELECT * FROM {'.'.join(k.path)}" for k in (o.lsoa_key, o.lad_key))).df()
+
+
+def _areas(con) -> pd.DataFrame:
+    return con.execute("SELECT lsoa_code, lsoa_name, lad_code, lad_name FROM reference.lsoa").df()
+
+
+class WaveEstimates:
+    """A wave's estimates asset and its blocking check."""
+
+    def __init__(self, wave: int):
+        self.wave = wave
+        self.key = estimates_key(wave)
+
+    @property
+    def deps(self) -> list[dg.AssetKey]:
+        from bold_assets.catalog.dbt import wave_links
+
+        o = WAVE_OUTPUTS[self.wave]
+        marts = [dg.AssetKey(["marts", f"person_needs_wave_{w}"]) for w in output_waves()]
+        links = [dg.AssetKey(["research", w["link"]]) for w in wave_links()]
+        return [o.lsoa_key, o.lad_key, AREAS, *marts, *links, PAIRS_KEY, PERSON_IDS_KEY]
+
+    def compute(self, warehouse: WarehouseResource) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """(exact estimates, published estimates)."""
+        with warehouse.connect() as con:
+            inputs, plans = reading.read_inputs(con, self.wave)
+            published, areas = _published(con, self.wave), _areas(con)
+        exact = estimator.estimate(inputs, plans)
+        return exact, publishing.protect_estimates(exact, published, areas, self.wave)
+
+    def violations(self, con) -> list:
+        """Violations of the published table, against each cell's exact people (re-derived)."""
+        persons = reading.area_persons(con, self.wave)
+        areas = _areas(con)
+        est = con.execute(f"SELECT * FROM {'.'.join(self.key.path)}").df()
+        return publishing.verify_estimates(
+            est, _published(con, self.wave), persons,
+            lsoa_parent=areas.set_index("lsoa_code")["lad_code"].to_dict())
+
+    @cached_property
+    def asset(self) -> dg.AssetsDefinition:
+        w = self.wave
+
+        @dg.asset(key=self.key, group_name=f"wave_{w}", kinds={"duckdb"}, deps=self.deps,
+                  description=f"Wave-{w} needs prevalence with a 90% interval carrying linkage "
+                              "and proxy error, per LSOA, LAD and England and Wales, beside the "
+                              "naive flag rate; disclosure-controlled with its cells.")
+        def needs_estimates(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+            exact, pub = self.compute(warehouse)
+            with warehouse.connect() as con:
+                n = replace_table_from(con, "outputs", self.key.path[1], pub, _SQL_COLS)
+                schema = column_schema(con, f"outputs.{self.key.path[1]}")
+            png = charts.interval_chart(pub[pub["geography_level"] == "lad"], w)
+            chart_file = charts.save(warehouse.file, f"needs_estimates_wave_{w}.png", png)
+            methods = pub.drop_duplicates("measure").assign(
+                measure=lambda d: d["measure"].map(register.measure_names()))
+            return dg.MaterializeResult(metadata={
+                "dagster/row_count": n,
+                "dagster/column_schema": schema,
+                "rows_published": int((~pub["suppressed"]).sum()),
+                "rows_suppressed": int(pub["suppressed"].sum()),
+                "draws": estimator.DRAWS,
+                "methods": dg.MetadataValue.md(methods[["measure", "validated_by_wave", "method",
+                                                        "errors_included"]].to_markdown(
+                    index=False)),
+                "chart": dg.MetadataValue.md(charts.markdown(png, f"wave {w} estimates by LAD")),
+                "chart_file": path_value(chart_file),
+            })
+
+        return needs_estimates
+
+    @cached_property
+    def check(self) -> dg.AssetChecksDefinition:
+        @dg.asset_check(asset=self.key, name="no_disclosive_cells", blocking=True,
+                        description="BLOCKING: no estimate or bound on a cell the outputs do not "
+                        "publish, below 10 people, unrounded, or recoverable from its LAD's "
+                        "and neighbours'.")
+        def no_disclosive_cells(warehouse: WarehouseResource) -> dg.AssetCheckResult:
+            with warehouse.connect() as con:
+                found = self.violations(con)
+            kinds = pd.Series([v.kind for v in found], dtype=object).value_counts().to_dict()
+            md = {"violations": len(found), "by_kind": dg.MetadataValue.json(kinds)}
+            if found:
+                md["first_20_violations"] = dg.MetadataValue.md(
+                    pd.DataFrame([v.__dict__ for v in found[:20]]).to_markdown(index=False))
+            return dg.AssetCheckResult(passed=not found, metadata=md)
+
+        return no_disclosive_cells
+
+
+WAVE_ESTIMATES = {w: WaveEstimates(w) for w in output_waves()}
+
+defs = dg.Definitions(assets=[e.asset for e in WAVE_ESTIMATES.values()],
+                      asset_checks=[e.check for e in WAVE_ESTIMATES.values()])

@@ -1,0 +1,134 @@
+"""Read the estimator's inputs from the warehouse (production tables only, never `truth.*`)."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from bold_assets import register
+from bold_assets.estimates.estimator import Inputs, MeasurePlan, measure_plans
+from bold_assets.warehouse import table_exists
+
+PUBLISHED_THRESHOLD = "medium"
+
+
+def mart(wave: int) -> str:
+    return f"marts.person_needs_wave_{wave}"
+
+
+def built_waves(con: duckdb.DuckDBPyConnection, wave: int) -> list[int]:
+    """The waves whose mart is built for the same snapshot as `wave`'s."""
+    snap = con.execute(f"SELECT max(snapshot_date) FROM {mart(wave)}").fetchone()[0]
+    out = []
+    for w in register.WAVES:
+        if table_exists(con, "marts", f"person_needs_wave_{w}"):
+            if con.execute(f"SELECT max(snapshot_date) FROM {mart(w)}").fetchone()[0] == snap:
+                out.append(w)
+    return out
+
+
+def research_link(wave: int) -> str:
+    from bold_assets.catalog.dbt import wave_links
+
+    return next(f"research.{w['link']}" for w in wave_links() if int(w["wave"]) == wave)
+
+
+def cross_person_pairs(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Candidate pairs the spine's Splink models scored across two persons (keyed research ids;
+    the highest probability per pair of persons). Needs `bold_hmac` on the connection."""
+    from bold_assets.linkage.spine import research_id_sql
+
+    if not table_exists(con, "linkage", "pairwise_predictions"):
+        return Inputs(pd.DataFrame()).pairs
+    return con.execute(f"""
+        WITH p AS (
+            SELECT least(a.person_id, b.person_id) AS l, greatest(a.person_id, b.person_id) AS r,
+                   max(pp.match_probability) AS match_probability
+            FROM linkage.pairwise_predictions AS pp
+            JOIN linkage.person_ids AS a
+              ON a.source_dataset = pp.source_dataset_l AND a.record_id = pp.record_id_l
+            JOIN linkage.person_ids AS b
+              ON b.source_dataset = pp.source_dataset_r AND b.record_id = pp.record_id_r
+            WHERE a.person_id <> b.person_id
+            GROUP BY ALL
+        )
+        SELECT {research_id_sql('l')} AS id_l, {research_id_sql('r')} AS id_r, match_probability
+        FROM p
+    """).df()
+
+
+def read_inputs(con: duckdb.DuckDBPyConnection, wave: int
+                ) -> tuple[Inputs, dict[str, MeasurePlan]]:
+    """The wave's persons, the built waves' flags the plans need, the population links and the
+    cross-person pairs; and the measures' plans."""
+    from bold_assets import pseudonymise as ps
+    from bold_assets.settings import get_settings
+
+    reg = register.load_register()
+    plans = measure_plans(wave, built_waves(con, wave), reg)
+    measures = list(plans)
+    persons = con.execute(
+        f"SELECT estimated_xjs_id, lsoa_code, lad_code, age_band, sex, {', '.join(measures)} "
+        f"FROM {mart(wave)} WHERE link_threshold = ?", [PUBLISHED_THRESHOLD]).df()
+    needed = {w for p in plans.values() for w in (p.reference_wave, p.proxy_wave)
+              if w is not None}
+    flags = {}
+    for w in sorted(needed):
+        theirs = register.wave_measures(w, reg)
+        cols = [m for m in measures if m in theirs]
+        flags[w] = con.execute(
+            f"SELECT estimated_xjs_id, {', '.join(cols)} FROM {mart(w)} WHERE link_threshold = ?",
+            [PUBLISHED_THRESHOLD]).df().set_index("estimated_xjs_id")
+    linked, in_scope = {}, {}
+    for p in plans.values():
+        if p.corrected and p.population_source and p.population_source not in linked:
+            linked[p.population_source] = _persons_with(con, p.validated_at,
+                                                        [p.population_source])
+            in_scope[p.population_source] = _persons_with(
+                con, p.validated_at, scope_sources(p.validated_at, p.population_source))
+    ps.register_hmac(con, ps.project_key(get_settings()))
+    return Inputs(persons, flags, linked, in_scope, cross_person_pairs(con)), plans
+
+
+def scope_sources(wave: int, population_source: str) -> list[str]:
+    """The sources whose people the wave's plan links to `population_source` (its other ones)."""
+    from bold_assets.catalog import WAVES
+
+    plan = next(p for p in WAVES[wave].link_plans if p.sources[0] == population_source)
+    return list(plan.sources[1:])
+
+
+def _persons_with(con: duckdb.DuckDBPyConnection, up_to_wave: int, sources: list[str]) -> set:
+    """Spine ids of the persons holding a record of `sources` (research link files of waves up
+    to `up_to_wave`)."""
+    parts = " UNION ALL ".join(
+        f"SELECT estimated_xjs_id, source_dataset FROM {research_link(w)}"
+        for w in register.WAVES if w <= up_to_wave and _has_link(w))
+    names = ", ".join(f"'{s}'" for s in sources)
+    return set(con.execute(f"SELECT DISTINCT estimated_xjs_id FROM ({parts}) "
+                           f"WHERE source_dataset IN ({names})").df()["estimated_xjs_id"])
+
+
+def _has_link(wave: int) -> bool:
+    from bold_assets.catalog.dbt import wave_links
+
+    return any(int(w["wave"]) == wave for w in wave_links())
+
+
+def area_persons(con: duckdb.DuckDBPyConnection, wave: int) -> pd.Series:
+    """The exact people of each area the estimates count (a known LSOA and LAD), indexed by
+    (geography_level, area_code)."""
+    from bold_assets.estimates.estimator import COUNTRY
+
+    frame = con.execute(f"""
+        SELECT 'lsoa' AS geography_level, lsoa_code AS area_code, count(*) AS n
+        FROM {mart(wave)} WHERE link_threshold = ? AND lsoa_code IS NOT NULL
+          AND lad_code IS NOT NULL GROUP BY ALL
+        UNION ALL
+        SELECT 'lad', lad_code, count(*) FROM {mart(wave)} WHERE link_threshold = ?
+          AND lsoa_code IS NOT NULL AND lad_code IS NOT NULL GROUP BY ALL
+        UNION ALL
+        SELECT 'country', '{COUNTRY[0]}', count(*) FROM {mart(wave)} WHERE link_threshold = ?
+          AND lsoa_code IS NOT NULL AND lad_code IS NOT NULL
+    """, [PUBLISHED_THRESHOLD] * 3).df()
+    return frame.set_index(["geography_level", "area_code"])["n"]

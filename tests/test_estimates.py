@@ -1,0 +1,167 @@
+"""Error-aware estimates on hand-made people: the estimator's parts (imputation of the validated
+measure, links drawn from match probabilities, sampling), the measures' plans from the register,
+and disclosure control of the bounds (the differencing attack extended to them)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from bold_assets import disclosure
+from bold_assets.estimates import estimator as E
+from bold_assets.estimates.publishing import protect_estimates, verify_estimates
+
+M = "driver_mental_health"
+
+
+def _people(n: int, lad: str = "L1", lsoas: tuple[str, ...] = ("A", "B", "C")) -> pd.DataFrame:
+    return pd.DataFrame({
+        "estimated_xjs_id": [f"p{i}" for i in range(n)],
+        "lsoa_code": [lsoas[i % len(lsoas)] for i in range(n)],
+        "lad_code": lad, "age_band": "25-34", "sex": "M", M: False})
+
+
+def _plan(reference: int | None = 3, proxy: int | None = 2, source: str | None = None):
+    return {M: E.MeasurePlan(M, 3 if reference else None, reference, proxy, source)}
+
+
+def _row(frame: pd.DataFrame, level: str = "lad", area: str = "L1") -> pd.Series:
+    return frame[(frame["geography_level"] == level) & (frame["area_code"] == area)].iloc[0]
+
+
+def test_validated_measure_replaces_the_proxy_where_measured():
+    people = _people(1000)
+    people[M] = np.arange(1000) < 100  # the proxy flags 10%
+    ref = pd.DataFrame({M: np.arange(1000) < 300}, index=people["estimated_xjs_id"])  # 30%
+    out = E.estimate(E.Inputs(people, {3: ref, 2: ref}), _plan(), draws=400)
+    lad = _row(out)
+    assert lad["naive_rate"] == pytest.approx(0.10)
+    assert lad["estimate"] == pytest.approx(0.30, abs=0.01)
+    # sampling error only: about the binomial half-width 1.645 * sqrt(.3 * .7 / 1000) = 0.024
+    assert 0.03 < lad["upper"] - lad["lower"] < 0.07
+    assert lad["lower"] < 0.30 < lad["upper"]
+
+
+def test_unmeasured_people_are_imputed_from_their_stratum():
+    """Half the people were never linked to the population file: they take the rate of the
+    measured people with the same proxy value, not their own (empty) record."""
+    people = _people(2000)
+    people[M] = np.arange(2000) % 2 == 0  # proxy: every other person
+    ids = people["estimated_xjs_id"]
+    # measured: proxy people have the need 80% of the time, the others 10%
+    rng = np.random.default_rng(1)
+    truth = np.where(people[M], rng.random(2000) < 0.8, rng.random(2000) < 0.1)
+    linked = set(ids[:1000])
+    ref = pd.Series(np.where(ids.isin(linked), truth, False), index=ids, name=M).to_frame()
+    proxy = people.set_index("estimated_xjs_id")[[M]]
+    inputs = E.Inputs(people, {3: ref, 2: proxy}, linked={"pds": linked},
+                      in_scope={"pds": set(ids)})
+    lad = _row(E.estimate(inputs, _plan(source="pds"), draws=300))
+    assert lad["estimate"] == pytest.approx(truth.mean(), abs=0.02)  # not ~0.45 / 2
+    # people out of the plan's scope keep their own record (nobody imputed)
+    inputs = E.Inputs(people, {3: ref, 2: proxy}, linked={"pds": linked},
+                      in_scope={"pds": linked})
+    lad = _row(E.estimate(inputs, _plan(source="pds"), draws=50))
+    assert lad["estimate"] == pytest.approx(truth[:1000].sum() / 2000, abs=0.02)
+
+
+def test_likely_missed_links_merge_people_and_move_the_estimate():
+    """200 people, 100 flagged; each flagged person has an unflagged twin joined by a pair of
+    probability 0.9: merged, they are ~110 people of whom 100 flagged."""
+    people = _people(200, lsoas=("A",))
+    people[M] = np.arange(200) < 100
+    pairs = pd.DataFrame({"id_l": [f"p{i}" for i in range(100)],
+                          "id_r": [f"p{i + 100}" for i in range(100)],
+                          "match_probability": 0.9})
+    flags = people.set_index("estimated_xjs_id")[[M]]
+    plan = _plan(reference=None, proxy=None)
+    merged = _row(E.estimate(E.Inputs(people, {}, pairs=pairs), plan, draws=200))
+    alone = _row(E.estimate(E.Inputs(people, {}), plan, draws=200))
+    assert alone["estimate"] == pytest.approx(0.5, abs=0.02)
+    assert merged["estimate"] == pytest.approx(100 / 110, abs=0.03)
+    assert flags[M].sum() == 100
+
+
+def test_measure_plans_follow_the_register():
+    plans = E.measure_plans(0, built=[0, 1, 2, 3, 4])
+    mh = plans["driver_mental_health"]
+    assert (mh.validated_at, mh.reference_wave, mh.proxy_wave, mh.population_source) == (
+        3, 4, 2, "pds")
+    assert plans["driver_low_income"].population_source == "dwp_cis"  # CIS covers everyone
+    assert plans["driver_education"].population_source is None  # NPD: pupils only
+    assert plans["outcome_offending"].validated_at == 0
+    family = plans["driver_family"]
+    assert not family.corrected and "no wave validates" in family.method
+    only_wave_0 = E.measure_plans(0, built=[0])["driver_mental_health"]
+    assert not only_wave_0.corrected and "not built" in only_wave_0.method
+
+
+# Disclosure of the bounds ---------------------------------------------------------------------
+
+
+def _published(cells: list[tuple[str, str, int | None, int | None]]) -> pd.DataFrame:
+    return pd.DataFrame([{"geography_level": lvl, "area_code": a, "measure": M, "count": c,
+                          "denominator": d, "coverage": "covered"} for lvl, a, c, d in cells])
+
+
+AREAS = pd.DataFrame({"lsoa_code": ["A", "B", "C"], "lsoa_name": ["a", "b", "c"],
+                      "lad_code": "L1", "lad_name": "Lad one"})
+
+
+def _estimates(rates: dict[str, float], persons: dict[str, int]) -> pd.DataFrame:
+    rows = []
+    for area, p in rates.items():
+        level = "lad" if area == "L1" else "country" if area == E.COUNTRY[0] else "lsoa"
+        rows.append({"geography_level": level, "area_code": area, "measure": M,
+                     "persons": persons[area], "estimate": p, "lower": p - 0.05,
+                     "upper": p + 0.05, "naive_rate": p / 2, "naive_lower": 0.0,
+                     "naive_upper": 1.0, "validated_by_wave": 3, "method": "m",
+                     "errors_included": "e"})
+    return pd.DataFrame(rows)
+
+
+def test_bounds_follow_their_cell_and_hide_small_implied_counts():
+    persons = {"A": 100, "B": 100, "C": 100, "L1": 300, E.COUNTRY[0]: 300}
+    est = _estimates({"A": 0.4, "B": 0.4, "C": 0.08, "L1": 0.3, E.COUNTRY[0]: 0.3}, persons)
+    # C's count cell is suppressed by the outputs; B's and the LAD's are published
+    pub = _published([("lsoa", "A", 20, 100), ("lsoa", "B", 20, 100), ("lsoa", "C", None, 100),
+                      ("lad", "L1", 50, 300)])
+    out = protect_estimates(est, pub, AREAS, wave=0).set_index("area_code")
+    assert out.loc["C", "suppressed"]  # on a suppressed cell (its lower bound 3 people, too)
+    # C alone hidden under a published LAD estimate would be recoverable: one more goes
+    assert out.loc[["A", "B"], "suppressed"].sum() == 1
+    assert not out.loc["L1", "suppressed"]
+    assert out.loc["L1", "estimate"] == pytest.approx(90 / 300)  # 0.3 * 300 = 90, rounded
+    exact = pd.Series(persons).rename_axis("area_code")
+    exact.index = pd.MultiIndex.from_tuples(
+        [(("lad" if a == "L1" else "country" if a == E.COUNTRY[0] else "lsoa"), a)
+         for a in exact.index])
+    parents = {"A": "L1", "B": "L1", "C": "L1"}
+    assert verify_estimates(out.reset_index(), pub, exact, lsoa_parent=parents) == []
+
+    # the attack: publish the estimate of the LSOA the secondary step hid -> recoverable again
+    leaked = out.reset_index()
+    second = leaked.index[leaked["area_code"].isin(["A", "B"]) & leaked["suppressed"]][0]
+    leaked.loc[second, ["estimate", "lower", "upper"]] = [0.4, 0.35, 0.45]
+    leaked.loc[second, ["suppressed", "denominator"]] = [False, 100]
+    kinds = {v.kind for v in verify_estimates(leaked, pub, exact, lsoa_parent=parents)}
+    assert "recoverable" in kinds
+    # a bound on the suppressed cell, and one implying fewer than 10 people
+    leaked.loc[leaked["area_code"] == "C", ["estimate", "lower", "upper", "suppressed",
+                                            "denominator"]] = [0.1, 0.05, 0.15, False, 100]
+    kinds = {v.kind for v in verify_estimates(leaked, pub, exact, lsoa_parent=parents)}
+    assert {"estimate_on_hidden_cell", "below_threshold"} <= kinds
+
+
+def test_country_estimate_hidden_when_one_lad_would_give_it_away():
+    est = pd.concat([
+        _estimates({"L1": 0.3}, {"L1": 300}),
+        _estimates({"L2": 0.3}, {"L2": 300}).assign(geography_level="lad"),
+        _estimates({E.COUNTRY[0]: 0.3}, {E.COUNTRY[0]: 600})], ignore_index=True)
+    pub = _published([("lad", "L1", 90, 300), ("lad", "L2", None, 300)])
+    areas = pd.DataFrame({"lsoa_code": ["A", "B"], "lsoa_name": ["a", "b"],
+                          "lad_code": ["L1", "L2"], "lad_name": ["one", "two"]})
+    out = protect_estimates(est, pub, areas, wave=0).set_index("area_code")
+    assert out.loc["L2", "suppressed"] and out.loc[E.COUNTRY[0], "suppressed"]
+    assert disclosure.Rules().threshold == 10
