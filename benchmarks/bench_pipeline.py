@@ -16,6 +16,8 @@ checks that run as their own steps included) and prints:
   the rest's total and the ratio of the end-to-end time to the linkage time
   (target at 1m records: <= 2);
 - the safe outputs step, the Great Expectations suites (`gx_*` checks) together;
+- the error-aware estimates (`outputs/needs_estimates_wave_0` and its check) and the share they
+  add to the job's time without them (target at 1m records: <= 25%);
 - the child's peak RSS (target at 1m records: <= 6 GB);
 - with two sizes, the cost exponent of the end-to-end time against source records
   (log(t2/t1) / log(n2/n1); target <= 1.1).
@@ -114,8 +116,11 @@ def summarise(f: dict) -> dict:
     total = sum(steps.values())
     gx = sum(v for k, v in steps.items() if "gx_" in k)
     safe = sum(v for k, v in steps.items() if "safe_outputs" in k)
+    estimates = sum(v for k, v in steps.items() if "needs_estimates" in k)
     return {"linkage": linkage, "rest": total - linkage, "total": total, "wall": f["wall"],
             "ratio": total / linkage if linkage else float("nan"), "gx": gx, "safe": safe,
+            "estimates": estimates,
+            "estimates_added": estimates / (total - estimates) if total > estimates else 0.0,
             "peak_rss_mb": f["peak_rss_mb"], "records": f.get("records")}
 
 
@@ -134,6 +139,8 @@ def report(f: dict) -> None:
           f"GX suites {s['gx']:.1f} s)")
     print(f"end to end (steps)  : {s['total']:8.1f} s  (wall {s['wall']:.1f} s)")
     print(f"end to end / linkage: {s['ratio']:8.2f}")
+    print(f"estimates (+ check) : {s['estimates']:8.1f} s  = {s['estimates_added']:.1%} added to "
+          "the rest of the job (target <= 25%)")
     print(f"peak RSS            : {s['peak_rss_mb']:8,} MB", flush=True)
 
 
