@@ -392,13 +392,24 @@ def run_dbt(warehouse: Path, *args: str, cwd: Path = DBT_DIR) -> subprocess.Comp
                           timeout=600)
 
 
+def copy_project(dest: Path) -> Path:
+    """A copy of the dbt project at `dest` (tests never touch the working tree's target), with
+    the working tree's partial parse if there is one: dbt re-parses only the files that differ,
+    as it would in place."""
+    shutil.copytree(DBT_DIR, dest, ignore=shutil.ignore_patterns("target", "logs"))
+    parsed = DBT_DIR / "target" / "partial_parse.msgpack"
+    if parsed.exists():
+        (dest / "target").mkdir()
+        shutil.copy(parsed, dest / "target")
+    return dest
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
     wh = tmp_path_factory.mktemp("dbt") / "tiny.duckdb"
     build_tiny_warehouse(wh)
     # a copy of the project so the test never touches dbt_project/target of the working tree
-    proj = tmp_path_factory.mktemp("proj") / "dbt_project"
-    shutil.copytree(DBT_DIR, proj, ignore=shutil.ignore_patterns("target", "logs"))
+    proj = copy_project(tmp_path_factory.mktemp("proj") / "dbt_project")
     res = run_dbt(wh, "build", "--profiles-dir", ".", cwd=proj)
     assert res.returncode == 0, res.stdout[-4000:] + res.stderr[-2000:]
     return wh
@@ -408,9 +419,7 @@ def _copies(built: Path, tmp_path: Path) -> tuple[Path, Path]:
     """A copy of the built warehouse and of the dbt project (tests that edit either)."""
     wh = tmp_path / "copy.duckdb"
     shutil.copy(built, wh)
-    proj = tmp_path / "dbt_project"
-    shutil.copytree(DBT_DIR, proj, ignore=shutil.ignore_patterns("target", "logs"))
-    return wh, proj
+    return wh, copy_project(tmp_path / "dbt_project")
 
 
 def _mart(wh: Path, threshold: str = "medium", wave: int = 0) -> pd.DataFrame:

@@ -12,7 +12,7 @@ from bold_assets import disclosure, register
 from bold_assets.catalog.dbt import wave_links
 from bold_assets.defs.evaluation import needs_validity as nv
 from bold_assets.defs.wave_0 import outputs
-from tests.test_dbt import DBT_DIR, run_dbt
+from tests.test_dbt import DBT_DIR, copy_project, run_dbt
 
 MEASURES = register.wave_measures(0)
 
@@ -86,8 +86,7 @@ def test_validity_and_linkage_sensitivity_pack(pipeline_warehouse, read_only):
 def test_dbt_build_standalone_on_pipeline_warehouse(pipeline_warehouse, tmp_path):
     wh = tmp_path / "copy.duckdb"
     shutil.copy(pipeline_warehouse, wh)
-    proj = tmp_path / "dbt_project"
-    shutil.copytree(DBT_DIR, proj, ignore=shutil.ignore_patterns("target", "logs"))
+    proj = copy_project(tmp_path / "dbt_project")
     res = run_dbt(wh, "build", "--profiles-dir", ".", cwd=proj)
     assert res.returncode == 0, res.stdout[-4000:]
     assert "ERROR=0" in res.stdout and "PASS=" in res.stdout
