@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from bold_assets.sources import SOURCES, WAVE_0_SOURCES
@@ -99,3 +101,43 @@ def test_same_settings_same_warehouse_tables(tmp_path, raw_warehouse, read_only)
             pd.testing.assert_frame_equal(a.sql(f"SELECT * FROM raw.{source}").df(),
                                           b.sql(f"SELECT * FROM raw.{source}").df())
     assert TEST_SEED == 7  # the fixture's seed; a different seed is covered in test_world
+
+
+def test_a_refresh_standardises_only_new_and_changed_rows(raw_warehouse, tmp_path):
+    """After edits, deletions and additions to a raw table, the incremental standard form equals
+    a full one; unchanged rows are not standardised again; a changed postcode lookup (the
+    version) standardises everything afresh."""
+    from bold_assets.linkage import justice as J
+    from bold_assets.sources import get_source
+
+    path = tmp_path / "std.duckdb"
+    shutil.copy(raw_warehouse, path)
+    src = get_source("mags")
+    surname = src.identifiers.surname
+    with duckdb.connect(str(path)) as con:
+        J.standardise_source(con, "mags")
+        # kept rows keep their physical place: mark one to see it is not rewritten
+        con.execute(f"""UPDATE linkage.std_mags SET surname_dm = 'UNTOUCHED' WHERE record_id =
+                        (SELECT CAST("{src.key}" AS VARCHAR) FROM raw.mags WHERE rowid = 100)""")
+        con.execute(f'UPDATE raw.mags SET "{surname}" = \'QZXWV\' WHERE rowid < 5')
+        con.execute("DELETE FROM raw.mags WHERE rowid BETWEEN 10 AND 12")
+        con.execute(f"""INSERT INTO raw.mags SELECT * REPLACE ('new-' || "{src.key}" AS
+                        "{src.key}") FROM raw.mags WHERE rowid BETWEEN 20 AND 21""")
+        n = J.standardise_source(con, "mags")
+        incremental = con.execute("SELECT * FROM linkage.std_mags ORDER BY record_id").df()
+        assert (incremental["surname_dm"] == "UNTOUCHED").sum() == 1
+        assert (incremental["surname_std"] == "QZXWV").sum() >= 4
+        assert incremental["record_id"].str.startswith("new-").sum() == 2
+        J.standardise_source(con, "mags", incremental=False)
+        full = con.execute("SELECT * FROM linkage.std_mags ORDER BY record_id").df()
+        assert n == len(full) == len(incremental)
+        changed = full["surname_dm"] != incremental["surname_dm"]
+        assert changed.sum() == 1  # the marked row only: everything else is identical
+        pd.testing.assert_frame_equal(full.drop(columns="surname_dm"),
+                                      incremental.drop(columns="surname_dm"))
+        # a new postcode lookup: every row again
+        con.execute("UPDATE linkage.std_mags SET surname_dm = 'UNTOUCHED'")
+        con.execute("DELETE FROM reference.postcodes WHERE rowid = 0")
+        J.standardise_source(con, "mags")
+        assert not con.execute("SELECT count(*) FROM linkage.std_mags WHERE surname_dm = "
+                               "'UNTOUCHED'").fetchall()[0][0]

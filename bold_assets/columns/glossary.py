@@ -104,6 +104,13 @@ TABLES: list[tuple[str, dict[str, str]]] = [
         ("u_probability", "u: probability of the level among non-matches"),
         ("match_weight", "log2(m / u): the evidence the level adds"),
         ("tf_adjusted", "Whether the level is adjusted for term frequency"))),
+    (r"linkage\.std_fingerprints", _t(
+        ("source_dataset", "Source of the raw row"),
+        ("record_id", "Its record id (the source's key)"),
+        ("fingerprint", "md5 of the raw row's values when it was last standardised: a refresh "
+                        "standardises again only the rows whose fingerprint changed"),
+        ("version", "md5 of the standardising SQL and the postcode lookup it used: any change "
+                    "standardises every row again"))),
     (r"linkage\.model_versions", _t(
         ("model", "Linkage model (link plan) name"),
         ("version", "The model version prediction must use"),

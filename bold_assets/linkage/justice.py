@@ -6,6 +6,7 @@ Plain functions over a warehouse connection (no dagster): the Dagster assets in
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -38,14 +39,81 @@ def std_table(source: str) -> str:
     return f"linkage.std_{source}"
 
 
-def standardise_source(con: duckdb.DuckDBPyConnection, source: str | Source) -> int:
+def standardise_source(con: duckdb.DuckDBPyConnection, source: str | Source, *,
+                       incremental: bool = True) -> int:
     """Write `linkage.std_<source>` from `raw.<source>`; returns the row count. `source`: a
-    registered source's name, or a declared `Source`."""
+    registered source's name, or a declared `Source`.
+
+    Incremental (a refresh): only the raw rows that are new or changed since the last
+    standardisation are standardised again, and rows gone from the raw table leave; the rest
+    are kept as they are. A row is known by its key and a fingerprint of all its columns
+    (`linkage.std_fingerprints`); every row is standardised afresh when there is no earlier
+    table, or the standardising SQL or the postcode lookup changed since (the `version`), or
+    `incremental=False`. Either way the result equals a full standardisation (row order aside).
+    """
     src = source if isinstance(source, Source) else get_source(source)
     _register(con)
     lookup = "reference.postcodes" if wh.table_exists(con, "reference", "postcodes") else None
-    sql = standardise_sql(RecordSpec.from_source(src), f"raw.{src.name}", lookup)
-    return wh.replace_table(con, "linkage", f"std_{src.name}", sql)
+    spec = RecordSpec.from_source(src)
+    raw = f"raw.{src.name}"
+    version = _std_version(con, standardise_sql(spec, raw, lookup), lookup)
+    rows = (f'SELECT \'{src.name}\' AS source_dataset, CAST("{src.key}" AS VARCHAR) AS '
+            f"record_id, md5(CAST(to_json(r) AS VARCHAR)) AS fingerprint FROM {raw} AS r")
+    if not (incremental and _std_is_current(con, src.name, version)):
+        n = wh.replace_table(con, "linkage", f"std_{src.name}", standardise_sql(spec, raw, lookup))
+        _write_fingerprints(con, src.name, rows, version)
+        return n
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE __bold_std_changed AS
+        WITH now AS ({rows}),
+        before AS (SELECT record_id, fingerprint FROM linkage.std_fingerprints
+                   WHERE source_dataset = '{src.name}')
+        SELECT record_id FROM (SELECT record_id, fingerprint FROM now EXCEPT
+                               SELECT record_id, fingerprint FROM before)
+        UNION SELECT record_id FROM (SELECT record_id FROM before EXCEPT
+                                     SELECT record_id FROM now)""")
+    if con.execute("SELECT count(*) FROM __bold_std_changed").fetchall()[0][0]:
+        changed = (f'(SELECT * FROM {raw} WHERE CAST("{src.key}" AS VARCHAR) IN '
+                   "(SELECT record_id FROM __bold_std_changed))")
+        with wh.transaction(con):
+            con.execute(f"DELETE FROM linkage.std_{src.name} WHERE record_id IN "
+                        "(SELECT record_id FROM __bold_std_changed)")
+            con.execute(f"INSERT INTO linkage.std_{src.name} BY NAME "
+                        f"{standardise_sql(spec, changed, lookup)}")
+            con.execute(f"DELETE FROM linkage.std_fingerprints WHERE source_dataset = "
+                        f"'{src.name}' AND record_id IN (SELECT record_id FROM "
+                        "__bold_std_changed)")
+            con.execute(f"INSERT INTO linkage.std_fingerprints SELECT *, '{version}' AS version "
+                        f"FROM ({rows}) WHERE record_id IN (SELECT record_id FROM "
+                        "__bold_std_changed)")
+    con.execute("DROP TABLE IF EXISTS __bold_std_changed").fetchall()
+    return con.execute(f"SELECT count(*) FROM linkage.std_{src.name}").fetchall()[0][0]
+
+
+def _std_version(con: duckdb.DuckDBPyConnection, sql: str, lookup: str | None) -> str:
+    """What a standardised row depends on besides its raw row: the SQL and the lookup's rows."""
+    looked = (con.execute(f"SELECT count(*), sum(hash(postcode, lsoa_code)) FROM {lookup}")
+              .fetchall()[0] if lookup else None)
+    return hashlib.md5(f"{sql}|{looked}".encode()).hexdigest()
+
+
+def _std_is_current(con: duckdb.DuckDBPyConnection, source: str, version: str) -> bool:
+    if not (wh.table_exists(con, "linkage", f"std_{source}")
+            and wh.table_exists(con, "linkage", "std_fingerprints")):
+        return False
+    versions = {r[0] for r in con.execute(
+        "SELECT DISTINCT version FROM linkage.std_fingerprints WHERE source_dataset = ?",
+        [source]).fetchall()}
+    return versions == {version}
+
+
+def _write_fingerprints(con: duckdb.DuckDBPyConnection, source: str, rows: str,
+                        version: str) -> None:
+    """Replace the source's fingerprints (after a full standardisation)."""
+    con.execute("CREATE TABLE IF NOT EXISTS linkage.std_fingerprints (source_dataset VARCHAR, "
+                "record_id VARCHAR, fingerprint VARCHAR, version VARCHAR)")
+    with wh.transaction(con):
+        con.execute("DELETE FROM linkage.std_fingerprints WHERE source_dataset = ?", [source])
+        con.execute(f"INSERT INTO linkage.std_fingerprints SELECT *, '{version}' FROM ({rows})")
 
 
 def std_quality(con: duckdb.DuckDBPyConnection, source: str) -> dict[str, Any]:
