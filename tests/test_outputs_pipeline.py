@@ -85,8 +85,9 @@ def test_validity_and_linkage_sensitivity_pack(pipeline_warehouse, read_only):
 
 def test_dbt_build_standalone_on_pipeline_warehouse(pipeline_warehouse, tmp_path):
     """`dbt build` from the project folder, as a user runs it, on a copy of the pipeline's
-    warehouse: the wave-0 mart and everything it reads, with their tests (every model is built standalone in tests/test_dbt.py, and every dbt test ran as an
-    asset check in the pipeline's run)."""
+    warehouse: the wave-0 mart and everything it reads, with their tests (every model is built
+    standalone in tests/test_dbt.py, and every dbt test ran as an asset check in the pipeline's
+    run)."""
     wh = tmp_path / "copy.duckdb"
     shutil.copy(pipeline_warehouse, wh)
     proj = copy_project(tmp_path / "dbt_project")
