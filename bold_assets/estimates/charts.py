@@ -60,9 +60,15 @@ def markdown(png: bytes, alt: str) -> str:
     return f"![{alt}](data:image/png;base64,{base64.b64encode(png).decode()})"
 
 
-def save(warehouse_file: str | Path, name: str, png: bytes) -> Path:
-    """Write the chart beside the warehouse (`reports/`)."""
+def reports_dir(warehouse_file: str | Path) -> Path:
+    """`reports/` beside the warehouse (charts and checkers' reports; not published)."""
     d = Path(warehouse_file).resolve().parent / "reports"
     d.mkdir(parents=True, exist_ok=True)
-    (d / name).write_bytes(png)
-    return d / name
+    return d
+
+
+def save(warehouse_file: str | Path, name: str, png: bytes) -> Path:
+    """Write the chart to `reports/` beside the warehouse."""
+    path = reports_dir(warehouse_file) / name
+    path.write_bytes(png)
+    return path

@@ -260,11 +260,12 @@ def estimate(inputs: Inputs, plans: Mapping[str, MeasurePlan], draws: int = DRAW
     inputs = Inputs(persons, inputs.flags, inputs.linked, inputs.in_scope, inputs.pairs)
     merges = [_Merge(member, rep) for member, rep in
               link_draws(pd.Index(persons["estimated_xjs_id"]), inputs.pairs, draws, rng)]
+    cells = _cells(persons)
     rows = []
     for m, plan in plans.items():
         v = _person_values(plan, inputs, rng, draws)
         flag = persons[m].astype(bool).to_numpy().astype(float)
-        for level, (cell, codes) in _cells(persons).items():
+        for level, (cell, codes) in cells.items():
             n = np.bincount(cell, minlength=len(codes)).astype(float)
             base = np.bincount(cell, weights=v.point, minlength=len(codes))
             shift = np.column_stack([mg.shift(v.point, cell, n, base) for mg in merges])

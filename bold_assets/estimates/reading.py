@@ -27,10 +27,15 @@ def built_waves(con: duckdb.DuckDBPyConnection, wave: int) -> list[int]:
     return out
 
 
-def research_link(wave: int) -> str:
+def research_links() -> dict[int, str]:
+    """Each wave with a person mart: its research link file's name (`research.<link>`)."""
     from bold_assets.catalog.dbt import wave_links
 
-    return next(f"research.{w['link']}" for w in wave_links() if int(w["wave"]) == wave)
+    return {int(w["wave"]): w["link"] for w in wave_links()}
+
+
+def research_link(wave: int) -> str:
+    return f"research.{research_links()[wave]}"
 
 
 def cross_person_pairs(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -39,7 +44,7 @@ def cross_person_pairs(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     from bold_assets.linkage.spine import research_id_sql
 
     if not table_exists(con, "linkage", "pairwise_predictions"):
-        return Inputs(pd.DataFrame()).pairs
+        return pd.DataFrame(columns=["id_l", "id_r", "match_probability"])
     return con.execute(f"""
         WITH p AS (
             SELECT least(a.person_id, b.person_id) AS l, greatest(a.person_id, b.person_id) AS r,
@@ -102,17 +107,12 @@ def _persons_with(con: duckdb.DuckDBPyConnection, up_to_wave: int, sources: list
     """Spine ids of the persons holding a record of `sources` (research link files of waves up
     to `up_to_wave`)."""
     parts = " UNION ALL ".join(
-        f"SELECT estimated_xjs_id, source_dataset FROM {research_link(w)}"
-        for w in register.WAVES if w <= up_to_wave and _has_link(w))
+        f"SELECT estimated_xjs_id, source_dataset FROM research.{link}"
+        for w, link in research_links().items() if w <= up_to_wave)
     names = ", ".join(f"'{s}'" for s in sources)
     return set(con.execute(f"SELECT DISTINCT estimated_xjs_id FROM ({parts}) "
                            f"WHERE source_dataset IN ({names})").df()["estimated_xjs_id"])
 
-
-def _has_link(wave: int) -> bool:
-    from bold_assets.catalog.dbt import wave_links
-
-    return any(int(w["wave"]) == wave for w in wave_links())
 
 
 def area_persons(con: duckdb.DuckDBPyConnection, wave: int) -> pd.Series:

@@ -32,6 +32,7 @@ import duckdb
 import pandas as pd
 
 from bold_assets.catalog import WAVES
+from bold_assets.estimates.reading import research_links
 
 # (models to compile, dbt vars) -> {model name: compiled SQL}
 Compiler = Callable[[list[str], dict], dict[str, str]]
@@ -140,15 +141,9 @@ def _on_connection(con: duckdb.DuckDBPyConnection, sql: str) -> str:
                   rf'"{db}".\1', sql)
 
 
-def _links() -> dict[int, str]:
-    from bold_assets.catalog.dbt import wave_links
-
-    return {int(w["wave"]): w["link"] for w in wave_links()}
-
-
 def models_to_compile(waves: list[int]) -> list[str]:
     """The dbt models `truth_marts` needs compiled for `waves`."""
-    return ([f"int_record_links_wave_{w}" for w in _links() if w <= max(waves)]
+    return ([f"int_record_links_wave_{w}" for w in research_links() if w <= max(waves)]
             + [f"person_needs_wave_{w}" for w in waves])
 
 
@@ -160,7 +155,7 @@ def truth_marts(con: duckdb.DuckDBPyConnection, waves: list[int], record_people:
     `record_people`: (source_dataset, row_id_hash, person_id) of every record with a true person;
     `compiled`: the SQL of `models_to_compile(waves)` (compile first: dbt opens the warehouse).
     """
-    links = _links()
+    links = research_links()
     top = max(waves)
     con.register("_truth_record_people", record_people)
     out = {}

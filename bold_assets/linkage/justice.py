@@ -56,11 +56,12 @@ def standardise_source(con: duckdb.DuckDBPyConnection, source: str | Source, *,
     lookup = "reference.postcodes" if wh.table_exists(con, "reference", "postcodes") else None
     spec = RecordSpec.from_source(src)
     raw = f"raw.{src.name}"
-    version = _std_version(con, standardise_sql(spec, raw, lookup), lookup)
+    full_sql = standardise_sql(spec, raw, lookup)
+    version = _std_version(con, full_sql, lookup)
     rows = (f'SELECT \'{src.name}\' AS source_dataset, CAST("{src.key}" AS VARCHAR) AS '
             f"record_id, md5(CAST(to_json(r) AS VARCHAR)) AS fingerprint FROM {raw} AS r")
     if not (incremental and _std_is_current(con, src.name, version)):
-        n = wh.replace_table(con, "linkage", f"std_{src.name}", standardise_sql(spec, raw, lookup))
+        n = wh.replace_table(con, "linkage", f"std_{src.name}", full_sql)
         _write_fingerprints(con, src.name, rows, version)
         return n
     con.execute(f"""CREATE OR REPLACE TEMP TABLE __bold_std_changed AS

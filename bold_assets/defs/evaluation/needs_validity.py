@@ -22,9 +22,7 @@ These tables are internal evaluation outputs with exact counts: not disclosure-c
 for publication (the published aggregates are `outputs/*`).
 """
 
-import base64
 import io
-from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -36,6 +34,7 @@ from bold_assets import warehouse as wh
 from bold_assets.defs.metadata import column_schema
 from bold_assets.defs.paths import path_value
 from bold_assets.defs.resources import WarehouseResource
+from bold_assets.estimates import charts
 
 THRESHOLDS = ("medium", "high", "low")  # the sensitivity pack's thresholds; medium is published
 CLUSTERS = dg.AssetKey(["linkage", "person_clusters"])
@@ -353,13 +352,7 @@ def by_imd_table(joined: pd.DataFrame, measures: tuple[str, ...]) -> pd.DataFram
 
 
 def _img_md(png: bytes, alt: str) -> dg.MetadataValue:
-    return dg.MetadataValue.md(f"![{alt}](data:image/png;base64,{base64.b64encode(png).decode()})")
-
-
-def _reports_dir(warehouse_path: str | Path) -> Path:
-    d = Path(warehouse_path).resolve().parent / "reports"
-    d.mkdir(parents=True, exist_ok=True)
-    return d
+    return dg.MetadataValue.md(charts.markdown(png, alt))
 
 
 def _write(con, key: dg.AssetKey, frame: pd.DataFrame) -> int:
@@ -401,7 +394,7 @@ def build_wave(wave: int) -> list[dg.AssetsDefinition]:
             n_val = _write(con, validity_key, validity)
             n_imd = _write(con, imd_key, by_imd)
             schemas = {k: column_schema(con, ".".join(k.path)) for k in (validity_key, imd_key)}
-        reports = _reports_dir(warehouse.file)
+        reports = charts.reports_dir(warehouse.file)
         v_png, i_png = validity_chart(validity, wave), imd_chart(by_imd, wave)
         (reports / f"needs_validity_wave_{wave}.png").write_bytes(v_png)
         (reports / f"prevalence_by_imd_wave_{wave}.png").write_bytes(i_png)
