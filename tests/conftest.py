@@ -10,6 +10,7 @@ on one worker (a group per module), so module fixtures are built once.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +20,22 @@ import pytest
 from filelock import FileLock
 
 from bold_assets.warehouse import open_file
+
+
+def _temp_in_memory(folder: str = "/dev/shm", need_gb: float = 6.0) -> None:
+    """Tests' temporary folders (warehouses, Dagster instances, dbt targets) in a RAM-backed
+    folder when the machine has one with room: the pipeline writes thousands of small Dagster
+    events and DuckDB checkpoints, and a disk's syncs were about a tenth of the suite's time.
+    Set TMPDIR to choose another folder; pytest's base temp follows it (xdist's workers too)."""
+    if os.environ.get("TMPDIR") or not os.access(folder, os.W_OK):
+        return
+    stats = os.statvfs(folder)
+    if stats.f_bavail * stats.f_frsize >= need_gb * 1e9:
+        os.environ["TMPDIR"] = folder
+        tempfile.tempdir = None  # gettempdir() reads TMPDIR again
+
+
+_temp_in_memory()
 
 SMALL_POPULATION = 16_000  # general population; about 2,600 people have a wave-0 record
 TEST_SEED = 7

@@ -77,7 +77,7 @@ def test_raw_assets_read_landed_files(tmp_path, raw_warehouse, read_only):
         else:
             df.to_csv(landing / f"{source}.csv", index=False)
     warehouse = tmp_path / "landed.duckdb"
-    materialize(warehouse, select="truth/*", BOLD_LANDING_DIR=None)  # an earlier synthetic run
+    shutil.copy(raw_warehouse, warehouse)  # an earlier synthetic run (with its truth)
     materialize(warehouse, select="raw/*,truth/*,reference/*", BOLD_LANDING_DIR=str(landing))
     with read_only(warehouse) as con:
         for source, df in frames.items():
