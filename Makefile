@@ -21,7 +21,7 @@ run: install
 	@$(BIN)/bold materialize
 
 ui: install
-	mkdir -p $(DAGSTER_HOME)
+	$(BIN)/python -m bold_assets.instance
 	$(BIN)/dagster dev -w workspace.yaml
 
 test: install

@@ -3,9 +3,10 @@
     .venv/bin/python benchmarks/bench_refresh.py ids  [--population 20000] [--weeks 10]
     .venv/bin/python benchmarks/bench_refresh.py cost [--population 40000]
 
-`ids`: one backfill of `--weeks` weekly snapshots (the last weeks of the world) through the
-Dagster job `wave_0_job` (its extracts and linkage assets, without their quality checks), in a
-Dagster instance (`DAGSTER_HOME`, or `<workdir>/dagster`), so the runs show in the UI. Then,
+`ids`: `--weeks` weekly snapshots (the last weeks of the world), one run each of the Dagster job
+`wave_0_job` in order in this process (its extracts and linkage assets, without their quality
+checks; `refresh.run_in_order`), in a Dagster instance (`DAGSTER_HOME`, or `<workdir>/dagster`),
+so the runs show in the UI. Then,
 judged against truth: the share of people whose id changed between consecutive snapshots
 without a true merge or split (target < 0.5%); the last snapshot refreshed again with unchanged
 extracts (target: ids 100% identical); wave-0 cluster F1 at medium of the last snapshot
@@ -91,16 +92,16 @@ def bench_ids(workdir: Path, population: int, weeks: int) -> None:
     Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
     from bold_assets.definitions import defs
     from bold_assets.defs.snapshots import SNAPSHOT_PARTITIONS
-    from bold_assets.refresh import run_refreshes
+    from bold_assets.refresh import run_in_order
 
     keys = SNAPSHOT_PARTITIONS.get_partition_keys()[-weeks:]
     selection = [k for k in defs.resolve_asset_graph().get_all_asset_keys()
                  if k.path[0] in ("raw", "truth", "reference", "linkage")]
     t0 = time.perf_counter()
-    results = run_refreshes(keys, asset_selection=selection, checks=False)
+    results = run_in_order(keys, asset_selection=selection, checks=False)
     took = time.perf_counter() - t0
     assert all(r.success for r in results) and len(results) == len(keys), "a refresh failed"
-    print(f"backfill {results[0].backfill_id}: {len(keys)} weekly snapshots {keys[0]} .. "
+    print(f"{len(keys)} weekly snapshots {keys[0]} .. "
           f"{keys[-1]} at population "
           f"{population} in {took:.0f} s (runs in the instance at {os.environ['DAGSTER_HOME']})")
     warehouse = workdir / "bold.duckdb"
@@ -122,7 +123,7 @@ def bench_ids(workdir: Path, population: int, weeks: int) -> None:
     print(f"cluster F1 at medium, last snapshot (incremental path): {f1} "
           f"(targets criminal >= 0.983, family_civil >= 0.92); records {modes}")
     # the last snapshot again, extracts unchanged
-    again = run_refreshes(keys[-1:], asset_selection=selection, checks=False)
+    again = run_in_order(keys[-1:], asset_selection=selection, checks=False)
     assert again[0].success
     with duckdb.connect(str(warehouse), read_only=True) as con:
         now = con.execute("SELECT source_dataset, record_id, person_id FROM linkage.person_ids "

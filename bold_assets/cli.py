@@ -3,7 +3,7 @@
     bold materialize                      # every asset of wave 0 and its evaluation
     bold materialize --select 'raw/*'     # only the matching assets ("schema/table" globs)
     bold materialize --select '+research/xjs_link'   # an asset and everything upstream of it
-    bold refresh --from 2023-10-02 --to 2023-12-04   # weekly snapshot refreshes, one backfill
+    bold refresh --from 2023-10-02 --to 2023-12-04   # weekly snapshot refreshes: a backfill
     bold link ...                         # the reusable linkage core (see `bold link --help`)
     bold discover accommodation           # catalogue variables matching a keyword (Step B)
 
@@ -85,6 +85,7 @@ def _materialize(args: argparse.Namespace) -> int:
     from bold_assets import warehouse as wh
     from bold_assets.definitions import defs
     from bold_assets.defs.snapshots import run_partition
+    from bold_assets.instance import wait_for_runs_in_progress
     from bold_assets.run_origin import runs_with_origin
 
     try:
@@ -124,6 +125,9 @@ def _materialize(args: argparse.Namespace) -> int:
           f"{total} steps; warehouse {settings.warehouse}, population {settings.population:,}, "
           f"seed {settings.seed}")
     print(f"bold: Dagster's full event log: {log_file}")
+    instance = (dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME")
+                else dg.DagsterInstance.ephemeral())
+    wait_for_runs_in_progress(instance)  # one run writes the warehouse at a time
     started = time.monotonic()
     log_file.parent.mkdir(parents=True, exist_ok=True)
     run_report.terminal = sys.stdout
@@ -133,8 +137,6 @@ def _materialize(args: argparse.Namespace) -> int:
     try:
         with open(log_file, "a") as out, contextlib.redirect_stdout(out), \
                 contextlib.redirect_stderr(out):
-            instance = (dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME")
-                        else dg.DagsterInstance.ephemeral())
             # a partitioned job runs the snapshot of BOLD_SNAPSHOT_DATE (default: the latest)
             partition_key, tags = run_partition(job)
             # created with the code location's origin: on the UI's timeline, re-executable there
@@ -170,7 +172,7 @@ def _materialize(args: argparse.Namespace) -> int:
 
 
 def _refresh(args: argparse.Namespace) -> int:
-    from bold_assets.refresh import partition_keys, run_refreshes
+    from bold_assets.refresh import partition_keys, refresh
     from bold_assets.settings import SettingsError, get_settings
 
     try:  # settings first: nothing starts on a bad value
@@ -178,20 +180,22 @@ def _refresh(args: argparse.Namespace) -> int:
         keys = partition_keys(args.start, args.end)
     except (SettingsError, ValueError) as exc:
         return _fail(str(exc))
+    if not os.environ.get("DAGSTER_HOME") and not args.url:
+        return _fail("bold refresh launches a Dagster backfill, which lives in a Dagster "
+                     "instance: set DAGSTER_HOME (make run uses .dagster_home), or give --url "
+                     "of a running webserver")
     from bold_assets.definitions import defs
 
     waves = sorted(j.name for j in defs.resolve_all_job_defs() if j.name.startswith("wave_"))
     if args.job not in waves:
         return _fail(f"--job {args.job!r} is not a wave's job; jobs: {', '.join(waves)}")
+    job_keys = set(defs.resolve_job_def(args.job).asset_layer.executable_asset_keys)
     scoring = ("linkage", "pairwise_predictions")  # wave 0's scoring, what --full-relink redoes
-    job_keys = {tuple(k.path)
-                for k in defs.resolve_job_def(args.job).asset_layer.executable_asset_keys}
-    if args.full_relink and scoring not in job_keys:
+    if args.full_relink and scoring not in {tuple(k.path) for k in job_keys}:
         return _fail(f"--full-relink scores wave 0's pairs again; {args.job} has no scoring step "
                      "(its links are made again on every run)")
     selection = None
     if args.select:
-        job_keys = set(defs.resolve_job_def(args.job).asset_layer.executable_asset_keys)
         try:
             selection = resolve_selection(args.select, defs.resolve_asset_graph())
         except Exception as exc:  # a malformed Dagster selection string
@@ -200,9 +204,14 @@ def _refresh(args: argparse.Namespace) -> int:
         if not selection:
             return _fail(f"--select {args.select!r} matches no asset of {args.job}")
     print(f"bold: refreshing {len(keys)} weekly snapshots {keys[0]} .. {keys[-1]}")
-    results = run_refreshes(keys, full_relink=args.full_relink, asset_selection=selection,
-                            checks=not args.no_checks, job_name=args.job)
-    return 0 if all(r.success for r in results) and len(results) == len(keys) else 1
+    from bold_assets.backfill import BackfillError
+
+    try:
+        result = refresh(keys, job_name=args.job, asset_keys=selection,
+                         full_relink=args.full_relink, url=args.url)
+    except (BackfillError, TimeoutError) as exc:
+        return _fail(f"the backfill could not run: {exc}", code=1)
+    return 0 if result.success and len(result.runs) == len(keys) else 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -226,8 +235,9 @@ def build_parser() -> argparse.ArgumentParser:
                      "later wave, on a warehouse holding the waves before it)")
     ref.add_argument("--select", help="only these assets of the job (as for materialize; "
                      "assets outside the job, e.g. truth/*, are left out)")
-    ref.add_argument("--no-checks", action="store_true",
-                     help="leave out the asset checks (quality suites) of the selected assets")
+    ref.add_argument("--url", help="a running Dagster webserver on the same DAGSTER_HOME "
+                     "(e.g. http://127.0.0.1:3000 of `make ui`); default: start `dagster dev` "
+                     "for the backfill and stop it at the end")
     ref.set_defaults(func=_refresh)
     from bold_assets.discovery.cli import add_parser as add_discover_parser
     from bold_assets.linkage.cli import add_parser as add_link_parser
@@ -239,6 +249,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if os.environ.get("DAGSTER_HOME"):  # the project's instance: one run at a time
+        from bold_assets.instance import ensure_instance_config
+
+        warning = ensure_instance_config(os.environ["DAGSTER_HOME"])
+        if warning:
+            print(f"bold: {warning}", file=sys.stderr)
     return args.func(args)
 
 

@@ -1,20 +1,10 @@
-"""Refresh runs: one run of a wave's job (wave 0's by default) per weekly snapshot, recorded in
-the Dagster instance.
+"""Weekly snapshot refreshes: the snapshot partitions of a date range, one run each, in order.
 
-`bold refresh --from 2023-10-02 --to 2023-12-04` replays the weekly partitions of that range in
-order, each as a run of `wave_0_job` for its partition, as one Dagster backfill. Runs go one
-after another in this process (every refresh builds on the ids of the one before, and they all
-write one DuckDB warehouse), so no daemon is needed. Dagster's own backfills are launched by its
-daemon, which would start the partitions' runs side by side; instead, like `dagster job
-backfill` does, the backfill is recorded in the instance by the command itself:
-
-- each run carries Dagster's backfill tag (`dagster/backfill=<id>`), so the Runs page shows it
-  and filters by it while the backfill goes on;
-- when the last run ends, the backfill itself is added (an asset backfill over the job's assets
-  and the snapshot partitions of the range, status completed or completed with failures, the
-  partitions of the runs that succeeded marked materialised), so Overview > Backfills lists it
-  with its partitions and runs. It is never stored as "requested", so a daemon running beside
-  (`dagster dev`) never launches it a second time.
+`bold refresh --from 2023-10-02 --to 2023-12-04` (`refresh`) launches them as a Dagster backfill
+of the wave's job through the webserver, as the UI's "Launch backfill" does (`backfill.py`), and
+the daemon runs them one at a time in order. `run_in_order` runs them in this process instead, one
+`execute_in_process` after another with no backfill and no daemon: what the benchmarks time and
+the tests use as the sequential reference.
 """
 
 from __future__ import annotations
@@ -22,9 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from contextlib import nullcontext
+from pathlib import Path
 from typing import Any
+
+SCORING_OP = "linkage__pairwise_predictions"  # wave 0's scoring step, what --full-relink redoes
 
 
 def partition_keys(start: str | None, end: str | None) -> list[str]:
@@ -43,48 +36,25 @@ def partition_keys(start: str | None, end: str | None) -> list[str]:
     return picked
 
 
-def _backfill(instance: Any, asset_graph: Any, asset_keys: Sequence[Any], keys: list[str],
-              ok_keys: list[str], backfill_id: str, started: float,
-              run_config: dict | None) -> Any:
-    """The asset backfill record of a finished refresh (Dagster's `PartitionBackfill`)."""
-    from dagster._core.execution.backfill import BulkActionStatus, PartitionBackfill
+def full_relink_config(asset_keys: list[Any]) -> dict | None:
+    """Run config scoring every pair again, when the selection holds wave 0's scoring step."""
+    import dagster as dg
 
-    def entity(partitions: list[str]) -> Any:
-        return PartitionBackfill.from_asset_partitions(
-            backfill_id=backfill_id, asset_graph=asset_graph, partition_names=partitions,
-            asset_selection=list(asset_keys), backfill_timestamp=started,
-            tags={"bold/refresh": f"{keys[0]}..{keys[-1]}"},
-            dynamic_partitions_store=instance, all_partitions=False,
-            title=f"bold refresh {keys[0]} .. {keys[-1]}",
-            description=f"weekly snapshot refreshes, {len(keys)} partitions, run in order by "
-            "`bold refresh`", run_config=run_config)
-
-    target = entity(keys)
-    data = target.asset_backfill_data
-    done = (entity(ok_keys).asset_backfill_data.target_subset if ok_keys
-            else data.materialized_subset)
-    data = data._replace(requested_runs_for_target_roots=True,
-                         requested_subset=data.target_subset, materialized_subset=done,
-                         failed_and_downstream_subset=data.target_subset - done)
-    status = (BulkActionStatus.COMPLETED_SUCCESS if len(ok_keys) == len(keys)
-              else BulkActionStatus.COMPLETED_FAILED)
-    return (target.with_asset_backfill_data(data, dynamic_partitions_store=instance,
-                                            asset_graph=asset_graph)
-            .with_status(status).with_end_timestamp(time.time()))
+    if dg.AssetKey(["linkage", "pairwise_predictions"]) not in asset_keys:
+        return None
+    return {"ops": {SCORING_OP: {"config": {"full_relink": True}}}}
 
 
-def run_refreshes(keys: list[str], *, full_relink: bool = False, job_name: str = "wave_0_job",
-                  asset_selection: Any = None, checks: bool = True,
-                  log: Callable[[str], Any] = print) -> list[Any]:
-    """Run the job once per partition key, in order, as one backfill; stops at the first failed
-    run. Returns the runs' results; `.backfill_id` of the first names the backfill.
+def run_in_order(keys: list[str], *, full_relink: bool = False, job_name: str = "wave_0_job",
+                 asset_selection: Any = None, checks: bool = True,
+                 log: Callable[[str], Any] = print) -> list[Any]:
+    """Run the job once per partition key in this process, in order; stops at the first failed
+    run. Returns the runs' results.
 
     `asset_selection`: asset keys (default: the whole job); `checks=False` leaves out their
     asset checks (quality suites), e.g. to time the refresh itself.
     """
     import dagster as dg
-    from dagster._core.storage.tags import BACKFILL_ID_TAG
-    from dagster._core.utils import make_new_backfill_id
 
     from bold_assets.definitions import defs
     from bold_assets.run_origin import runs_with_origin
@@ -100,32 +70,54 @@ def run_refreshes(keys: list[str], *, full_relink: bool = False, job_name: str =
         asset_selection = None
     instance = (dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME")
                 else dg.DagsterInstance.ephemeral())
-    backfill_id = make_new_backfill_id()
-    started = time.time()
-    scoring = dg.AssetKey(["linkage", "pairwise_predictions"])  # wave 0's scoring step
-    config = ({"ops": {"linkage__pairwise_predictions": {"config": {"full_relink": True}}}}
-              if full_relink and scoring in asset_keys else None)
-    log(f"bold: backfill {backfill_id}: {len(keys)} weekly snapshots, one run each, in order")
-    results, ok = [], []
-    try:
-        for key in keys:
-            # the workspace's job (not the variant without checks): on the UI's timeline
-            with runs_with_origin(instance, job.name) if checks else nullcontext():
-                result = job.execute_in_process(
-                    instance=instance, partition_key=key, run_config=config,
-                    asset_selection=asset_selection, raise_on_error=False,
-                    tags={BACKFILL_ID_TAG: backfill_id})
-            result.backfill_id = backfill_id
-            results.append(result)
-            log(f"bold: snapshot {key}: run {result.run_id} "
-                f"{'succeeded' if result.success else 'FAILED'}")
-            if not result.success:
-                break
-            ok.append(key)
-    finally:
-        instance.add_backfill(_backfill(instance, defs.resolve_asset_graph(), asset_keys, keys,
-                                        ok, backfill_id, started, config))
-    log(f"bold: backfill {backfill_id}: {len(ok)} of {len(keys)} snapshots refreshed"
-        + (" (the Dagster UI lists it under Overview > Backfills)"
-           if os.environ.get("DAGSTER_HOME") else ""))
+    config = full_relink_config(asset_keys) if full_relink else None
+    results = []
+    for key in keys:
+        # the workspace's job (not the variant without checks): on the UI's timeline
+        with runs_with_origin(instance, job.name) if checks else nullcontext():
+            result = job.execute_in_process(
+                instance=instance, partition_key=key, run_config=config,
+                asset_selection=asset_selection, raise_on_error=False)
+        results.append(result)
+        log(f"bold: snapshot {key}: run {result.run_id} "
+            f"{'succeeded' if result.success else 'FAILED'}")
+        if not result.success:
+            break
     return results
+
+
+def refresh(keys: list[str], *, job_name: str = "wave_0_job", asset_keys: list[Any] | None = None,
+            full_relink: bool = False, url: str | None = None, log_dir: Path | None = None,
+            log: Callable[[str], Any] = print) -> Any:
+    """Launch the refreshes of `keys` as one Dagster backfill of `job_name` and wait for it
+    (see `backfill.py`); on the webserver at `url`, else on a `dagster dev` started for the
+    duration. Returns the `BackfillResult`."""
+    from bold_assets import backfill
+
+    paths = [list(k.path) for k in asset_keys] if asset_keys else None
+    config = full_relink_config(asset_keys or _job_keys(job_name)) if full_relink else None
+    if url:
+        server = nullcontext(url)
+    else:
+        log_dir = log_dir or Path(os.environ["DAGSTER_HOME"]) / "logs"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        log_file = log_dir / f"bold-refresh-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
+        log(f"bold: starting dagster dev (webserver and daemon) for the backfill; its log: "
+            f"{log_file}")
+        server = backfill.dagster_dev(log_file)
+    with server as address:
+        backfill_id = backfill.launch(address, job_name, keys, asset_keys=paths,
+                                      run_config=config)
+        log(f"bold: backfill {backfill_id} of {job_name}: {len(keys)} weekly snapshots, one run "
+            f"each, queued one at a time in order ({address}/runs/b/{backfill_id})")
+        result = backfill.wait(address, backfill_id, log=log)
+    ok = sum(r.status == "SUCCESS" for r in result.runs)
+    log(f"bold: backfill {backfill_id}: {ok} of {len(keys)} snapshots refreshed "
+        "(the Dagster UI lists it under Overview > Backfills)")
+    return result
+
+
+def _job_keys(job_name: str) -> list[Any]:
+    from bold_assets.definitions import defs
+
+    return list(defs.resolve_job_def(job_name).asset_layer.executable_asset_keys)

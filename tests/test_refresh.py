@@ -34,17 +34,22 @@ def _run(warehouse: Path, snapshot: str, select: str = LINKAGE, **env: str | Non
 
 
 def _refresh(warehouse: Path, snapshot: str, select: str = REFRESH) -> int:
-    """`bold refresh` of one weekly snapshot (a one-partition backfill), without the quality
-    suites (their own tests cover them), runs kept in a Dagster instance beside the warehouse."""
-    from bold_assets.cli import main
+    """One weekly snapshot refreshed in this process (`refresh.run_in_order`; the daemon's
+    backfill is tests/test_backfill_daemon.py), without the quality suites (their own tests
+    cover them), runs kept in a Dagster instance beside the warehouse."""
+    from bold_assets.cli import resolve_selection
+    from bold_assets.definitions import defs
+    from bold_assets.refresh import run_in_order
 
     home = warehouse.parent / "dagster_home"
     home.mkdir(exist_ok=True)
+    job = set(defs.resolve_job_def("wave_0_job").asset_layer.executable_asset_keys)
+    keys = [k for k in resolve_selection(select, defs.resolve_asset_graph()) if k in job]
     with bold_env(BOLD_WAREHOUSE=str(warehouse), BOLD_POPULATION=str(POPULATION),
                   BOLD_SEED=str(TEST_SEED), BOLD_PROJECT_KEY=TEST_PROJECT_KEY,
                   BOLD_SNAPSHOT_DATE=None, BOLD_LANDING_DIR=None, DAGSTER_HOME=str(home)):
-        return main(["refresh", "--from", snapshot, "--to", snapshot, "--select", select,
-                     "--no-checks"])
+        results = run_in_order([snapshot], asset_selection=keys, checks=False)
+    return 0 if all(r.success for r in results) else 1
 
 
 def _ids(con: duckdb.DuckDBPyConnection, snapshot: str) -> pd.DataFrame:
@@ -129,27 +134,6 @@ def test_incremental_clusters_equal_a_full_clustering(refreshed):
     redo = inc.cluster(records, pairs, bogus, pa.table({"source_dataset": ["mags"],
                                                         "record_id": ["none"]}))
     assert redo.mode == "full"
-
-
-def test_refresh_is_one_backfill_in_the_dagster_instance(refreshed):
-    import dagster as dg
-    from dagster._core.execution.backfill import BulkActionStatus
-    from dagster._core.instance.ref import InstanceRef
-
-    home = refreshed["path"].parent / "dagster_home"
-    with dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home))) as instance:
-        backfills = instance.get_backfills()
-        assert len(backfills) == 3  # one per `bold refresh`
-        for backfill in backfills:
-            assert backfill.status == BulkActionStatus.COMPLETED_SUCCESS
-            runs = instance.get_runs(dg.RunsFilter(tags={"dagster/backfill":
-                                                         backfill.backfill_id}))
-            assert len(runs) == 1 and runs[0].status == dg.DagsterRunStatus.SUCCESS
-            data = backfill.asset_backfill_data
-            assert data.materialized_subset == data.target_subset
-        keys = sorted(r.tags["dagster/partition"] for r in instance.get_runs(dg.RunsFilter(
-            tags={"dagster/backfill": [b.backfill_id for b in backfills]})))
-        assert keys == [FIRST, FIRST, SECOND]
 
 
 def test_merge_and_split_are_recorded():

@@ -28,6 +28,38 @@ SNAPSHOT_PARTITIONS = dg.WeeklyPartitionsDefinition(
 
 SNAPSHOT_TAG = "bold/snapshot_date"
 
+# A refresh builds on the ids of the snapshot before it: each partitioned linkage asset depends on
+# its own previous week, so an asset backfill runs the weeks in order and one that starts in the
+# middle of the history shows the week before as missing upstream.
+PREVIOUS_SNAPSHOT = dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1)
+
+SNAPSHOT_NOTE = (
+    "\n\nPartitioned by weekly snapshot (Mondays from " + FIRST_SNAPSHOT + "): a materialised "
+    "partition is a snapshot this warehouse has taken (`bold materialize` takes the latest, "
+    "`bold refresh` or a backfill of the wave's job takes a range, in order); partitions never "
+    "taken show as missing, which is not an error. The warehouse holds the latest snapshot "
+    "taken; the history is in linkage.person_ids_history and research.person_id_changes.")
+
+
+def previous_snapshot(key: dg.AssetKey) -> dg.AssetDep:
+    """The dependency of `key` on its own previous weekly snapshot."""
+    return dg.AssetDep(key, partition_mapping=PREVIOUS_SNAPSHOT)
+
+
+def require_run_snapshot(context: dg.AssetExecutionContext, held: dt.date) -> None:
+    """Fail plainly when the warehouse's extracts (snapshot `held`) are not of the run's weekly
+    partition: another run replaced them, and ids recorded now would be filed under the wrong
+    week."""
+    if not context.has_partition_key:
+        return
+    week = dt.date.fromisoformat(context.partition_key)
+    if not week <= held < week + dt.timedelta(days=7):
+        raise dg.Failure(
+            f"the warehouse's extracts are of snapshot {held}, but this run is for the week of "
+            f"{week}: another run replaced them since. Run the wave's job for partition "
+            f"{context.partition_key} (its extracts and linkage together), e.g. `bold refresh "
+            f"--from {week} --to {week}`; the ids of {held} are unchanged.")
+
 
 def default_snapshot_date() -> dt.date:
     """The snapshot of an unpartitioned run: `BOLD_SNAPSHOT_DATE`, else the world's end."""

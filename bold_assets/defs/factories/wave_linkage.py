@@ -29,12 +29,18 @@ from bold_assets.defs.factories.keys import research_key, std_key
 from bold_assets.defs.factories.research import write_research
 from bold_assets.defs.metadata import table_metadata as table_meta
 from bold_assets.defs.resources import WarehouseResource
-from bold_assets.defs.snapshots import SNAPSHOT_PARTITIONS
+from bold_assets.defs.snapshots import (
+    SNAPSHOT_NOTE,
+    SNAPSHOT_PARTITIONS,
+    previous_snapshot,
+    require_run_snapshot,
+)
 from bold_assets.defs.wave_0.linkage import PERSON_IDS_KEY
 from bold_assets.linkage import trace as T
 from bold_assets.linkage import ttp as TTP
 from bold_assets.linkage import wave_link as W
 from bold_assets.settings import get_settings
+from bold_assets.world.snapshots import read_snapshot_date
 
 
 class WaveTrainingConfig(dg.Config):
@@ -116,20 +122,21 @@ def spine_asset(wave: Wave, spec: W.WaveLinkSpec, after: dg.AssetKey) -> dg.Asse
 
     @dg.asset(
         key=key,
-        deps=[after, *(std_key(n) for n in names)],
+        deps=[after, *(std_key(n) for n in names), previous_snapshot(key)],
         group_name=wave.group,
         partitions_def=SNAPSHOT_PARTITIONS,
         kinds={"duckdb", "splink"},
         description=f"Wave {wave.number}'s people in the persistent spine: {plans}. Each person "
         "joins a spine person or gets a new id; earlier waves' rows never change, records "
         f"already there are not linked again. The view linkage.{key.path[-1]} shows the wave's "
-        "rows of linkage.person_ids." + SPINE_COUNTS,
+        "rows of linkage.person_ids." + SPINE_COUNTS + SNAPSHOT_NOTE,
     )
     def _spine(context: dg.AssetExecutionContext, config: WaveTrainingConfig,
                warehouse: WarehouseResource) -> dg.MaterializeResult:
         settings = get_settings()
         meta: dict = {}
         with warehouse.connect() as con:
+            require_run_snapshot(context, read_snapshot_date(con))
             summaries = W.link_wave_people(con, settings.models_dir, spec,
                                            retrain=config.retrain, seed=settings.seed)
             for p in spec.into_spine:
@@ -195,19 +202,20 @@ def population_link_asset(wave: Wave, link: W.PopulationLink,
 
     @dg.asset(
         key=key,
-        deps=[spine, std_key(link.source.name)],
+        deps=[spine, std_key(link.source.name), previous_snapshot(key)],
         group_name=wave.group,
         partitions_def=SNAPSHOT_PARTITIONS,
         kinds={"duckdb", "splink"},
         description=f"{link.source.title} linked to the spine persons of {link.people} by "
         f"model `{link.name}` (records grouped by {link.key}; above match probability "
         f"{W.POPULATION_THRESHOLD}); they never get spine ids. Replaced on every run."
-        + LINK_COUNTS,
+        + LINK_COUNTS + SNAPSHOT_NOTE,
     )
     def _link(context: dg.AssetExecutionContext, config: WaveTrainingConfig,
               warehouse: WarehouseResource) -> dg.MaterializeResult:
         settings = get_settings()
         with warehouse.connect() as con:
+            require_run_snapshot(context, read_snapshot_date(con))
             summary = W.link_population(con, link.source, link.key, link.people,
                                     settings.models_dir, plan_name=link.name, table=link.table,
                                     retrain=config.retrain, seed=settings.seed)
@@ -235,17 +243,19 @@ def trace_asset(wave: Wave, trace: T.TracePlan, spine: dg.AssetKey) -> dg.Assets
 
     @dg.asset(
         key=key,
-        deps=[spine, *(std_key(s) for s in trace.sources)],
+        deps=[spine, *(std_key(s) for s in trace.sources), previous_snapshot(key)],
         group_name=wave.group,
         partitions_def=SNAPSHOT_PARTITIONS,
         kinds={"duckdb", "splink"},
         description=f"{what}, by model `{trace.name}` on names, date of birth, sex and postcode "
-        f"(above match probability {T.TRACE_THRESHOLD}). Replaced on every run." + TRACE_COUNTS,
+        f"(above match probability {T.TRACE_THRESHOLD}). Replaced on every run." + TRACE_COUNTS
+        + SNAPSHOT_NOTE,
     )
     def _trace(context: dg.AssetExecutionContext, config: WaveTrainingConfig,
                warehouse: WarehouseResource) -> dg.MaterializeResult:
         settings = get_settings()
         with warehouse.connect() as con:
+            require_run_snapshot(context, read_snapshot_date(con))
             summary = T.trace(con, trace, settings.models_dir, retrain=config.retrain,
                               seed=settings.seed)
             meta = table_meta(con, ".".join(key.path))
@@ -287,7 +297,7 @@ def ttp_ids_asset(wave: Wave, plan: TTP.TtpPlan) -> dg.AssetsDefinition:
 
     @dg.asset(
         key=key,
-        deps=[std_key(s) for s in plan.council_names],
+        deps=[*(std_key(s) for s in plan.council_names), previous_snapshot(key)],
         group_name=wave.group,
         partitions_def=SNAPSHOT_PARTITIONS,
         kinds={"duckdb", "splink"},
@@ -298,12 +308,13 @@ def ttp_ids_asset(wave: Wave, plan: TTP.TtpPlan) -> dg.AssetsDefinition:
         f"{TTP.TTP_THRESHOLD}) and hard links on each source's own key ({keys}). A ttp id is "
         "the smallest record uid of its cluster: an unchanged person keeps it, a changed "
         "cluster gets a new one (the spine's ids are the persistent ones). Replaced on every "
-        "run." + TTP_IDS_COUNTS,
+        "run." + TTP_IDS_COUNTS + SNAPSHOT_NOTE,
     )
     def _ttp_ids(context: dg.AssetExecutionContext, config: WaveTrainingConfig,
                  warehouse: WarehouseResource) -> dg.MaterializeResult:
         settings = get_settings()
         with warehouse.connect() as con:
+            require_run_snapshot(context, read_snapshot_date(con))
             summary = TTP.assign_ttp_ids(con, plan, settings.models_dir,
                                          retrain=config.retrain, seed=settings.seed)
             meta = table_meta(con, ".".join(key.path))
@@ -321,7 +332,8 @@ def ttp_link_asset(wave: Wave, plan: TTP.TtpPlan, spine: dg.AssetKey) -> dg.Asse
 
     @dg.asset(
         key=key,
-        deps=[ttp_ids_key(plan), spine, *(std_key(s) for s in plan.traced)],
+        deps=[ttp_ids_key(plan), spine, *(std_key(s) for s in plan.traced),
+              previous_snapshot(key)],
         group_name=wave.group,
         partitions_def=SNAPSHOT_PARTITIONS,
         kinds={"duckdb", "splink"},
@@ -330,12 +342,13 @@ def ttp_link_asset(wave: Wave, plan: TTP.TtpPlan, spine: dg.AssetKey) -> dg.Asse
         f"each ttp id one person) by model `{plan.name}` on names, date of birth, sex and "
         f"postcode (above match probability {TTP.SPINE_THRESHOLD}); each "
         f"{' / '.join(plan.council_names)} record of a traced person with its spine id, as a "
-        "link table. Replaced on every run." + TTP_LINK_COUNTS,
+        "link table. Replaced on every run." + TTP_LINK_COUNTS + SNAPSHOT_NOTE,
     )
     def _ttp_link(context: dg.AssetExecutionContext, config: WaveTrainingConfig,
                   warehouse: WarehouseResource) -> dg.MaterializeResult:
         settings = get_settings()
         with warehouse.connect() as con:
+            require_run_snapshot(context, read_snapshot_date(con))
             summary = TTP.link_ttp_into_spine(con, plan, settings.models_dir,
                                               retrain=config.retrain, seed=settings.seed)
             meta = table_meta(con, ".".join(key.path))

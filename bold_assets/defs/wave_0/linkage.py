@@ -27,13 +27,19 @@ from bold_assets.defs.factories.keys import std_key
 from bold_assets.defs.metadata import table_metadata as table_meta
 from bold_assets.defs.paths import path_value, shown_path
 from bold_assets.defs.resources import WarehouseResource
-from bold_assets.defs.snapshots import SNAPSHOT_PARTITIONS
+from bold_assets.defs.snapshots import (
+    SNAPSHOT_NOTE,
+    SNAPSHOT_PARTITIONS,
+    previous_snapshot,
+    require_run_snapshot,
+)
 from bold_assets.linkage import charts, spine_tables
 from bold_assets.linkage import incremental as inc
 from bold_assets.linkage import justice as J
 from bold_assets.linkage import models as mdl
 from bold_assets.linkage.core import PREDICT_FLOOR, THRESHOLDS, LinkageSession
 from bold_assets.settings import get_settings
+from bold_assets.world.snapshots import read_snapshot_date
 
 WAVE = WAVES[0]
 GROUP = WAVE.group
@@ -235,18 +241,22 @@ def person_clusters(context: dg.AssetExecutionContext,
     partitions_def=SNAPSHOT_PARTITIONS,
     can_subset=True,
     specs=[
-        dg.AssetSpec(PERSON_IDS_KEY, deps=[CLUSTERS_KEY], group_name=GROUP, kinds={"duckdb"},
+        dg.AssetSpec(PERSON_IDS_KEY, deps=[CLUSTERS_KEY, previous_snapshot(PERSON_IDS_KEY)],
+                     group_name=GROUP, kinds={"duckdb"},
                      description="Person ids that last: each medium cluster keeps the id most "
                      "of its records had at the previous snapshot; merges, splits and new "
-                     "people logged in linkage.person_id_changes."),
-        dg.AssetSpec(ID_CHANGES_KEY, deps=[CLUSTERS_KEY], group_name=GROUP, kinds={"duckdb"},
+                     "people logged in linkage.person_id_changes." + SNAPSHOT_NOTE),
+        dg.AssetSpec(ID_CHANGES_KEY, deps=[CLUSTERS_KEY, previous_snapshot(ID_CHANGES_KEY)],
+                     group_name=GROUP, kinds={"duckdb"},
                      description="Research-zone log of person id changes per snapshot "
-                     "(snapshot_date, old_id, new_id, kind, n_records), ids keyed."),
+                     "(snapshot_date, old_id, new_id, kind, n_records), ids keyed."
+                     + SNAPSHOT_NOTE),
     ],
 )
 def person_ids(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     selected = context.selected_asset_keys
     with warehouse.connect() as con:
+        require_run_snapshot(context, read_snapshot_date(con))
         summary = spine_tables.refresh_ids(con)
         meta = table_meta(con, "linkage.person_ids")
         spine_tables.write_research_changes(con)

@@ -1,0 +1,157 @@
+"""Refreshes the Dagster way: a backfill launched through the webserver (the mutation the UI's
+"Launch backfill" sends) and a Materialize launched while it runs, both run by `dagster dev`'s
+daemon on the project's instance (`bold_assets/dagster.yaml`: one run at a time).
+
+The runs must all succeed, never overlap, run the snapshots in order, and give the ids a
+sequential in-process refresh of the same weeks gives.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from bold_assets import backfill
+from bold_assets.instance import ensure_instance_config
+from tests.conftest import TEST_PROJECT_KEY, TEST_SEED, bold_env
+
+POPULATION = 1000
+WEEKS = ["2023-10-02", "2023-10-09"]
+SELECT = "raw/*,reference/*,linkage/*,research/person_id_changes"
+ONE_ASSET = ["linkage", "std_mags"]  # what a Materialize click on one asset launches
+
+LAUNCH_RUN = """mutation($p: ExecutionParams!) { launchRun(executionParams: $p) {
+    __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } } }"""
+RUN = """query($id: ID!) { runOrError(runId: $id) { ... on Run { runId status startTime endTime
+    tags { key value } } } }"""
+
+
+def _env(root: Path) -> dict[str, str]:
+    return {"BOLD_WAREHOUSE": str(root / "bold.duckdb"), "BOLD_POPULATION": str(POPULATION),
+            "BOLD_SEED": str(TEST_SEED), "BOLD_PROJECT_KEY": TEST_PROJECT_KEY,
+            "DAGSTER_HOME": str(root / "dagster_home")}
+
+
+def _selection() -> list[list[str]]:
+    from bold_assets.cli import resolve_selection
+    from bold_assets.definitions import defs
+
+    job = set(defs.resolve_job_def("wave_0_job").asset_layer.executable_asset_keys)
+    return [list(k.path) for k in resolve_selection(SELECT, defs.resolve_asset_graph())
+            if k in job]
+
+
+def _ids(path: Path) -> pd.DataFrame:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute("SELECT snapshot_date, source_dataset, record_id, person_id FROM "
+                           "linkage.person_ids_history ORDER BY ALL").df()
+
+
+def _wait_run(url: str, run_id: str, timeout_s: float = 300) -> dict:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        run = backfill.graphql(url, RUN, {"id": run_id})["runOrError"]
+        if run["status"] in backfill.FINISHED or time.monotonic() > deadline:
+            return run
+        time.sleep(1)
+
+
+def _sequential(root: Path, selection: list[list[str]]) -> None:
+    """The same weeks refreshed one after the other in this process, on another warehouse."""
+    import dagster as dg
+
+    from bold_assets.refresh import run_in_order
+
+    with bold_env(**{**_env(root), "DAGSTER_HOME": None, "BOLD_LANDING_DIR": None,
+                     "BOLD_SNAPSHOT_DATE": None}):
+        runs = run_in_order(WEEKS, asset_selection=[dg.AssetKey(k) for k in selection],
+                            checks=False)
+    assert all(r.success for r in runs)
+
+
+@pytest.fixture(scope="module")
+def daemon_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    root, reference = tmp_path_factory.mktemp("daemon"), tmp_path_factory.mktemp("sequential")
+    env = _env(root)
+    ensure_instance_config(env["DAGSTER_HOME"])
+    selection = _selection()
+    with backfill.dagster_dev(root / "dagster_dev.log", env={**os.environ, **env},
+                              graceful=False) as url:
+        backfill_id = backfill.launch(url, "wave_0_job", WEEKS, asset_keys=selection)
+        # the sequential reference runs here while the daemon picks the backfill up
+        _sequential(reference, selection)
+        # a Materialize of one asset, launched once the backfill's first run has started
+        deadline = time.monotonic() + 300
+        while not any(r.status == "STARTED" for r in backfill.backfill_state(url, backfill_id)[2]):
+            assert time.monotonic() < deadline, "the backfill's first run never started"
+            time.sleep(0.5)
+        repo = backfill.partition_set(url, "wave_0_job")["repositorySelector"]
+        launched = backfill.graphql(url, LAUNCH_RUN, {"p": {"selector": {
+            **repo, "pipelineName": "__ASSET_JOB", "assetSelection": [{"path": ONE_ASSET}]}}})
+        assert launched["launchRun"]["__typename"] == "LaunchRunSuccess", launched
+        one_id = launched["launchRun"]["run"]["runId"]
+        queued = backfill.graphql(url, RUN, {"id": one_id})["runOrError"]["status"]
+        result = backfill.wait(url, backfill_id, timeout_s=600)
+        one = _wait_run(url, one_id)
+    return {"result": result, "one": one, "one_queued": queued,
+            "ids": _ids(root / "bold.duckdb"), "reference_ids": _ids(reference / "bold.duckdb")}
+
+
+def test_backfill_and_materialize_run_one_at_a_time_in_order(daemon_run):
+    result, one = daemon_run["result"], daemon_run["one"]
+    assert result.success and [r.partition for r in result.runs] == WEEKS, result
+    assert one["status"] == "SUCCESS", one
+    # launched while the backfill ran, the Materialize waited in the queue
+    assert daemon_run["one_queued"] in ("QUEUED", "NOT_STARTED"), daemon_run["one_queued"]
+    spans = sorted([(r.start, r.end, r.partition) for r in result.runs]
+                   + [(one["startTime"], one["endTime"], "materialize")])
+    for (_, end, a), (start, _, b) in zip(spans, spans[1:], strict=False):
+        assert start >= end, f"{a} and {b} overlapped"
+    starts = {p: s for s, _, p in spans}
+    assert starts[WEEKS[0]] < starts[WEEKS[1]]  # the snapshots in order
+
+
+def test_daemon_backfill_gives_the_ids_of_a_sequential_refresh(daemon_run):
+    ids, reference = daemon_run["ids"], daemon_run["reference_ids"]
+    weeks = {d.isoformat() if isinstance(d, dt.date) else str(d)[:10]
+             for d in ids["snapshot_date"]}
+    assert len(weeks) == len(WEEKS) and len(ids) > 500
+    pd.testing.assert_frame_equal(ids, reference)  # 100% the same ids
+
+
+def test_instance_config_is_copied_once_and_a_parallel_one_is_named(tmp_path):
+    home = tmp_path / "home"
+    assert ensure_instance_config(home) is None
+    assert "max_concurrent_runs: 1" in (home / "dagster.yaml").read_text()
+    (home / "dagster.yaml").write_text("run_queue:\n  max_concurrent_runs: 4\n")
+    warning = ensure_instance_config(home)
+    assert warning and "side by side" in warning  # an engineer's own file is left alone
+    assert "max_concurrent_runs: 4" in (home / "dagster.yaml").read_text()
+
+
+def test_bold_materialize_waits_for_a_run_in_progress():
+    from types import SimpleNamespace
+
+    from bold_assets.instance import wait_for_runs_in_progress
+
+    class Instance:  # a run in progress for two polls, then none
+        polls = 0
+
+        def get_runs(self, filters=None):
+            self.polls += 1
+            assert {s.value for s in filters.statuses} == {"STARTING", "STARTED", "CANCELING"}
+            return [SimpleNamespace(run_id="r1", job_name="wave_0_job")] if self.polls <= 2 else []
+
+    said: list[str] = []
+    instance = Instance()
+    wait_for_runs_in_progress(instance, log=said.append, poll_s=0.01)
+    assert instance.polls == 3 and len(said) == 1 and "r1" in said[0]
+    with pytest.raises(TimeoutError):
+        Instance.polls = 0
+        wait_for_runs_in_progress(Instance(), poll_s=0.01, timeout_s=0.0)
