@@ -62,7 +62,7 @@ query { repositoriesOrError {
 LAUNCH = """
 mutation Launch($params: LaunchBackfillParams!) { launchPartitionBackfill(backfillParams: $params) {
   __typename
-  ... on LaunchBackfillSuccess { backfillId }
+  ... on LaunchBackfillSuccess { backfillId launchedRunIds }
   ... on PythonError { message }
   ... on PartitionSetNotFoundError { message }
   ... on InvalidSubsetError { message }
@@ -93,8 +93,12 @@ def partition_set(url: str, job_name: str) -> dict:
 
 
 def launch(url: str, job_name: str, keys: list[str], *, asset_keys: list[list[str]] | None = None,
-           run_config: dict | None = None, title: str | None = None) -> str:
-    """Launch the job's backfill over partitions `keys`; returns its id."""
+           run_config: dict | None = None, title: str | None = None,
+           submit_now: bool = False) -> str | list[str]:
+    """Launch the job's backfill over partitions `keys`; returns its id. `submit_now` (tests
+    only): the webserver submits the runs itself instead of leaving them to the daemon's next
+    backfill pass (up to 30 s later), records no backfill, and the runs' ids are returned; the
+    runs, tagged with the backfill, then wait in the same run queue."""
     params: dict[str, Any] = {
         "selector": partition_set(url, job_name), "partitionNames": keys,
         "title": title or f"bold refresh {keys[0]} .. {keys[-1]}",
@@ -105,11 +109,13 @@ def launch(url: str, job_name: str, keys: list[str], *, asset_keys: list[list[st
         params["assetSelection"] = [{"path": k} for k in asset_keys]
     if run_config:
         params["runConfigData"] = run_config
+    if submit_now:
+        params["forceSynchronousSubmission"] = True
     result = graphql(url, LAUNCH, {"params": params})["launchPartitionBackfill"]
     if result["__typename"] != "LaunchBackfillSuccess":
         detail = {k: v for k, v in result.items() if k != "__typename"}
         raise BackfillError(f"{result['__typename']}: {detail}")
-    return result["backfillId"]
+    return result["launchedRunIds"] if submit_now else result["backfillId"]
 
 
 @dataclass

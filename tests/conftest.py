@@ -128,7 +128,7 @@ def pipeline_dagster_home(pipeline_warehouse: Path) -> Path:
 
 # Modules whose tests take longest on one worker (seconds, from `--durations=0`; a guide for
 # ordering only: a module missing here runs after them).
-LONG_MODULES = {"test_backfill_daemon": 100, "test_dbt": 83, "test_wave_design": 76,
+LONG_MODULES = {"test_backfill_daemon": 63, "test_dbt": 83, "test_wave_design": 76,
                 "test_landing": 39, "test_raw_assets": 27,
                 "test_world": 25, "test_refresh": 24, "test_quality_concurrency": 20,
                 "test_world_wave1": 13}

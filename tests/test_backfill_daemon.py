@@ -1,6 +1,9 @@
 """Refreshes the Dagster way: a backfill launched through the webserver (the mutation the UI's
 "Launch backfill" sends) and a Materialize launched while it runs, both run by `dagster dev`'s
-daemon on the project's instance (`bold_assets/dagster.yaml`: one run at a time).
+daemon on the project's instance (`bold_assets/dagster.yaml`: one run at a time). The backfill's
+runs are submitted by the webserver at once (`submit_now`) rather than at the daemon's next
+backfill pass, up to 30 s later; they then wait in the same run queue, which is what is tested
+(`bold refresh` takes the daemon's path: its backfill is in the closing note of issue 24).
 
 The runs must all succeed, never overlap, run the snapshots in order, and give the ids a
 sequential in-process refresh of the same weeks gives.
@@ -53,10 +56,14 @@ def _ids(path: Path) -> pd.DataFrame:
                            "linkage.person_ids_history ORDER BY ALL").df()
 
 
+def _run(url: str, run_id: str) -> dict:
+    return backfill.graphql(url, RUN, {"id": run_id})["runOrError"]
+
+
 def _wait_run(url: str, run_id: str, timeout_s: float = 300) -> dict:
     deadline = time.monotonic() + timeout_s
     while True:
-        run = backfill.graphql(url, RUN, {"id": run_id})["runOrError"]
+        run = _run(url, run_id)
         if run["status"] in backfill.FINISHED or time.monotonic() > deadline:
             return run
         time.sleep(1)
@@ -83,12 +90,11 @@ def daemon_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
     selection = _selection()
     with backfill.dagster_dev(root / "dagster_dev.log", env={**os.environ, **env},
                               graceful=False) as url:
-        backfill_id = backfill.launch(url, "wave_0_job", WEEKS, asset_keys=selection)
-        # the sequential reference runs here while the daemon picks the backfill up
-        _sequential(reference, selection)
+        run_ids = backfill.launch(url, "wave_0_job", WEEKS, asset_keys=selection,
+                                  submit_now=True)
         # a Materialize of one asset, launched once the backfill's first run has started
         deadline = time.monotonic() + 300
-        while not any(r.status == "STARTED" for r in backfill.backfill_state(url, backfill_id)[2]):
+        while not any(_run(url, r)["status"] == "STARTED" for r in run_ids):
             assert time.monotonic() < deadline, "the backfill's first run never started"
             time.sleep(0.5)
         repo = backfill.partition_set(url, "wave_0_job")["repositorySelector"]
@@ -96,9 +102,12 @@ def daemon_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
             **repo, "pipelineName": "__ASSET_JOB", "assetSelection": [{"path": ONE_ASSET}]}}})
         assert launched["launchRun"]["__typename"] == "LaunchRunSuccess", launched
         one_id = launched["launchRun"]["run"]["runId"]
-        queued = backfill.graphql(url, RUN, {"id": one_id})["runOrError"]["status"]
-        result = backfill.wait(url, backfill_id, timeout_s=600)
+        queued = _run(url, one_id)["status"]
+        # the sequential reference runs here while the daemon runs the queue
+        _sequential(reference, selection)
+        runs = [backfill.RunState.of(_wait_run(url, r)) for r in run_ids]
         one = _wait_run(url, one_id)
+    result = backfill.BackfillResult("", "", sorted(runs, key=lambda r: r.partition))
     return {"result": result, "one": one, "one_queued": queued,
             "ids": _ids(root / "bold.duckdb"), "reference_ids": _ids(reference / "bold.duckdb")}
 
