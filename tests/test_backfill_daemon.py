@@ -164,3 +164,36 @@ def test_bold_materialize_waits_for_a_run_in_progress():
     with pytest.raises(TimeoutError):
         Instance.polls = 0
         wait_for_runs_in_progress(Instance(), poll_s=0.01, timeout_s=0.0)
+
+
+def test_a_linkage_step_refuses_extracts_of_another_week():
+    """Per-snapshot state: the extracts are not kept per partition, so a partitioned linkage
+    step checks that the warehouse's extracts are of its run's week (another run may have
+    replaced them, e.g. an asset backfill with another week's extracts in between)."""
+    import dagster as dg
+
+    from bold_assets.defs.snapshots import SNAPSHOT_PARTITIONS, require_run_snapshot
+
+    context = dg.build_asset_context(partition_key="2023-10-09")
+    with pytest.raises(dg.Failure, match="extracts are of snapshot 2023-10-02.*week of 2023-10-09"):
+        require_run_snapshot(context, dt.date(2023, 10, 2))
+    require_run_snapshot(context, dt.date(2023, 10, 9))  # its own week: fine
+    require_run_snapshot(context, dt.date(2023, 10, 13))  # a date within the week (a tag's)
+    require_run_snapshot(dg.build_asset_context(), dt.date(2020, 1, 1))  # unpartitioned
+    assert "2023-10-09" in SNAPSHOT_PARTITIONS.get_partition_keys()
+
+
+def test_linkage_assets_depend_on_their_previous_week():
+    import dagster as dg
+
+    from bold_assets.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    partitioned = [k for k in graph.get_all_asset_keys()
+                   if k.path[0] == "linkage" and graph.get(k).partitions_def is not None]
+    assert dg.AssetKey(["linkage", "person_ids"]) in partitioned and len(partitioned) >= 6
+    for key in partitioned:
+        assert key in graph.get(key).parent_keys, key  # a self-dependency
+        mapping = graph.get_partition_mapping(key, key)
+        assert isinstance(mapping, dg.TimeWindowPartitionMapping)
+        assert (mapping.start_offset, mapping.end_offset) == (-1, -1)

@@ -101,7 +101,8 @@ def _project_copy(root: Path) -> Path:
 
 
 def _run(proj: Path, env: dict[str, str], *args: str) -> str:
-    proc = subprocess.run([sys.executable, "-m", *args], cwd=proj, env=env,
+    command = [sys.executable, *args] if args[0] == "-c" else [sys.executable, "-m", *args]
+    proc = subprocess.run(command, cwd=proj, env=env,
                           capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, f"{args}: " + proc.stdout[-4000:] + proc.stderr[-4000:]
     return proc.stdout
@@ -120,14 +121,19 @@ def dummy_wave_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
            "DAGSTER_HOME": str(root / "dagster_home"), "PYTHONPATH": str(proj)}
     env.pop("BOLD_LANDING_DIR", None)
     (root / "dagster_home").mkdir()
-    _run(proj, env, "bold_assets.catalog.dbt")
-    _run(proj, env, "bold_assets.quality.build_suites")
     # the wave's linkage, research link file and evaluation; its dbt models are generated and
     # parsed here (the definitions load them) and built by tests/test_dbt.py on a tiny warehouse
     select = ",".join(f"+{k}" for k in (
         "research/wave_5_link", "evaluation/wave_5_linkage_f1", "evaluation/wave_5_match_rates",
         "evaluation/wave_5_subgroup_errors"))
-    out = _run(proj, env, "bold_assets.cli", "materialize", "--select", select)
+    # the generators of dbt files and suites, then `bold materialize`, in one fresh process
+    # (what `python -m bold_assets.catalog.dbt`, `python -m bold_assets.quality.build_suites`
+    # and `bold materialize` do one after another; the definitions are first loaded after both)
+    steps = ("from bold_assets.catalog import dbt; from bold_assets.quality import build_suites; "
+             "from bold_assets import cli; import sys; "
+             f"sys.exit(dbt.main([]) or build_suites.main([]) or cli.main(['materialize', "
+             f"'--select', {select!r}]))")
+    out = _run(proj, env, "-c", steps)
     (root / "stdout.txt").write_text(out)
     return root
 
