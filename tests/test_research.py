@@ -157,3 +157,22 @@ def test_leak_check_runs_in_the_suite_step_of_a_table_with_a_suite(linked_wareho
     assert not found["no_identifiers"].passed
     assert "note" in found["no_identifiers"].metadata["report"].value
 
+
+
+def test_the_research_change_log_alone_leaves_the_ids_alone(linked_warehouse, tmp_path):
+    """Materialising research/person_id_changes alone (e.g. with `--select 'research/*'`)
+    rewrites the research log from the id change log; it does not assign wave 0's ids again,
+    which would drop the later waves' people from linkage.person_ids."""
+    from tests.conftest import materialize
+
+    path = tmp_path / "copy.duckdb"
+    shutil.copy(linked_warehouse, path)
+    query = "SELECT * FROM linkage.person_ids ORDER BY ALL"
+    with duckdb.connect(str(path), read_only=True) as con:
+        before = con.execute(query).df()
+        log = con.execute("SELECT count(*) FROM research.person_id_changes").fetchall()
+    assert before["source_dataset"].isin(["pnc_people"]).any()  # a later wave's people
+    materialize(path, select="research/person_id_changes")
+    with duckdb.connect(str(path), read_only=True) as con:
+        assert con.execute(query).df().equals(before)
+        assert con.execute("SELECT count(*) FROM research.person_id_changes").fetchall() == log

@@ -257,8 +257,9 @@ def person_ids(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     selected = context.selected_asset_keys
     with warehouse.connect() as con:
         require_run_snapshot(context, read_snapshot_date(con))
-        summary = spine_tables.refresh_ids(con)
-        meta = table_meta(con, "linkage.person_ids")
+        if PERSON_IDS_KEY in selected:  # the research log alone is only rewritten from the log
+            summary = spine_tables.refresh_ids(con)
+            meta = table_meta(con, "linkage.person_ids")
         spine_tables.write_research_changes(con)
         research_meta = table_meta(con, ".".join(ID_CHANGES_KEY.path))  # rows, columns, preview
     if PERSON_IDS_KEY in selected:
