@@ -65,7 +65,8 @@ def wait_for_runs_in_progress(instance: Any, log: Callable[[str], Any] = print,
         new = [r for r in running if r.run_id not in said]
         for run in new:
             log(f"bold: waiting for run {run.run_id} ({run.job_name}) to finish: one run writes "
-                "the warehouse at a time")
+                "the warehouse at a time (if the process running it is gone, terminate the run "
+                "in the Dagster UI: Runs > the run > Terminate)")
             said.add(run.run_id)
         if timeout_s is not None and time.monotonic() - started > timeout_s:
             raise TimeoutError(f"run(s) {', '.join(r.run_id for r in running)} still in "
