@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bold_assets.defs.paths import PROJECT_DIR
+from bold_assets.run_origin import WORKSPACE_FILE
 
-WORKSPACE_FILE = PROJECT_DIR / "workspace.yaml"
 FINISHED = {"SUCCESS", "FAILURE", "CANCELED"}
 SERVER_START_S = 300.0
 
@@ -227,16 +227,17 @@ def dagster_dev(log_file: str | os.PathLike, env: dict[str, str] | None = None,
             wait_for_server(url, process)
             yield url
         finally:
-            stop(process, timeout_s=60 if graceful else 0)
+            stop(process, graceful)
 
 
-def stop(process: subprocess.Popen, timeout_s: float = 60) -> None:
-    """Stop `dagster dev` as Ctrl-C would (it stops its webserver, daemon and code servers)."""
+def stop(process: subprocess.Popen, graceful: bool = True, timeout_s: float = 60) -> None:
+    """Stop `dagster dev` as Ctrl-C would (it stops its webserver, daemon and code servers), or
+    kill it and them at once."""
     if process.poll() is not None:
         return
-    os.killpg(process.pid, signal.SIGINT if timeout_s else signal.SIGKILL)
+    os.killpg(process.pid, signal.SIGINT if graceful else signal.SIGKILL)
     try:
-        process.wait(timeout=timeout_s or 30)
+        process.wait(timeout=timeout_s)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()

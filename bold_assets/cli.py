@@ -172,7 +172,7 @@ def _materialize(args: argparse.Namespace) -> int:
 
 
 def _refresh(args: argparse.Namespace) -> int:
-    from bold_assets.refresh import partition_keys, refresh
+    from bold_assets.refresh import full_relink_config, job_asset_keys, partition_keys, refresh
     from bold_assets.settings import SettingsError, get_settings
 
     try:  # settings first: nothing starts on a bad value
@@ -189,18 +189,15 @@ def _refresh(args: argparse.Namespace) -> int:
     waves = sorted(j.name for j in defs.resolve_all_job_defs() if j.name.startswith("wave_"))
     if args.job not in waves:
         return _fail(f"--job {args.job!r} is not a wave's job; jobs: {', '.join(waves)}")
-    job_keys = set(defs.resolve_job_def(args.job).asset_layer.executable_asset_keys)
-    scoring = ("linkage", "pairwise_predictions")  # wave 0's scoring, what --full-relink redoes
-    if args.full_relink and scoring not in {tuple(k.path) for k in job_keys}:
+    if args.full_relink and full_relink_config(job_asset_keys(args.job)) is None:
         return _fail(f"--full-relink scores wave 0's pairs again; {args.job} has no scoring step "
                      "(its links are made again on every run)")
     selection = None
     if args.select:
         try:
-            selection = resolve_selection(args.select, defs.resolve_asset_graph())
+            selection = job_asset_keys(args.job, args.select)
         except Exception as exc:  # a malformed Dagster selection string
             return _fail(f"--select {args.select!r}: {str(exc).splitlines()[0]}")
-        selection = [k for k in selection if k in job_keys]
         if not selection:
             return _fail(f"--select {args.select!r} matches no asset of {args.job}")
     print(f"bold: refreshing {len(keys)} weekly snapshots {keys[0]} .. {keys[-1]}")

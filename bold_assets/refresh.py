@@ -95,7 +95,7 @@ def refresh(keys: list[str], *, job_name: str = "wave_0_job", asset_keys: list[A
     from bold_assets import backfill
 
     paths = [list(k.path) for k in asset_keys] if asset_keys else None
-    config = full_relink_config(asset_keys or _job_keys(job_name)) if full_relink else None
+    config = full_relink_config(asset_keys or job_asset_keys(job_name)) if full_relink else None
     if url:
         server = nullcontext(url)
     else:
@@ -117,7 +117,13 @@ def refresh(keys: list[str], *, job_name: str = "wave_0_job", asset_keys: list[A
     return result
 
 
-def _job_keys(job_name: str) -> list[Any]:
+def job_asset_keys(job_name: str, select: str | None = None) -> list[Any]:
+    """The asset keys of `job_name`, or those of them a `--select` value matches (see
+    `cli.resolve_selection`; a malformed value raises)."""
+    from bold_assets.cli import resolve_selection
     from bold_assets.definitions import defs
 
-    return list(defs.resolve_job_def(job_name).asset_layer.executable_asset_keys)
+    keys = set(defs.resolve_job_def(job_name).asset_layer.executable_asset_keys)
+    if select is None:
+        return sorted(keys, key=lambda k: k.path)
+    return [k for k in resolve_selection(select, defs.resolve_asset_graph()) if k in keys]

@@ -42,12 +42,9 @@ def _env(root: Path) -> dict[str, str]:
 
 
 def _selection() -> list[list[str]]:
-    from bold_assets.cli import resolve_selection
-    from bold_assets.definitions import defs
+    from bold_assets.refresh import job_asset_keys
 
-    job = set(defs.resolve_job_def("wave_0_job").asset_layer.executable_asset_keys)
-    return [list(k.path) for k in resolve_selection(SELECT, defs.resolve_asset_graph())
-            if k in job]
+    return [list(k.path) for k in job_asset_keys("wave_0_job", SELECT)]
 
 
 def _ids(path: Path) -> pd.DataFrame:

@@ -37,14 +37,11 @@ def _refresh(warehouse: Path, snapshot: str, select: str = REFRESH) -> int:
     """One weekly snapshot refreshed in this process (`refresh.run_in_order`; the daemon's
     backfill is tests/test_backfill_daemon.py), without the quality suites (their own tests
     cover them), runs kept in a Dagster instance beside the warehouse."""
-    from bold_assets.cli import resolve_selection
-    from bold_assets.definitions import defs
-    from bold_assets.refresh import run_in_order
+    from bold_assets.refresh import job_asset_keys, run_in_order
 
     home = warehouse.parent / "dagster_home"
     home.mkdir(exist_ok=True)
-    job = set(defs.resolve_job_def("wave_0_job").asset_layer.executable_asset_keys)
-    keys = [k for k in resolve_selection(select, defs.resolve_asset_graph()) if k in job]
+    keys = job_asset_keys("wave_0_job", select)
     with bold_env(BOLD_WAREHOUSE=str(warehouse), BOLD_POPULATION=str(POPULATION),
                   BOLD_SEED=str(TEST_SEED), BOLD_PROJECT_KEY=TEST_PROJECT_KEY,
                   BOLD_SNAPSHOT_DATE=None, BOLD_LANDING_DIR=None, DAGSTER_HOME=str(home)):

@@ -12,16 +12,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from bold_assets import backfill
 from tests.conftest import TEST_PROJECT_KEY
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -37,12 +34,6 @@ pytestmark = [
     pytest.mark.skipif(not Path(CHROMIUM).exists(),
                        reason="browser test skipped: no chromium (apt-get install -y chromium)"),
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # A quick step of the pipeline's run, re-executed from the UI by the test
@@ -64,34 +55,12 @@ def ui_home(pipeline_warehouse: Path, pipeline_dagster_home: Path,
 @pytest.fixture(scope="module")
 def webserver(ui_home: tuple[Path, Path]):
     warehouse, home = ui_home
-    port = _free_port()
     env = {**os.environ, "DAGSTER_HOME": str(home), "BOLD_WAREHOUSE": str(warehouse),
            "BOLD_PROJECT_KEY": TEST_PROJECT_KEY, "PYTHONPATH": str(REPO)}
-    exe = Path(sys.executable).with_name("dagster")
-    log = open(home / "dagster_dev.log", "w")
-    proc = subprocess.Popen([str(exe), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1",
-                             "-p", str(port)],
-                            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
-                            start_new_session=True)  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/server_info", timeout=2):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("dagster dev did not start: "
-                                       + (home / "dagster_dev.log").read_text()[-2000:]) from None
-                time.sleep(1)
+    # the copies are thrown away: no graceful shutdown of webserver, daemon and code server
+    # (about 10 s)
+    with backfill.dagster_dev(home / "dagster_dev.log", env=env, graceful=False) as url:
         yield url
-    finally:
-        # the copies are thrown away: no graceful shutdown of webserver, daemon and code
-        # server (about 10 s)
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=20)
-        log.close()
 
 
 @pytest.fixture(scope="module")
