@@ -180,6 +180,43 @@ def wait(url: str, backfill_id: str, log: Callable[[str], Any] = print, poll_s: 
         time.sleep(poll_s)
 
 
+SCHEDULE_ON = """
+mutation Start($s: ScheduleSelector!) { startSchedule(scheduleSelector: $s) {
+  __typename
+  ... on ScheduleStateResult { scheduleState { status } }
+  ... on PythonError { message }
+  ... on ScheduleNotFoundError { message }
+  ... on UnauthorizedError { message } } }"""
+
+TICKS = """
+query Ticks($s: ScheduleSelector!) { scheduleOrError(scheduleSelector: $s) {
+  __typename
+  ... on Schedule { scheduleState { ticks(limit: 20) { status timestamp runIds skipReason
+                                                       error { message } } } }
+  ... on PythonError { message } } }"""
+
+
+def _schedule_selector(url: str, job_name: str, schedule_name: str) -> dict:
+    return {**partition_set(url, job_name)["repositorySelector"], "scheduleName": schedule_name}
+
+
+def start_schedule(url: str, job_name: str, schedule_name: str) -> None:
+    """Turn the schedule on, as its toggle in the UI does; the daemon then ticks it."""
+    result = graphql(url, SCHEDULE_ON, {"s": _schedule_selector(url, job_name, schedule_name)})
+    result = result["startSchedule"]
+    if result["__typename"] != "ScheduleStateResult":
+        raise BackfillError(f"schedule {schedule_name}: {result.get('message', result)}")
+
+
+def schedule_ticks(url: str, job_name: str, schedule_name: str) -> list[dict]:
+    """The schedule's ticks, newest first: status, timestamp, runIds, skipReason, error."""
+    data = graphql(url, TICKS, {"s": _schedule_selector(url, job_name, schedule_name)})
+    data = data["scheduleOrError"]
+    if data["__typename"] != "Schedule":
+        raise BackfillError(f"schedule {schedule_name}: {data.get('message', data)}")
+    return data["scheduleState"]["ticks"]
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

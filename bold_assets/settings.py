@@ -9,6 +9,9 @@
 | BOLD_PROJECT_KEY   | secret for keyed pseudonymous ids                     | random, in data dir |
 | BOLD_SNAPSHOT_DATE | extracts as at this date (YYYY-MM-DD)                 | the world's end     |
 
+BOLD_WAVE_<n>_CRON (default: the wave's declared cron, e.g. `0 3 * * 1` for wave 0): when this
+deployment's weekly schedule of wave n ticks (Europe/London), e.g. the morning its extracts land.
+
 BOLD_CATALOG_EXTENSIONS (default none): comma-separated dotted modules adding sources and waves
 to the catalogue (`bold_assets.catalog.load_catalog`).
 """
@@ -96,3 +99,8 @@ def catalog_extensions() -> tuple[str, ...]:
     is first imported)."""
     raw = os.environ.get("BOLD_CATALOG_EXTENSIONS", "")
     return tuple(m.strip() for m in raw.split(",") if m.strip())
+
+
+def wave_cron(number: int, declared: str) -> str:
+    """`BOLD_WAVE_<number>_CRON` when set (the deployment's refresh time), else `declared`."""
+    return os.environ.get(f"BOLD_WAVE_{number}_CRON", "").strip() or declared

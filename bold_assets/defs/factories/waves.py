@@ -16,6 +16,7 @@ from __future__ import annotations
 import dagster as dg
 
 from bold_assets.catalog import Catalog, Wave
+from bold_assets.settings import SettingsError, wave_cron
 
 TIMEZONE = "Europe/London"
 
@@ -44,12 +45,20 @@ def weekly_cron_parts(cron: str) -> dict[str, int]:
 
 
 def wave_schedule(wave: Wave, job: dg.UnresolvedAssetJobDefinition, partitioned: bool):
+    """The wave's schedule at its cron (`BOLD_WAVE_<n>_CRON` overrides the declared one)."""
+    cron = wave_cron(wave.number, wave.cron)
     if partitioned:  # the weekly tick refreshes the week's snapshot
+        try:
+            parts = weekly_cron_parts(cron)
+        except ValueError as err:
+            if cron == wave.cron:
+                raise
+            raise SettingsError(f"BOLD_WAVE_{wave.number}_CRON: {err}") from None
         return dg.build_schedule_from_partitioned_job(
-            job, name=wave.schedule_name, **weekly_cron_parts(wave.cron),
+            job, name=wave.schedule_name, **parts,
             default_status=dg.DefaultScheduleStatus.STOPPED)
     return dg.ScheduleDefinition(
-        name=wave.schedule_name, job=job, cron_schedule=wave.cron,
+        name=wave.schedule_name, job=job, cron_schedule=cron,
         execution_timezone=TIMEZONE, default_status=dg.DefaultScheduleStatus.STOPPED)
 
 
