@@ -1,11 +1,17 @@
 """Benchmark: generate the synthetic world and write it to a DuckDB file.
 
     python benchmarks/bench_world.py [--population 1000000] [--baseline 100000]
+    python benchmarks/bench_world.py --names [--population 1000000]
 
 Each size runs in a fresh subprocess so its peak RSS is its own. Prints persons/s, records/s,
 peak RSS, and the scaling ratio against the smaller baseline run of the same invocation
 (linear scaling gives time ratio ~= size ratio). Target: 1m persons (a general population of
 all ages, most with no record) in < 90 s, < 8 GB.
+
+`--names` prints the shape of the population's names instead, beside the published figures for
+England and Wales they were built from (`bold_assets/world/data/README.md`): the shares of the
+top 1, 10 and 100 surnames, distinct surnames and forenames per 100k people, and the top
+forename of each sex and birth decade with its share.
 """
 
 from __future__ import annotations
@@ -48,6 +54,37 @@ def run(population: int, seed: int) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+PUBLISHED_SURNAMES = {"top 1": 0.0115, "top 10": 0.057, "top 100": 0.2078}  # % of people, E&W
+
+
+def names(population: int, seed: int) -> None:
+    from bold_assets.world.generate import make_context
+
+    people = make_context(population, seed).persons
+    surnames = people["birth_surname"].value_counts()
+    shares = surnames / len(people)
+    print(f"{population:,} persons, seed {seed}")
+    print(f"{'surnames':<28}{'world':>8}{'published (E&W)':>18}")
+    for label, n in (("top 1", 1), ("top 10", 10), ("top 100", 100)):
+        print(f"{'share of ' + label:<28}{shares.iloc[:n].sum():>8.2%}"
+              f"{PUBLISHED_SURNAMES[label]:>18.2%}   ({', '.join(surnames.index[:min(n, 3)])})")
+    per_100k = 100_000 / len(people)
+    print(f"{'distinct per 100k people':<28}{len(surnames) * per_100k:>8,.0f}"
+          f"   ({len(surnames):,} in {len(people):,}; E&W: ~378,000 with 2+ bearers)")
+    print(f"{'forenames distinct per 100k':<28}{people['forename'].nunique() * per_100k:>8,.0f}")
+    decade = (people["dob"].dt.year // 10) * 10
+    print(f"\n{'birth decade':<14}{'top boy':<22}{'top girl':<22}{'group':>9}")
+    for d, group in people.groupby(decade):
+        tops = []
+        for sex in ("M", "F"):
+            counts = group.loc[group["sex"] == sex, "forename"].value_counts()
+            tops.append(f"{counts.index[0]} {counts.iloc[0] / counts.sum():.1%}")
+        print(f"{d}s{'':<9}{tops[0]:<22}{tops[1]:<22}{len(group):>9,}")
+    print("published tops (share of the sex's births): William 1900 ~11.7%, Mary 1900 ~4.7%; "
+          "Jack 2008 2.2%, Olivia 2008 1.5%; Oliver 2014 1.9%, Amelia 2014 1.6%; Muhammad 2023 "
+          "1.5%, Olivia 2023 1.0%")
+
+
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         _child(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4])
@@ -56,7 +93,11 @@ def main() -> None:
     parser.add_argument("--population", type=int, default=1_000_000)
     parser.add_argument("--baseline", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=20240601)
+    parser.add_argument("--names", action="store_true", help="print the shape of the names")
     args = parser.parse_args()
+    if args.names:
+        names(args.population, args.seed)
+        return
     base = run(args.baseline, args.seed)
     big = run(args.population, args.seed)
     for r in (base, big):

@@ -25,12 +25,14 @@ def people(rng: np.random.Generator, n: int, born_from: str, born_years: int
     `born_from`) of `n` people."""
     eth = rng.choice(ETHNIC, n, p=ETHNIC_SHARES)
     sex = rng.choice(["M", "F"], n)
+    days = rng.integers(0, born_years * 365, n)
+    born = np.datetime64(born_from) + days.astype("timedelta64[D]")
+    birth_year = born.astype("datetime64[Y]").astype(int) + 1970
     fore, sur = np.empty(n, dtype=object), np.empty(n, dtype=object)
     for i in range(n):
         shares = wn.BACKGROUND_BY_ETHNIC_GROUP[eth[i]]
         bg = rng.choice(list(shares), p=list(shares.values()))
-        fore[i] = wn.forename_pools()[(bg, sex[i])].draw(rng, 1)[0]
+        fore[i] = wn.forename_pool(bg, sex[i], birth_year[i]).draw(rng, 1)[0]
         sur[i] = wn.surname_pools()[bg].draw(rng, 1)[0]
-    days = rng.integers(0, born_years * 365, n)
-    dob = (np.datetime64(born_from) + days.astype("timedelta64[D]")).astype(object)
+    dob = born.astype(object)
     return {"sex": sex, "ethnic_group": eth, "forename": fore, "surname": sur, "dob": dob}

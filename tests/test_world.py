@@ -104,6 +104,24 @@ def test_population_looks_like_england_and_wales(default_world):
     assert 0.7 < p["educated_in_england"].mean() < 0.9
 
 
+def test_names_follow_england_and_wales(default_context):
+    """Surnames as common as published (Smith about 1% of people, a long tail of rare ones);
+    the top forename of each sex and birth decade at most 6% of it, and fashions that change."""
+    p = default_context.persons
+    surnames = p["birth_surname"].value_counts(normalize=True)
+    assert surnames.index[0] in ("Smith", "Jones") and 0.008 < surnames.iloc[0] < 0.015
+    assert 0.03 < surnames.iloc[:10].sum() < 0.07
+    assert surnames.size > 0.1 * len(p)  # 20,000+ per million: many names held by one person
+    decade = p["dob"].dt.year // 10 * 10
+    tops = {}
+    for (d, sex), g in p[decade >= 1930].groupby([decade, "sex"]):
+        counts = g["forename"].value_counts(normalize=True)
+        assert counts.iloc[0] <= 0.06, (d, sex, counts.head(3))
+        tops[(d, sex)] = counts.index[0]
+    for sex in ("M", "F"):
+        assert len({top for (d, s), top in tops.items() if s == sex}) >= 4  # ranks change
+
+
 def test_volumes_per_head_follow_published_table(default_world):
     """Each source's records (or cases) per 100k people a year are within VOLUME_TOLERANCE of
     rates.VOLUMES (the table cites the published series each figure approximates)."""

@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from bold_assets.world import names_ew
 from bold_assets.world.names import (
     BACKGROUND_BY_ETHNIC_GROUP,
     BACKGROUNDS,
@@ -91,11 +92,20 @@ def _choice_by_group(rng, groups: np.ndarray, table: dict) -> np.ndarray:
     return out
 
 
-def _draw_names(rng, background: np.ndarray, sex: np.ndarray, pools: dict, by_sex: bool):
+def _draw_names(rng, background: np.ndarray, sex: np.ndarray, pools: dict, by_sex: bool,
+                birth_year: np.ndarray | None = None):
+    """Names from each background's pool (by sex for forenames); white British forenames from
+    the pool of their birth cohort (`names_ew.cohort_years`)."""
     out = np.empty(len(background), dtype=object)
+    cohort = None if birth_year is None else names_ew.cohort_years(birth_year)
     for b in BACKGROUNDS:
         for s in ("M", "F") if by_sex else (None,):
             mask = background == b if s is None else (background == b) & (sex == s)
+            if b == "white_british" and by_sex:
+                for year in np.unique(cohort[mask]):
+                    idx = np.flatnonzero(mask & (cohort == year))
+                    out[idx] = pools[(s, int(year))].draw(rng, len(idx))
+                continue
             idx = np.flatnonzero(mask)
             if len(idx):
                 out[idx] = pools[(b, s) if by_sex else b].draw(rng, len(idx))
@@ -208,8 +218,8 @@ def make_population(n: int, geo: dict[str, pd.DataFrame], rng: np.random.Generat
     arrival_date = _arrival_dates(rng, born_abroad, dob)
 
     fpools, spools = forename_pools(), surname_pools()
-    forename = _draw_names(rng, background, sex, fpools, by_sex=True)
-    middle = _draw_names(rng, background, sex, fpools, by_sex=True)
+    forename = _draw_names(rng, background, sex, fpools, by_sex=True, birth_year=birth_year)
+    middle = _draw_names(rng, background, sex, fpools, by_sex=True, birth_year=birth_year)
     middle[rng.random(n) < 0.45] = None
     surname = _draw_names(rng, background, sex, spools, by_sex=False)
     # A share of women of marrying age change surname on marriage during the covered years.
