@@ -263,3 +263,30 @@ def test_ids_and_further_columns_guessed_and_explained():
                                 "address_1": "address", "street_number": "exact"}
     text = explain(mapping, list(table.columns))
     assert "extra contact: compared as email" in text and "not used: notes" in text
+
+
+def test_weak_records_with_a_name_only_get_candidate_pairs():
+    """Family and civil records with no date of birth and no address: the weak models block
+    them on the exact name against every record; two records that both have a date of birth are
+    left to the other rules."""
+    import duckdb
+
+    from bold_assets.linkage.comparisons import blocking_rules_for
+
+    filled = {"forename1_std", "surname_std", "dob_std", "dob_year", "postcode_std",
+              "postcode_district", "forename1_dm", "surname_dm", "dob_year_month"}
+    rule = [r for r in blocking_rules_for(filled, weak=True) if isinstance(r, str)
+            and "IS NULL" in r]
+    assert len(rule) == 1 and not any(
+        isinstance(r, str) and "IS NULL" in r for r in blocking_rules_for(filled))
+    people = pd.DataFrame({
+        "id": [1, 2, 3, 4],
+        "forename1_std": ["ADA", "ADA", "ADA", "ADA"],
+        "surname_std": ["FOXCOMBE", "FOXCOMBE", "FOXCOMBE", "FOXCOMBE"],
+        "dob_std": [None, "1980-01-02", "1971-05-06", None],
+        "postcode_std": [None, "LS1 1AA", None, "M1 1AA"]})
+    with duckdb.connect() as con:
+        con.register("t", people)
+        pairs = con.execute(f"SELECT l.id, r.id FROM t l JOIN t r ON l.id < r.id "
+                            f"AND {rule[0]} ORDER BY ALL").fetchall()
+    assert pairs == [(1, 2), (1, 3), (1, 4)]  # record 1 has the name only

@@ -200,7 +200,8 @@ def test_pairwise_counts_by_hand():
 
 def test_one_pass_clustering_matches_splinks_multiple_thresholds():
     """`LinkageSession.cluster` labels components in one pass; Splink's own clustering at the
-    same thresholds gives the same clusters, named the same (smallest uid)."""
+    same thresholds gives the same clusters, named the same (smallest uid), when the chain guard
+    is off (`test_chain_guard_*`)."""
     from splink import DuckDBAPI
     from splink.internals.clustering import (
         cluster_pairwise_predictions_at_multiple_thresholds,
@@ -225,7 +226,7 @@ def test_one_pass_clustering_matches_splinks_multiple_thresholds():
     with LinkageSession(records) as session:
         session.con.register("__p", pairs)
         session.con.execute("CREATE TABLE p AS SELECT * FROM __p")
-        ours = session.fetch(session.cluster(["p"], THRESHOLDS)).to_pandas()
+        ours = session.fetch(session.cluster(["p"], THRESHOLDS, guard_chains=False)).to_pandas()
     ordered = sorted(THRESHOLDS.items(), key=lambda kv: kv[1])
     db_api = DuckDBAPI()
     cc = cluster_pairwise_predictions_at_multiple_thresholds(
@@ -280,3 +281,31 @@ def test_exact_rule_count_equals_splinks(link_type):
         link_type=link_type, unique_id_column_name="uid",
         source_dataset_column_name="link_group", record_sample_proportion=1.0)[-1]
     assert ours.observed == summary["cumulative_comparison_count"]
+
+
+def test_chain_guard_splits_two_dense_groups_joined_by_one_weak_pair():
+    """Two people with three records each (every pair of a person's records scored high) and one
+    borderline pair between them: one cluster by transitive closure, two with the guard. A
+    strong bridge, a record hanging by one pair, and a chain of single links stay joined."""
+    import numpy as np
+
+    from bold_assets.linkage.chains import bridge_bar, guarded_components
+
+    def clusters(edges: list[tuple[int, int, float]], n: int, threshold: float = 0.8):
+        i, j, p = (np.array(x) for x in zip(*edges, strict=True))
+        with_guard = guarded_components(n, i, j, p, p >= threshold, threshold)
+        plain = guarded_components(n, i, j, p, p >= threshold, None)
+        return with_guard.tolist(), plain.tolist()
+
+    triangles = [(0, 1, 0.99), (1, 2, 0.99), (0, 2, 0.99), (3, 4, 0.99), (4, 5, 0.99),
+                 (3, 5, 0.99)]
+    assert 0.8 < bridge_bar(0.8) < 0.95 and bridge_bar(0.5) > 0.5
+    guarded, plain = clusters([*triangles, (2, 3, 0.85)], 6)
+    assert plain == [0] * 6 and guarded == [0, 0, 0, 3, 3, 3]
+    assert clusters([*triangles, (2, 3, 0.97)], 6)[0] == [0] * 6  # strong enough to bridge
+    # a record hanging by one borderline pair: kept
+    assert clusters([*triangles[:3], (2, 3, 0.85)], 4)[0] == [0] * 4
+    # a chain of single links (blocking compared the records in a row): kept
+    assert clusters([(0, 1, 0.85), (1, 2, 0.85), (2, 3, 0.85), (3, 4, 0.85)], 5)[0] == [0] * 5
+    # the same pair scored by two models counts once, at its higher probability
+    assert clusters([*triangles, (2, 3, 0.85), (3, 2, 0.97)], 6)[0] == [0] * 6

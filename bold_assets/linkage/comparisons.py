@@ -180,7 +180,8 @@ def blocking_rules_for(filled: set[str], weak: bool = False) -> list[BlockingRul
     Each rule survives a different combination of errors: a wrong date of birth, a changed
     surname or postcode, typos in both names, swapped names. `weak` adds rules for records that
     often lack a date of birth (family, civil): same address and surname, or same address and
-    forename.
+    forename; and a record with a name only (no date of birth, no address) against the records
+    of the same name.
     """
     # Every rule keeps blocks small at a million records: exact names alone, or a phonetic
     # surname with the birth year, would compare every pair of common names (hundreds of
@@ -212,6 +213,15 @@ def blocking_rules_for(filled: set[str], weak: bool = False) -> list[BlockingRul
         rules.append(block_on("forename1_std", "postcode_std"))
         # an initial for a forename and a mistyped surname, at the same address
         rules.append(block_on("substr(forename1_std, 1, 1)", "postcode_std"))
+    anchors = [c for c in ("dob_std", "postcode_std") if c in filled]
+    if weak and anchors and rules and {"forename1_std", "surname_std"} <= filled:
+        # a record with a name and nothing else (no date of birth, no address) against any
+        # record of the same name: the name's rarity (term frequencies) decides the match
+        name_only = " OR ".join(
+            "(" + " AND ".join(f"{side}.{c} IS NULL" for c in anchors) + ")"
+            for side in ("l", "r"))
+        rules.append("l.forename1_std = r.forename1_std AND l.surname_std = r.surname_std "
+                     f"AND ({name_only})")
     if not rules:
         raise ValueError("no blocking rule fits these records: they need a date of birth or "
                          "both forename and surname")

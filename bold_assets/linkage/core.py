@@ -45,13 +45,12 @@ from typing import Any
 import duckdb
 import numpy as np
 import pyarrow as pa
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 from splink import DuckDBAPI, Linker
 from splink.internals.splink_dataframe import SplinkDataFrame
 
 from bold_assets.linkage import blocking as blk
 from bold_assets.linkage import models as mdl
+from bold_assets.linkage.chains import guarded_components
 from bold_assets.linkage.mapping import NON_COLUMN_KEYS, infer_full_mapping
 from bold_assets.linkage.standardise import (
     STD_COLUMNS,
@@ -304,7 +303,7 @@ class LinkageSession:
     # Cluster ----------------------------------------------------------------------------------
 
     def cluster(self, pair_tables: Sequence[str],
-                thresholds: dict[str, float] | None = None) -> str:
+                thresholds: dict[str, float] | None = None, guard_chains: bool = True) -> str:
         """Cluster every record once over the union of all scored pairs; returns a table name.
 
         Connected components at every threshold, as Splink's
@@ -312,7 +311,9 @@ class LinkageSession:
         match probability is at or above the threshold; a cluster is named by its smallest
         record uid), found in one pass over the edges: they are read once, each threshold keeps
         its edges (the flags are computed in SQL, as Splink compares) and scipy labels the
-        components of each edge set.
+        components of each edge set. With `guard_chains`, an edge that alone joins two dense
+        groups needs higher odds than the threshold's (`chains`: clusters that do not chain);
+        without, the clusters are Splink's.
         """
         thresholds = dict(thresholds or THRESHOLDS)
         lowest = min(thresholds.values())
@@ -329,12 +330,13 @@ class LinkageSession:
         n = self.con.execute("SELECT count(*) FROM cluster_nodes").fetchall()[0][0]
         flags = ", ".join(f"match_probability >= {p} AS e_{k}" for k, p in thresholds.items())
         edges = self.con.execute(f"""
-            SELECT a.node AS i, b.node AS j, {flags}
+            SELECT a.node AS i, b.node AS j, match_probability AS p, {flags}
             FROM ({union}) e JOIN cluster_nodes a ON a.uid = e.uid_l
             JOIN cluster_nodes b ON b.uid = e.uid_r
         """).fetchnumpy()
-        labels = {k: _components(n, np.asarray(edges["i"]), np.asarray(edges["j"]),
-                                 np.asarray(edges[f"e_{k}"], dtype=bool))
+        i, j, p = (np.asarray(edges[c]) for c in ("i", "j", "p"))
+        labels = {k: guarded_components(n, i, j, p, np.asarray(edges[f"e_{k}"], dtype=bool),
+                                        thresholds[k] if guard_chains else None)
                   for k in thresholds}
         self.con.register("__bold_cc", pa.table(
             {"node": pa.array(np.arange(n, dtype=np.int64))}
@@ -356,17 +358,6 @@ class LinkageSession:
 
 def _uid_sql_pair(side: str) -> str:
     return f"source_dataset_{side} || '|' || record_id_{side}"
-
-
-def _components(n: int, i: np.ndarray, j: np.ndarray, keep: np.ndarray) -> np.ndarray:
-    """For each of `n` nodes, the smallest node of its connected component over the edges
-    (i, j) flagged `keep`."""
-    graph = coo_matrix((np.ones(int(keep.sum()), dtype=np.int8), (i[keep], j[keep])),
-                       shape=(n, n))
-    _, comp = connected_components(graph, directed=True, connection="weak")
-    smallest = np.full(comp.max() + 1 if n else 0, n, dtype=np.int64)
-    np.minimum.at(smallest, comp, np.arange(n, dtype=np.int64))
-    return smallest[comp]
 
 
 # Public entry points ---------------------------------------------------------------------------
