@@ -58,7 +58,7 @@ def cross_person_pairs(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
             GROUP BY ALL
         )
         SELECT {research_id_sql('l')} AS id_l, {research_id_sql('r')} AS id_r, match_probability
-        FROM p
+        FROM p ORDER BY id_l, id_r
     """).df()
 
 
@@ -74,7 +74,8 @@ def read_inputs(con: duckdb.DuckDBPyConnection, wave: int
     measures = list(plans)
     persons = con.execute(
         f"SELECT estimated_xjs_id, lsoa_code, lad_code, age_band, sex, {', '.join(measures)} "
-        f"FROM {mart(wave)} WHERE link_threshold = ?", [PUBLISHED_THRESHOLD]).df()
+        f"FROM {mart(wave)} WHERE link_threshold = ? ORDER BY estimated_xjs_id",
+        [PUBLISHED_THRESHOLD]).df()  # in a fixed order: the random draws follow the rows
     needed = {w for p in plans.values() for w in (p.reference_wave, p.proxy_wave)
               if w is not None}
     flags = {}
