@@ -290,3 +290,22 @@ def test_weak_records_with_a_name_only_get_candidate_pairs():
         pairs = con.execute(f"SELECT l.id, r.id FROM t l JOIN t r ON l.id < r.id "
                             f"AND {rule[0]} ORDER BY ALL").fetchall()
     assert pairs == [(1, 2), (1, 3), (1, 4)]  # record 1 has the name only
+
+
+def test_a_register_of_earlier_births_widens_the_plausible_range():
+    """Most dates of birth before 1800 (a historical register): the range starts at the
+    column's earliest year instead of nulling them, and the report says so; an explicit
+    `dob_range` is kept."""
+    people = pd.DataFrame({
+        "id": range(6), "first": ["ann", "bob", "cat", "dan", "eve", "fay"],
+        "last": ["smith"] * 6,
+        "dob": ["1750-01-02", "1760-03-04", "1771-05-06", "1790-01-01", "1820-01-01",
+                "1899-12-31"]})
+    mapping = {"record_id": "id", "forename": "first", "surname": "last", "dob": "dob"}
+    std, _, report = prepare_input(people, mapping, "register")
+    dob = next(r for r in report if r["role"] == "dob")
+    assert std.column("dob_std").null_count == 0 and dob["nulled"] == 0
+    assert "4 of 6" in dob["note"] and "1750-01-01" in dob["note"]
+    _, _, report = prepare_input(people, {**mapping, "dob_range": ["1800-01-01", None]},
+                                 "register")
+    assert next(r for r in report if r["role"] == "dob")["nulled"] == 4

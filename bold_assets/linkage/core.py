@@ -62,6 +62,7 @@ from bold_assets.linkage.standardise import (
     resolve_spec,
     standardise_report,
     standardise_sql,
+    widen_dob_range,
 )
 
 logger = logging.getLogger(__name__)
@@ -434,6 +435,12 @@ def prepare_input(data: Any, mapping: dict[str, Any] | None, source_dataset: str
         if spec.identifiers.dob and not spec.dob_typed:
             mapping = {**mapping, "dob_format": spec.identifiers.dob_format}
         report = standardise_report(con, spec, "__bold_raw")
+        if spec.identifiers.dob and not mapping.get("dob_range"):
+            spec, note = widen_dob_range(con, spec, "__bold_raw", report)
+            if note:
+                logger.warning("%s: %s", source_dataset, note)
+                report = standardise_report(con, spec, "__bold_raw")
+                next(r for r in report if r["role"] == "dob")["note"] = note
         if strict is not None:
             check_strict(report, strict, source_dataset)
         return con.sql(standardise_sql(spec, "__bold_raw")).to_arrow_table(), mapping, report

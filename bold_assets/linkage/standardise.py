@@ -779,6 +779,29 @@ def resolve_spec(con: duckdb.DuckDBPyConnection, spec: RecordSpec, table: str) -
 
 
 
+# Share of the given dates of birth before the plausible range above which the range is wrong
+# for the data (a historical register), not the dates: the range then starts at the earliest.
+WIDEN_DOB_RANGE_SHARE = 0.1
+
+
+def widen_dob_range(con: duckdb.DuckDBPyConnection, spec: RecordSpec, table: str,
+                    report: list[dict[str, Any]]) -> tuple[RecordSpec, str | None]:
+    """`spec` with its plausible range starting at the column's earliest readable date when
+    more than `WIDEN_DOB_RANGE_SHARE` of the given dates fall before it, and a note saying so
+    (for the report); else `spec` unchanged and None."""
+    entry = next((r for r in report if r["role"] == "dob"), None)
+    before = (entry or {}).get("why", {}).get(f"before {spec.dob_earliest}", 0)
+    if not entry or before <= WIDEN_DOB_RANGE_SHARE * entry["given"]:
+        return spec, None
+    open_range = replace(spec, dob_earliest="0001-01-01")
+    # the first of January of the earliest year: no one's date of birth goes into the note
+    earliest = con.execute(f"SELECT make_date(year(min(dob_std)), 1, 1) FROM "
+                           f"({standardise_sql(open_range, table)})").fetchone()[0]
+    note = (f"{before:,} of {entry['given']:,} dates of birth were before {spec.dob_earliest}: "
+            f"the plausible range starts at {earliest} instead (set `dob_range` to choose)")
+    return replace(spec, dob_earliest=str(earliest)), note
+
+
 @dataclass
 class _Frame:
     """Helper to register a python object on a connection under a fixed name."""
