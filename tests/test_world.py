@@ -21,7 +21,13 @@ from bold_assets.sources import (
     WEAK_SOURCES,
 )
 from bold_assets.world import generate_world
-from bold_assets.world.generate import WAVE_0_GENERATORS, make_context, run_generators
+from bold_assets.world.generate import (
+    WAVE_0_GENERATORS,
+    generator_modules,
+    make_context,
+    run_generators,
+    world_from,
+)
 from bold_assets.world.journeys import OASYS_NEED_PREVALENCE
 from bold_assets.world.measure import (
     cohort_outcomes_by_23,
@@ -54,13 +60,14 @@ def _in_memory(world) -> duckdb.DuckDBPyConnection:
 def default_context():
     """The default-size world, as its generators leave it (journeys included)."""
     ctx = make_context(DEFAULT_POPULATION, seed=11)
-    run_generators(ctx, WAVE_0_GENERATORS)
+    run_generators(ctx, generator_modules())
     return ctx
 
 
 @pytest.fixture(scope="module")
-def default_world():
-    return generate_world(DEFAULT_POPULATION, seed=11)
+def default_world(default_context):
+    """Its tables: what `generate_world(DEFAULT_POPULATION, 11)` gives, made once."""
+    return world_from(default_context)
 
 
 def test_general_population_mostly_never_meets_justice(default_world):

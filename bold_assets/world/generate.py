@@ -101,6 +101,12 @@ def generate_world(population: int, seed: int, up_to_wave: int | None = None) ->
     truth.record_person then holds only their records."""
     ctx = make_context(population, seed)
     run_generators(ctx, generator_modules(up_to_wave))
+    return world_from(ctx)
+
+
+def world_from(ctx: WorldContext) -> World:
+    """The world's tables once the generators have run on `ctx`: extracts, reference and
+    truth (the working tables, e.g. journeys, left out)."""
     pid = ctx.persons["person_id"].to_numpy()
     addresses = ctx.addresses.assign(person_id=pid[ctx.addresses["person_idx"].to_numpy()])
     tables = {k: v for k, v in ctx.tables.items() if k.split(".")[0] in KEPT_SCHEMAS}
