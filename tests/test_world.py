@@ -274,18 +274,19 @@ def test_record_ids_do_not_reveal_people(default_world):
 
 
 def test_geography_codes_and_scaling():
-    small, large = generate_world(1000, seed=1), generate_world(40_000, seed=1)
+    # the geography and the people only: the sources' generators add nothing to either
+    small, large = make_context(1000, seed=1), make_context(40_000, seed=1)
     for world in (small, large):
-        lsoa = world["reference.lsoa"]
+        lsoa = world.geo["lsoa"]
         assert lsoa["lsoa_code"].map(lambda c: bool(re.match(LSOA_CODE_PATTERN, c))).all()
         assert lsoa["lad_code"].map(lambda c: bool(re.match(LAD_CODE_PATTERN, c))).all()
         assert set(lsoa["imd_decile"]) == set(range(1, 11))
         # Welsh LSOAs sit in Welsh LADs
         assert (lsoa["lsoa_code"].str[0] == lsoa["lad_code"].str[0]).all()
         # small areas still hold people
-        people = world["truth.persons"].groupby("lsoa_code").size()
+        people = world.persons.groupby("lsoa_code").size()
         assert people.reindex(lsoa["lsoa_code"]).fillna(0).median() >= 10
-    assert len(large["reference.lsoa"]) > 3 * len(small["reference.lsoa"])
+    assert len(large.geo["lsoa"]) > 3 * len(small.geo["lsoa"])
 
 
 def test_geography_of_a_population_beyond_the_postcode_areas():
