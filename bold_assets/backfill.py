@@ -56,7 +56,8 @@ REPOSITORIES = """
 query { repositoriesOrError {
   __typename
   ... on RepositoryConnection { nodes { name location { name }
-                                        partitionSets { name pipelineName } } }
+                                        partitionSets { name pipelineName }
+                                        schedules { name } } }
   ... on PythonError { message } } }"""
 
 LAUNCH = """
@@ -196,24 +197,30 @@ query Ticks($s: ScheduleSelector!) { scheduleOrError(scheduleSelector: $s) {
   ... on PythonError { message } } }"""
 
 
-def _schedule_selector(url: str, job_name: str, schedule_name: str) -> dict:
-    return {**partition_set(url, job_name)["repositorySelector"], "scheduleName": schedule_name}
+def schedule_selector(url: str, schedule_name: str) -> dict:
+    """The selector of `schedule_name` on the webserver (its repository and name), found once
+    for `start_schedule` and `schedule_ticks`."""
+    data = graphql(url, REPOSITORIES)["repositoriesOrError"]
+    for repo in data.get("nodes") or []:
+        if any(s["name"] == schedule_name for s in repo["schedules"]):
+            return {"repositoryLocationName": repo["location"]["name"],
+                    "repositoryName": repo["name"], "scheduleName": schedule_name}
+    raise BackfillError(f"no schedule {schedule_name} on the webserver at {url}")
 
 
-def start_schedule(url: str, job_name: str, schedule_name: str) -> None:
+def start_schedule(url: str, selector: dict) -> None:
     """Turn the schedule on, as its toggle in the UI does; the daemon then ticks it."""
-    result = graphql(url, SCHEDULE_ON, {"s": _schedule_selector(url, job_name, schedule_name)})
-    result = result["startSchedule"]
+    result = graphql(url, SCHEDULE_ON, {"s": selector})["startSchedule"]
     if result["__typename"] != "ScheduleStateResult":
-        raise BackfillError(f"schedule {schedule_name}: {result.get('message', result)}")
+        raise BackfillError(f"schedule {selector['scheduleName']}: "
+                            f"{result.get('message', result)}")
 
 
-def schedule_ticks(url: str, job_name: str, schedule_name: str) -> list[dict]:
+def schedule_ticks(url: str, selector: dict) -> list[dict]:
     """The schedule's ticks, newest first: status, timestamp, runIds, skipReason, error."""
-    data = graphql(url, TICKS, {"s": _schedule_selector(url, job_name, schedule_name)})
-    data = data["scheduleOrError"]
+    data = graphql(url, TICKS, {"s": selector})["scheduleOrError"]
     if data["__typename"] != "Schedule":
-        raise BackfillError(f"schedule {schedule_name}: {data.get('message', data)}")
+        raise BackfillError(f"schedule {selector['scheduleName']}: {data.get('message', data)}")
     return data["scheduleState"]["ticks"]
 
 

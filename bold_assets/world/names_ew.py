@@ -11,6 +11,7 @@ of English place-name compounds that continues the curve from the 500th name.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache, lru_cache
 from importlib import resources
 
@@ -55,20 +56,26 @@ LAST_ELEMENTS = (
     "wright").split()
 
 
-def _read(name: str) -> str:
-    return (resources.files("bold_assets.world") / "data" / name).read_text()
+def _data(name: str):
+    return resources.files("bold_assets.world") / "data" / name
+
+
+def _exponent(too_small: Callable[[float], bool]) -> float:
+    """The exponent s in [0, 8] of a rank curve (r^-s) at which `too_small(s)` turns false,
+    by bisection; 0 when it is false already (no curve flatter than uniform)."""
+    lo, hi = 0.0, 8.0
+    for _ in range(60):
+        s = (lo + hi) / 2
+        lo, hi = (s, hi) if too_small(s) else (lo, s)
+    return lo
 
 
 def rank_shares(n: int, top: float, total: float = 1.0) -> np.ndarray:
     """Shares of ranks 1..n, proportional to r^-s, adding to `total`, the first `top` (as near
     as s >= 0 allows: a list can be no flatter than uniform)."""
     ranks = np.arange(1, n + 1, dtype=float)
-    lo, hi = 0.0, 8.0
-    for _ in range(60):
-        s = (lo + hi) / 2
-        w = ranks ** -s
-        lo, hi = (s, hi) if w[0] / w.sum() * total < top else (lo, s)
-    w = ranks ** -lo
+    s = _exponent(lambda s: (ranks ** -s)[0] / (ranks ** -s).sum() * total < top)
+    w = ranks ** -s
     return w / w.sum() * total
 
 
@@ -79,18 +86,14 @@ def continue_curve(last: float, n_before: int, n_tail: int, mass: float) -> np.n
     if n_tail * last <= mass:
         return np.full(n_tail, mass / n_tail)
     ranks = (n_before + np.arange(1, n_tail + 1)) / n_before
-    lo, hi = 0.0, 8.0
-    for _ in range(60):
-        s = (lo + hi) / 2
-        lo, hi = (s, hi) if (last * ranks ** -s).sum() > mass else (lo, s)
-    tail = last * ranks ** -lo
+    tail = last * ranks ** -_exponent(lambda s: (last * ranks ** -s).sum() > mass)
     return tail / tail.sum() * mass
 
 
 @lru_cache(maxsize=1)
 def _forename_rows() -> dict[tuple[str, str], tuple[str, ...]]:
     rows = {}
-    for line in _read("forenames_ew.txt").splitlines():
+    for line in _data("forenames_ew.txt").read_text().splitlines():
         if line.strip() and not line.startswith("#"):
             sex, year, *names = line.split()
             rows[(sex, year)] = tuple(names)
@@ -145,9 +148,7 @@ def forename_shares(sex: str, year: int) -> pd.Series:
 @lru_cache(maxsize=1)
 def listed_surnames() -> pd.Series:
     """The 500 most common surnames of England and Wales -> share of everyone (0-1)."""
-    from io import StringIO
-
-    df = pd.read_csv(StringIO(_read("surnames_ew.csv")), keep_default_na=False)
+    df = pd.read_csv(_data("surnames_ew.csv"), keep_default_na=False)
     return df.set_index("name")["percent"] / 100
 
 
