@@ -385,41 +385,52 @@ def build_tiny_warehouse(path: Path) -> None:
 
 
 def run_dbt(warehouse: Path, *args: str, cwd: Path = DBT_DIR) -> subprocess.CompletedProcess:
-    """dbt in a subprocess from `cwd`, as a user would run it."""
-    env = {**os.environ, "BOLD_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "0"}
+    """dbt in a subprocess from `cwd`, as a user would run it. A warehouse beside the project
+    folder is named relative to it (as a user's `BOLD_WAREHOUSE=data/bold.duckdb` is), so the
+    profile of every copy laid out that way is the same, and dbt reuses the parse the copy was
+    given (`copy_project`): the profile's path is part of what dbt compares before it reuses one,
+    and an absolute path would make it parse every file again."""
+    name = warehouse.name if warehouse.parent == Path(cwd).parent else str(warehouse)
+    env = {**os.environ, "BOLD_WAREHOUSE": name, "DBT_SEND_ANONYMOUS_USAGE_STATS": "0"}
     dbt = Path(sys.executable).with_name("dbt")
     return subprocess.run([str(dbt), *args], cwd=cwd, env=env, capture_output=True, text=True,
                           timeout=600)
 
 
-def copy_project(dest: Path) -> Path:
+def copy_project(dest: Path, parsed: Path = DBT_DIR / "target" / "partial_parse.msgpack"
+                 ) -> Path:
     """A copy of the dbt project at `dest` (tests never touch the working tree's target), with
-    the working tree's partial parse if there is one: dbt re-parses only the files that differ,
-    as it would in place."""
+    the parse of another copy (by default the working tree's) if there is one: dbt re-parses
+    only the files that differ, as it would in place, when the profile is the same."""
     shutil.copytree(DBT_DIR, dest, ignore=shutil.ignore_patterns("target", "logs"))
-    parsed = DBT_DIR / "target" / "partial_parse.msgpack"
     if parsed.exists():
         (dest / "target").mkdir()
-        shutil.copy(parsed, dest / "target")
+        shutil.copy(parsed, dest / "target" / "partial_parse.msgpack")
     return dest
+
+
+WAREHOUSE = "tiny.duckdb"  # every copy's warehouse, beside its project copy (see `run_dbt`)
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:
-    wh = tmp_path_factory.mktemp("dbt") / "tiny.duckdb"
+    root = tmp_path_factory.mktemp("dbt")
+    wh = root / WAREHOUSE
     build_tiny_warehouse(wh)
     # a copy of the project so the test never touches dbt_project/target of the working tree
-    proj = copy_project(tmp_path_factory.mktemp("proj") / "dbt_project")
+    proj = copy_project(root / "dbt_project")
     res = run_dbt(wh, "build", "--profiles-dir", ".", cwd=proj)
     assert res.returncode == 0, res.stdout[-4000:] + res.stderr[-2000:]
     return wh
 
 
 def _copies(built: Path, tmp_path: Path) -> tuple[Path, Path]:
-    """A copy of the built warehouse and of the dbt project (tests that edit either)."""
-    wh = tmp_path / "copy.duckdb"
+    """A copy of the built warehouse and of the dbt project with the built one's parse (tests
+    that edit either)."""
+    wh = tmp_path / WAREHOUSE
     shutil.copy(built, wh)
-    return wh, copy_project(tmp_path / "dbt_project")
+    parsed = built.parent / "dbt_project" / "target" / "partial_parse.msgpack"
+    return wh, copy_project(tmp_path / "dbt_project", parsed)
 
 
 def _mart(wh: Path, threshold: str = "medium", wave: int = 0) -> pd.DataFrame:
