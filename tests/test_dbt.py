@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import importlib.metadata
 import os
 import shutil
 import subprocess
@@ -13,6 +15,7 @@ import duckdb
 import pandas as pd
 import pytest
 import yaml
+from packaging import version
 
 from bold_assets import register
 from bold_assets.catalog import CATALOG
@@ -1095,8 +1098,8 @@ def test_dbt_asset_waits_for_the_warehouse_lock(tmp_path, monkeypatch):
     wave_0 = [k for k, g in groups.items() if g == "wave_0"]
     assert len(wave_0) < len(groups)
     resources = {"warehouse": WarehouseResource(path=str(path)),
-                 "dbt": marts.DbtCliResource(project_dir=marts.DBT_PROJECT,
-                                             dbt_executable=marts.DBT_EXECUTABLE)}
+                 "dbt": marts.BoldDbtCliResource(project_dir=marts.DBT_PROJECT,
+                                                 dbt_executable=marts.DBT_EXECUTABLE)}
     holder = subprocess.Popen(
         [sys.executable, "-c", "import sys, filelock; lock = filelock.FileLock(sys.argv[1]); "
          "lock.acquire(); print('held', flush=True); sys.stdin.read()",
@@ -1128,6 +1131,32 @@ def test_dbt_asset_waits_for_the_warehouse_lock(tmp_path, monkeypatch):
     assert mats[dg.AssetKey(["marts", "person_needs_wave_0"])].metadata[
         "dagster/row_count"].value == 8 + 9 + 7  # medium, high, low
     assert mats[marts.REGISTER_KEY].metadata["register_rows"].value == 70
+
+
+def test_the_dbt_resource_overrides_what_dagster_dbt_still_calls(monkeypatch):
+    """`defs/dbt_cli.py` replaces two private members of dagster-dbt's resource: they must still
+    exist and `cli()` must still go through them (else a dagster-dbt upgrade would silently run
+    `dbt --version` and open an adapter again, or break)."""
+    import inspect
+
+    from dagster_dbt import DbtCliResource
+    from dagster_dbt.core import resource as dbt_resource
+
+    from bold_assets.defs import dbt_cli
+
+    source = inspect.getsource(DbtCliResource.cli)
+    assert "self._cli_version" in source and "self._initialize_dbt_core_adapter(" in source
+    assert isinstance(inspect.getattr_static(DbtCliResource, "_cli_version"),
+                      functools.cached_property)
+    ours = dbt_cli.BoldDbtCliResource(project_dir=str(DBT_DIR),
+                                      dbt_executable=dbt_cli.DBT_EXECUTABLE)
+
+    def no_subprocess(*args, **kwargs):
+        raise AssertionError(f"dbt was run: {args}")
+
+    monkeypatch.setattr(dbt_resource, "check_output", no_subprocess)
+    assert ours._cli_version == version.parse(importlib.metadata.version("dbt-core"))
+    assert ours._initialize_dbt_core_adapter(["build"]) is None
 
 
 def test_every_dbt_test_runs_with_its_own_wave():

@@ -85,13 +85,13 @@ def test_validity_and_linkage_sensitivity_pack(pipeline_warehouse, read_only):
 
 def test_dbt_build_standalone_on_pipeline_warehouse(pipeline_warehouse, tmp_path):
     """`dbt build` from the project folder, as a user runs it, on a copy of the pipeline's
-    warehouse: the wave-0 mart and everything it reads, with their tests (every model is built
-    standalone in tests/test_dbt.py, and every dbt test ran as an asset check in the pipeline's
-    run)."""
+    warehouse: the wave-0 mart with its tests, on the models the pipeline built (every model is
+    built standalone in tests/test_dbt.py, and every dbt test ran as an asset check in the
+    pipeline's run)."""
     wh = tmp_path / "copy.duckdb"
     shutil.copy(pipeline_warehouse, wh)
     proj = copy_project(tmp_path / "dbt_project")
-    res = run_dbt(wh, "build", "--profiles-dir", ".", "--select", "+person_needs_wave_0",
+    res = run_dbt(wh, "build", "--profiles-dir", ".", "--select", "person_needs_wave_0",
                   cwd=proj)
     assert res.returncode == 0, res.stdout[-4000:]
     assert "ERROR=0" in res.stdout and "PASS=" in res.stdout

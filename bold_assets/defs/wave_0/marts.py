@@ -22,25 +22,22 @@ import json
 import os
 import re
 import shutil
-import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DbtProject, dbt_assets
 from filelock import FileLock
 
 from bold_assets import register
 from bold_assets import warehouse as wh
+from bold_assets.defs.dbt_cli import DBT_EXECUTABLE, BoldDbtCliResource
 from bold_assets.defs.metadata import column_schema, mask_message
 from bold_assets.defs.resources import WarehouseResource
 
 DBT_PROJECT = DbtProject(project_dir=register.DBT_PROJECT_DIR)
-# The venv's dbt, so nothing depends on the venv being on PATH.
-_VENV_DBT = Path(sys.executable).with_name("dbt")
-DBT_EXECUTABLE = str(_VENV_DBT) if _VENV_DBT.exists() else "dbt"
 REGISTER_KEY = dg.AssetKey(["marts", "risk_factor_register"])
 _PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests")
 
@@ -69,7 +66,7 @@ def prepare_manifest(project: DbtProject = DBT_PROJECT) -> Path:
     with FileLock(str(manifest.parent / ".bold_parse.lock"), timeout=600):
         if (not manifest.exists()
                 or manifest.stat().st_mtime < _newest_source_mtime(project.project_dir)):
-            DbtCliResource(project_dir=project, dbt_executable=DBT_EXECUTABLE).cli(
+            BoldDbtCliResource(project_dir=project, dbt_executable=DBT_EXECUTABLE).cli(
                 ["parse", "--quiet"], target_path=project.target_path).wait()
     return manifest
 
@@ -426,7 +423,7 @@ def dbt_warnings(target_dir: Path) -> list[str]:
 # shows as "[DbtProject] (unserializable)"; it serves code references (not used), and the dbt
 # resource's project_dir is the same project.
 @dbt_assets(manifest=MANIFEST, dagster_dbt_translator=BoldDbtTranslator(), name="wave_0_dbt")
-def wave_0_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource,
+def wave_0_dbt(context: dg.AssetExecutionContext, dbt: BoldDbtCliResource,
                warehouse: WarehouseResource, config: DbtBuildConfig):
     """`dbt build` of the selected models, seeds and tests, under the warehouse writer lock."""
     args = ["build"]
@@ -461,5 +458,6 @@ def wave_0_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource,
 
 defs = dg.Definitions(
     assets=[wave_0_dbt],
-    resources={"dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=DBT_EXECUTABLE)},
+    resources={"dbt": BoldDbtCliResource(project_dir=DBT_PROJECT,
+                                           dbt_executable=DBT_EXECUTABLE)},
 )
