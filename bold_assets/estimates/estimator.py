@@ -26,8 +26,11 @@ Monte Carlo draws; the estimate is the mean over draws, the interval their 5th-9
   joins are merged (a merged person's need: recorded in any part), which moves both the count
   and the denominator of the cells. Persons are not split: the medium clusters are dense (their
   records joined by many high-probability pairs), so a drawn non-link rarely cuts one.
-- No sampling error of the observed people: a cell's mart is a census of the linked extracts,
-  and the estimand is the prevalence among the cell's own people.
+- Sampling error: the measured people's count is a binomial draw at their rate (the cell's
+  people as one draw of its population; `_cell_draws`). For the cell's own people, a census of
+  the linked extracts, this term stands in for the links no model scored (outside blocking or
+  below the predict floor), which the drawn links cannot reach: with it the intervals are
+  conservative, without it they are too narrow (the README's "Measured" figures).
 Assumptions: the imputed people resemble the measured people of their stratum (missing at random
 given proxy, age band and sex); Splink's match probabilities are calibrated; the validated
 measure is the reference (its own misses of latent need are beyond what any extract shows).
