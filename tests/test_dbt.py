@@ -389,10 +389,11 @@ def build_tiny_warehouse(path: Path) -> None:
 
 def run_dbt(warehouse: Path, *args: str, cwd: Path = DBT_DIR) -> subprocess.CompletedProcess:
     """dbt in a subprocess from `cwd`, as a user would run it. A warehouse beside the project
-    folder is named relative to it (as a user's `BOLD_WAREHOUSE=data/bold.duckdb` is), so the
-    profile of every copy laid out that way is the same, and dbt reuses the parse the copy was
-    given (`copy_project`): the profile's path is part of what dbt compares before it reuses one,
-    and an absolute path would make it parse every file again."""
+    folder is named by its file name (relative to the folder holding the project, as a user's
+    `BOLD_WAREHOUSE=data/bold.duckdb` is: profiles.yml adds `../`), so the profile of every copy
+    laid out that way is the same, and dbt reuses the parse the copy was given (`copy_project`,
+    `_copies`): the profile's path is part of what dbt compares before it reuses one, and an
+    absolute path would make it parse every file again."""
     name = warehouse.name if warehouse.parent == Path(cwd).parent else str(warehouse)
     env = {**os.environ, "BOLD_WAREHOUSE": name, "DBT_SEND_ANONYMOUS_USAGE_STATS": "0"}
     dbt = Path(sys.executable).with_name("dbt")
@@ -404,7 +405,8 @@ def copy_project(dest: Path, parsed: Path = DBT_DIR / "target" / "partial_parse.
                  ) -> Path:
     """A copy of the dbt project at `dest` (tests never touch the working tree's target), with
     the parse of another copy (by default the working tree's) if there is one: dbt re-parses
-    only the files that differ, as it would in place, when the profile is the same."""
+    only the files that differ, as it would in place, when the profile is the same (the copies
+    of `built`; the working tree's parse has the default warehouse, so dbt parses it all)."""
     shutil.copytree(DBT_DIR, dest, ignore=shutil.ignore_patterns("target", "logs"))
     if parsed.exists():
         (dest / "target").mkdir()
@@ -1117,8 +1119,15 @@ def test_dbt_asset_waits_for_the_warehouse_lock(tmp_path, monkeypatch):
     assert "WarehouseBusy" in str(failure.event_specific_data.error)
     with duckdb.connect(str(path), read_only=True) as con:
         assert not wh.table_exists(con, "marts", "person_needs_wave_0")
-    # once the lock is free the same step builds, and no connection of its own blocks dbt
+    # once the lock is free the same step builds, and no connection of its own blocks dbt; the
+    # run never asks dbt its version in a subprocess (defs/dbt_cli.py)
     monkeypatch.setattr(wh, "LOCK_TIMEOUT_S", 120)
+    from dagster_dbt.core import resource as dbt_resource
+
+    def no_version_check(*args, **kwargs):
+        raise AssertionError(f"dagster-dbt ran {args}")
+
+    monkeypatch.setattr(dbt_resource, "check_output", no_version_check)
     result = dg.materialize([marts.wave_0_dbt], selection=wave_0, resources=resources,
                             raise_on_error=False)
     assert result.success

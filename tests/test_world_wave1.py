@@ -166,7 +166,7 @@ def test_a_wave_0_world_is_the_whole_worlds_wave_0(tables):
 
 def test_calibration_against_ons_may_2022():
     """At the default population, as `make run` generates it (its waves 0 and 1: a later wave
-    changes no earlier table, tests/test_world_wave4.py)."""
+    changes no earlier table, `test_wave_<n>_changes_no_earlier_table` of waves 2 to 4)."""
     table = calibration_table(generate_world(DEFAULT_POPULATION, TEST_SEED, up_to_wave=1).tables)
     checked = table[table["ons"].notna() & (table["measure"] != "share_of_cohort")]
     assert len(checked) == 13
