@@ -73,18 +73,31 @@ def browser():
         b.close()
 
 
+GRAPHQL_QUIET_S = 0.25  # no GraphQL call in flight for this long: the page has asked all it will
+
+
 def _open(browser, url: str, *expect: str) -> str:
     """Open `url`, wait for each text of `expect` to show (the graph is laid out after the page
-    loads); fail on a page error, a failed GraphQL call or an error banner. The page's text."""
+    loads), then until every GraphQL call the page made has answered; fail on a page error, a
+    failed GraphQL call or an error banner. The page's text."""
     page = browser.new_page()
     errors: list[str] = []
+    pending: set = set()
     page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
+    page.on("request", lambda r: pending.add(r) if "/graphql" in r.url else None)
+    page.on("requestfinished", lambda r: pending.discard(r))
+    page.on("requestfailed", lambda r: (pending.discard(r), errors.append(
+        f"failed: {r.url} {r.failure}")) if "/graphql" in r.url else None)
     page.on("response", lambda r: errors.append(f"HTTP {r.status} {r.url}")
             if r.status >= 400 and "/graphql" in r.url else None)  # fmt: skip
     page.goto(url, wait_until="domcontentloaded", timeout=60_000)
     for text in expect:
         page.get_by_text(text, exact=False).first.wait_for(timeout=90_000)
-    page.wait_for_load_state("networkidle", timeout=60_000)
+    quiet, deadline = 0.0, time.monotonic() + 60
+    while quiet < GRAPHQL_QUIET_S and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+        quiet = 0.0 if pending else quiet + 0.05
+    assert not pending, f"{url}: GraphQL calls unanswered after 60 s: {len(pending)}"
     text = page.inner_text("body")
     page.close()
     banners = [t for t in ERROR_TEXTS if t.lower() in text.lower()]
