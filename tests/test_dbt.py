@@ -1122,12 +1122,7 @@ def test_dbt_asset_waits_for_the_warehouse_lock(tmp_path, monkeypatch):
     # once the lock is free the same step builds, and no connection of its own blocks dbt; the
     # run never asks dbt its version in a subprocess (defs/dbt_cli.py)
     monkeypatch.setattr(wh, "LOCK_TIMEOUT_S", 120)
-    from dagster_dbt.core import resource as dbt_resource
-
-    def no_version_check(*args, **kwargs):
-        raise AssertionError(f"dagster-dbt ran {args}")
-
-    monkeypatch.setattr(dbt_resource, "check_output", no_version_check)
+    _forbid_dbt_version_check(monkeypatch)
     result = dg.materialize([marts.wave_0_dbt], selection=wave_0, resources=resources,
                             raise_on_error=False)
     assert result.success
@@ -1142,6 +1137,16 @@ def test_dbt_asset_waits_for_the_warehouse_lock(tmp_path, monkeypatch):
     assert mats[marts.REGISTER_KEY].metadata["register_rows"].value == 70
 
 
+def _forbid_dbt_version_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make dagster-dbt's `dbt --version` subprocess (its only `check_output`) fail the test."""
+    from dagster_dbt.core import resource as dbt_resource
+
+    def no_subprocess(*args, **kwargs):
+        raise AssertionError(f"dagster-dbt ran {args}")
+
+    monkeypatch.setattr(dbt_resource, "check_output", no_subprocess)
+
+
 def test_the_dbt_resource_overrides_what_dagster_dbt_still_calls(monkeypatch):
     """`defs/dbt_cli.py` replaces two private members of dagster-dbt's resource: they must still
     exist and `cli()` must still go through them (else a dagster-dbt upgrade would silently run
@@ -1149,7 +1154,6 @@ def test_the_dbt_resource_overrides_what_dagster_dbt_still_calls(monkeypatch):
     import inspect
 
     from dagster_dbt import DbtCliResource
-    from dagster_dbt.core import resource as dbt_resource
 
     from bold_assets.defs import dbt_cli
 
@@ -1159,11 +1163,7 @@ def test_the_dbt_resource_overrides_what_dagster_dbt_still_calls(monkeypatch):
                       functools.cached_property)
     ours = dbt_cli.BoldDbtCliResource(project_dir=str(DBT_DIR),
                                       dbt_executable=dbt_cli.DBT_EXECUTABLE)
-
-    def no_subprocess(*args, **kwargs):
-        raise AssertionError(f"dbt was run: {args}")
-
-    monkeypatch.setattr(dbt_resource, "check_output", no_subprocess)
+    _forbid_dbt_version_check(monkeypatch)
     assert ours._cli_version == version.parse(importlib.metadata.version("dbt-core"))
     assert ours._initialize_dbt_core_adapter(["build"]) is None
 

@@ -74,7 +74,7 @@ def rank_shares(n: int, top: float, total: float = 1.0) -> np.ndarray:
     """Shares of ranks 1..n, proportional to r^-s, adding to `total`, the first `top` (as near
     as s >= 0 allows: a list can be no flatter than uniform)."""
     ranks = np.arange(1, n + 1, dtype=float)
-    s = _exponent(lambda s: (ranks ** -s)[0] / (ranks ** -s).sum() * total < top)
+    s = _exponent(lambda s: total / (ranks ** -s).sum() < top)  # rank 1's weight is 1
     w = ranks ** -s
     return w / w.sum() * total
 
