@@ -78,6 +78,13 @@ def _materialize(args: argparse.Namespace) -> int:
         settings = get_settings()
     except SettingsError as exc:
         return _fail(str(exc))
+    if settings.engine.name == "spark":  # a missing pyspark or Java fails before the run
+        from bold_assets.linkage.engine import EngineUnavailable, check_spark
+
+        try:
+            check_spark()
+        except EngineUnavailable as exc:
+            return _fail(str(exc))
 
     import dagster as dg
 
@@ -123,7 +130,7 @@ def _materialize(args: argparse.Namespace) -> int:
     log_file = log_dir / f"bold-materialize-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
     print(f"bold: {args.job}, {len(selection) if selection else len(job_keys)} assets in "
           f"{total} steps; warehouse {settings.warehouse}, population {settings.population:,}, "
-          f"seed {settings.seed}")
+          f"seed {settings.seed}; linkage engine {settings.engine.describe()}")
     print(f"bold: Dagster's full event log: {log_file}")
     instance = (dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME")
                 else dg.DagsterInstance.ephemeral())

@@ -22,7 +22,7 @@ from bold_assets.defs.factories import raw, research, std, waves
 from bold_assets.defs.factories.wave_linkage import build_wave_linkage
 from bold_assets.defs.lineage import require_producers
 from bold_assets.defs.metadata import present
-from bold_assets.defs.resources import warehouse_resource
+from bold_assets.defs.resources import linkage_engine_resource, warehouse_resource
 from bold_assets.defs.wave_0 import linkage, marts, outputs
 from bold_assets.defs.wave_0 import research as research_0
 
@@ -61,7 +61,8 @@ def build_definitions(catalog: Catalog = CATALOG) -> dg.Definitions:
         quality.build_defs(assets),
         waves.build_waves(catalog, assets),  # a job and a schedule per wave
         dg.Definitions(
-            resources={"warehouse": warehouse_resource()},
+            resources={"warehouse": warehouse_resource(),
+                       "linkage_engine": linkage_engine_resource()},
             executor=dg.in_process_executor,
             loggers=run_report.LOGGERS,  # `bold materialize`'s progress; silent otherwise
         ),

@@ -14,6 +14,18 @@ deployment's weekly schedule of wave n ticks (Europe/London), e.g. the morning i
 
 BOLD_CATALOG_EXTENSIONS (default none): comma-separated dotted modules adding sources and waves
 to the catalogue (`bold_assets.catalog.load_catalog`).
+
+Where the linkage runs (`bold_assets.linkage.engine`; everything else stays on DuckDB):
+
+| variable                       | meaning                                    | default          |
+|--------------------------------|--------------------------------------------|------------------|
+| BOLD_LINKAGE_ENGINE            | duckdb or spark                            | duckdb           |
+| BOLD_SPARK_MASTER              | local[n], spark://host:port or sc://host   | local[*]         |
+| BOLD_SPARK_DRIVER_MEMORY       | e.g. 4g (local mode runs in the driver)    | Spark's (1g)     |
+| BOLD_SPARK_EXECUTOR_MEMORY     | e.g. 8g per executor on a cluster          | Spark's (1g)     |
+| BOLD_SPARK_SHUFFLE_PARTITIONS  | shuffle partitions of Splink's joins       | 8                |
+| BOLD_SPARK_WORK_DIR            | identifier-zone folder for hand-over files | <data dir>/spark |
+| BOLD_SPARK_KEEP_FILES          | 1: keep each run's hand-over files         | unset (removed)  |
 """
 
 from __future__ import annotations
@@ -31,6 +43,46 @@ MIN_POPULATION = 100  # fewer persons leave areas and sources too empty to link 
 
 class SettingsError(ValueError):
     """A setting is wrong; the message names the variable, its value and a valid example."""
+
+
+ENGINE_NAMES = ("duckdb", "spark")
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """Which engine links (`bold_assets.linkage.engine`), and what a Spark engine needs."""
+
+    name: str = "duckdb"
+    spark_master: str = "local[*]"
+    spark_driver_memory: str | None = None
+    spark_executor_memory: str | None = None
+    spark_shuffle_partitions: int = 8  # Spark's default of 200 suits far larger inputs
+    work_dir: str | None = None  # identifier-zone folder for hand-over files; None: system temp
+    keep_files: bool = False
+
+    def __post_init__(self) -> None:
+        if self.name not in ENGINE_NAMES:
+            raise SettingsError(f"linkage engine {self.name!r} is not one of {ENGINE_NAMES}; "
+                                "e.g. BOLD_LINKAGE_ENGINE=duckdb")
+
+    def describe(self) -> str:
+        return self.name if self.name == "duckdb" else f"{self.name} ({self.spark_master})"
+
+
+def engine_settings(default_work_dir: Path | str | None = None) -> EngineSettings:
+    """The `BOLD_LINKAGE_ENGINE` / `BOLD_SPARK_*` settings (table above)."""
+    env = os.environ.get
+    name = (env("BOLD_LINKAGE_ENGINE") or "duckdb").strip().lower()
+    if name not in ENGINE_NAMES:
+        raise SettingsError(f"BOLD_LINKAGE_ENGINE={name!r} is not one of {ENGINE_NAMES}; "
+                            "unset it or set BOLD_LINKAGE_ENGINE=duckdb")
+    work = env("BOLD_SPARK_WORK_DIR") or (str(default_work_dir) if default_work_dir else None)
+    return EngineSettings(
+        name=name, spark_master=env("BOLD_SPARK_MASTER") or "local[*]",
+        spark_driver_memory=env("BOLD_SPARK_DRIVER_MEMORY") or None,
+        spark_executor_memory=env("BOLD_SPARK_EXECUTOR_MEMORY") or None,
+        spark_shuffle_partitions=_int_env("BOLD_SPARK_SHUFFLE_PARTITIONS", 8, 1),
+        work_dir=work, keep_files=(env("BOLD_SPARK_KEEP_FILES") or "").lower() in ("1", "true"))
 
 
 def _int_env(name: str, default: int, minimum: int = 0) -> int:
@@ -55,6 +107,7 @@ class Settings:
     seed: int
     landing_dir: Path | None
     snapshot_date: dt.date | None = None  # None: the world's end (`world.snapshots`)
+    engine: EngineSettings = EngineSettings()  # where the linkage runs
 
     @property
     def data_dir(self) -> Path:
@@ -79,6 +132,7 @@ def get_settings() -> Settings:
         seed=_int_env("BOLD_SEED", DEFAULT_SEED),
         landing_dir=Path(landing) if landing else None,
         snapshot_date=_date_env("BOLD_SNAPSHOT_DATE"),
+        engine=engine_settings(default_work_dir=warehouse.parent / "spark"),
     )
 
 

@@ -22,9 +22,9 @@ linkage itself).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import duckdb
-from splink import DuckDBAPI
 from splink.blocking_analysis import count_comparisons_from_blocking_rules
 from splink.internals.splink_dataframe import SplinkDataFrame
 
@@ -107,19 +107,19 @@ class BlockingChoice:
         return "\n".join(lines)
 
 
-def choose_rules(db_api: DuckDBAPI, table: str | SplinkDataFrame, link_type: str,
-                 filled: set[str], extras: tuple[tuple[str, str], ...] = (), *,
+def choose_rules(con: duckdb.DuckDBPyConnection, table: str, sdf: SplinkDataFrame,
+                 engine: Any, link_type: str, filled: set[str],
+                 extras: tuple[tuple[str, str], ...] = (), *,
                  possible: float, records: int, budget: float | None = None) -> BlockingChoice:
-    """Count each candidate rule's comparisons on `table` (a table of `db_api`'s connection or
-    one registered on it) and pick rules under the budget."""
+    """Count each candidate rule's comparisons on `table` (of `con`, by a GROUP BY) and pick
+    rules under the budget; the chosen rules' pairs together are counted by Splink on `sdf`
+    (the same input registered on `engine`, a `linkage.engine`)."""
     if budget is None:
         budget = min(max(BUDGET_PER_RECORD * records, BUDGET_MIN), BUDGET_MAX)
     if possible <= ALL_PAIRS_LIMIT:
         return BlockingChoice([], budget, possible, all_pairs=True)
-    name = table.physical_name if isinstance(table, SplinkDataFrame) else table
     candidates = candidate_rules(filled, extras)
-    con = db_api.duckdb_con  # the session's DuckDB connection
-    counts = {sql: count_rule(con, name, link_type, cols) for cols, sql in candidates}
+    counts = {sql: count_rule(con, table, link_type, cols) for cols, sql in candidates}
     cols_of = {sql: set(cols) for cols, sql in candidates}
     chosen: list[str] = []
     total = 0
@@ -140,8 +140,7 @@ def choose_rules(db_api: DuckDBAPI, table: str | SplinkDataFrame, link_type: str
                               sum(counts[s] for s in chosen), total_exact=False)
     sample = 1.0 if records <= 200_000 else 0.1
     cumulative = count_comparisons_from_blocking_rules(
-        table if isinstance(table, SplinkDataFrame) else db_api.register(table),
-        blocking_rules=chosen, link_type=link_type,
+        sdf, blocking_rules=[engine.rule(r) for r in chosen], link_type=link_type,
         unique_id_column_name="uid", source_dataset_column_name="link_group",
         record_sample_proportion=sample)
     chosen_total = int(cumulative[-1]["cumulative_comparison_count"])

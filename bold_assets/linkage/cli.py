@@ -89,8 +89,23 @@ def _columns(path: Any) -> list[str]:
     return list(read_table(path).column_names)
 
 
+def _engine(args: argparse.Namespace) -> Any:
+    """The engine `--engine` / `--spark-master` name, over the `BOLD_*` settings."""
+    from dataclasses import replace
+
+    from bold_assets.linkage import engine
+    from bold_assets.settings import engine_settings
+
+    settings = engine_settings()
+    settings = replace(settings, **{k: v for k, v in (("name", args.engine),
+                                                      ("spark_master", args.spark_master)) if v})
+    if settings.name == "spark":
+        engine.check_spark()
+    return engine.make_engine(settings)
+
+
 def run(args: argparse.Namespace) -> int:
-    from bold_assets.linkage import core
+    from bold_assets.linkage import core, engine
     from bold_assets.linkage import models as mdl
 
     mapping = _read_mapping(args.mapping)
@@ -114,13 +129,15 @@ def run(args: argparse.Namespace) -> int:
     kwargs = {"models": saved, "thresholds": _thresholds(args.thresholds),
               "strict": args.strict, "budget": args.budget, "verbose": False}
     try:
-        if args.with_:
-            result = core.link_records(args.input, args.with_, mapping, other_mapping,
-                                       left_name=args.name, right_name=args.other_name,
-                                       dedupe_inputs=not args.no_dedupe, **kwargs)
-        else:
-            result = core.dedupe(args.input, mapping, source_dataset=args.name, **kwargs)
-    except (ValueError, FileNotFoundError) as exc:
+        chosen = _engine(args)
+        with engine.use(chosen):
+            if args.with_:
+                result = core.link_records(args.input, args.with_, mapping, other_mapping,
+                                           left_name=args.name, right_name=args.other_name,
+                                           dedupe_inputs=not args.no_dedupe, **kwargs)
+            else:
+                result = core.dedupe(args.input, mapping, source_dataset=args.name, **kwargs)
+    except (ValueError, FileNotFoundError, engine.EngineUnavailable) as exc:
         print(f"bold link: {exc}", file=sys.stderr)
         return 2
     _print_report(result.report, args.explain, {args.name: args.input,
@@ -137,7 +154,8 @@ def run(args: argparse.Namespace) -> int:
             else:
                 print(f"bold link: reused saved model {n}")
     clusters = result.clusters.to_pandas()
-    print(f"bold link: {len(clusters)} records, {result.pairs.num_rows} scored pairs")
+    print(f"bold link: {len(clusters)} records, {result.pairs.num_rows} scored pairs "
+          f"(engine {chosen.name})")
     for level, p in result.thresholds.items():
         col = f"cluster_{level}"
         print(f"  {level:>6} (p >= {p}): {clusters[col].nunique()} persons")
@@ -173,5 +191,10 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
                    "record, at least a million)")
     p.add_argument("--no-dedupe", action="store_true",
                    help="with --with: link only, do not also dedupe each input")
+    p.add_argument("--engine", choices=("duckdb", "spark"),
+                   help="where Splink runs (default BOLD_LINKAGE_ENGINE, else duckdb); spark "
+                   "needs pip install -e '.[spark]' and Java 17")
+    p.add_argument("--spark-master", help="with --engine spark: local[n], spark://host:port or "
+                   "sc://host (default BOLD_SPARK_MASTER, else local[*])")
     p.set_defaults(func=run)
     return p

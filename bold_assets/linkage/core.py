@@ -45,10 +45,11 @@ from typing import Any
 import duckdb
 import numpy as np
 import pyarrow as pa
-from splink import DuckDBAPI, Linker
+from splink import Linker
 from splink.internals.splink_dataframe import SplinkDataFrame
 
 from bold_assets.linkage import blocking as blk
+from bold_assets.linkage import engine as eng
 from bold_assets.linkage import models as mdl
 from bold_assets.linkage.chains import guarded_components
 from bold_assets.linkage.mapping import NON_COLUMN_KEYS, infer_full_mapping
@@ -79,6 +80,8 @@ PAIR_COLUMNS = (
     "model", "source_dataset_l", "record_id_l", "source_dataset_r", "record_id_r",
     "match_weight", "match_probability", "match_key",
 )  # fmt: skip
+# Splink's output columns that `scored_pairs_sql` reads
+SCORED_COLUMNS = ("uid_l", "uid_r", "match_weight", "match_probability", "match_key")
 CLUSTER_COLUMNS = ("source_dataset", "record_id", *(f"cluster_{k}" for k in THRESHOLDS))
 
 
@@ -101,7 +104,8 @@ def scored_pairs_sql(model: str, splink_table: str) -> str:
 
 
 class LinkageSession:
-    """Standardised records in Splink's own in-memory DuckDB, ready to train, score and cluster.
+    """Standardised records in an in-memory DuckDB of their own, ready to train, score and
+    cluster; Splink's work runs on `engine` (`linkage.engine`: this DuckDB, or Spark).
 
     Splink never touches the warehouse connection: records come in as arrow, results go out as
     arrow (DuckDB 2 connections shared with Splink must hold no unfinished result).
@@ -109,8 +113,11 @@ class LinkageSession:
 
     def __init__(self, records: Any, *, threads: int | None = None,
                  memory_limit: str | None = MEMORY_LIMIT, temp_dir: str | None = None,
-                 con: duckdb.DuckDBPyConnection | None = None) -> None:
+                 con: duckdb.DuckDBPyConnection | None = None,
+                 engine: eng.DuckDBEngine | None = None) -> None:
         # `con`: a fresh connection to take over (and close) instead of opening one
+        # `engine`: where Splink runs (default: `engine.current()`, set by the settings)
+        self.engine = (engine if engine is not None else eng.current()).for_session()
         self.con = con if con is not None else duckdb.connect()
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
@@ -134,12 +141,13 @@ class LinkageSession:
         self._inputs: dict[str, str] = {}
         # per model of any table: its Splink API (and cache) and registered input, shared by
         # blocking, training and scoring; and counts that do not change
-        self._splink: dict[str, tuple[DuckDBAPI, SplinkDataFrame]] = {}
+        self._splink: dict[str, tuple[Any, SplinkDataFrame]] = {}
         self._memo: dict[tuple[str, str], Any] = {}
 
     def close(self) -> None:
         self.con.close()
         self._tmp.cleanup()
+        self.engine.close()
 
     def __enter__(self) -> LinkageSession:
         return self
@@ -189,13 +197,17 @@ class LinkageSession:
         n = row[0] or 1
         return {c: k / n for c, k in zip(cols, row[1:], strict=True)}
 
-    def splink_input(self, plan: mdl.ModelPlan) -> tuple[DuckDBAPI, SplinkDataFrame]:
-        """A model's Splink API on this session and its input registered once: blocking,
-        training and scoring share it (term frequencies computed once)."""
+    def splink_input(self, plan: mdl.ModelPlan) -> tuple[Any, SplinkDataFrame]:
+        """A model's Splink API on this session's engine and its input registered once:
+        blocking, training and scoring share it (term frequencies computed once)."""
         if plan.name not in self._splink:
-            db_api = DuckDBAPI(self.con)
-            self._splink[plan.name] = (db_api, db_api.register(self.input_table(plan)))
+            self._splink[plan.name] = self.register(self.input_table(plan))
         return self._splink[plan.name]
+
+    def register(self, table: str) -> tuple[Any, SplinkDataFrame]:
+        """A table of this session on a fresh Splink API of the engine (a cache of its own)."""
+        db_api = self.engine.open(self.con)
+        return db_api, self.engine.register(db_api, self.con, table)
 
     def _memoised(self, plan: mdl.ModelPlan, what: str, compute: Any) -> Any:
         key = (plan.name, what)
@@ -255,20 +267,22 @@ class LinkageSession:
         # small inputs: a tenth of all possible pairs estimates u well enough
         u_pairs = min(u_max_pairs, max(min(2e5, u_max_pairs), possible / 10))
         # any table: the API blocking used, kept for scoring; wave 0: a fresh one
-        db_api, table = (self.splink_input(plan) if plan.prediction_rules is not None
-                         else (DuckDBAPI(self.con), self.input_table(plan)))
-        return mdl.train(db_api, table, plan, self.pair_completeness(plan),
+        _, sdf = (self.splink_input(plan) if plan.prediction_rules is not None
+                  else self.register(self.input_table(plan)))
+        return mdl.train(sdf, plan, self.pair_completeness(plan),
                          seed=seed, u_max_pairs=u_pairs, em_max_pairs=em_max_pairs,
-                         reference=reference, possible_pairs=possible, notes=notes)
+                         reference=reference, possible_pairs=possible, notes=notes,
+                         engine=self.engine, counted_on=(self.con, self.input_table(plan)))
 
     def choose_blocking(self, plan: mdl.ModelPlan, budget: float | None = None
                         ) -> tuple[mdl.ModelPlan, blk.BlockingChoice]:
         """The plan with blocking and EM rules chosen from the data (`linkage.blocking`)."""
         from dataclasses import replace
 
-        db_api, sdf = self.splink_input(plan)
+        _, sdf = self.splink_input(plan)
         filled = {c for c, share in self.pair_completeness(plan).items() if share > 0}
-        choice = blk.choose_rules(db_api, sdf, plan.link_type, filled,
+        choice = blk.choose_rules(self.con, self.input_table(plan), sdf, self.engine,
+                                  plan.link_type, filled,
                                   plan.extras, possible=self.possible_pairs(plan),
                                   records=self.record_count(plan), budget=budget)
         return replace(plan, prediction_rules=tuple(choice.rules),
@@ -289,17 +303,20 @@ class LinkageSession:
         `validate=False` skips Splink's settings check (for a model just trained here)."""
         if plan.name in self._splink:  # trained here: its API holds the term frequencies
             db_api, sdf = self._splink.pop(plan.name)
-        else:
-            db_api = DuckDBAPI(self.con)  # a fresh Splink cache: term frequencies of this input
-            sdf = db_api.register(self.input_table(plan))
-        linker = Linker(sdf, model, log_level=mdl.SPLINK_LOG_LEVEL, validate_settings=validate)
+        else:  # a fresh Splink cache: term frequencies of this input
+            db_api, sdf = self.register(self.input_table(plan))
+        linker = Linker(sdf, self.engine.settings(model), log_level=mdl.SPLINK_LOG_LEVEL,
+                        validate_settings=validate)
         scored = linker.inference.predict(threshold_match_probability=floor, warning_mode="never")
         out = f"pairs_{plan.name}"
-        self.con.execute(f"CREATE OR REPLACE TABLE {out} AS "
-                         f"{scored_pairs_sql(plan.name, scored.physical_name)}")
+        self.con.execute(f"CREATE OR REPLACE TABLE {out} AS {self.scored_sql(plan, scored)}")
         scored.drop_table_from_database_and_remove_from_cache()
         db_api.delete_tables_created_by_splink_from_db()
         return out
+
+    def scored_sql(self, plan: mdl.ModelPlan, scored: SplinkDataFrame) -> str:
+        """Splink's scored pairs (on the engine) as a query of this session (PAIR_COLUMNS)."""
+        return scored_pairs_sql(plan.name, self.engine.readable(self.con, scored, SCORED_COLUMNS))
 
     # Cluster ----------------------------------------------------------------------------------
 

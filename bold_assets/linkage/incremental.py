@@ -34,7 +34,6 @@ from bold_assets.linkage.core import (
     PREDICT_FLOOR,
     THRESHOLDS,
     LinkageSession,
-    scored_pairs_sql,
 )
 from bold_assets.linkage.standardise import STD_COLUMNS
 
@@ -104,7 +103,7 @@ def score_changed(session: LinkageSession, plan: mdl.ModelPlan, model: dict[str,
     changed x unchanged (Splink `predict_between`) and changed x changed (`predict_within`),
     with term frequencies of the whole input, as a full `predict` would use. Returns the name of
     the pairs table (PAIR_COLUMNS)."""
-    from splink import DuckDBAPI, Linker
+    from splink import Linker
 
     con = session.con
     table = session.input_table(plan)
@@ -112,20 +111,20 @@ def score_changed(session: LinkageSession, plan: mdl.ModelPlan, model: dict[str,
                 f"SELECT * FROM {table} SEMI JOIN changed USING (uid)")
     con.execute(f"CREATE OR REPLACE TABLE {table}_old AS "
                 f"SELECT * FROM {table} ANTI JOIN changed USING (uid)")
-    db_api = DuckDBAPI(con)
+    db_api, whole = session.register(table)
     # the model was checked against these columns when it was trained and saved
-    linker = Linker(db_api.register(table), model, log_level=mdl.SPLINK_LOG_LEVEL,
+    linker = Linker(whole, session.engine.settings(model), log_level=mdl.SPLINK_LOG_LEVEL,
                     validate_settings=False)
     for tf_col in linker._settings_obj._term_frequency_columns:
         linker.table_management.compute_tf_table(tf_col.unquote().name)
-    new = db_api.register(f"{table}_new")
-    old = db_api.register(f"{table}_old")
+    new = session.engine.register(db_api, con, f"{table}_new")
+    old = session.engine.register(db_api, con, f"{table}_old")
     parts = [linker.inference.predict_between(new, old, threshold_match_probability=floor,
                                               warning_mode="never"),
              linker.inference.predict_within(new, threshold_match_probability=floor,
                                              warning_mode="never")]
     out = f"pairs_{plan.name}"
-    union = " UNION ALL ".join(scored_pairs_sql(plan.name, p.physical_name) for p in parts)
+    union = " UNION ALL ".join(session.scored_sql(plan, p) for p in parts)
     con.execute(f"CREATE OR REPLACE TABLE {out} AS {union}")
     for p in parts:
         p.drop_table_from_database_and_remove_from_cache()

@@ -23,7 +23,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+import duckdb
+from splink import Linker, SettingsCreator, block_on
 from splink.blocking_analysis import count_comparisons_from_blocking_rules
 from splink.internals.exceptions import SplinkException
 from splink.internals.splink_dataframe import SplinkDataFrame
@@ -153,8 +154,7 @@ def borrow_m(comparisons: list[dict[str, Any]], reference: dict[str, Any],
 
 
 def train(
-    db_api: DuckDBAPI,
-    table: str | SplinkDataFrame,
+    sdf: SplinkDataFrame,
     plan: ModelPlan,
     pair_completeness: dict[str, float],
     *,
@@ -165,29 +165,34 @@ def train(
     possible_pairs: float | None = None,
     notes: list[str] | None = None,
     catalog: Catalog | None = None,
+    engine: Any = None,
+    counted_on: tuple[duckdb.DuckDBPyConnection, str] | None = None,
 ) -> dict[str, Any]:
-    """Estimate a model's parameters on `table` (a table of `db_api`'s connection, or one already
-    registered on `db_api`); returns Splink JSON.
+    """Estimate a model's parameters on `sdf` (the input registered on a Splink API); returns
+    Splink JSON in DuckDB's dialect, whichever engine trained it.
 
     `pair_completeness`: share of compared pairs in which both records hold each column.
     `reference`: the trained model named by `plan.reference` (for `plan.borrow`).
     `possible_pairs`: pairs the model could compare (for the prior's fallback).
     `notes`: receives a line for every estimate that could not be made and what replaced it.
     `catalog`: where the plan's sources declare their national identifiers (`settings_for`).
+    `engine`: the `linkage.engine` Splink runs on (default DuckDB); `counted_on`: the same
+    input as a DuckDB table, where the exact rule's pairs are counted (default `sdf`'s own).
     """
+    from bold_assets.linkage.engine import DuckDBEngine
+
+    engine = engine or DuckDBEngine()
     notes = notes if notes is not None else []
     filled = {c for c, share in pair_completeness.items() if share > 0}
-    # registered once: every linker of this training reads the same input
-    sdf = table if isinstance(table, SplinkDataFrame) else db_api.register(table)
     rule_cols = cmp.deterministic_columns(filled)
     recall = deterministic_recall(pair_completeness, rule_cols, plan)
     # the exact rule's pairs are counted once; the prior at the first recall seeds EM, the
     # prior at the recall the trained model implies is the model's
-    exact = ExactRuleCount.of(sdf, plan.link_type, rule_cols, possible_pairs)
+    exact = ExactRuleCount.of(sdf, plan.link_type, rule_cols, possible_pairs, counted_on)
     prior = exact.prior(recall, possible_pairs, notes, plan.name)
     # settings built here from the columns the table holds: validating them again (it reads
     # every SQL condition) only costs time on the small tables of `core.dedupe`
-    linker = Linker(sdf, settings_for(plan, filled, reference, prior, catalog),
+    linker = Linker(sdf, engine.settings(settings_for(plan, filled, reference, prior, catalog)),
                     log_level=SPLINK_LOG_LEVEL,
                     validate_settings=plan.prediction_rules is None)
     if plan.prediction_rules is None:
@@ -203,7 +208,8 @@ def train(
             block.get_blocking_rule("duckdb").blocking_rule_sql
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(
-                block, estimate_without_term_frequencies=True, max_pairs=em_max_pairs
+                engine.rule(block), estimate_without_term_frequencies=True,
+                max_pairs=em_max_pairs
             )
         except (ValueError, ArithmeticError, SplinkException) as exc:
             # EM can collapse on small or sparse inputs (an m probability underflows), or find
@@ -219,7 +225,7 @@ def train(
                      "their defaults")
     # Re-estimate the prior with the recall the trained model implies for the exact rule: a
     # match passes it when both records hold its columns and each agrees exactly.
-    model = linker.misc.save_model_to_json()
+    model = engine.canonical(linker.misc.save_model_to_json())
     implied = implied_recall(model, pair_completeness, rule_cols)
     if implied is not None:
         model["probability_two_random_records_match"] = exact.prior(
@@ -288,15 +294,16 @@ class ExactRuleCount:
 
     @classmethod
     def of(cls, sdf: SplinkDataFrame, link_type: str, cols: list[str],
-           possible_pairs: float | None = None) -> ExactRuleCount:
+           possible_pairs: float | None = None,
+           counted_on: tuple[duckdb.DuckDBPyConnection, str] | None = None) -> ExactRuleCount:
         """The count on a registered input; given the possible pairs (exact), the rule's pairs
         are counted by a GROUP BY (`blocking.count_rule`: the same number, without Splink's
         join), else by Splink's blocking analysis."""
         if possible_pairs is not None:
             from bold_assets.linkage.blocking import count_rule
 
-            observed = count_rule(sdf.db_api.duckdb_con, sdf.physical_name, link_type,
-                                  tuple(cols))
+            con, table = counted_on or (sdf.db_api.duckdb_con, sdf.physical_name)
+            observed = count_rule(con, table, link_type, tuple(cols))
             return cls(tuple(cols), observed, int(possible_pairs))
         summary = count_comparisons_from_blocking_rules(
             sdf, blocking_rules=[block_on(*cols)], link_type=link_type,

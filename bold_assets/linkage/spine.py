@@ -136,7 +136,7 @@ def link_into_spine(spine_records: Any, spine_ids: Any, new_records: Any,
     e.g. from a dedupe of the new source with hard links on its own person key); it replaces
     the new-new edges of the model.
     """
-    from splink import DuckDBAPI, Linker
+    from splink import Linker
 
     from bold_assets.linkage import models as mdl
     from bold_assets.linkage.core import LinkageSession
@@ -158,12 +158,15 @@ def link_into_spine(spine_records: Any, spine_ids: Any, new_records: Any,
             WHERE t.link_group = 'new' OR o.person_id IS NOT NULL
         """)
         con.unregister("__old_ids")
-        db_api = DuckDBAPI(con)
-        linker = Linker(db_api.register("spine_input"), model, log_level=mdl.SPLINK_LOG_LEVEL)
+        _, spine_input = session.register("spine_input")
+        linker = Linker(spine_input, session.engine.settings(model),
+                        log_level=mdl.SPLINK_LOG_LEVEL)
         scored = linker.inference.predict(threshold_match_probability=threshold,
                                           warning_mode="never")
+        readable = session.engine.readable(con, scored, ("uid_l", "uid_r", "match_weight",
+                                                         "match_probability"))
         edges = con.sql(f"""
-            SELECT uid_l, uid_r, match_weight FROM {scored.physical_name}
+            SELECT uid_l, uid_r, match_weight FROM {readable}
             WHERE match_probability >= {threshold}""").df()
         nodes = con.sql("SELECT uid, link_group, spine_person FROM spine_input").df()
     new_uids = nodes.loc[nodes["link_group"] == "new", "uid"]

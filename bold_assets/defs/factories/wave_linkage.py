@@ -28,7 +28,7 @@ from bold_assets.catalog import Catalog, Wave
 from bold_assets.defs.factories.keys import research_key, std_key
 from bold_assets.defs.factories.research import write_research
 from bold_assets.defs.metadata import table_metadata as table_meta
-from bold_assets.defs.resources import WarehouseResource
+from bold_assets.defs.resources import LinkageEngineResource, WarehouseResource
 from bold_assets.defs.snapshots import (
     SNAPSHOT_NOTE,
     SNAPSHOT_PARTITIONS,
@@ -132,10 +132,11 @@ def spine_asset(wave: Wave, spec: W.WaveLinkSpec, after: dg.AssetKey) -> dg.Asse
         "rows of linkage.person_ids." + SPINE_COUNTS + SNAPSHOT_NOTE,
     )
     def _spine(context: dg.AssetExecutionContext, config: WaveTrainingConfig,
-               warehouse: WarehouseResource) -> dg.MaterializeResult:
+               warehouse: WarehouseResource,
+               linkage_engine: LinkageEngineResource) -> dg.MaterializeResult:
         settings = get_settings()
         meta: dict = {}
-        with warehouse.connect() as con:
+        with warehouse.connect() as con, linkage_engine.use() as engine:
             require_run_snapshot(context, read_snapshot_date(con))
             summaries = W.link_wave_people(con, settings.models_dir, spec,
                                            retrain=config.retrain, seed=settings.seed)
@@ -151,7 +152,7 @@ def spine_asset(wave: Wave, spec: W.WaveLinkSpec, after: dg.AssetKey) -> dg.Asse
                                 "count(DISTINCT person_id) AS persons FROM linkage.person_ids "
                                 "GROUP BY 1 ORDER BY 1").df()
             meta.update(table_meta(con, ".".join(key.path)))
-        return dg.MaterializeResult(metadata={
+        return dg.MaterializeResult(metadata={"linkage_engine": engine.name,
             **meta, "records_by_source": dg.MetadataValue.md(by_source.to_markdown(index=False))})
 
     return _spine
@@ -212,9 +213,10 @@ def population_link_asset(wave: Wave, link: W.PopulationLink,
         + LINK_COUNTS + SNAPSHOT_NOTE,
     )
     def _link(context: dg.AssetExecutionContext, config: WaveTrainingConfig,
-              warehouse: WarehouseResource) -> dg.MaterializeResult:
+              warehouse: WarehouseResource,
+              linkage_engine: LinkageEngineResource) -> dg.MaterializeResult:
         settings = get_settings()
-        with warehouse.connect() as con:
+        with warehouse.connect() as con, linkage_engine.use() as engine:
             require_run_snapshot(context, read_snapshot_date(con))
             summary = W.link_population(con, link.source, link.key, link.people,
                                     settings.models_dir, plan_name=link.name, table=link.table,
@@ -222,7 +224,8 @@ def population_link_asset(wave: Wave, link: W.PopulationLink,
             meta = table_meta(con, ".".join(key.path))
         context.log.info(f"{link.source.name}: {summary['people_linked']} of "
                          f"{summary['people']} people linked")
-        return dg.MaterializeResult(metadata={**meta, **_counts(summary)})
+        return dg.MaterializeResult(metadata={"linkage_engine": engine.name, **meta,
+                                              **_counts(summary)})
 
     return _link
 
@@ -252,16 +255,18 @@ def trace_asset(wave: Wave, trace: T.TracePlan, spine: dg.AssetKey) -> dg.Assets
         + SNAPSHOT_NOTE,
     )
     def _trace(context: dg.AssetExecutionContext, config: WaveTrainingConfig,
-               warehouse: WarehouseResource) -> dg.MaterializeResult:
+               warehouse: WarehouseResource,
+               linkage_engine: LinkageEngineResource) -> dg.MaterializeResult:
         settings = get_settings()
-        with warehouse.connect() as con:
+        with warehouse.connect() as con, linkage_engine.use() as engine:
             require_run_snapshot(context, read_snapshot_date(con))
             summary = T.trace(con, trace, settings.models_dir, retrain=config.retrain,
                               seed=settings.seed)
             meta = table_meta(con, ".".join(key.path))
         context.log.info(f"{trace.name}: {summary['people_linked']} of {summary['people']} "
                          f"people traced to {trace.reference.name}")
-        return dg.MaterializeResult(metadata={**meta, **_counts(summary)})
+        return dg.MaterializeResult(metadata={"linkage_engine": engine.name, **meta,
+                                              **_counts(summary)})
 
     return _trace
 
@@ -311,9 +316,10 @@ def ttp_ids_asset(wave: Wave, plan: TTP.TtpPlan) -> dg.AssetsDefinition:
         "run." + TTP_IDS_COUNTS + SNAPSHOT_NOTE,
     )
     def _ttp_ids(context: dg.AssetExecutionContext, config: WaveTrainingConfig,
-                 warehouse: WarehouseResource) -> dg.MaterializeResult:
+                 warehouse: WarehouseResource,
+                 linkage_engine: LinkageEngineResource) -> dg.MaterializeResult:
         settings = get_settings()
-        with warehouse.connect() as con:
+        with warehouse.connect() as con, linkage_engine.use() as engine:
             require_run_snapshot(context, read_snapshot_date(con))
             summary = TTP.assign_ttp_ids(con, plan, settings.models_dir,
                                          retrain=config.retrain, seed=settings.seed)
@@ -321,7 +327,8 @@ def ttp_ids_asset(wave: Wave, plan: TTP.TtpPlan) -> dg.AssetsDefinition:
         context.log.info(f"{plan.name}: {summary['council_records']} council records, "
                          f"{summary['ttp_persons']} persons "
                          f"({summary['ttp_persons_with_repeats']} with repeat records)")
-        return dg.MaterializeResult(metadata={**meta, **_counts(summary)})
+        return dg.MaterializeResult(metadata={"linkage_engine": engine.name, **meta,
+                                              **_counts(summary)})
 
     return _ttp_ids
 
@@ -345,16 +352,18 @@ def ttp_link_asset(wave: Wave, plan: TTP.TtpPlan, spine: dg.AssetKey) -> dg.Asse
         "link table. Replaced on every run." + TTP_LINK_COUNTS + SNAPSHOT_NOTE,
     )
     def _ttp_link(context: dg.AssetExecutionContext, config: WaveTrainingConfig,
-                  warehouse: WarehouseResource) -> dg.MaterializeResult:
+                  warehouse: WarehouseResource,
+                  linkage_engine: LinkageEngineResource) -> dg.MaterializeResult:
         settings = get_settings()
-        with warehouse.connect() as con:
+        with warehouse.connect() as con, linkage_engine.use() as engine:
             require_run_snapshot(context, read_snapshot_date(con))
             summary = TTP.link_ttp_into_spine(con, plan, settings.models_dir,
                                               retrain=config.retrain, seed=settings.seed)
             meta = table_meta(con, ".".join(key.path))
         context.log.info(f"{plan.name}: {summary['people_linked']} of {summary['people']} "
                          "spine persons traced to a ttp id")
-        return dg.MaterializeResult(metadata={**meta, **_counts(summary)})
+        return dg.MaterializeResult(metadata={"linkage_engine": engine.name, **meta,
+                                              **_counts(summary)})
 
     return _ttp_link
 

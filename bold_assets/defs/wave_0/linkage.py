@@ -26,7 +26,7 @@ from bold_assets.catalog import WAVES
 from bold_assets.defs.factories.keys import std_key
 from bold_assets.defs.metadata import table_metadata as table_meta
 from bold_assets.defs.paths import path_value, shown_path
-from bold_assets.defs.resources import WarehouseResource
+from bold_assets.defs.resources import LinkageEngineResource, WarehouseResource
 from bold_assets.defs.snapshots import (
     SNAPSHOT_NOTE,
     SNAPSHOT_PARTITIONS,
@@ -38,6 +38,7 @@ from bold_assets.linkage import incremental as inc
 from bold_assets.linkage import justice as J
 from bold_assets.linkage import models as mdl
 from bold_assets.linkage.core import PREDICT_FLOOR, THRESHOLDS, LinkageSession
+from bold_assets.linkage.engine import DuckDBEngine
 from bold_assets.settings import get_settings
 from bold_assets.world.snapshots import read_snapshot_date
 
@@ -57,7 +58,8 @@ class TrainingConfig(dg.Config):
     retrain: bool = False  # train new model versions even when saved ones exist
     u_max_pairs: float = 2e6  # pairs sampled to estimate u probabilities
 
-def _models(warehouse: WarehouseResource, retrain: bool, u_max_pairs: float) -> dict:
+def _models(warehouse: WarehouseResource, retrain: bool, u_max_pairs: float,
+            engine: DuckDBEngine) -> dict:
     """Saved models, training (and saving) those asked for or missing."""
     settings = get_settings()
     if not retrain:
@@ -72,7 +74,7 @@ def _models(warehouse: WarehouseResource, retrain: bool, u_max_pairs: float) -> 
                     for n, (m, meta) in saved.items()}
     with warehouse.connect() as con:
         records = J.read_std(con)
-    with LinkageSession(records) as session:
+    with LinkageSession(records, engine=engine) as session:
         return J.train_or_load(session, settings.models_dir, retrain=retrain,
                                seed=settings.seed, u_max_pairs=u_max_pairs)
 
@@ -87,10 +89,12 @@ def _models(warehouse: WarehouseResource, retrain: bool, u_max_pairs: float) -> 
     "`match_weights_chart_<model>`). Set run config `retrain: true` to train new versions.",
 )
 def model_parameters(
-    context: dg.AssetExecutionContext, config: TrainingConfig, warehouse: WarehouseResource
+    context: dg.AssetExecutionContext, config: TrainingConfig, warehouse: WarehouseResource,
+    linkage_engine: LinkageEngineResource,
 ) -> dg.MaterializeResult:
     settings = get_settings()
-    models = _models(warehouse, config.retrain, config.u_max_pairs)
+    with linkage_engine.use() as engine:
+        models = _models(warehouse, config.retrain, config.u_max_pairs, engine)
     rows, summary, charts_md = [], [], {}
     reports = settings.data_dir / "reports" / "linkage"
     for name, entry in models.items():
@@ -117,6 +121,7 @@ def model_parameters(
     retrained = sum(e["trained"] for e in models.values())
     return dg.MaterializeResult(metadata={
         **meta,
+        "linkage_engine": engine.name,
         "models": dg.MetadataValue.md(pd.DataFrame(summary).to_markdown(index=False)),
         "models_trained_this_run": retrained,
         "models_dir": path_value(settings.models_dir),
@@ -157,7 +162,8 @@ class ScoringConfig(dg.Config):
     f"saved models; pairs below probability {PREDICT_FLOOR} are dropped.",
 )
 def pairwise_predictions(
-    context: dg.AssetExecutionContext, config: ScoringConfig, warehouse: WarehouseResource
+    context: dg.AssetExecutionContext, config: ScoringConfig, warehouse: WarehouseResource,
+    linkage_engine: LinkageEngineResource,
 ) -> dg.MaterializeResult:
     settings = get_settings()
     with warehouse.connect() as con:
@@ -167,7 +173,7 @@ def pairwise_predictions(
             raise dg.Failure(str(exc)) from None
         records = J.read_std(con)
         prev_pairs, prev_fps = inc.read_state(con)
-    with LinkageSession(records) as session:
+    with linkage_engine.use() as engine, LinkageSession(records, engine=engine) as session:
         result = inc.score(session, models, prev_pairs, prev_fps, full=config.full_relink)
     context.log.info(f"{result.mode}: {result.changed_records} new or changed records, "
                      f"{result.kept_pairs} pairs kept, {result.scored_pairs} scored")
@@ -186,6 +192,7 @@ def pairwise_predictions(
     return dg.MaterializeResult(metadata={
         **meta,
         "mode": result.mode,
+        "linkage_engine": engine.name,
         "new_or_changed_records": result.changed_records,
         "pairs_kept": result.kept_pairs,
         "pairs_scored_now": result.scored_pairs,

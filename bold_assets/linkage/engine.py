@@ -1,0 +1,324 @@
+"""Where Splink runs: DuckDB in the linkage session's own connection (default), or Spark.
+
+A `LinkageSession` keeps every record in its own DuckDB connection, and what bold does itself
+(standardising, exact rule counts, clustering the edges, person ids) stays there. What Splink
+does (u sampling, EM, blocking analysis, scoring with `predict`, `predict_between`,
+`predict_within`) runs on the session's engine:
+
+- `DuckDBEngine`: Splink's `DuckDBAPI` on that same connection.
+- `SparkEngine`: Splink's `SparkAPI`. A model's input is handed over as a Parquet file in the
+  engine's work folder, and scored pairs come back the same way. The work folder holds
+  identifiers, so it is an identifier-zone folder: beside the warehouse by default
+  (`<data dir>/spark`), never Dagster's storage. Each session uses a folder of its own inside
+  it (Splink's checkpoints and Spark's shuffle files too), removed when the session closes
+  unless `keep_files` is set.
+
+Models are saved in DuckDB's SQL dialect whichever engine trained them. The Spark engine
+translates a model's SQL (comparison levels, blocking rules) into Spark SQL before Splink reads
+it, and maps the trained model's SQL back to the original strings, so the saved JSON, its
+version and `linkage.model_versions` are the same files either way: a model trained on one
+engine predicts on the other.
+
+The engine of a run comes from the settings (`BOLD_LINKAGE_ENGINE`, `BOLD_SPARK_*`: see
+`bold_assets.settings`), or from `use(engine)` around the work (the Dagster resource does this:
+`defs/resources.py`).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import sqlglot
+from splink import DuckDBAPI, SettingsCreator
+from splink.internals.splink_dataframe import SplinkDataFrame
+from sqlglot import exp
+
+from bold_assets.settings import EngineSettings, engine_settings
+
+INSTALL_SPARK = ("install pyspark (pip install -e '.[spark]') and Java 17 "
+                 "(Debian: apt-get install -y openjdk-17-jre-headless)")
+
+
+class EngineUnavailable(RuntimeError):
+    """The chosen engine cannot run here; the message says what to install or set."""
+
+
+class DuckDBEngine:
+    """Splink on the session's own DuckDB connection."""
+
+    name = "duckdb"
+
+    def open(self, con: duckdb.DuckDBPyConnection) -> DuckDBAPI:
+        """A Splink API with a fresh cache (term frequencies of what it registers)."""
+        return DuckDBAPI(con)
+
+    def register(self, api: Any, con: duckdb.DuckDBPyConnection, table: str) -> SplinkDataFrame:
+        """A table of the session, registered on `api`."""
+        return api.register(table)
+
+    def settings(self, model: dict[str, Any] | SettingsCreator) -> dict[str, Any] | SettingsCreator:
+        """A model (or settings) as Splink on this engine reads it."""
+        return model
+
+    def rule(self, sql: Any) -> Any:
+        """A blocking rule (DuckDB SQL or a Splink creator) as this engine reads it."""
+        return sql
+
+    def canonical(self, model: dict[str, Any]) -> dict[str, Any]:
+        """A model trained on this engine, in DuckDB's dialect (the saved form)."""
+        return model
+
+    def readable(self, con: duckdb.DuckDBPyConnection, sdf: SplinkDataFrame,
+                 columns: tuple[str, ...]) -> str:
+        """Splink output as a relation the session's connection can select from."""
+        return sdf.physical_name
+
+    def for_session(self) -> DuckDBEngine:
+        """The engine of one linkage session (Spark: its own hand-over folder); fails now,
+        saying what to install, when the engine cannot run here."""
+        return self
+
+    def close(self) -> None:
+        """Remove what the session handed over (unless kept)."""
+
+
+def _spark_functions(node: exp.Expression) -> exp.Expression:
+    """DuckDB functions Spark names otherwise: `list_has_any` is Spark's `arrays_overlap`,
+    `jaro_winkler_similarity` the `jaro_winkler` of Splink's Spark jar."""
+    renamed = {exp.ArrayOverlaps: "arrays_overlap", exp.JarowinklerSimilarity: "jaro_winkler"}
+    name = renamed.get(type(node))
+    if name is None:
+        return node
+    return exp.Anonymous(this=name, expressions=[node.this, node.expression])
+
+
+def to_spark_sql(sql: str) -> str:
+    """A condition or blocking rule of DuckDB SQL in Spark SQL."""
+    tree = sqlglot.parse_one(sql, read="duckdb").transform(_spark_functions)
+    return tree.sql(dialect="spark")
+
+
+def _model_sql(model: dict[str, Any]) -> Iterator[tuple[Any, Any]]:
+    """(container, key) of every SQL string of a Splink settings dict."""
+    for comparison in model.get("comparisons", []):
+        for level in comparison.get("comparison_levels", []):
+            if level.get("sql_condition") not in (None, "ELSE"):
+                yield level, "sql_condition"
+    rules = model.get("blocking_rules_to_generate_predictions", [])
+    for i, rule in enumerate(rules):
+        yield (rule, "blocking_rule") if isinstance(rule, dict) else (rules, i)
+
+
+def _set_dialect(model: dict[str, Any], dialect: str) -> dict[str, Any]:
+    """Name `dialect` wherever a settings dict names one (itself, its rules, its levels)."""
+    model["sql_dialect"] = dialect
+    for holder, _ in _model_sql(model):
+        if isinstance(holder, dict) and "sql_dialect" in holder:
+            holder["sql_dialect"] = dialect
+    return model
+
+
+class SparkEngine(DuckDBEngine):
+    """Splink on Spark (`SparkAPI`), inputs and outputs handed over as Parquet."""
+
+    name = "spark"
+
+    def __init__(self, settings: EngineSettings) -> None:
+        self.config = settings
+        self._back: dict[str, str] = {}  # Spark SQL -> the DuckDB SQL it was made from
+        self._folder: str | None = None
+
+    def for_session(self) -> SparkEngine:
+        check_spark()  # the Spark session itself starts on first use (`open`)
+        engine = SparkEngine(self.config)
+        base = self.config.work_dir
+        if base:
+            Path(base).mkdir(parents=True, exist_ok=True)
+        engine._folder = tempfile.mkdtemp(prefix="bold-spark-", dir=base)
+        return engine
+
+    def close(self) -> None:
+        if self._folder and not self.config.keep_files:
+            shutil.rmtree(self._folder, ignore_errors=True)
+        self._folder = None
+
+    @property
+    def spark(self) -> Any:
+        return spark_session(self.config)
+
+    def _path(self, stem: str) -> str:
+        if self._folder is None:
+            raise RuntimeError("a Spark engine works for a session: use `for_session()`")
+        return os.path.join(self._folder, f"{stem}_{uuid.uuid4().hex[:8]}")
+
+    def open(self, con: duckdb.DuckDBPyConnection) -> Any:
+        from splink import SparkAPI
+
+        spark = self.spark
+        if not self.config.spark_master.startswith("sc://"):
+            # Splink breaks lineage by writing Parquet under the checkpoint folder
+            spark.sparkContext.setCheckpointDir(self._path("checkpoints"))
+        return SparkAPI(spark_session=spark,
+                        num_partitions_on_repartition=self.config.spark_shuffle_partitions,
+                        break_lineage_method=("persist" if self.config.spark_master
+                                              .startswith("sc://") else "parquet"))
+
+    def register(self, api: Any, con: duckdb.DuckDBPyConnection, table: str) -> SplinkDataFrame:
+        path = self._path(table) + ".parquet"
+        con.execute(f"COPY (SELECT * FROM {table}) TO '{path}' (FORMAT parquet)")
+        return api.register(self.spark.read.parquet(path))
+
+    def settings(self, model: dict[str, Any] | SettingsCreator) -> dict[str, Any]:
+        if isinstance(model, SettingsCreator):
+            model = model.create_settings_dict("duckdb")
+        out = _copy(model)
+        for holder, key in _model_sql(out):
+            holder[key] = self.rule(holder[key])
+        return _set_dialect(out, "spark")
+
+    def rule(self, sql: Any) -> Any:
+        if not isinstance(sql, str):
+            return sql  # a Splink creator writes its own dialect
+        spark = to_spark_sql(sql)
+        self._back.setdefault(spark, sql)
+        return spark
+
+    def canonical(self, model: dict[str, Any]) -> dict[str, Any]:
+        out = _copy(model)
+        for holder, key in _model_sql(out):
+            original = self._back.get(holder[key])
+            if original is None:
+                raise ValueError(f"Spark model SQL with no DuckDB original: {holder[key]!r}")
+            holder[key] = original
+        return _set_dialect(out, "duckdb")
+
+    def readable(self, con: duckdb.DuckDBPyConnection, sdf: SplinkDataFrame,
+                 columns: tuple[str, ...]) -> str:
+        path = self._path(sdf.physical_name)
+        sdf.as_spark_dataframe().select(*columns).write.parquet(path)
+        literal = path.replace("'", "''")
+        return f"read_parquet('{literal}/*.parquet')"
+
+
+def _copy(model: dict[str, Any]) -> dict[str, Any]:
+    import copy
+
+    return copy.deepcopy(model)
+
+
+def make_engine(settings: EngineSettings | None = None) -> DuckDBEngine:
+    """The engine `settings` name (default DuckDB)."""
+    settings = settings or EngineSettings()
+    return SparkEngine(settings) if settings.name == "spark" else DuckDBEngine()
+
+
+_CURRENT: contextvars.ContextVar[DuckDBEngine | None] = contextvars.ContextVar(
+    "bold_linkage_engine", default=None)
+
+
+def current() -> DuckDBEngine:
+    """The engine set by `use`, else the one the environment names (DuckDB by default)."""
+    engine = _CURRENT.get()
+    if engine is not None:
+        return engine
+    return make_engine(engine_settings())
+
+
+@contextmanager
+def use(engine: DuckDBEngine) -> Iterator[DuckDBEngine]:
+    """Link on `engine` within the block."""
+    token = _CURRENT.set(engine)
+    try:
+        yield engine
+    finally:
+        _CURRENT.reset(token)
+
+
+# Spark session --------------------------------------------------------------------------------
+
+_SPARK: dict[str, Any] = {}
+
+
+def check_spark() -> None:
+    """Raise `EngineUnavailable` unless pyspark imports and a Java runtime is found."""
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        raise EngineUnavailable(
+            f"BOLD_LINKAGE_ENGINE=spark needs pyspark, which is not installed: {INSTALL_SPARK}"
+        ) from None
+    java_home = os.environ.get("JAVA_HOME")
+    if not shutil.which("java") and not (java_home and Path(java_home, "bin", "java").exists()):
+        raise EngineUnavailable(
+            f"BOLD_LINKAGE_ENGINE=spark needs a Java runtime (none on PATH or JAVA_HOME): "
+            f"{INSTALL_SPARK}")
+
+
+def spark_session(settings: EngineSettings) -> Any:
+    """The process's Spark session for these settings (created once)."""
+    key = settings.spark_master
+    if key in _SPARK:
+        return _SPARK[key]
+    check_spark()
+    _fix_splink_spark_dialect()
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.appName("bold-assets-linkage")
+    if settings.spark_master.startswith("sc://"):
+        builder = builder.remote(settings.spark_master)
+    else:
+        from splink.internals.spark.jar_location import similarity_jar_location
+
+        builder = builder.master(settings.spark_master).config(
+            "spark.jars", similarity_jar_location())
+    conf = {"spark.sql.shuffle.partitions": str(settings.spark_shuffle_partitions),
+            "spark.default.parallelism": str(settings.spark_shuffle_partitions),
+            "spark.ui.enabled": "false", "spark.ui.showConsoleProgress": "false",
+            "spark.sql.session.timeZone": "UTC",
+            "spark.driver.memory": settings.spark_driver_memory,
+            "spark.executor.memory": settings.spark_executor_memory}
+    if settings.work_dir:  # shuffle and spill files hold identifiers too
+        Path(settings.work_dir).mkdir(parents=True, exist_ok=True)
+        conf["spark.local.dir"] = str(Path(settings.work_dir).resolve())
+    for k, v in conf.items():
+        if v:
+            builder = builder.config(k, v)
+    try:
+        session = builder.getOrCreate()
+    except Exception as exc:  # no JVM, a wrong master, ...
+        raise EngineUnavailable(f"Spark did not start at {settings.spark_master}: {exc}; "
+                                f"{INSTALL_SPARK}") from exc
+    if not settings.spark_master.startswith("sc://"):
+        session.sparkContext.setLogLevel("ERROR")
+    _SPARK[key] = session
+    return session
+
+
+def _fix_splink_spark_dialect() -> None:
+    """Splink writes Spark SQL through its `customspark` sqlglot dialect, whose generator
+    subclasses sqlglot's Spark generator. sqlglotc (which dagster-dbt's `sqlglot[rs]` installs)
+    compiles that generator, and a compiled class cannot be subclassed, so every query fails
+    ("interpreted classes cannot inherit from compiled"). Re-register the name as sqlglot's
+    own Spark dialect: Splink's subclass only wrote float literals cast to double as `1.0D`,
+    and Spark reads `CAST(1.0 AS DOUBLE)` the same. The one reach into Splink's internals;
+    `tests/test_engine.py` checks it still holds."""
+    import splink.internals.spark.spark_helpers.custom_spark_dialect  # noqa: F401  registers it
+
+    try:
+        sqlglot.transpile("SELECT CAST(0.5 AS DOUBLE)", read="spark", write="customspark")
+        return
+    except TypeError:
+        pass
+    from sqlglot.dialects import Spark
+
+    class CustomSpark(Spark):  # noqa: F841  the metaclass registers "customspark"
+        pass

@@ -1,0 +1,133 @@
+"""The linkage on real Spark (local mode, one session for the module's worker): the same
+clusters and ids as DuckDB, models that cross engines, identifiers that stay in their zone.
+
+Skipped only where pyspark or Java is missing; CI installs both (`.ci/run`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from bold_assets.linkage import engine as eng
+from bold_assets.linkage import shapes
+from tests.conftest import TEST_PROJECT_KEY, TEST_SEED, bold_env
+
+try:
+    eng.check_spark()
+except eng.EngineUnavailable as exc:  # pragma: no cover - CI has both
+    pytest.skip(str(exc), allow_module_level=True)
+
+POPULATION = 1000
+SNAPSHOT = "2023-10-02"
+SCORING = "linkage/pairwise_predictions,linkage/person_clusters,linkage/person_ids"
+SPARK = {"BOLD_LINKAGE_ENGINE": "spark", "BOLD_SPARK_MASTER": "local[2]",
+         "BOLD_SPARK_SHUFFLE_PARTITIONS": "2"}
+
+
+def _refresh(warehouse: Path, select: str, full_relink: bool = False, **env: str) -> None:
+    """The wave-0 job for one snapshot in this process (`refresh.run_in_order`), no checks."""
+    from bold_assets.refresh import job_asset_keys, run_in_order
+
+    home = warehouse.parent / "dagster_home"
+    home.mkdir(exist_ok=True)
+    with bold_env(BOLD_WAREHOUSE=str(warehouse), BOLD_POPULATION=str(POPULATION),
+                  BOLD_SEED=str(TEST_SEED), BOLD_PROJECT_KEY=TEST_PROJECT_KEY,
+                  BOLD_SNAPSHOT_DATE=None, BOLD_LANDING_DIR=None, DAGSTER_HOME=str(home),
+                  **{"BOLD_LINKAGE_ENGINE": None, **env}):
+        results = run_in_order([SNAPSHOT], asset_selection=job_asset_keys("wave_0_job", select),
+                               full_relink=full_relink, checks=False)
+    assert all(r.success for r in results)
+
+
+def _state(warehouse: Path) -> dict[str, pd.DataFrame]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return {
+            "ids": con.execute("SELECT source_dataset, record_id, person_id FROM "
+                               "linkage.person_ids ORDER BY 1, 2").df(),
+            "clusters": con.execute("SELECT * FROM linkage.person_clusters ORDER BY 1, 2").df(),
+            "pairs": con.execute("SELECT model, count(*) AS n FROM linkage.pairwise_predictions "
+                                 "GROUP BY 1 ORDER BY 1").df(),
+            "changes": con.execute("SELECT kind, count(*) AS n FROM linkage.person_id_changes "
+                                   "WHERE snapshot_date = ? GROUP BY 1",
+                                   [dt.date.fromisoformat(SNAPSHOT)]).df(),
+        }
+
+
+@pytest.fixture(scope="module")
+def duckdb_then_spark(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Wave 0 linked on DuckDB (models trained there), then every pair scored again on Spark
+    with those models and clustered: the weekly refresh of unchanged extracts, on Spark."""
+    path = tmp_path_factory.mktemp("spark") / "bold.duckdb"
+    _refresh(path, "raw/*,reference/*,linkage/*,research/person_id_changes")
+    before = _state(path)
+    _refresh(path, SCORING, full_relink=True, **SPARK)
+    return {"path": path, "before": before, "after": _state(path)}
+
+
+def test_spark_scores_and_clusters_as_duckdb_does(duckdb_then_spark):
+    before, after = duckdb_then_spark["before"], duckdb_then_spark["after"]
+    assert len(before["clusters"]) > 300
+    same = before["clusters"].merge(after["clusters"], how="inner")
+    assert len(same) / len(before["clusters"]) >= 0.999
+    # every model scored its pairs again on Spark
+    assert before["pairs"]["model"].tolist() == after["pairs"]["model"].tolist()
+    assert (before["pairs"]["n"] - after["pairs"]["n"]).abs().max() <= 2  # float ties only
+
+
+def test_a_refresh_on_spark_after_duckdb_renumbers_nobody(duckdb_then_spark):
+    before, after = duckdb_then_spark["before"], duckdb_then_spark["after"]
+    pd.testing.assert_frame_equal(before["ids"], after["ids"])
+    assert set(after["changes"]["kind"]) == {"new"}  # only the first run's new people
+    assert after["changes"].equals(before["changes"])
+
+
+def test_the_engine_is_in_the_metadata_and_its_files_are_gone(duckdb_then_spark):
+    import dagster as dg
+
+    path = duckdb_then_spark["path"]
+    with bold_env(DAGSTER_HOME=str(path.parent / "dagster_home")):
+        instance = dg.DagsterInstance.get()
+        records = instance.fetch_materializations(
+            dg.AssetKey(["linkage", "pairwise_predictions"]), limit=2).records
+    engines = [r.asset_materialization.metadata["linkage_engine"].value for r in records]
+    assert engines == ["spark", "duckdb"]  # newest first
+    work = path.parent / "spark"  # the identifier-zone folder beside the warehouse
+    assert work.is_dir() and not any(work.glob("bold-spark-*"))  # handed-over files removed
+    from bold_assets import storage_scan
+
+    with duckdb.connect(str(path), read_only=True) as con:
+        values = storage_scan.sample_identifiers(con)
+    assert storage_scan.scan_files(path.parent / "dagster_home", values) == []
+
+
+def test_bold_link_on_spark_trains_a_model_duckdb_reuses(tmp_path, capsys):
+    """`bold link --engine spark` trains and saves a model; the saved file is the one DuckDB
+    would write, and DuckDB scoring with it gives Spark's clusters."""
+    from bold_assets.cli import main
+
+    shape = shapes.emails_towns(300, seed=11)
+    data = tmp_path / "people.csv"
+    shape.tables[0].drop(columns=["_pid"]).to_csv(data, index=False)
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text(json.dumps(shape.mapping))
+    args = ["link", str(data), "--mapping", str(mapping), "--models", str(tmp_path / "models")]
+    assert main([*args, "--out", str(tmp_path / "spark"), "--engine", "spark",
+                 "--spark-master", "local[2]"]) == 0
+    assert "(engine spark)" in capsys.readouterr().out
+    saved = json.loads(next((tmp_path / "models").rglob("model_v0001.json")).read_text())
+    assert saved["sql_dialect"] == "duckdb"
+    levels = [lv["sql_condition"] for c in saved["comparisons"] for lv in c["comparison_levels"]]
+    assert any("jaro_winkler_similarity" in s for s in levels)  # DuckDB's own SQL
+    assert main([*args, "--out", str(tmp_path / "duckdb"), "--engine", "duckdb"]) == 0
+    assert "reused saved model" in capsys.readouterr().out
+    spark, duck = (pd.read_csv(tmp_path / d / "clusters.csv", dtype=str)
+                   for d in ("spark", "duckdb"))
+    same = spark.merge(duck, how="inner")
+    assert len(same) / len(spark) >= 0.99 and len(spark) == len(duck) > 300
+    shutil.rmtree(tmp_path / "models")
