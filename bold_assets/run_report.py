@@ -114,6 +114,18 @@ def check_counts(events: Iterable[Any]) -> dict[str, int]:
     return counts
 
 
+def linkage_engines(events: Iterable[Any]) -> dict[str, int]:
+    """Linkage steps of a run per engine (the `linkage_engine` of their materializations)."""
+    counts: dict[str, int] = {}
+    for e in events:
+        if e.event_type_value != "ASSET_MATERIALIZATION":
+            continue
+        value = e.event_specific_data.materialization.metadata.get("linkage_engine")
+        if value is not None:
+            counts[value.value] = counts.get(value.value, 0) + 1
+    return counts
+
+
 def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, int]]]:
     """Tables and views per schema with their row counts."""
     rows = con.execute("""
@@ -175,6 +187,10 @@ def summary_lines(con: duckdb.DuckDBPyConnection, events: Iterable[Any],
     c = check_counts(events)
     lines.append(f"checks this run: {c['passed']} passed, {c['warned']} warned, "
                  f"{c['failed']} failed")
+    engines = linkage_engines(events)
+    if engines:
+        lines.append("linkage engine: " + ", ".join(
+            f"{name} ({n} linkage steps)" for name, n in sorted(engines.items())))
     f1 = f1_line(con)
     if f1:
         lines.append(f1)

@@ -26,6 +26,7 @@ Where the linkage runs (`bold_assets.linkage.engine`; everything else stays on D
 | BOLD_SPARK_SHUFFLE_PARTITIONS  | shuffle partitions of Splink's joins       | 8                |
 | BOLD_SPARK_WORK_DIR            | identifier-zone folder for hand-over files | <data dir>/spark |
 | BOLD_SPARK_KEEP_FILES          | 1: keep each run's hand-over files         | unset (removed)  |
+| BOLD_SPARK_CONF                | more Spark settings, `key=value;key=value` | none             |
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ class EngineSettings:
     spark_shuffle_partitions: int = 8  # Spark's default of 200 suits far larger inputs
     work_dir: str | None = None  # identifier-zone folder for hand-over files; None: system temp
     keep_files: bool = False
+    spark_conf: tuple[tuple[str, str], ...] = ()  # any further Spark settings
 
     def __post_init__(self) -> None:
         if self.name not in ENGINE_NAMES:
@@ -77,12 +79,21 @@ def engine_settings(default_work_dir: Path | str | None = None) -> EngineSetting
         raise SettingsError(f"BOLD_LINKAGE_ENGINE={name!r} is not one of {ENGINE_NAMES}; "
                             "unset it or set BOLD_LINKAGE_ENGINE=duckdb")
     work = env("BOLD_SPARK_WORK_DIR") or (str(default_work_dir) if default_work_dir else None)
+    conf = []
+    for item in filter(None, (env("BOLD_SPARK_CONF") or "").split(";")):
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip().startswith("spark."):
+            raise SettingsError(f"BOLD_SPARK_CONF item {item!r} is not spark.<key>=<value>; "
+                                "e.g. BOLD_SPARK_CONF='spark.executor.instances=4;"
+                                "spark.executor.cores=4'")
+        conf.append((key.strip(), value.strip()))
     return EngineSettings(
         name=name, spark_master=env("BOLD_SPARK_MASTER") or "local[*]",
         spark_driver_memory=env("BOLD_SPARK_DRIVER_MEMORY") or None,
         spark_executor_memory=env("BOLD_SPARK_EXECUTOR_MEMORY") or None,
         spark_shuffle_partitions=_int_env("BOLD_SPARK_SHUFFLE_PARTITIONS", 8, 1),
-        work_dir=work, keep_files=(env("BOLD_SPARK_KEEP_FILES") or "").lower() in ("1", "true"))
+        work_dir=work, keep_files=(env("BOLD_SPARK_KEEP_FILES") or "").lower() in ("1", "true"),
+        spark_conf=tuple(conf))
 
 
 def _int_env(name: str, default: int, minimum: int = 0) -> int:

@@ -10,7 +10,6 @@ import sys
 import pytest
 import sqlglot
 
-from bold_assets.linkage import comparisons as cmp
 from bold_assets.linkage import engine as eng
 from bold_assets.linkage import models as mdl
 from bold_assets.linkage.blocking import candidate_rules, training_rules
@@ -89,6 +88,12 @@ def test_engine_settings_come_from_the_environment(tmp_path):
                                                                  match="BOLD_LINKAGE_ENGINE"):
         engine_settings()
     with bold_env(BOLD_SPARK_SHUFFLE_PARTITIONS="0"), pytest.raises(SettingsError):
+        engine_settings()
+    with bold_env(BOLD_SPARK_CONF="spark.executor.instances=4; spark.a.b = x=y"):
+        assert engine_settings().spark_conf == (("spark.executor.instances", "4"),
+                                                ("spark.a.b", "x=y"))
+    with bold_env(BOLD_SPARK_CONF="executor.instances=4"), pytest.raises(SettingsError,
+                                                                          match="BOLD_SPARK_CONF"):
         engine_settings()
 
 

@@ -16,6 +16,7 @@ import pytest
 
 from bold_assets.linkage import engine as eng
 from bold_assets.linkage import shapes
+from bold_assets.settings import engine_settings
 from tests.conftest import TEST_PROJECT_KEY, TEST_SEED, bold_env
 
 try:
@@ -131,3 +132,42 @@ def test_bold_link_on_spark_trains_a_model_duckdb_reuses(tmp_path, capsys):
     same = spark.merge(duck, how="inner")
     assert len(same) / len(spark) >= 0.99 and len(spark) == len(duck) > 300
     shutil.rmtree(tmp_path / "models")
+
+
+def test_incremental_scoring_on_spark_scores_what_a_full_run_does(duckdb_then_spark):
+    """`predict_between` / `predict_within` on Spark: the pairs of changed records are the
+    full run's pairs that touch them."""
+    from bold_assets.linkage import incremental as inc
+    from bold_assets.linkage import justice as J
+    from bold_assets.linkage.core import LinkageSession
+
+    path = duckdb_then_spark["path"]
+    with duckdb.connect(str(path), read_only=True) as con:
+        records = J.read_std(con)
+        models = inc.load_recorded(con, path.parent / "models")
+        full = _pairs(con.execute("SELECT * FROM linkage.pairwise_predictions "
+                                  "WHERE model = 'link_criminal'").df())
+    plan = J.PLANS_BY_NAME["link_criminal"]
+    with bold_env(**SPARK):
+        spark = eng.make_engine(engine_settings())
+    with LinkageSession(records, engine=spark) as session:
+        session.con.execute(f"CREATE TABLE changed AS SELECT uid FROM "
+                            f"{session.input_table(plan)} USING SAMPLE 15 PERCENT "
+                            "(reservoir, 7)")
+        changed = {u for (u,) in session.con.execute("SELECT uid FROM changed").fetchall()}
+        out = session.fetch(inc.score_changed(session, plan, models[plan.name]["model"]))
+    got = _pairs(out.to_pandas())
+    touching = full[full["a"].isin(changed) | full["b"].isin(changed)]
+    assert len(touching) > 20
+    merged = touching.merge(got, on=["a", "b"], how="outer", indicator=True)
+    assert (merged["_merge"] == "both").all()
+    assert (merged["p_x"] - merged["p_y"]).abs().max() < 1e-6
+
+
+def _pairs(frame: pd.DataFrame) -> pd.DataFrame:
+    """Scored pairs as (a, b, p): the two record uids in order, the match probability."""
+    left = frame["source_dataset_l"] + "|" + frame["record_id_l"]
+    right = frame["source_dataset_r"] + "|" + frame["record_id_r"]
+    return pd.DataFrame({"a": left.where(left < right, right),
+                         "b": right.where(left < right, left),
+                         "p": frame["match_probability"].to_numpy()})

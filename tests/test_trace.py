@@ -402,7 +402,7 @@ def test_trace_assets_materialise(traced, tmp_path):
     the same."""
     from bold_assets.defs.factories import wave_linkage as F
     from bold_assets.defs.factories.leaks import leak_check
-    from bold_assets.defs.resources import WarehouseResource
+    from bold_assets.defs.resources import LinkageEngineResource, WarehouseResource
     from bold_assets.defs.snapshots import SNAPSHOT_PARTITIONS
     from tests.conftest import bold_env
 
@@ -412,7 +412,8 @@ def test_trace_assets_materialise(traced, tmp_path):
     wave, spine = CATALOG.waves[3], dg.AssetKey(["linkage", "person_ids"])
     links = [F.trace_asset(wave, t, spine) for t in (SPINE_TRACE, POP_TRACE)]
     research = F.research_trace_asset(wave, POP_TRACE)
-    resources = {"warehouse": WarehouseResource(path=str(path))}
+    resources = {"warehouse": WarehouseResource(path=str(path)),
+                 "linkage_engine": LinkageEngineResource(engine="duckdb")}
     with bold_env(BOLD_WAREHOUSE=str(path), BOLD_PROJECT_KEY=KEY.decode(), BOLD_SEED="3"):
         linked = dg.materialize(links, resources=resources,
                                 partition_key=SNAPSHOT_PARTITIONS.get_last_partition_key())
@@ -424,6 +425,7 @@ def test_trace_assets_materialise(traced, tmp_path):
     assert [c.passed for c in checks] == [True]
     meta = linked.asset_materializations_for_node(links[0].op.name)[0].metadata
     assert meta["people_linked"].value == traced["spine"]["people_linked"]
+    assert meta["linkage_engine"].value == "duckdb"
     with _con(traced["path"]) as a, _con(path) as b:
         for table in (SPINE_TRACE.table, POP_TRACE.table):
             sql = f"SELECT * FROM linkage.{table} ORDER BY ALL"

@@ -138,13 +138,8 @@ class SparkEngine(DuckDBEngine):
         self._folder: str | None = None
 
     def for_session(self) -> SparkEngine:
-        check_spark()  # the Spark session itself starts on first use (`open`)
-        engine = SparkEngine(self.config)
-        base = self.config.work_dir
-        if base:
-            Path(base).mkdir(parents=True, exist_ok=True)
-        engine._folder = tempfile.mkdtemp(prefix="bold-spark-", dir=base)
-        return engine
+        check_spark()  # Spark itself starts, and the session's folder is made, on first use
+        return SparkEngine(self.config)
 
     def close(self) -> None:
         if self._folder and not self.config.keep_files:
@@ -156,8 +151,12 @@ class SparkEngine(DuckDBEngine):
         return spark_session(self.config)
 
     def _path(self, stem: str) -> str:
+        """A new path in this session's own folder inside the work folder."""
         if self._folder is None:
-            raise RuntimeError("a Spark engine works for a session: use `for_session()`")
+            base = self.config.work_dir
+            if base:
+                Path(base).mkdir(parents=True, exist_ok=True)
+            self._folder = tempfile.mkdtemp(prefix="bold-spark-", dir=base)
         return os.path.join(self._folder, f"{stem}_{uuid.uuid4().hex[:8]}")
 
     def open(self, con: duckdb.DuckDBPyConnection) -> Any:
@@ -174,7 +173,8 @@ class SparkEngine(DuckDBEngine):
 
     def register(self, api: Any, con: duckdb.DuckDBPyConnection, table: str) -> SplinkDataFrame:
         path = self._path(table) + ".parquet"
-        con.execute(f"COPY (SELECT * FROM {table}) TO '{path}' (FORMAT parquet)")
+        literal = path.replace("'", "''")
+        con.execute(f"COPY (SELECT * FROM {table}) TO '{literal}' (FORMAT parquet)")
         return api.register(self.spark.read.parquet(path))
 
     def settings(self, model: dict[str, Any] | SettingsCreator) -> dict[str, Any]:
@@ -289,6 +289,7 @@ def spark_session(settings: EngineSettings) -> Any:
     if settings.work_dir:  # shuffle and spill files hold identifiers too
         Path(settings.work_dir).mkdir(parents=True, exist_ok=True)
         conf["spark.local.dir"] = str(Path(settings.work_dir).resolve())
+    conf.update(dict(settings.spark_conf))
     for k, v in conf.items():
         if v:
             builder = builder.config(k, v)
