@@ -171,3 +171,20 @@ def _pairs(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"a": left.where(left < right, right),
                          "b": right.where(left < right, left),
                          "p": frame["match_probability"].to_numpy()})
+
+
+def test_jaro_winkler_differs_between_engines_only_on_half_transpositions():
+    """DuckDB rounds half a transposition down; Splink's Spark jar does not (engine docs)."""
+    from splink import SparkAPI
+
+    spark = eng.spark_session(engine_settings())
+    SparkAPI(spark_session=spark)  # registers the jar's functions
+    same = [("MARTHA", "MARHTA"), ("DWAYNE", "DUANE"), ("JONES", "JOHNSON"), ("SMITH", "SMYTH")]
+    odd = [("WORSCROFT", "WOESCROFT"), ("CHAUHAN", "CAUHAN"), ("FAAISAL", "FAISAL")]
+    sql = " UNION ALL ".join(f"SELECT '{a}' AS a, '{b}' AS b" for a, b in same + odd)
+    with duckdb.connect() as con:
+        duck = con.execute(f"SELECT a, jaro_winkler_similarity(a, b) FROM ({sql})").fetchall()
+    on_spark = dict(spark.sql(f"SELECT a, jaro_winkler(a, b) FROM ({sql})").collect())
+    for a, value in duck:
+        assert (abs(on_spark[a] - value) < 1e-12) == (a in dict(same)), a
+    assert on_spark["WORSCROFT"] < 0.9 < dict(duck)["WORSCROFT"]
