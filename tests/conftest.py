@@ -130,8 +130,16 @@ def pipeline_dagster_home(pipeline_warehouse: Path) -> Path:
 # ordering only: a module missing here runs after them).
 LONG_MODULES = {"test_backfill_daemon": 63, "test_dbt": 83, "test_wave_design": 76,
                 "test_landing": 39, "test_raw_assets": 27,
-                "test_world": 25, "test_refresh": 24, "test_quality_concurrency": 20,
+                "test_world": 25, "test_refresh": 24, "test_spark": 60,
+                "test_quality_concurrency": 20,
                 "test_world_wave1": 13}
+
+
+pytest_plugins = ["tests.refresh_runs"]  # the `refreshed` run of test_refresh and test_spark
+
+# Modules that share a session fixture run in one group (on one worker): tests/test_spark.py
+# builds on tests/test_refresh.py's refreshes (`refreshed`, tests/refresh_runs.py).
+SHARED_GROUPS = {"test_spark": "test_refresh"}
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's loadgroup reads the xdist_group marks
@@ -141,7 +149,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     fixture (a refresh, a landing baseline, a dbt build) is built on one worker, not on both."""
     pipeline = [i for i in items if "pipeline_warehouse" in getattr(i, "fixturenames", ())]
     for item in items:
-        group = "pipeline" if item in pipeline else item.path.stem
+        group = "pipeline" if item in pipeline else SHARED_GROUPS.get(item.path.stem,
+                                                                      item.path.stem)
         item.add_marker(pytest.mark.xdist_group(group))
     # the longest modules next (longest first), so the short ones are left to share between
     # the two workers at the end

@@ -10,18 +10,13 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pyarrow as pa
-import pytest
 
 from bold_assets import disclosure
 from bold_assets.linkage import spine
 from bold_assets.world import generate_world
 from bold_assets.world.snapshots import snapshot_tables
 from tests.conftest import TEST_PROJECT_KEY, TEST_SEED, bold_env
-
-POPULATION = 1000
-FIRST, SECOND = "2023-10-02", "2023-12-04"
-LINKAGE = "raw/*,truth/*,reference/*,linkage/*"
-REFRESH = "raw/*,reference/*,linkage/*,research/person_id_changes"
+from tests.refresh_runs import FIRST, LINKAGE, POPULATION, SECOND, _ids
 
 
 def _run(warehouse: Path, snapshot: str, select: str = LINKAGE, **env: str | None) -> int:
@@ -32,44 +27,6 @@ def _run(warehouse: Path, snapshot: str, select: str = LINKAGE, **env: str | Non
                   BOLD_SNAPSHOT_DATE=snapshot, BOLD_LANDING_DIR=None, DAGSTER_HOME=None, **env):
         return main(["materialize", "--select", select])
 
-
-def _refresh(warehouse: Path, snapshot: str, select: str = REFRESH) -> int:
-    """One weekly snapshot refreshed in this process (`refresh.run_in_order`; the daemon's
-    backfill is tests/test_backfill_daemon.py), without the quality suites (their own tests
-    cover them), runs kept in a Dagster instance beside the warehouse."""
-    from bold_assets.refresh import job_asset_keys, run_in_order
-
-    home = warehouse.parent / "dagster_home"
-    home.mkdir(exist_ok=True)
-    keys = job_asset_keys("wave_0_job", select)
-    with bold_env(BOLD_WAREHOUSE=str(warehouse), BOLD_POPULATION=str(POPULATION),
-                  BOLD_SEED=str(TEST_SEED), BOLD_PROJECT_KEY=TEST_PROJECT_KEY,
-                  BOLD_SNAPSHOT_DATE=None, BOLD_LANDING_DIR=None, DAGSTER_HOME=str(home)):
-        results = run_in_order([snapshot], asset_selection=keys, checks=False)
-    return 0 if all(r.success for r in results) else 1
-
-
-def _ids(con: duckdb.DuckDBPyConnection, snapshot: str) -> pd.DataFrame:
-    return con.execute("SELECT source_dataset, record_id, person_id FROM "
-                       "linkage.person_ids_history WHERE snapshot_date = ? ORDER BY 1, 2",
-                       [dt.date.fromisoformat(snapshot)]).df()
-
-
-@pytest.fixture(scope="module")
-def refreshed(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """Linkage run for one snapshot, run again unchanged, then refreshed to a later snapshot."""
-    path = tmp_path_factory.mktemp("refresh") / "bold.duckdb"
-    assert _refresh(path, FIRST) == 0
-    with duckdb.connect(str(path), read_only=True) as con:
-        first = _ids(con, FIRST)
-    # the same extracts again: a refresh of the same snapshot
-    assert _refresh(path, FIRST, "linkage/pairwise_predictions,linkage/person_clusters,"
-                    "linkage/person_ids") == 0
-    with duckdb.connect(str(path), read_only=True) as con:
-        again = _ids(con, FIRST)
-        clusters = con.execute("SELECT * FROM linkage.person_clusters ORDER BY ALL").df()
-    assert _refresh(path, SECOND) == 0
-    return {"path": path, "first": first, "again": again, "clusters_first": clusters}
 
 
 def test_snapshot_is_earlier_records_plus_new_and_corrected():
@@ -89,6 +46,7 @@ def test_snapshot_is_earlier_records_plus_new_and_corrected():
 
 
 def test_unchanged_extracts_give_identical_ids(refreshed):
+    """The same extracts again, every pair scored again (on Spark where it runs)."""
     pd.testing.assert_frame_equal(refreshed["first"], refreshed["again"])
     with duckdb.connect(str(refreshed["path"]), read_only=True) as con:
         kinds = con.execute("SELECT kind, count(*) FROM linkage.person_id_changes WHERE "

@@ -1,0 +1,88 @@
+"""The refresh runs tests/test_refresh.py and tests/test_spark.py share: a pytest plugin
+(`tests/conftest.py` loads it), so its session fixture is built once per worker (a fixture
+imported into two test modules would be built once for each)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from tests.conftest import TEST_PROJECT_KEY, TEST_SEED, bold_env
+
+POPULATION = 1000
+FIRST, SECOND = "2023-10-02", "2023-12-04"
+LINKAGE = "raw/*,truth/*,reference/*,linkage/*"
+REFRESH = "raw/*,reference/*,linkage/*,research/person_id_changes"
+
+
+def _refresh(warehouse: Path, snapshot: str, select: str = REFRESH, full_relink: bool = False,
+             **env: str | None) -> int:
+    """One weekly snapshot refreshed in this process (`refresh.run_in_order`; the daemon's
+    backfill is tests/test_backfill_daemon.py), without the quality suites (their own tests
+    cover them), runs kept in a Dagster instance beside the warehouse."""
+    from bold_assets.refresh import job_asset_keys, run_in_order
+
+    home = warehouse.parent / "dagster_home"
+    home.mkdir(exist_ok=True)
+    keys = job_asset_keys("wave_0_job", select)
+    with bold_env(BOLD_WAREHOUSE=str(warehouse), BOLD_POPULATION=str(POPULATION),
+                  BOLD_SEED=str(TEST_SEED), BOLD_PROJECT_KEY=TEST_PROJECT_KEY,
+                  BOLD_SNAPSHOT_DATE=None, BOLD_LANDING_DIR=None, DAGSTER_HOME=str(home),
+                  **{"BOLD_LINKAGE_ENGINE": None, **env}):
+        results = run_in_order([snapshot], asset_selection=keys, checks=False,
+                               full_relink=full_relink)
+    return 0 if all(r.success for r in results) else 1
+
+
+def _ids(con: duckdb.DuckDBPyConnection, snapshot: str) -> pd.DataFrame:
+    return con.execute("SELECT source_dataset, record_id, person_id FROM "
+                       "linkage.person_ids_history WHERE snapshot_date = ? ORDER BY 1, 2",
+                       [dt.date.fromisoformat(snapshot)]).df()
+
+
+def _state(path: Path) -> dict[str, pd.DataFrame]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return {
+            "ids": _ids(con, FIRST),
+            "clusters": con.execute("SELECT * FROM linkage.person_clusters ORDER BY ALL").df(),
+            "pairs": con.execute("SELECT * FROM linkage.pairwise_predictions").df(),
+            "changes": con.execute("SELECT kind, count(*) AS n FROM linkage.person_id_changes "
+                                   "WHERE snapshot_date = ? GROUP BY 1 ORDER BY 1",
+                                   [dt.date.fromisoformat(FIRST)]).df()}
+
+
+@pytest.fixture(scope="session")  # shared with tests/test_spark.py (the same xdist group)
+def refreshed(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Linkage run on DuckDB for one snapshot; the same extracts refreshed again, every pair
+    scored again on Spark (`SPARK_AGAIN`; on DuckDB where Spark cannot run); then refreshed to a
+    later snapshot on DuckDB."""
+    path = tmp_path_factory.mktemp("refresh") / "bold.duckdb"
+    assert _refresh(path, FIRST) == 0
+    first = _state(path)
+    again_env = SPARK_AGAIN if spark_runs() else {}
+    assert _refresh(path, FIRST, "linkage/pairwise_predictions,linkage/person_clusters,"
+                    "linkage/person_ids", full_relink=True, **again_env) == 0
+    again = _state(path)
+    assert _refresh(path, SECOND) == 0
+    return {"path": path, "first": first["ids"], "again": again["ids"],
+            "clusters_first": again["clusters"], "states": (first, again),
+            "again_engine": again_env.get("BOLD_LINKAGE_ENGINE", "duckdb")}
+
+
+# the repeated run's engine: Spark in local mode, one session for the worker
+SPARK_AGAIN = {"BOLD_LINKAGE_ENGINE": "spark", "BOLD_SPARK_MASTER": "local[2]",
+               "BOLD_SPARK_SHUFFLE_PARTITIONS": "2"}
+
+
+def spark_runs() -> bool:
+    from bold_assets.linkage.engine import EngineUnavailable, check_spark
+
+    try:
+        check_spark()
+    except EngineUnavailable:
+        return False
+    return True
