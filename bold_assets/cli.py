@@ -19,6 +19,10 @@ import fnmatch
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bold_assets.settings import Settings
 
 
 def _fail(message: str, code: int = 2) -> int:
@@ -69,6 +73,19 @@ def missing_upstream(selection: list, graph, warehouse) -> list[str]:
             if tuple(p.path[-2:]) not in present]
 
 
+def _engine_problem(settings: Settings) -> str | None:
+    """Why the linkage engine cannot run here (a missing pyspark or Java), before any run."""
+    if settings.engine.name != "spark":
+        return None
+    from bold_assets.linkage.engine import EngineUnavailable, check_spark
+
+    try:
+        check_spark()
+    except EngineUnavailable as exc:
+        return str(exc)
+    return None
+
+
 def _materialize(args: argparse.Namespace) -> int:
     import time
 
@@ -78,13 +95,8 @@ def _materialize(args: argparse.Namespace) -> int:
         settings = get_settings()
     except SettingsError as exc:
         return _fail(str(exc))
-    if settings.engine.name == "spark":  # a missing pyspark or Java fails before the run
-        from bold_assets.linkage.engine import EngineUnavailable, check_spark
-
-        try:
-            check_spark()
-        except EngineUnavailable as exc:
-            return _fail(str(exc))
+    if (problem := _engine_problem(settings)) is not None:
+        return _fail(problem)
 
     import dagster as dg
 
@@ -183,10 +195,12 @@ def _refresh(args: argparse.Namespace) -> int:
     from bold_assets.settings import SettingsError, get_settings
 
     try:  # settings first: nothing starts on a bad value
-        get_settings()
+        settings = get_settings()
         keys = partition_keys(args.start, args.end)
     except (SettingsError, ValueError) as exc:
         return _fail(str(exc))
+    if (problem := _engine_problem(settings)) is not None:
+        return _fail(problem)
     if not os.environ.get("DAGSTER_HOME") and not args.url:
         return _fail("bold refresh launches a Dagster backfill, which lives in a Dagster "
                      "instance: set DAGSTER_HOME (make run uses .dagster_home), or give --url "

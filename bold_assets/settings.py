@@ -20,7 +20,7 @@ Where the linkage runs (`bold_assets.linkage.engine`; everything else stays on D
 | variable                       | meaning                                    | default          |
 |--------------------------------|--------------------------------------------|------------------|
 | BOLD_LINKAGE_ENGINE            | duckdb or spark                            | duckdb           |
-| BOLD_SPARK_MASTER              | local[n], spark://host:port or sc://host   | local[*]         |
+| BOLD_SPARK_MASTER              | local[n], spark://host:port, yarn, k8s://… | local[*]         |
 | BOLD_SPARK_DRIVER_MEMORY       | e.g. 4g (local mode runs in the driver)    | Spark's (1g)     |
 | BOLD_SPARK_EXECUTOR_MEMORY     | e.g. 8g per executor on a cluster          | Spark's (1g)     |
 | BOLD_SPARK_SHUFFLE_PARTITIONS  | shuffle partitions of Splink's joins       | 8                |
@@ -66,6 +66,14 @@ class EngineSettings:
         if self.name not in ENGINE_NAMES:
             raise SettingsError(f"linkage engine {self.name!r} is not one of {ENGINE_NAMES}; "
                                 "e.g. BOLD_LINKAGE_ENGINE=duckdb")
+        if self.spark_master.startswith("sc://"):
+            raise SettingsError(f"BOLD_SPARK_MASTER={self.spark_master!r}: Spark Connect is not "
+                                "supported (records are handed to Spark as files, and Splink's "
+                                "functions are a jar the driver loads); use the cluster's "
+                                "master, e.g. spark://host:7077")
+        if self.spark_shuffle_partitions < 1:
+            raise SettingsError(f"{self.spark_shuffle_partitions} shuffle partitions: set "
+                                "BOLD_SPARK_SHUFFLE_PARTITIONS to 1 or more, e.g. 8")
 
     def describe(self) -> str:
         return self.name if self.name == "duckdb" else f"{self.name} ({self.spark_master})"

@@ -57,24 +57,26 @@ def _state(path: Path) -> dict[str, pd.DataFrame]:
 
 @pytest.fixture(scope="session")  # shared with tests/test_spark.py (the same xdist group)
 def refreshed(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """Linkage run on DuckDB for one snapshot; the same extracts refreshed again, every pair
-    scored again on Spark (`SPARK_AGAIN`; on DuckDB where Spark cannot run); then refreshed to a
-    later snapshot on DuckDB."""
+    """Linkage run on DuckDB for one snapshot; the same extracts refreshed again (nothing to
+    score); every pair scored again on Spark (`SPARK_RELINK`; skipped where Spark cannot run);
+    then refreshed to a later snapshot on DuckDB."""
     path = tmp_path_factory.mktemp("refresh") / "bold.duckdb"
+    scoring = "linkage/pairwise_predictions,linkage/person_clusters,linkage/person_ids"
     assert _refresh(path, FIRST) == 0
     first = _state(path)
-    again_env = SPARK_AGAIN if spark_runs() else {}
-    assert _refresh(path, FIRST, "linkage/pairwise_predictions,linkage/person_clusters,"
-                    "linkage/person_ids", full_relink=True, **again_env) == 0
+    assert _refresh(path, FIRST, scoring) == 0  # the same extracts again
     again = _state(path)
+    spark = None
+    if spark_runs():
+        assert _refresh(path, FIRST, scoring, full_relink=True, **SPARK_RELINK) == 0
+        spark = _state(path)
     assert _refresh(path, SECOND) == 0
     return {"path": path, "first": first["ids"], "again": again["ids"],
-            "clusters_first": again["clusters"], "states": (first, again),
-            "again_engine": again_env.get("BOLD_LINKAGE_ENGINE", "duckdb")}
+            "clusters_first": again["clusters"], "states": (first, spark)}
 
 
-# the repeated run's engine: Spark in local mode, one session for the worker
-SPARK_AGAIN = {"BOLD_LINKAGE_ENGINE": "spark", "BOLD_SPARK_MASTER": "local[2]",
+# the full relink's engine: Spark in local mode, one session for the worker
+SPARK_RELINK = {"BOLD_LINKAGE_ENGINE": "spark", "BOLD_SPARK_MASTER": "local[2]",
                "BOLD_SPARK_SHUFFLE_PARTITIONS": "2"}
 
 

@@ -89,6 +89,9 @@ def test_engine_settings_come_from_the_environment(tmp_path):
         engine_settings()
     with bold_env(BOLD_SPARK_SHUFFLE_PARTITIONS="0"), pytest.raises(SettingsError):
         engine_settings()
+    with bold_env(BOLD_SPARK_MASTER="sc://cluster:15002"), pytest.raises(SettingsError,
+                                                                          match="Connect"):
+        engine_settings()
     with bold_env(BOLD_SPARK_CONF="spark.executor.instances=4; spark.a.b = x=y"):
         assert engine_settings().spark_conf == (("spark.executor.instances", "4"),
                                                 ("spark.a.b", "x=y"))
@@ -124,6 +127,23 @@ def test_spark_without_java_fails_before_the_run(tmp_path, monkeypatch, capsys):
         from bold_assets.linkage.core import LinkageSession
 
         LinkageSession([])
+
+
+def test_spark_with_java_11_fails_before_the_run(tmp_path, monkeypatch, capsys):
+    from bold_assets.cli import main
+
+    java = tmp_path / "java"  # a Java 11 runtime, as `java -version` says it
+    java.write_text('#!/bin/sh\necho \'openjdk version "11.0.22" 2024-01-16\' >&2\n')
+    java.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    eng._java_version.cache_clear()
+    with bold_env(BOLD_LINKAGE_ENGINE="spark", BOLD_WAREHOUSE=str(tmp_path / "w.duckdb"),
+                  DAGSTER_HOME=str(tmp_path / "home")):
+        assert main(["refresh", "--from", "2023-10-02", "--to", "2023-10-02"]) == 2
+    assert "needs Java 17 or later" in capsys.readouterr().err
+    assert eng._java_version("/bin/true") is None  # says no version: let Spark try
+    eng._java_version.cache_clear()
 
 
 def test_spark_without_pyspark_says_what_to_install(monkeypatch):

@@ -46,7 +46,6 @@ def test_snapshot_is_earlier_records_plus_new_and_corrected():
 
 
 def test_unchanged_extracts_give_identical_ids(refreshed):
-    """The same extracts again, every pair scored again (on Spark where it runs)."""
     pd.testing.assert_frame_equal(refreshed["first"], refreshed["again"])
     with duckdb.connect(str(refreshed["path"]), read_only=True) as con:
         kinds = con.execute("SELECT kind, count(*) FROM linkage.person_id_changes WHERE "

@@ -28,7 +28,7 @@ from bold_assets import warehouse
 from bold_assets.settings import EngineSettings, get_settings
 
 if TYPE_CHECKING:
-    from bold_assets.linkage.engine import DuckDBEngine as LinkageEngine
+    from bold_assets.linkage.engine import LinkageEngine
 
 
 class WarehouseResource(DuckDBResource):
@@ -81,7 +81,7 @@ class LinkageEngineResource(dg.ConfigurableResource):
 
     def settings(self) -> EngineSettings:
         base = get_settings().engine
-        chosen = {"name": self.engine, "spark_master": self.spark_master,
+        chosen = {"name": self.engine.strip().lower(), "spark_master": self.spark_master,
                   "spark_driver_memory": self.spark_driver_memory,
                   "spark_executor_memory": self.spark_executor_memory,
                   "spark_shuffle_partitions": self.spark_shuffle_partitions,

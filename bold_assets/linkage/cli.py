@@ -96,7 +96,8 @@ def _engine(args: argparse.Namespace) -> Any:
     from bold_assets.linkage import engine
     from bold_assets.settings import engine_settings
 
-    settings = engine_settings()
+    # Spark's hand-over files (identifiers): BOLD_SPARK_WORK_DIR, else beside the output
+    settings = engine_settings(default_work_dir=Path(args.out).resolve() / ".spark")
     settings = replace(settings, **{k: v for k, v in (("name", args.engine),
                                                       ("spark_master", args.spark_master)) if v})
     if settings.name == "spark":
@@ -194,7 +195,8 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
     p.add_argument("--engine", choices=("duckdb", "spark"),
                    help="where Splink runs (default BOLD_LINKAGE_ENGINE, else duckdb); spark "
                    "needs pip install -e '.[spark]' and Java 17")
-    p.add_argument("--spark-master", help="with --engine spark: local[n], spark://host:port or "
-                   "sc://host (default BOLD_SPARK_MASTER, else local[*])")
+    p.add_argument("--spark-master", help="with --engine spark: local[n], spark://host:port, "
+                   "... (default BOLD_SPARK_MASTER, else local[*]); Spark's hand-over files go "
+                   "to BOLD_SPARK_WORK_DIR, else OUT/.spark, removed at the end")
     p.set_defaults(func=run)
     return p

@@ -31,6 +31,8 @@ retraining.
     >>> result.clusters.to_pandas()
 
 The Dagster assets of wave 0 run the same `LinkageSession` with one plan per Data First source.
+Splink's work (training, blocking analysis, scoring) runs on the session's engine
+(`linkage.engine`: DuckDB by default, or Spark, chosen by `BOLD_LINKAGE_ENGINE` or `engine.use`).
 """
 
 from __future__ import annotations
@@ -114,10 +116,15 @@ class LinkageSession:
     def __init__(self, records: Any, *, threads: int | None = None,
                  memory_limit: str | None = MEMORY_LIMIT, temp_dir: str | None = None,
                  con: duckdb.DuckDBPyConnection | None = None,
-                 engine: eng.DuckDBEngine | None = None) -> None:
+                 engine: eng.LinkageEngine | None = None) -> None:
         # `con`: a fresh connection to take over (and close) instead of opening one
         # `engine`: where Splink runs (default: `engine.current()`, set by the settings)
-        self.engine = (engine if engine is not None else eng.current()).for_session()
+        try:
+            self.engine = (engine if engine is not None else eng.current()).for_session()
+        except BaseException:
+            if con is not None:  # taken over: closed whatever happens
+                con.close()
+            raise
         self.con = con if con is not None else duckdb.connect()
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
@@ -316,7 +323,7 @@ class LinkageSession:
 
     def scored_sql(self, plan: mdl.ModelPlan, scored: SplinkDataFrame) -> str:
         """Splink's scored pairs (on the engine) as a query of this session (PAIR_COLUMNS)."""
-        return scored_pairs_sql(plan.name, self.engine.readable(self.con, scored, SCORED_COLUMNS))
+        return scored_pairs_sql(plan.name, self.engine.readable(scored, SCORED_COLUMNS))
 
     # Cluster ----------------------------------------------------------------------------------
 

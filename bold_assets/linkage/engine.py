@@ -9,9 +9,10 @@ does (u sampling, EM, blocking analysis, scoring with `predict`, `predict_betwee
 - `SparkEngine`: Splink's `SparkAPI`. A model's input is handed over as a Parquet file in the
   engine's work folder, and scored pairs come back the same way. The work folder holds
   identifiers, so it is an identifier-zone folder: beside the warehouse by default
-  (`<data dir>/spark`), never Dagster's storage. Each session uses a folder of its own inside
-  it (Splink's checkpoints and Spark's shuffle files too), removed when the session closes
-  unless `keep_files` is set.
+  (`<data dir>/spark`), never Dagster's storage; on a cluster, storage every executor reads.
+  Each linkage session has a folder of its own in it (hand-over files and Splink's
+  checkpoints), removed when the session closes unless `keep_files` is set; Spark's own
+  shuffle and spill files go to `<work folder>/shuffle`, which Spark empties when it stops.
 
 Models are saved in DuckDB's SQL dialect whichever engine trained them. The Spark engine
 translates a model's SQL (comparison levels, blocking rules) into Spark SQL before Splink reads
@@ -34,15 +35,19 @@ The engine of a run comes from the settings (`BOLD_LINKAGE_ENGINE`, `BOLD_SPARK_
 from __future__ import annotations
 
 import contextvars
+import copy
 import logging
 import os
+import re
 import shutil
+import subprocess
 import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import duckdb
 import sqlglot
@@ -50,15 +55,47 @@ from splink import DuckDBAPI, SettingsCreator
 from splink.internals.splink_dataframe import SplinkDataFrame
 from sqlglot import exp
 
-from bold_assets.settings import EngineSettings, engine_settings
+from bold_assets.settings import EngineSettings
 
 logger = logging.getLogger(__name__)
 INSTALL_SPARK = ("install pyspark (pip install -e '.[spark]') and Java 17 "
                  "(Debian: apt-get install -y openjdk-17-jre-headless)")
+MIN_JAVA = 17  # Spark 4
 
 
 class EngineUnavailable(RuntimeError):
     """The chosen engine cannot run here; the message says what to install or set."""
+
+
+class LinkageEngine(Protocol):
+    """What a linkage session asks of the engine Splink runs on."""
+
+    name: str
+
+    def for_session(self) -> LinkageEngine:
+        """The engine of one linkage session; fails now, saying what to install, when the
+        engine cannot run here."""
+
+    def close(self) -> None:
+        """Remove what the session handed over (unless kept)."""
+
+    def open(self, con: duckdb.DuckDBPyConnection) -> Any:
+        """A Splink API with a fresh cache (term frequencies of what it registers)."""
+
+    def register(self, api: Any, con: duckdb.DuckDBPyConnection, table: str) -> SplinkDataFrame:
+        """A table of the session's connection `con`, registered on `api`."""
+
+    def settings(self, model: dict[str, Any] | SettingsCreator) -> dict[str, Any] | SettingsCreator:
+        """A model (or settings) as Splink on this engine reads it."""
+
+    def rule(self, sql: Any) -> Any:
+        """A blocking rule (DuckDB SQL or a Splink creator) as this engine reads it."""
+
+    def canonical(self, model: dict[str, Any]) -> dict[str, Any]:
+        """A model trained on this engine, in DuckDB's dialect (the saved form)."""
+
+    def readable(self, sdf: SplinkDataFrame, columns: tuple[str, ...]) -> str:
+        """Splink output as a relation the session's connection can select from."""
 
 
 class DuckDBEngine:
@@ -66,38 +103,29 @@ class DuckDBEngine:
 
     name = "duckdb"
 
-    def open(self, con: duckdb.DuckDBPyConnection) -> DuckDBAPI:
-        """A Splink API with a fresh cache (term frequencies of what it registers)."""
-        return DuckDBAPI(con)
-
-    def register(self, api: Any, con: duckdb.DuckDBPyConnection, table: str) -> SplinkDataFrame:
-        """A table of the session, registered on `api`."""
-        return api.register(table)
-
-    def settings(self, model: dict[str, Any] | SettingsCreator) -> dict[str, Any] | SettingsCreator:
-        """A model (or settings) as Splink on this engine reads it."""
-        return model
-
-    def rule(self, sql: Any) -> Any:
-        """A blocking rule (DuckDB SQL or a Splink creator) as this engine reads it."""
-        return sql
-
-    def canonical(self, model: dict[str, Any]) -> dict[str, Any]:
-        """A model trained on this engine, in DuckDB's dialect (the saved form)."""
-        return model
-
-    def readable(self, con: duckdb.DuckDBPyConnection, sdf: SplinkDataFrame,
-                 columns: tuple[str, ...]) -> str:
-        """Splink output as a relation the session's connection can select from."""
-        return sdf.physical_name
-
     def for_session(self) -> DuckDBEngine:
-        """The engine of one linkage session (Spark: its own hand-over folder); fails now,
-        saying what to install, when the engine cannot run here."""
         return self
 
     def close(self) -> None:
-        """Remove what the session handed over (unless kept)."""
+        pass
+
+    def open(self, con: duckdb.DuckDBPyConnection) -> DuckDBAPI:
+        return DuckDBAPI(con)
+
+    def register(self, api: Any, con: duckdb.DuckDBPyConnection, table: str) -> SplinkDataFrame:
+        return api.register(table)
+
+    def settings(self, model: dict[str, Any] | SettingsCreator) -> dict[str, Any] | SettingsCreator:
+        return model
+
+    def rule(self, sql: Any) -> Any:
+        return sql
+
+    def canonical(self, model: dict[str, Any]) -> dict[str, Any]:
+        return model
+
+    def readable(self, sdf: SplinkDataFrame, columns: tuple[str, ...]) -> str:
+        return sdf.physical_name
 
 
 def _spark_functions(node: exp.Expression) -> exp.Expression:
@@ -136,7 +164,7 @@ def _set_dialect(model: dict[str, Any], dialect: str) -> dict[str, Any]:
     return model
 
 
-class SparkEngine(DuckDBEngine):
+class SparkEngine:
     """Splink on Spark (`SparkAPI`), inputs and outputs handed over as Parquet."""
 
     name = "spark"
@@ -162,34 +190,34 @@ class SparkEngine(DuckDBEngine):
     def _path(self, stem: str) -> str:
         """A new path in this session's own folder inside the work folder."""
         if self._folder is None:
-            base = self.config.work_dir
-            if base:
-                Path(base).mkdir(parents=True, exist_ok=True)
+            base = Path(self.config.work_dir or tempfile.gettempdir()).resolve()
+            base.mkdir(parents=True, exist_ok=True)
             self._folder = tempfile.mkdtemp(prefix="bold-spark-", dir=base)
         return os.path.join(self._folder, f"{stem}_{uuid.uuid4().hex[:8]}")
 
     def open(self, con: duckdb.DuckDBPyConnection) -> Any:
-        from splink import SparkAPI
+        from splink.backends.spark import SparkAPI
 
         spark = self.spark
-        if not self.config.spark_master.startswith("sc://"):
-            # Splink breaks lineage by writing Parquet under the checkpoint folder
-            spark.sparkContext.setCheckpointDir(self._path("checkpoints"))
-        return SparkAPI(spark_session=spark,
-                        num_partitions_on_repartition=self.config.spark_shuffle_partitions,
-                        break_lineage_method=("persist" if self.config.spark_master
-                                              .startswith("sc://") else "parquet"))
+        # Splink breaks lineage by writing Parquet under the (process-wide) checkpoint folder:
+        # this session's, set again for each API (sessions never overlap)
+        spark.sparkContext.setCheckpointDir(self._path("checkpoints"))
+        return SparkAPI(spark_session=spark, break_lineage_method="parquet",
+                        num_partitions_on_repartition=self.config.spark_shuffle_partitions)
 
     def register(self, api: Any, con: duckdb.DuckDBPyConnection, table: str) -> SplinkDataFrame:
         path = self._path(table) + ".parquet"
         literal = path.replace("'", "''")
         con.execute(f"COPY (SELECT * FROM {table}) TO '{literal}' (FORMAT parquet)")
-        return api.register(self.spark.read.parquet(path))
+        # a view name of its own: every API of the one Spark session would call its first
+        # input __splink__input_table_0
+        return api.register(self.spark.read.parquet(path),
+                            table_name=f"__bold_{table}_{uuid.uuid4().hex[:8]}")
 
     def settings(self, model: dict[str, Any] | SettingsCreator) -> dict[str, Any]:
         if isinstance(model, SettingsCreator):
             model = model.create_settings_dict("duckdb")
-        out = _copy(model)
+        out = copy.deepcopy(model)
         for holder, key in _model_sql(out):
             holder[key] = self.rule(holder[key])
         return _set_dialect(out, "spark")
@@ -202,7 +230,7 @@ class SparkEngine(DuckDBEngine):
         return spark
 
     def canonical(self, model: dict[str, Any]) -> dict[str, Any]:
-        out = _copy(model)
+        out = copy.deepcopy(model)
         for holder, key in _model_sql(out):
             original = self._back.get(holder[key])
             if original is None:
@@ -210,40 +238,34 @@ class SparkEngine(DuckDBEngine):
             holder[key] = original
         return _set_dialect(out, "duckdb")
 
-    def readable(self, con: duckdb.DuckDBPyConnection, sdf: SplinkDataFrame,
-                 columns: tuple[str, ...]) -> str:
+    def readable(self, sdf: SplinkDataFrame, columns: tuple[str, ...]) -> str:
         path = self._path(sdf.physical_name)
         sdf.as_spark_dataframe().select(*columns).write.parquet(path)
         literal = path.replace("'", "''")
         return f"read_parquet('{literal}/*.parquet')"
 
 
-def _copy(model: dict[str, Any]) -> dict[str, Any]:
-    import copy
-
-    return copy.deepcopy(model)
-
-
-def make_engine(settings: EngineSettings | None = None) -> DuckDBEngine:
+def make_engine(settings: EngineSettings | None = None) -> LinkageEngine:
     """The engine `settings` name (default DuckDB)."""
     settings = settings or EngineSettings()
     return SparkEngine(settings) if settings.name == "spark" else DuckDBEngine()
 
 
-_CURRENT: contextvars.ContextVar[DuckDBEngine | None] = contextvars.ContextVar(
+_CURRENT: contextvars.ContextVar[LinkageEngine | None] = contextvars.ContextVar(
     "bold_linkage_engine", default=None)
 
 
-def current() -> DuckDBEngine:
-    """The engine set by `use`, else the one the environment names (DuckDB by default)."""
+def current() -> LinkageEngine:
+    """The engine set by `use`, else the one the settings name (DuckDB by default; a Spark
+    engine's work folder beside the warehouse)."""
+    from bold_assets.settings import get_settings
+
     engine = _CURRENT.get()
-    if engine is not None:
-        return engine
-    return make_engine(engine_settings())
+    return engine if engine is not None else make_engine(get_settings().engine)
 
 
 @contextmanager
-def use(engine: DuckDBEngine) -> Iterator[DuckDBEngine]:
+def use(engine: LinkageEngine) -> Iterator[LinkageEngine]:
     """Link on `engine` within the block."""
     token = _CURRENT.set(engine)
     try:
@@ -260,49 +282,72 @@ _SPARK: dict[str, Any] = {}
 
 
 def check_spark() -> None:
-    """Raise `EngineUnavailable` unless pyspark imports and a Java runtime is found."""
+    """Raise `EngineUnavailable` unless pyspark imports and Java 17 or later runs."""
     try:
         import pyspark  # noqa: F401
     except ImportError:
         raise EngineUnavailable(
             f"BOLD_LINKAGE_ENGINE=spark needs pyspark, which is not installed: {INSTALL_SPARK}"
         ) from None
-    java_home = os.environ.get("JAVA_HOME")
-    if not shutil.which("java") and not (java_home and Path(java_home, "bin", "java").exists()):
+    java = _java()
+    if java is None:
         raise EngineUnavailable(
             f"BOLD_LINKAGE_ENGINE=spark needs a Java runtime (none on PATH or JAVA_HOME): "
             f"{INSTALL_SPARK}")
+    version = _java_version(java)
+    if version is not None and version < MIN_JAVA:
+        raise EngineUnavailable(f"BOLD_LINKAGE_ENGINE=spark needs Java {MIN_JAVA} or later; "
+                                f"{java} is Java {version}: {INSTALL_SPARK}")
+
+
+def _java() -> str | None:
+    java_home = os.environ.get("JAVA_HOME")
+    if java_home and Path(java_home, "bin", "java").exists():
+        return str(Path(java_home, "bin", "java"))
+    return shutil.which("java")
+
+
+@cache
+def _java_version(java: str) -> int | None:
+    """The major version `java -version` states (None if it says none)."""
+    try:
+        out = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    found = re.search(r'version "(\d+)(?:\.(\d+))?', out.stderr + out.stdout)
+    if not found:
+        return None
+    major = int(found.group(1))
+    return int(found.group(2) or 0) if major == 1 else major  # "1.8" is Java 8
 
 
 def spark_session(settings: EngineSettings) -> Any:
     """The process's Spark session, started with `settings` on first use."""
     if _SPARK:
-        if _SPARK["settings"] != settings:
-            logger.warning("Spark runs one session per process: keeping the one started with "
-                           "%s, not %s", _SPARK["settings"], settings)
+        if _SPARK["settings"] != settings and not _SPARK.get("warned"):
+            _SPARK["warned"] = True
+            logger.warning("Spark runs one session per process: keeping the one started on "
+                           "%s, with its memory, partitions and work folder",
+                           _SPARK["settings"].spark_master)
         return _SPARK["session"]
     check_spark()
     _fix_splink_spark_dialect()
     from pyspark.sql import SparkSession
+    from splink.backends.spark import similarity_jar_location
 
-    builder = SparkSession.builder.appName("bold-assets-linkage")
-    if settings.spark_master.startswith("sc://"):
-        builder = builder.remote(settings.spark_master)
-    else:
-        from splink.internals.spark.jar_location import similarity_jar_location
-
-        builder = builder.master(settings.spark_master).config(
-            "spark.jars", similarity_jar_location())
-    conf = {"spark.sql.shuffle.partitions": str(settings.spark_shuffle_partitions),
+    conf = {"spark.jars": similarity_jar_location(),
+            "spark.sql.shuffle.partitions": str(settings.spark_shuffle_partitions),
             "spark.default.parallelism": str(settings.spark_shuffle_partitions),
             "spark.ui.enabled": "false", "spark.ui.showConsoleProgress": "false",
             "spark.sql.session.timeZone": "UTC",
             "spark.driver.memory": settings.spark_driver_memory,
             "spark.executor.memory": settings.spark_executor_memory}
     if settings.work_dir:  # shuffle and spill files hold identifiers too
-        Path(settings.work_dir).mkdir(parents=True, exist_ok=True)
-        conf["spark.local.dir"] = str(Path(settings.work_dir).resolve())
+        shuffle = Path(settings.work_dir).resolve() / "shuffle"
+        shuffle.mkdir(parents=True, exist_ok=True)
+        conf["spark.local.dir"] = str(shuffle)
     conf.update(dict(settings.spark_conf))
+    builder = SparkSession.builder.appName("bold-assets-linkage").master(settings.spark_master)
     for k, v in conf.items():
         if v:
             builder = builder.config(k, v)
@@ -311,8 +356,7 @@ def spark_session(settings: EngineSettings) -> Any:
     except Exception as exc:  # no JVM, a wrong master, ...
         raise EngineUnavailable(f"Spark did not start at {settings.spark_master}: {exc}; "
                                 f"{INSTALL_SPARK}") from exc
-    if not settings.spark_master.startswith("sc://"):
-        session.sparkContext.setLogLevel("ERROR")
+    session.sparkContext.setLogLevel("ERROR")
     _SPARK.update(session=session, settings=settings)
     return session
 

@@ -21,6 +21,7 @@ from bold_assets.linkage.core import (
     THRESHOLDS,
     LinkageSession,
 )
+from bold_assets.linkage.engine import DuckDBEngine
 from bold_assets.linkage.standardise import STD_COLUMNS, RecordSpec, standardise_sql
 from bold_assets.linkage.standardise import register_functions as _register
 from bold_assets.sources import (
@@ -188,7 +189,7 @@ def predict_all(session: LinkageSession, models: dict[str, dict[str, Any]]) -> p
 def cluster_all(records: pa.Table, pairs: pa.Table,
                 thresholds: dict[str, float] | None = None) -> pa.Table:
     """Cluster every record once over all scored pairs (within and across sources)."""
-    with LinkageSession(records) as session:
+    with LinkageSession(records, engine=DuckDBEngine()) as session:  # no Splink: no engine
         session.con.register("__pairs", pairs)
         session.con.execute("CREATE TABLE all_pairs AS SELECT * FROM __pairs")
         session.con.unregister("__pairs")

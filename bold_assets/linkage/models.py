@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import duckdb
 from splink import Linker, SettingsCreator, block_on
@@ -31,6 +31,9 @@ from splink.internals.splink_dataframe import SplinkDataFrame
 
 from bold_assets.catalog import CATALOG, NATIONAL_ID_KINDS, Catalog
 from bold_assets.linkage import comparisons as cmp
+
+if TYPE_CHECKING:
+    from bold_assets.linkage.engine import LinkageEngine
 
 logger = logging.getLogger(__name__)
 
@@ -165,7 +168,7 @@ def train(
     possible_pairs: float | None = None,
     notes: list[str] | None = None,
     catalog: Catalog | None = None,
-    engine: Any = None,
+    engine: LinkageEngine | None = None,
     counted_on: tuple[duckdb.DuckDBPyConnection, str] | None = None,
 ) -> dict[str, Any]:
     """Estimate a model's parameters on `sdf` (the input registered on a Splink API); returns
@@ -181,7 +184,7 @@ def train(
     """
     from bold_assets.linkage.engine import DuckDBEngine
 
-    engine = engine or DuckDBEngine()
+    engine = engine or DuckDBEngine()  # before the `Linker` below: `before` is in its dialect
     notes = notes if notes is not None else []
     filled = {c for c, share in pair_completeness.items() if share > 0}
     rule_cols = cmp.deterministic_columns(filled)
@@ -219,7 +222,7 @@ def train(
             note = f"{plan.name}: EM blocked on {sql} could not run ({reason}); skipped"
             logger.warning(note)
             notes.append(note)
-            linker = Linker(sdf, before, log_level=SPLINK_LOG_LEVEL)
+            linker = Linker(sdf, before, log_level=SPLINK_LOG_LEVEL)  # in the engine's SQL
     if not blocks:
         notes.append(f"{plan.name}: no EM block fits these columns; m probabilities keep "
                      "their defaults")
@@ -296,14 +299,16 @@ class ExactRuleCount:
     def of(cls, sdf: SplinkDataFrame, link_type: str, cols: list[str],
            possible_pairs: float | None = None,
            counted_on: tuple[duckdb.DuckDBPyConnection, str] | None = None) -> ExactRuleCount:
-        """The count on a registered input; given the possible pairs (exact), the rule's pairs
-        are counted by a GROUP BY (`blocking.count_rule`: the same number, without Splink's
-        join), else by Splink's blocking analysis."""
-        if possible_pairs is not None:
+        """The count on a registered input; given the possible pairs (exact) and the input as
+        a DuckDB table (`counted_on`, or `sdf` itself on DuckDB), the rule's pairs are counted
+        by a GROUP BY (`blocking.count_rule`: the same number, without Splink's join), else by
+        Splink's blocking analysis (on the input's engine)."""
+        if counted_on is None and hasattr(sdf.db_api, "duckdb_con"):
+            counted_on = (sdf.db_api.duckdb_con, sdf.physical_name)
+        if possible_pairs is not None and counted_on is not None:
             from bold_assets.linkage.blocking import count_rule
 
-            con, table = counted_on or (sdf.db_api.duckdb_con, sdf.physical_name)
-            observed = count_rule(con, table, link_type, tuple(cols))
+            observed = count_rule(*counted_on, link_type, tuple(cols))
             return cls(tuple(cols), observed, int(possible_pairs))
         summary = count_comparisons_from_blocking_rules(
             sdf, blocking_rules=[block_on(*cols)], link_type=link_type,

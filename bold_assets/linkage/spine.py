@@ -163,7 +163,7 @@ def link_into_spine(spine_records: Any, spine_ids: Any, new_records: Any,
                         log_level=mdl.SPLINK_LOG_LEVEL)
         scored = linker.inference.predict(threshold_match_probability=threshold,
                                           warning_mode="never")
-        readable = session.engine.readable(con, scored, ("uid_l", "uid_r", "match_weight",
+        readable = session.engine.readable(scored, ("uid_l", "uid_r", "match_weight",
                                                          "match_probability"))
         edges = con.sql(f"""
             SELECT uid_l, uid_r, match_weight FROM {readable}

@@ -38,7 +38,7 @@ from bold_assets.linkage import incremental as inc
 from bold_assets.linkage import justice as J
 from bold_assets.linkage import models as mdl
 from bold_assets.linkage.core import PREDICT_FLOOR, THRESHOLDS, LinkageSession
-from bold_assets.linkage.engine import DuckDBEngine
+from bold_assets.linkage.engine import LinkageEngine
 from bold_assets.settings import get_settings
 from bold_assets.world.snapshots import read_snapshot_date
 
@@ -59,7 +59,7 @@ class TrainingConfig(dg.Config):
     u_max_pairs: float = 2e6  # pairs sampled to estimate u probabilities
 
 def _models(warehouse: WarehouseResource, retrain: bool, u_max_pairs: float,
-            engine: DuckDBEngine) -> dict:
+            engine: LinkageEngine) -> dict:
     """Saved models, training (and saving) those asked for or missing."""
     settings = get_settings()
     if not retrain:
