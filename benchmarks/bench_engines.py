@@ -189,7 +189,7 @@ def stop_spark(settings: Any) -> dict[str, float]:
     gateway = SparkContext._gateway
     proc = getattr(gateway, "proc", None)
     hwm = _vm_hwm_mb(proc.pid) if proc is not None else 0.0
-    spark.stop()
+    eng.stop_spark()
     if gateway is not None:
         gateway.shutdown()
     if proc is not None:  # the JVM exits when its stdin closes
