@@ -75,9 +75,10 @@ def refreshed(tmp_path_factory: pytest.TempPathFactory) -> dict:
             "clusters_first": again["clusters"], "states": (first, spark)}
 
 
-# the full relink's engine: Spark in local mode, one session for the worker
-SPARK_RELINK = {"BOLD_LINKAGE_ENGINE": "spark", "BOLD_SPARK_MASTER": "local[2]",
-               "BOLD_SPARK_SHUFFLE_PARTITIONS": "2"}
+# the full relink's engine: Spark in local mode, one session for the worker, on one core (the
+# other runs the other xdist worker; small inputs wait on Spark's jobs, not on its cores)
+SPARK_RELINK = {"BOLD_LINKAGE_ENGINE": "spark", "BOLD_SPARK_MASTER": "local[1]",
+                "BOLD_SPARK_SHUFFLE_PARTITIONS": "1"}
 
 
 def spark_runs() -> bool:

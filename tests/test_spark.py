@@ -87,7 +87,7 @@ def test_bold_link_on_spark_trains_a_model_duckdb_reuses(tmp_path, capsys):
     mapping.write_text(json.dumps(shape.mapping))
     args = ["link", str(data), "--mapping", str(mapping), "--models", str(tmp_path / "models")]
     assert main([*args, "--out", str(tmp_path / "spark"), "--engine", "spark",
-                 "--spark-master", "local[2]"]) == 0
+                 "--spark-master", "local[1]"]) == 0
     assert "(engine spark)" in capsys.readouterr().out
     saved = json.loads(next((tmp_path / "models").rglob("model_v0001.json")).read_text())
     assert saved["sql_dialect"] == "duckdb"
