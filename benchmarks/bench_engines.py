@@ -67,7 +67,7 @@ RESULTS = HERE.parent / "results"
 CSV_PATH = RESULTS / "engines.csv"
 sys.path.insert(0, str(HERE.parent))
 
-from bench_linkage_quality import prepare  # noqa: E402  (the benchmarks folder, just added)
+from bench_linkage_quality import link_timed, prepare  # noqa: E402  (the benchmarks folder, just added)
 
 RECORDS_PER_PERSON = 32_743 / 68_000  # wave 0's seven sources
 POPULATION_OF = {100_000: 208_000, 1_000_000: 2_080_000}  # the sizes bench_linkage_quality uses
@@ -210,7 +210,6 @@ def child(workdir: Path, engine_name: str, seed: int, spark: dict[str, Any]) -> 
 
     from bold_assets.linkage import engine as eng
     from bold_assets.linkage import justice as J
-    from bold_assets.linkage.core import LinkageSession
     from bold_assets.settings import EngineSettings
 
     own = engine_dir(workdir, engine_name)
@@ -233,19 +232,9 @@ def child(workdir: Path, engine_name: str, seed: int, spark: dict[str, Any]) -> 
     if engine_name == "spark":
         session = eng.spark_session(settings)  # the JVM starts here, not inside training
         result["spark_version"] = session.version
-    t0 = time.perf_counter()
-    models_dir = own / "models"
-    shutil.rmtree(models_dir, ignore_errors=True)
-    with LinkageSession(records, engine=engine) as session:
-        models = J.train_or_load(session, models_dir, retrain=True, seed=seed)
-        t1 = time.perf_counter()
-        pairs = J.predict_all(session, models)
-    t2 = time.perf_counter()
-    clusters = J.cluster_all(records, pairs)
-    t3 = time.perf_counter()
-    result |= {"startup_s": round(t0 - t, 1), "train_s": round(t1 - t0, 1),
-               "predict_s": round(t2 - t1, 1), "cluster_s": round(t3 - t2, 1),
-               "pairs": pairs.num_rows, "models": sorted(models)}
+    result["startup_s"] = round(time.perf_counter() - t, 1)
+    models, pairs, clusters, times = link_timed(records, own / "models", seed, engine)
+    result |= {**times, "pairs": pairs.num_rows, "models": sorted(models)}
     result |= evaluate(workdir, clusters)
     result["py_peak_main_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 

@@ -37,6 +37,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve()
 RESULTS = HERE.parent / "results"
@@ -70,28 +71,41 @@ def prepare(workdir: Path, population: int, seed: int) -> Path:
     return path
 
 
-def child(workdir: Path, errors: bool, seed: int) -> dict:
-    """Train, score, cluster, evaluate; returns figures (run in its own process)."""
-    import duckdb
-
-    from bold_assets.linkage import evaluation as ev
+def link_timed(records: Any, models_dir: Path, seed: int, engine: Any = None
+               ) -> tuple[dict, Any, Any, dict[str, float]]:
+    """Wave-0 models trained from scratch into `models_dir` (seeded as the
+    `linkage/model_parameters` asset is), every pair scored, all records clustered once, on
+    `engine` (default: the settings'): (models, pairs, clusters, seconds per step)."""
     from bold_assets.linkage import justice as J
     from bold_assets.linkage.core import LinkageSession
-    from bold_assets.sources import CRIMINAL_SOURCES, WAVE_0_SOURCES, WEAK_SOURCES
 
-    con = duckdb.connect(str(workdir / "world.duckdb"), read_only=True)
-    records = J.read_std(con)
-    con.close()
     t0 = time.perf_counter()
-    models_dir = workdir / "models"  # the last run's models, kept for inspection
     shutil.rmtree(models_dir, ignore_errors=True)
-    with LinkageSession(records) as session:
+    with LinkageSession(records, engine=engine) as session:
         models = J.train_or_load(session, models_dir, retrain=True, seed=seed)
         t1 = time.perf_counter()
         pairs = J.predict_all(session, models)
     t2 = time.perf_counter()
     clusters = J.cluster_all(records, pairs)
     t3 = time.perf_counter()
+    return models, pairs, clusters, {"train_s": round(t1 - t0, 1),
+                                     "predict_s": round(t2 - t1, 1),
+                                     "cluster_s": round(t3 - t2, 1)}
+
+
+def child(workdir: Path, errors: bool, seed: int) -> dict:
+    """Train, score, cluster, evaluate; returns figures (run in its own process)."""
+    import duckdb
+
+    from bold_assets.linkage import evaluation as ev
+    from bold_assets.linkage import justice as J
+    from bold_assets.sources import CRIMINAL_SOURCES, WAVE_0_SOURCES, WEAK_SOURCES
+
+    con = duckdb.connect(str(workdir / "world.duckdb"), read_only=True)
+    records = J.read_std(con)
+    con.close()
+    # the last run's models, kept for inspection
+    models, pairs, clusters, times = link_timed(records, workdir / "models", seed)
     out = duckdb.connect(str(workdir / "run.duckdb"))
     out.execute("ATTACH '" + str(workdir / "world.duckdb") + "' AS w (READ_ONLY)")
     out.register("__c", clusters)
@@ -105,8 +119,7 @@ def child(workdir: Path, errors: bool, seed: int) -> dict:
     result = {
         "records": records.num_rows,
         "pairs": pairs.num_rows,
-        "train_s": round(t1 - t0, 1), "predict_s": round(t2 - t1, 1),
-        "cluster_s": round(t3 - t2, 1), "peak_rss_mb": round(peak_mb),
+        **times, "peak_rss_mb": round(peak_mb),
         "priors": {n: m["model"]["probability_two_random_records_match"]
                    for n, m in models.items()},
     }
