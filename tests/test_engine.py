@@ -113,6 +113,7 @@ def test_the_resource_overrides_the_settings_and_sets_the_engine(tmp_path):
 
 
 def test_spark_without_java_fails_before_the_run(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("pyspark")  # else the missing pyspark is said first
     from bold_assets.cli import main
 
     monkeypatch.setenv("PATH", str(tmp_path))  # no java on it
@@ -130,6 +131,7 @@ def test_spark_without_java_fails_before_the_run(tmp_path, monkeypatch, capsys):
 
 
 def test_spark_with_java_11_fails_before_the_run(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("pyspark")  # else the missing pyspark is said first
     from bold_assets.cli import main
 
     java = tmp_path / "java"  # a Java 11 runtime, as `java -version` says it
