@@ -75,12 +75,10 @@ def missing_upstream(selection: list, graph, warehouse) -> list[str]:
 
 def _engine_problem(settings: Settings) -> str | None:
     """Why the linkage engine cannot run here (a missing pyspark or Java), before any run."""
-    if settings.engine.name != "spark":
-        return None
-    from bold_assets.linkage.engine import EngineUnavailable, check_spark
+    from bold_assets.linkage.engine import EngineUnavailable, check_engine
 
     try:
-        check_spark()
+        check_engine(settings.engine)
     except EngineUnavailable as exc:
         return str(exc)
     return None

@@ -89,10 +89,9 @@ class LinkageEngineResource(dg.ConfigurableResource):
         return replace(base, **{k: v for k, v in chosen.items() if v})
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        from bold_assets.linkage.engine import check_spark
+        from bold_assets.linkage.engine import check_engine
 
-        if self.settings().name == "spark":
-            check_spark()
+        check_engine(self.settings())
 
     @contextmanager
     def use(self) -> Iterator[LinkageEngine]:

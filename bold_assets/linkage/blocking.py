@@ -22,7 +22,7 @@ linkage itself).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 import duckdb
 from splink.blocking_analysis import count_comparisons_from_blocking_rules
@@ -30,6 +30,9 @@ from splink.internals.splink_dataframe import SplinkDataFrame
 
 from bold_assets.catalog import NATIONAL_ID_KINDS
 from bold_assets.linkage.comparisons import national_id_column
+
+if TYPE_CHECKING:
+    from bold_assets.linkage.engine import LinkageEngine
 
 # Compare every pair when there are no more than this many.
 ALL_PAIRS_LIMIT = 250_000
@@ -108,7 +111,7 @@ class BlockingChoice:
 
 
 def choose_rules(con: duckdb.DuckDBPyConnection, table: str, sdf: SplinkDataFrame,
-                 engine: Any, link_type: str, filled: set[str],
+                 engine: LinkageEngine, link_type: str, filled: set[str],
                  extras: tuple[tuple[str, str], ...] = (), *,
                  possible: float, records: int, budget: float | None = None) -> BlockingChoice:
     """Count each candidate rule's comparisons on `table` (of `con`, by a GROUP BY) and pick

@@ -26,7 +26,10 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bold_assets.linkage.engine import LinkageEngine
 
 HELP = "dedupe a table of person records, or link it to another (Splink)"
 
@@ -89,7 +92,7 @@ def _columns(path: Any) -> list[str]:
     return list(read_table(path).column_names)
 
 
-def _engine(args: argparse.Namespace) -> Any:
+def _engine(args: argparse.Namespace) -> LinkageEngine:
     """The engine `--engine` / `--spark-master` name, over the `BOLD_*` settings."""
     from dataclasses import replace
 
@@ -100,8 +103,7 @@ def _engine(args: argparse.Namespace) -> Any:
     settings = engine_settings(default_work_dir=Path(args.out).resolve() / ".spark")
     settings = replace(settings, **{k: v for k, v in (("name", args.engine),
                                                       ("spark_master", args.spark_master)) if v})
-    if settings.name == "spark":
-        engine.check_spark()
+    engine.check_engine(settings)
     return engine.make_engine(settings)
 
 

@@ -300,6 +300,12 @@ def check_spark() -> None:
                                 f"{java} is Java {version}: {INSTALL_SPARK}")
 
 
+def check_engine(settings: EngineSettings) -> None:
+    """Raise `EngineUnavailable` when the engine `settings` name cannot run here."""
+    if settings.name == "spark":
+        check_spark()
+
+
 def _java() -> str | None:
     java_home = os.environ.get("JAVA_HOME")
     if java_home and Path(java_home, "bin", "java").exists():
