@@ -58,7 +58,7 @@ def test_functions_are_renamed_where_the_dialects_differ():
     sql = eng.to_spark_sql('list_has_any(a_l, a_r) AND jaro_winkler_similarity("s_l", "s_r") '
                            ">= 0.9 AND abs(date_diff('day', d_l, d_r)) <= 60")
     assert "ARRAYS_OVERLAP(a_l, a_r)" in sql
-    assert "JARO_WINKLER(`s_l`, `s_r`)" in sql
+    assert "BOLD_JARO_WINKLER(`s_l`, `s_r`)" in sql
     assert "DATEDIFF(DAY, d_l, d_r)" in sql
 
 
@@ -165,3 +165,15 @@ def test_splinks_spark_dialect_still_needs_and_takes_the_fix():
     out = sqlglot.transpile('SELECT CAST(0.5 AS DOUBLE) AS "p", l.`a` FROM t',
                             read="spark", write="customspark")[0]
     assert out == "SELECT CAST(0.5 AS DOUBLE) AS `p`, l.`a` FROM t"
+
+
+def test_the_jaro_winkler_jar_is_built_from_its_source():
+    """bold-similarity.jar carries the source it was built from (jars/build.sh): a change to the
+    source without a rebuild fails here, Java or not."""
+    import zipfile
+    from pathlib import Path
+
+    source = Path(eng.SIMILARITY_JAR).parent / "src" / "boldassets" / "DuckDBJaroWinkler.java"
+    with zipfile.ZipFile(eng.SIMILARITY_JAR) as jar:
+        assert jar.read("boldassets/DuckDBJaroWinkler.java") == source.read_bytes()
+        assert "boldassets/DuckDBJaroWinkler.class" in jar.namelist()

@@ -20,12 +20,13 @@ it, and maps the trained model's SQL back to the original strings, so the saved 
 version and `linkage.model_versions` are the same files either way: a model trained on one
 engine predicts on the other.
 
-One function differs between the engines: Jaro-Winkler. DuckDB's `jaro_winkler_similarity`
-rounds half a transposition down (three letters out of order count as one transposition), where
-the `jaro_winkler` of Splink's Spark jar follows Jaro's definition (1.5): WORSCROFT / WOESCROFT
-is 0.907 on DuckDB and 0.891 on Spark, so such a pair can fall one name level on Spark. With the
-same models, 99.99% of 100k wave-0 records keep the same cluster (`benchmarks/bench_engines.py`);
-`tests/test_spark.py` pins the difference.
+Jaro-Winkler is the one function the engines would compute differently: DuckDB's
+`jaro_winkler_similarity` halves the transposition count with integer division (three letters
+out of order count as one transposition), where the `jaro_winkler` of Splink's Spark jar keeps
+the half (WORSCROFT / WOESCROFT: 0.907 against 0.891), so a name pair could fall one level on
+Spark. The Spark engine therefore scores with `bold_jaro_winkler`, DuckDB's algorithm in a small
+Java function of our own (`jars/`), and both engines give the same value for every pair
+(`tests/test_spark.py` checks 20,000 pairs).
 
 The engine of a run comes from the settings (`BOLD_LINKAGE_ENGINE`, `BOLD_SPARK_*`: see
 `bold_assets.settings`), or from `use(engine)` around the work (the Dagster resource does this:
@@ -58,6 +59,9 @@ from sqlglot import exp
 from bold_assets.settings import EngineSettings
 
 logger = logging.getLogger(__name__)
+
+SIMILARITY_JAR = str(Path(__file__).parent / "jars" / "bold-similarity.jar")
+SPARK_JARO_WINKLER = "bold_jaro_winkler"
 INSTALL_SPARK = ("install pyspark (pip install -e '.[spark]') and Java 17 "
                  "(Debian: apt-get install -y openjdk-17-jre-headless)")
 MIN_JAVA = 17  # Spark 4
@@ -130,8 +134,9 @@ class DuckDBEngine:
 
 def _spark_functions(node: exp.Expression) -> exp.Expression:
     """DuckDB functions Spark names otherwise: `list_has_any` is Spark's `arrays_overlap`,
-    `jaro_winkler_similarity` the `jaro_winkler` of Splink's Spark jar."""
-    renamed = {exp.ArrayOverlaps: "arrays_overlap", exp.JarowinklerSimilarity: "jaro_winkler"}
+    `jaro_winkler_similarity` our `bold_jaro_winkler` (DuckDB's algorithm, see the docstring)."""
+    renamed = {exp.ArrayOverlaps: "arrays_overlap",
+               exp.JarowinklerSimilarity: SPARK_JARO_WINKLER}
     name = renamed.get(type(node))
     if name is None:
         return node
@@ -341,7 +346,7 @@ def spark_session(settings: EngineSettings) -> Any:
     from pyspark.sql import SparkSession
     from splink.backends.spark import similarity_jar_location
 
-    conf = {"spark.jars": similarity_jar_location(),
+    conf = {"spark.jars": f"{similarity_jar_location()},{SIMILARITY_JAR}",
             "spark.sql.shuffle.partitions": str(settings.spark_shuffle_partitions),
             "spark.default.parallelism": str(settings.spark_shuffle_partitions),
             "spark.ui.enabled": "false", "spark.ui.showConsoleProgress": "false",
@@ -363,6 +368,10 @@ def spark_session(settings: EngineSettings) -> Any:
         raise EngineUnavailable(f"Spark did not start at {settings.spark_master}: {exc}; "
                                 f"{INSTALL_SPARK}") from exc
     session.sparkContext.setLogLevel("ERROR")
+    from pyspark.sql.types import DoubleType
+
+    session.udf.registerJavaFunction(SPARK_JARO_WINKLER, "boldassets.DuckDBJaroWinkler",
+                                     DoubleType())
     _SPARK.update(session=session, settings=settings)
     return session
 
