@@ -43,6 +43,25 @@ def test_validated_measure_replaces_the_proxy_where_measured():
     assert lad["lower"] < 0.30 < lad["upper"]
 
 
+def test_only_the_uncertain_persons_get_the_sampling_term():
+    """`Inputs.uncertain` narrows the sampling term to the persons linkage may have built
+    wrongly: none of them, a measured census has no interval; a quarter of them, an interval
+    about half the width of everyone's (sqrt(1/4))."""
+    people = _people(1000)
+    people[M] = np.arange(1000) < 300
+    ref = pd.DataFrame({M: np.arange(1000) < 300}, index=people["estimated_xjs_id"])
+    ids = people["estimated_xjs_id"]
+    widths = {}
+    for name, uncertain in (("all", None), ("none", frozenset()),
+                            ("quarter", frozenset(ids[::4]))):
+        lad = _row(E.estimate(E.Inputs(people, {3: ref, 2: ref}, uncertain=uncertain), _plan(),
+                              draws=400))
+        assert lad["estimate"] == pytest.approx(0.30, abs=0.01)
+        widths[name] = lad["upper"] - lad["lower"]
+    assert widths["none"] == 0
+    assert 0.35 < widths["quarter"] / widths["all"] < 0.65
+
+
 def test_unmeasured_people_are_imputed_from_their_stratum():
     """Half the people were never linked to the population file: they take the rate of the
     measured people with the same proxy value, not their own (empty) record."""

@@ -41,7 +41,7 @@ The naive interval beside it: the wave's flag rate with a 90% Wilson (binomial) 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -130,7 +130,10 @@ class Inputs:
     linked: per population file, the ids of the persons linked to it;
     in_scope: per population file, the ids of the persons its link plan tries to link (holding a
       record of the plan's other sources);
-    pairs: candidate pairs across two persons (id_l, id_r, match_probability).
+    pairs: candidate pairs across two persons (id_l, id_r, match_probability);
+    uncertain: the persons whose measured values get the sampling term (`_cell_draws`); None:
+      every measured person (the published default). A truth-free narrower set, the persons
+      linkage may have built wrongly, is being measured: benchmarks/bench_estimate_coverage.py.
     """
 
     persons: pd.DataFrame
@@ -139,6 +142,7 @@ class Inputs:
     in_scope: Mapping[str, set] = field(default_factory=dict)
     pairs: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
         columns=["id_l", "id_r", "match_probability"]))
+    uncertain: frozenset | None = None
 
 
 def link_draws(ids: pd.Index, pairs: pd.DataFrame, draws: int, rng: np.random.Generator
@@ -236,17 +240,19 @@ def _person_values(plan: MeasurePlan, inputs: Inputs, rng: np.random.Generator,
 
 
 def _cell_draws(v: _Values, cell: np.ndarray, cells: int, rng: np.random.Generator,
-                draws: int) -> np.ndarray:
+                draws: int, sampled: np.ndarray) -> np.ndarray:
     """Per cell and draw: the number of people with the need among the cell's people (measured
-    ones as a binomial draw at their rate: sampling error; unmeasured ones imputed)."""
-    m = v.measured
+    `sampled` ones as a binomial draw at their rate: sampling error; the other measured ones as
+    measured; unmeasured ones imputed)."""
+    m, fixed, unmeasured = v.measured & sampled, v.measured & ~sampled, ~v.measured
     n_measured = np.bincount(cell[m], minlength=cells)
     seen = np.bincount(cell[m], weights=v.point[m], minlength=cells)
     rate = np.divide(seen, n_measured, out=np.zeros(cells), where=n_measured > 0)
     out = rng.binomial(n_measured[:, None], np.clip(rate, 0, 1)[:, None],
                        size=(cells, draws)).astype(float)
-    if (~m).any():
-        key = pd.DataFrame({"cell": cell[~m], "s": v.strata[~m].to_numpy()})
+    out += np.bincount(cell[fixed], weights=v.point[fixed], minlength=cells)[:, None]
+    if unmeasured.any():
+        key = pd.DataFrame({"cell": cell[unmeasured], "s": v.strata[unmeasured].to_numpy()})
         counts = key.groupby(["cell", "s"]).size().unstack(fill_value=0)
         rates = v.rates[pd.Index(sorted(v.strata.dropna().unique())).get_indexer(counts.columns)]
         out[counts.index.to_numpy()] += rng.binomial(counts.to_numpy()[:, :, None],
@@ -260,7 +266,9 @@ def estimate(inputs: Inputs, plans: Mapping[str, MeasurePlan], draws: int = DRAW
     Wilson interval, the persons counted, method and errors included."""
     rng = np.random.default_rng(seed)
     persons = inputs.persons.dropna(subset=["lsoa_code", "lad_code"]).reset_index(drop=True)
-    inputs = Inputs(persons, inputs.flags, inputs.linked, inputs.in_scope, inputs.pairs)
+    inputs = replace(inputs, persons=persons)
+    sampled = (np.ones(len(persons), bool) if inputs.uncertain is None
+               else persons["estimated_xjs_id"].isin(inputs.uncertain).to_numpy())
     merges = [_Merge(member, rep) for member, rep in
               link_draws(pd.Index(persons["estimated_xjs_id"]), inputs.pairs, draws, rng)]
     cells = _cells(persons)
@@ -272,8 +280,8 @@ def estimate(inputs: Inputs, plans: Mapping[str, MeasurePlan], draws: int = DRAW
             n = np.bincount(cell, minlength=len(codes)).astype(float)
             base = np.bincount(cell, weights=v.point, minlength=len(codes))
             shift = np.column_stack([mg.shift(v.point, cell, n, base) for mg in merges])
-            theta = np.clip(_cell_draws(v, cell, len(codes), rng, draws) / n[:, None] + shift,
-                            0, 1)
+            theta = np.clip(_cell_draws(v, cell, len(codes), rng, draws, sampled) / n[:, None]
+                            + shift, 0, 1)
             naive = np.bincount(cell, weights=flag, minlength=len(codes)) / n
             naive_lo, naive_hi = wilson(naive, n)
             lo, hi = np.quantile(theta, [(1 - CONFIDENCE) / 2, (1 + CONFIDENCE) / 2], axis=1)

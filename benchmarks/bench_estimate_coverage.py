@@ -1,0 +1,156 @@
+"""Benchmark (issue 19): coverage of the estimates' 90% intervals against truth, per variant of
+the estimator's error terms, on warehouses `bold materialize` finished (all waves, with truth).
+
+The published estimator draws every measured person's need as a binomial (a stand-in for
+linkage errors no scored pair reveals): its intervals are too wide. This script measures
+truth-free narrower choices of whom to draw (`estimator.Inputs.uncertain`), and one more source
+of links, without changing what is published:
+
+- published: every measured person drawn (`uncertain=None`);
+- no sampling: nobody drawn (only the links drawn from scored pairs and the imputation);
+- clusterings: the persons whose three clusterings disagree (`research.xjs_link`: a medium
+  person made of several high clusters, or inside a low cluster holding other medium persons);
+- + collisions: and the spine persons whose best PDS person went to another spine person in the
+  wave-3 trace (`trace.one_to_one` drops them), drawn as links to that person with their trace
+  probability: two spine persons tracing to one NHS number are likely one person split;
+- + untraced: and the persons in the PDS trace's scope that it did not trace.
+
+    python benchmarks/bench_estimate_coverage.py --warehouse data/bold.duckdb [--warehouse ...]
+
+Each warehouse needs its project key (BOLD_PROJECT_KEY, or the key file beside it) and its
+models folder beside it. Prints, per variant and wave, the LAD coverage of the validated
+measures, the mean interval width and the mean error; then pooled over the warehouses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bold_assets.catalog import CATALOG  # noqa: E402
+from bold_assets.defs.estimates import WAVE_ESTIMATES  # noqa: E402
+from bold_assets.defs.evaluation.estimate_coverage import record_people  # noqa: E402
+from bold_assets.estimates import coverage, reading, truth_marts  # noqa: E402
+from bold_assets.estimates import estimator as E  # noqa: E402
+from bold_assets.linkage import trace as T  # noqa: E402
+from bold_assets.linkage import wave_link as W  # noqa: E402
+from bold_assets.linkage.spine import research_id_sql  # noqa: E402
+
+VARIANTS = ("published", "no sampling", "clusterings", "+ collisions", "+ untraced")
+TRACE_WAVE = 3  # the wave whose spine trace goes to a population file (PDS)
+
+
+def clusterings_disagree(con: duckdb.DuckDBPyConnection) -> set:
+    links = con.execute("SELECT estimated_xjs_id AS m, xjs_id_high AS h, xjs_id_low AS l "
+                        "FROM research.xjs_link").df()
+    highs = links.groupby("m")["h"].nunique()
+    mediums_in_low = links.groupby("l")["m"].nunique()
+    return set(highs[highs > 1].index) | set(links.loc[links["l"].map(mediums_in_low) > 1, "m"])
+
+
+def trace_collisions(con: duckdb.DuckDBPyConnection, models: Path) -> pd.DataFrame:
+    """(id_l, id_r, match_probability): spine persons whose best reference person the one-to-one
+    step gave to another, with that other (research ids). Scores the trace again."""
+    plan = W.wave_link_spec(CATALOG, TRACE_WAVE).spine_traces[0]
+    ref_groups, ref_std = T._keyed_records(con, plan.reference, plan.reference_key)
+    ids, traced_std = W.spine_people(con, plan.traced)
+    traced = pd.Series(ids["person_id"].to_numpy(),
+                       index=ids["source_dataset"] + "|" + ids["record_id"])
+    model = T.trace_model_plan(plan.name, tuple(sorted(ids["source_dataset"].unique())),
+                               plan.reference.name, W.REFERENCE_MODEL)
+    edges, _ = W.scored_edges(con, model, [traced_std, ref_std], models,
+                              threshold=T.TRACE_THRESHOLD)
+    scores = T.group_scores(edges, traced, T._uid_groups(plan.reference.name, ref_groups))
+    best = (scores.sort_values(["traced", "weight", "weight_sum", "reference"],
+                               ascending=[True, False, False, True]).drop_duplicates("traced"))
+    links = T.one_to_one(scores)
+    lost = best[~best["traced"].isin(links["traced"])]
+    frame = pd.DataFrame({
+        "l": lost["traced"].astype("int64").to_numpy(),
+        "r": lost["reference"].map(links.set_index("reference")["traced"]).astype("int64")
+        .to_numpy(),
+        "p": lost["match_probability"].to_numpy()})
+    con.register("_bold_collisions", frame)
+    try:
+        return con.execute(f"SELECT {research_id_sql('l')} AS id_l, {research_id_sql('r')} "
+                           "AS id_r, p AS match_probability FROM _bold_collisions").df()
+    finally:
+        con.unregister("_bold_collisions")
+
+
+def untraced(con: duckdb.DuckDBPyConnection) -> set:
+    source = "pds"
+    in_scope = reading._persons_with(con, TRACE_WAVE, reading.scope_sources(TRACE_WAVE, source))
+    return in_scope - reading._persons_with(con, TRACE_WAVE, [source])
+
+
+def measure(path: Path) -> pd.DataFrame:
+    os.environ["BOLD_WAREHOUSE"] = str(path)
+    waves = sorted(WAVE_ESTIMATES)
+    with duckdb.connect(str(path), read_only=True) as con:
+        snapshot = con.execute("SELECT max(snapshot_date) FROM marts.person_needs_wave_0"
+                               ).fetchone()[0]
+    models = truth_marts.models_to_compile(waves)
+    compiled = (truth_marts.compiled_by_a_build(models, str(snapshot))
+                or truth_marts.dbt_compiler(path)(models, {"snapshot_date": str(snapshot)}))
+    with duckdb.connect(str(path), read_only=True) as con:
+        marts = truth_marts.truth_marts(con, waves, record_people(con), compiled)
+        latent = con.execute("SELECT * FROM truth.persons").df()
+        inputs = {w: reading.read_inputs(con, w) for w in waves}  # registers bold_hmac
+        disagree = clusterings_disagree(con)
+        collisions = trace_collisions(con, path.parent / "models")
+        not_traced = untraced(con)
+    colliding = set(collisions["id_l"]) | set(collisions["id_r"])
+    choices = {"published": (None, False), "no sampling": (frozenset(), False),
+               "clusterings": (frozenset(disagree), False),
+               "+ collisions": (frozenset(disagree | colliding), True),
+               "+ untraced": (frozenset(disagree | colliding | not_traced), True)}
+    rows = []
+    for name in VARIANTS:
+        uncertain, with_collisions = choices[name]
+        estimates = []
+        for w, (inp, plans) in inputs.items():
+            pairs = (pd.concat([inp.pairs, collisions], ignore_index=True) if with_collisions
+                     else inp.pairs)
+            est = E.estimate(E.Inputs(inp.persons, inp.flags, inp.linked, inp.in_scope, pairs,
+                                      uncertain), plans)
+            estimates.append(est.assign(wave=w, suppressed=False))
+        cells = coverage.coverage_cells(pd.concat(estimates, ignore_index=True), marts, latent)
+        lad = cells[(cells["geography_level"] == "lad") & (cells["pool"] == "validated")]
+        rows.append(lad.assign(variant=name, warehouse=str(path),
+                               error=lad["estimate"] - lad["truth"]))
+    print(f"{path}: {len(disagree)} persons on which the clusterings disagree, "
+          f"{len(collisions)} trace collisions, {len(not_traced)} untraced in scope")
+    return pd.concat(rows, ignore_index=True)
+
+
+def table(cells: pd.DataFrame) -> pd.DataFrame:
+    g = cells.groupby(["variant", "wave"], sort=False)
+    return g.agg(cells=("covered", "size"), coverage=("covered", "mean"),
+                 mean_width=("width", "mean"), mean_error=("error", "mean")).round(4)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--warehouse", action="append", required=True, type=Path,
+                        help="a finished warehouse (repeat for several seeds)")
+    args = parser.parse_args(argv)
+    every = [measure(p) for p in args.warehouse]
+    for cells in every:
+        print(f"\n{cells['warehouse'].iloc[0]}\n{table(cells).to_string()}")
+    if len(every) > 1:
+        pooled = pd.concat(every, ignore_index=True)
+        print(f"\npooled over {len(every)} warehouses\n"
+              f"{pooled.groupby('variant', sort=False)['covered'].mean().round(4).to_string()}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
