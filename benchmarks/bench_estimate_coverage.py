@@ -19,7 +19,9 @@ of links, without changing what is published:
 
 Each warehouse needs its project key (BOLD_PROJECT_KEY, or the key file beside it) and its
 models folder beside it. Prints, per variant and wave, the LAD coverage of the validated
-measures, the mean interval width and the mean error; then pooled over the warehouses.
+measures, the mean interval width and the mean error; then pooled over the warehouses. The
+estimates are compared before rounding and suppression (every LAD cell), so "published" is the
+published method's coverage, not that of the published rows (`evaluation.estimate_coverage`).
 """
 
 from __future__ import annotations
@@ -85,6 +87,16 @@ def trace_collisions(con: duckdb.DuckDBPyConnection, models: Path) -> pd.DataFra
         con.unregister("_bold_collisions")
 
 
+def _one_per_pair(scored: pd.DataFrame, more: pd.DataFrame) -> pd.DataFrame:
+    """The scored cross-person pairs and `more`, one row per pair of persons (its highest
+    probability): a pair in both would otherwise get two chances to be drawn."""
+    both = pd.concat([scored, more], ignore_index=True)
+    left, right = both["id_l"], both["id_r"]
+    both = both.assign(id_l=left.where(left < right, right), id_r=right.where(left < right, left))
+    return (both.sort_values("match_probability", ascending=False)
+            .drop_duplicates(["id_l", "id_r"]).reset_index(drop=True))
+
+
 def untraced(con: duckdb.DuckDBPyConnection) -> set:
     source = "pds"
     in_scope = reading._persons_with(con, TRACE_WAVE, reading.scope_sources(TRACE_WAVE, source))
@@ -117,8 +129,7 @@ def measure(path: Path) -> pd.DataFrame:
         uncertain, with_collisions = choices[name]
         estimates = []
         for w, (inp, plans) in inputs.items():
-            pairs = (pd.concat([inp.pairs, collisions], ignore_index=True) if with_collisions
-                     else inp.pairs)
+            pairs = _one_per_pair(inp.pairs, collisions) if with_collisions else inp.pairs
             est = E.estimate(E.Inputs(inp.persons, inp.flags, inp.linked, inp.in_scope, pairs,
                                       uncertain), plans)
             estimates.append(est.assign(wave=w, suppressed=False))

@@ -26,7 +26,8 @@ out of order count as one transposition), where the `jaro_winkler` of Splink's S
 the half (WORSCROFT / WOESCROFT: 0.907 against 0.891), so a name pair could fall one level on
 Spark. The Spark engine therefore scores with `bold_jaro_winkler`, DuckDB's algorithm in a small
 Java function of our own (`jars/`), and both engines give the same value for every pair
-(`tests/test_spark.py` checks 20,000 pairs).
+(`tests/test_spark.py` checks 20,000 pairs against DuckDB 2.0, the version installed; an older
+DuckDB compared bytes, not characters, so accented names could differ).
 
 The engine of a run comes from the settings (`BOLD_LINKAGE_ENGINE`, `BOLD_SPARK_*`: see
 `bold_assets.settings`), or from `use(engine)` around the work (the Dagster resource does this:
@@ -370,8 +371,13 @@ def spark_session(settings: EngineSettings) -> Any:
     session.sparkContext.setLogLevel("ERROR")
     from pyspark.sql.types import DoubleType
 
-    session.udf.registerJavaFunction(SPARK_JARO_WINKLER, "boldassets.DuckDBJaroWinkler",
-                                     DoubleType())
+    try:
+        session.udf.registerJavaFunction(SPARK_JARO_WINKLER, "boldassets.DuckDBJaroWinkler",
+                                         DoubleType())
+    except Exception as exc:  # the jar left out of spark.jars (e.g. by BOLD_SPARK_CONF)
+        session.stop()
+        raise EngineUnavailable(f"Spark cannot load bold's Jaro-Winkler from {SIMILARITY_JAR}: "
+                                f"{exc}; keep it in spark.jars") from exc
     _SPARK.update(session=session, settings=settings)
     return session
 
