@@ -38,8 +38,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bold_assets.catalog import CATALOG  # noqa: E402
 from bold_assets.defs.estimates import WAVE_ESTIMATES  # noqa: E402
-from bold_assets.defs.evaluation.estimate_coverage import record_people  # noqa: E402
-from bold_assets.estimates import coverage, reading, truth_marts  # noqa: E402
+from bold_assets.defs.evaluation.estimate_coverage import truth  # noqa: E402
+from bold_assets.defs.resources import WarehouseResource  # noqa: E402
+from bold_assets.estimates import coverage, reading  # noqa: E402
 from bold_assets.estimates import estimator as E  # noqa: E402
 from bold_assets.linkage import trace as T  # noqa: E402
 from bold_assets.linkage import wave_link as W  # noqa: E402
@@ -70,8 +71,7 @@ def trace_collisions(con: duckdb.DuckDBPyConnection, models: Path) -> pd.DataFra
     edges, _ = W.scored_edges(con, model, [traced_std, ref_std], models,
                               threshold=T.TRACE_THRESHOLD)
     scores = T.group_scores(edges, traced, T._uid_groups(plan.reference.name, ref_groups))
-    best = (scores.sort_values(["traced", "weight", "weight_sum", "reference"],
-                               ascending=[True, False, False, True]).drop_duplicates("traced"))
+    best = T.best_reference(scores)
     links = T.one_to_one(scores)
     lost = best[~best["traced"].isin(links["traced"])]
     frame = pd.DataFrame({
@@ -106,15 +106,8 @@ def untraced(con: duckdb.DuckDBPyConnection) -> set:
 def measure(path: Path) -> pd.DataFrame:
     os.environ["BOLD_WAREHOUSE"] = str(path)
     waves = sorted(WAVE_ESTIMATES)
+    marts, latent = truth(WarehouseResource(database=str(path)), waves)
     with duckdb.connect(str(path), read_only=True) as con:
-        snapshot = con.execute("SELECT max(snapshot_date) FROM marts.person_needs_wave_0"
-                               ).fetchone()[0]
-    models = truth_marts.models_to_compile(waves)
-    compiled = (truth_marts.compiled_by_a_build(models, str(snapshot))
-                or truth_marts.dbt_compiler(path)(models, {"snapshot_date": str(snapshot)}))
-    with duckdb.connect(str(path), read_only=True) as con:
-        marts = truth_marts.truth_marts(con, waves, record_people(con), compiled)
-        latent = con.execute("SELECT * FROM truth.persons").df()
         inputs = {w: reading.read_inputs(con, w) for w in waves}  # registers bold_hmac
         disagree = clusterings_disagree(con)
         collisions = trace_collisions(con, path.parent / "models")

@@ -168,6 +168,14 @@ def group_scores(edges: pd.DataFrame, traced: pd.Series, reference: pd.Series) -
     return out.reset_index()[list(SCORE_COLUMNS)]
 
 
+def best_reference(scores: pd.DataFrame) -> pd.DataFrame:
+    """Each traced group's row of `group_scores` with its best reference group (highest
+    `weight`, then `weight_sum`, then the lower reference id): `one_to_one`'s first step."""
+    return (scores.sort_values(["traced", "weight", "weight_sum", "reference"],
+                               ascending=[True, False, False, True], kind="stable")
+            .drop_duplicates("traced"))
+
+
 def one_to_one(scores: pd.DataFrame) -> pd.DataFrame:
     """The links of `group_scores`: each traced group takes its best reference group (highest
     `weight`, then `weight_sum`, then the lower reference id), then each reference group keeps
@@ -175,9 +183,7 @@ def one_to_one(scores: pd.DataFrame) -> pd.DataFrame:
     A traced group whose best reference group went to another stays unlinked."""
     if scores.empty:
         return scores.copy()
-    best = (scores.sort_values(["traced", "weight", "weight_sum", "reference"],
-                               ascending=[True, False, False, True], kind="stable")
-            .drop_duplicates("traced"))
+    best = best_reference(scores)
     best = (best.sort_values(["reference", "weight", "weight_sum", "traced"],
                              ascending=[True, False, False, True], kind="stable")
             .drop_duplicates("reference"))

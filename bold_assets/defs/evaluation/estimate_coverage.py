@@ -38,15 +38,14 @@ def record_people(con) -> pd.DataFrame:
         con.unregister("_bold_record_hashes")
 
 
-def evaluate(warehouse: WarehouseResource) -> tuple[pd.DataFrame, dict[int, pd.DataFrame]]:
-    """(coverage cells, the published estimates per wave)."""
-    waves = sorted(WAVE_ESTIMATES)
+def truth(warehouse: WarehouseResource, waves: list[int]
+          ) -> tuple[dict[int, pd.DataFrame], pd.DataFrame]:
+    """(each wave's mart under perfect linkage, `truth.persons`): what estimates are checked
+    against."""
     with warehouse.connect() as con:
         snapshot = con.execute("SELECT max(snapshot_date) FROM marts.person_needs_wave_0"
                                ).fetchone()[0]
         people = record_people(con)
-        published = {w: con.execute(f"SELECT * FROM {'.'.join(WAVE_ESTIMATES[w].key.path)}").df()
-                     for w in waves}
     models = truth_marts.models_to_compile(waves)
     compiled = (truth_marts.compiled_by_a_build(models, str(snapshot))
                 or truth_marts.dbt_compiler(warehouse.file)(models,
@@ -54,6 +53,16 @@ def evaluate(warehouse: WarehouseResource) -> tuple[pd.DataFrame, dict[int, pd.D
     with warehouse.connect() as con:
         marts = truth_marts.truth_marts(con, waves, people, compiled)
         latent = con.execute("SELECT * FROM truth.persons").df()
+    return marts, latent
+
+
+def evaluate(warehouse: WarehouseResource) -> tuple[pd.DataFrame, dict[int, pd.DataFrame]]:
+    """(coverage cells, the published estimates per wave)."""
+    waves = sorted(WAVE_ESTIMATES)
+    with warehouse.connect() as con:
+        published = {w: con.execute(f"SELECT * FROM {'.'.join(WAVE_ESTIMATES[w].key.path)}").df()
+                     for w in waves}
+    marts, latent = truth(warehouse, waves)
     cells = coverage.coverage_cells(pd.concat(published.values(), ignore_index=True), marts,
                                     latent)
     return cells, published
