@@ -85,8 +85,10 @@ def test_bold_link_on_spark_scores_with_the_model_duckdb_trained(tmp_path, capsy
     mapping.write_text(json.dumps(shape.mapping))
     args = ["link", str(data), "--mapping", str(mapping), "--models", str(tmp_path / "models")]
     assert main([*args, "--out", str(tmp_path / "duckdb"), "--engine", "duckdb"]) == 0
-    assert main([*args, "--out", str(tmp_path / "spark"), "--engine", "spark",
-                 "--spark-master", "local[1]"]) == 0
+    # the engine and master from the flags, the other settings the worker's Spark session has
+    with bold_env(**{**SPARK, "BOLD_LINKAGE_ENGINE": None, "BOLD_SPARK_MASTER": None}):
+        assert main([*args, "--out", str(tmp_path / "spark"), "--engine", "spark",
+                     "--spark-master", "local[1]"]) == 0
     out = capsys.readouterr().out
     assert "reused saved model" in out and "(engine spark)" in out
     spark, duck = (pd.read_csv(tmp_path / d / "clusters.csv", dtype=str)
@@ -194,7 +196,8 @@ def test_jaro_winkler_on_spark_is_duckdbs_value_for_value():
                          columns=["a", "b"])
     with duckdb.connect() as con:
         duck = con.execute("SELECT jaro_winkler_similarity(a, b) AS jw FROM pairs").df()["jw"]
-    spark = eng.spark_session(engine_settings())
+    with bold_env(**SPARK):
+        spark = eng.spark_session(engine_settings())
     spark.createDataFrame(pairs).createOrReplaceTempView("jw_pairs")
     sql = eng.to_spark_sql("jaro_winkler_similarity(a, b)")
     on_spark = spark.sql(f"SELECT {sql} AS jw FROM jw_pairs").toPandas()["jw"]
