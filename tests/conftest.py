@@ -126,13 +126,11 @@ def pipeline_dagster_home(pipeline_warehouse: Path) -> Path:
     return pipeline_warehouse.parent / "dagster_home"
 
 
-# Modules whose tests take longest on one worker (seconds, from `--durations=0`; a guide for
-# ordering only: a module missing here runs after them).
-LONG_MODULES = {"test_backfill_daemon": 63, "test_dbt": 83, "test_wave_design": 76,
-                "test_landing": 39, "test_raw_assets": 27,
-                "test_world": 25, "test_refresh": 24, "test_spark": 60,
-                "test_quality_concurrency": 20,
-                "test_world_wave1": 13}
+# Groups whose tests take longest on one worker (seconds, from `--durations=0`; a guide for
+# ordering only: a group missing here runs after them). "test_refresh" holds tests/test_spark.py.
+LONG_GROUPS = {"test_refresh": 93, "test_dbt": 76, "test_backfill_daemon": 68,
+               "test_wave_design": 61, "test_landing": 37, "test_quality_concurrency": 18,
+               "test_world": 18, "test_linkage_core": 8, "test_raw_assets": 8}
 
 
 pytest_plugins = ["tests.refresh_runs"]  # the `refreshed` run of test_refresh and test_spark
@@ -148,14 +146,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     other test with the rest of its module (group: the module's name), so a module-scoped
     fixture (a refresh, a landing baseline, a dbt build) is built on one worker, not on both."""
     pipeline = [i for i in items if "pipeline_warehouse" in getattr(i, "fixturenames", ())]
+    def group(item: pytest.Item) -> str:
+        return SHARED_GROUPS.get(item.path.stem, item.path.stem)
+
     for item in items:
-        group = "pipeline" if item in pipeline else SHARED_GROUPS.get(item.path.stem,
-                                                                      item.path.stem)
-        item.add_marker(pytest.mark.xdist_group(group))
-    # the longest modules next (longest first), so the short ones are left to share between
+        item.add_marker(pytest.mark.xdist_group("pipeline" if item in pipeline else group(item)))
+    # the longest groups next (longest first), so the short ones are left to share between
     # the two workers at the end
     rest = sorted((i for i in items if i not in pipeline),
-                  key=lambda i: -LONG_MODULES.get(i.path.stem, 0))
+                  key=lambda i: -LONG_GROUPS.get(group(i), 0))
     items[:] = pipeline + rest
 
 

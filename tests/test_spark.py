@@ -78,7 +78,7 @@ def test_bold_link_on_spark_scores_with_the_model_duckdb_trained(tmp_path, capsy
     clusters."""
     from bold_assets.cli import main
 
-    shape = shapes.emails_towns(300, seed=11)
+    shape = shapes.emails_towns(200, seed=11)  # 412 records
     data = tmp_path / "people.csv"
     shape.tables[0].drop(columns=["_pid"]).to_csv(data, index=False)
     mapping = tmp_path / "mapping.json"
