@@ -13,7 +13,10 @@ of links, without changing what is published:
 - + collisions: and the spine persons whose best PDS person went to another spine person in the
   wave-3 trace (`trace.one_to_one` drops them), drawn as links to that person with their trace
   probability: two spine persons tracing to one NHS number are likely one person split;
-- + untraced: and the persons in the PDS trace's scope that it did not trace.
+- + untraced: and the persons in the PDS trace's scope that it did not trace;
+- oracle: the persons linkage truly built wrongly (read from truth, so not a method: the
+  ceiling of drawing a set of persons). A person of the wave's spine whose records are not
+  exactly all the records of one true person (research link files of waves up to it).
 
     python benchmarks/bench_estimate_coverage.py --warehouse data/bold.duckdb [--warehouse ...]
 
@@ -38,7 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bold_assets.catalog import CATALOG  # noqa: E402
 from bold_assets.defs.estimates import WAVE_ESTIMATES  # noqa: E402
-from bold_assets.defs.evaluation.estimate_coverage import truth  # noqa: E402
+from bold_assets.defs.evaluation.estimate_coverage import record_people, truth  # noqa: E402
 from bold_assets.defs.resources import WarehouseResource  # noqa: E402
 from bold_assets.estimates import coverage, reading  # noqa: E402
 from bold_assets.estimates import estimator as E  # noqa: E402
@@ -46,7 +49,7 @@ from bold_assets.linkage import trace as T  # noqa: E402
 from bold_assets.linkage import wave_link as W  # noqa: E402
 from bold_assets.linkage.spine import research_id_sql  # noqa: E402
 
-VARIANTS = ("published", "no sampling", "clusterings", "+ collisions", "+ untraced")
+VARIANTS = ("published", "no sampling", "clusterings", "+ collisions", "+ untraced", "oracle")
 TRACE_WAVE = 3  # the wave whose spine trace goes to a population file (PDS)
 
 
@@ -103,6 +106,21 @@ def untraced(con: duckdb.DuckDBPyConnection) -> set:
     return in_scope - reading._persons_with(con, TRACE_WAVE, [source])
 
 
+def wrongly_built(con: duckdb.DuckDBPyConnection, wave: int) -> frozenset:
+    """Evaluation only (reads truth): the wave's persons whose records are not all the records
+    of one true person: merged with another person's, or a piece of a split person."""
+    links = pd.concat([con.execute(f"SELECT source_dataset, row_id_hash, estimated_xjs_id "
+                                   f"FROM research.{t}").df()
+                       for w, t in reading.research_links().items() if w <= wave])
+    links = links.drop_duplicates(["source_dataset", "row_id_hash"]).merge(
+        record_people(con), on=["source_dataset", "row_id_hash"])
+    true_people = links.groupby("estimated_xjs_id")["person_id"].nunique()
+    pieces = links.groupby("person_id")["estimated_xjs_id"].nunique()
+    merged = set(true_people[true_people > 1].index)
+    split = set(links.loc[links["person_id"].map(pieces) > 1, "estimated_xjs_id"])
+    return frozenset(merged | split)
+
+
 def measure(path: Path) -> pd.DataFrame:
     os.environ["BOLD_WAREHOUSE"] = str(path)
     waves = sorted(WAVE_ESTIMATES)
@@ -112,21 +130,27 @@ def measure(path: Path) -> pd.DataFrame:
         disagree = clusterings_disagree(con)
         collisions = trace_collisions(con, path.parent / "models")
         not_traced = untraced(con)
+        oracle = {w: wrongly_built(con, w) for w in waves}
     colliding = set(collisions["id_l"]) | set(collisions["id_r"])
     choices = {"published": (None, False), "no sampling": (frozenset(), False),
                "clusterings": (frozenset(disagree), False),
                "+ collisions": (frozenset(disagree | colliding), True),
-               "+ untraced": (frozenset(disagree | colliding | not_traced), True)}
+               "+ untraced": (frozenset(disagree | colliding | not_traced), True),
+               "oracle": (oracle, False)}
     rows = []
     for name in VARIANTS:
         uncertain, with_collisions = choices[name]
         estimates = []
         for w, (inp, plans) in inputs.items():
             pairs = _one_per_pair(inp.pairs, collisions) if with_collisions else inp.pairs
+            drawn = uncertain[w] if isinstance(uncertain, dict) else uncertain
             est = E.estimate(E.Inputs(inp.persons, inp.flags, inp.linked, inp.in_scope, pairs,
-                                      uncertain), plans)
+                                      drawn), plans)
             estimates.append(est.assign(wave=w, suppressed=False))
         cells = coverage.coverage_cells(pd.concat(estimates, ignore_index=True), marts, latent)
+        if cells["truth"].isna().all():
+            raise SystemExit(f"{path}: no estimate meets a true person: is BOLD_PROJECT_KEY "
+                             "this warehouse's key? (unset, the key file beside it is read)")
         lad = cells[(cells["geography_level"] == "lad") & (cells["pool"] == "validated")]
         rows.append(lad.assign(variant=name, warehouse=str(path),
                                error=lad["estimate"] - lad["truth"]))
@@ -138,7 +162,8 @@ def measure(path: Path) -> pd.DataFrame:
 def table(cells: pd.DataFrame) -> pd.DataFrame:
     g = cells.groupby(["variant", "wave"], sort=False)
     return g.agg(cells=("covered", "size"), coverage=("covered", "mean"),
-                 mean_width=("width", "mean"), mean_error=("error", "mean")).round(4)
+                 mean_width=("width", "mean"), mean_error=("error", "mean"),
+                 sd_error=("error", "std")).round(4)
 
 
 def main(argv: list[str] | None = None) -> int:

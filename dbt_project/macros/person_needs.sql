@@ -74,11 +74,14 @@ spine as (
         count(distinct source_dataset) as n_sources,
         min(event_date) as first_event_date,
         max(event_date) as last_event_date,
+        -- age and area from the latest record (ties on the date to the highest source and row
+        -- hash, so the same records always give the same person)
         arg_max(
             age_at_event + cast(floor(date_diff('day', event_date, {{ snapshot_date() }}) / 365.25) as integer),
-            event_date
+            (event_date, source_dataset, row_id_hash)
         ) filter (where age_at_event is not null) as age_at_snapshot,
-        arg_max(lsoa_code, event_date) filter (where lsoa_code is not null) as lsoa_code
+        arg_max(lsoa_code, (event_date, source_dataset, row_id_hash))
+            filter (where lsoa_code is not null) as lsoa_code
     from records
     group by link_threshold, person_key
 ),
