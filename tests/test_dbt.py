@@ -490,21 +490,24 @@ def test_sensitivity_thresholds_regroup_people(built):
 
 
 def test_a_persons_area_and_age_come_from_one_record_however_dates_tie(built, tmp_path):
-    """Two records of X1 on its latest date, in other areas and at other ages: the mart takes
-    the area and age of the one with the highest (source, row hash), not whichever DuckDB reads
-    last (at 68k persons, rebuilds of the same records gave a few people another LAD)."""
+    """Five records of X1 on its latest date, each in another area at another age: the mart
+    takes the area and age of the one with the highest (source, row hash), not whichever DuckDB
+    happens to read first (at 68k persons, rebuilds of the same records gave a few people
+    another LAD)."""
     wh, proj = _copies(built, tmp_path)
     with duckdb.connect(str(wh)) as con:
-        # o1x first: DuckDB's arg_max alone would keep the first of a tie it reads
-        for pk, lsoa, age in (("o1x", "E01000002", 40), ("o1y", "E01000003", 41)):
-            con.register("_row", pd.DataFrame([_oasys(pk, D(2023, 6, 1), lsoa, age_at_event=age)]))
+        for i in (2, 4, 6, 3, 5):  # t6, the highest row hash, neither first nor last
+            con.register("_row", pd.DataFrame([_oasys(f"t{i}", D(2023, 6, 1), f"E0100000{i}",
+                                                      age_at_event=40 + i)]))
             con.execute("INSERT INTO research.oasys BY NAME SELECT * FROM _row")
             con.unregister("_row")
-            con.execute("INSERT INTO research.xjs_link VALUES ('oasys', ?, 'X1', 'H1', 'L1')", [pk])
-    res = run_dbt(wh, "run", "--profiles-dir", ".", "--select", "+person_needs_wave_0", cwd=proj)
+            con.execute("INSERT INTO research.xjs_link VALUES ('oasys', ?, 'X1', 'H1', 'L1')",
+                        [f"t{i}"])
+    # staging and intermediate models are views: the mart reads the new rows
+    res = run_dbt(wh, "run", "--profiles-dir", ".", "--select", "person_needs_wave_0", cwd=proj)
     assert res.returncode == 0, res.stdout[-3000:]
     x1 = _mart(wh).loc["X1"]
-    assert (x1["lsoa_code"], x1["age_at_snapshot"]) == ("E01000003", 41)
+    assert (x1["lsoa_code"], x1["age_at_snapshot"]) == ("E01000006", 46)
 
 
 def test_snapshot_var_moves_the_as_at_date(built, tmp_path):
