@@ -146,6 +146,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     other test with the rest of its module (group: the module's name), so a module-scoped
     fixture (a refresh, a landing baseline, a dbt build) is built on one worker, not on both."""
     pipeline = [i for i in items if "pipeline_warehouse" in getattr(i, "fixturenames", ())]
+
     def group(item: pytest.Item) -> str:
         return SHARED_GROUPS.get(item.path.stem, item.path.stem)
 
