@@ -412,9 +412,11 @@ TABLES: list[tuple[str, dict[str, str]]] = [
         ("last_event_date", "Latest event date of those records"),
         ("sex", "Most frequent recorded sex (ties: the latest)"),
         ("ethnic_group", "Most frequent recorded ethnic group (ties: the latest)"),
-        ("age_at_snapshot", "Age at the snapshot, from the age at the latest record with one"),
+        ("age_at_snapshot", "Age at the snapshot, from the age at the latest record with one "
+                            "(records of one date: the highest source and row hash)"),
         ("age_band", "under 18, 18-24, 25-34, 35-49 or 50+ (from age_at_snapshot)"),
-        ("lsoa_code", "LSOA of residence at the latest record with a known one"),
+        ("lsoa_code", "LSOA of residence at the latest record with a known one (records of "
+                      "one date: the highest source and row hash)"),
         ("lad_code", "LAD of that LSOA"), ("imd_decile", "IMD decile of that LSOA"))),
     # dbt intermediate
     (r"dbt_intermediate\.int_\w+", _t(
