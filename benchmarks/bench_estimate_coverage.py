@@ -65,15 +65,7 @@ def trace_collisions(con: duckdb.DuckDBPyConnection, models: Path) -> pd.DataFra
     """(id_l, id_r, match_probability): spine persons whose best reference person the one-to-one
     step gave to another, with that other (research ids). Scores the trace again."""
     plan = W.wave_link_spec(CATALOG, TRACE_WAVE).spine_traces[0]
-    ref_groups, ref_std = T._keyed_records(con, plan.reference, plan.reference_key)
-    ids, traced_std = W.spine_people(con, plan.traced)
-    traced = pd.Series(ids["person_id"].to_numpy(),
-                       index=ids["source_dataset"] + "|" + ids["record_id"])
-    model = T.trace_model_plan(plan.name, tuple(sorted(ids["source_dataset"].unique())),
-                               plan.reference.name, W.REFERENCE_MODEL)
-    edges, _ = W.scored_edges(con, model, [traced_std, ref_std], models,
-                              threshold=T.TRACE_THRESHOLD)
-    scores = T.group_scores(edges, traced, T._uid_groups(plan.reference.name, ref_groups))
+    scores = T.trace_scores(con, plan, models).scores
     best = T.best_reference(scores)
     links = T.one_to_one(scores)
     lost = best[~best["traced"].isin(links["traced"])]
@@ -96,14 +88,16 @@ def _one_per_pair(scored: pd.DataFrame, more: pd.DataFrame) -> pd.DataFrame:
     both = pd.concat([scored, more], ignore_index=True)
     left, right = both["id_l"], both["id_r"]
     both = both.assign(id_l=left.where(left < right, right), id_r=right.where(left < right, left))
-    return (both.sort_values("match_probability", ascending=False)
-            .drop_duplicates(["id_l", "id_r"]).reset_index(drop=True))
+    # in the order of reading.cross_person_pairs: the draws follow the rows
+    return (both.sort_values("match_probability", ascending=False, kind="stable")
+            .drop_duplicates(["id_l", "id_r"]).sort_values(["id_l", "id_r"])
+            .reset_index(drop=True))
 
 
 def untraced(con: duckdb.DuckDBPyConnection) -> set:
     source = "pds"
-    in_scope = reading._persons_with(con, TRACE_WAVE, reading.scope_sources(TRACE_WAVE, source))
-    return in_scope - reading._persons_with(con, TRACE_WAVE, [source])
+    in_scope = reading.persons_with(con, TRACE_WAVE, reading.scope_sources(TRACE_WAVE, source))
+    return in_scope - reading.persons_with(con, TRACE_WAVE, [source])
 
 
 def wrongly_built(con: duckdb.DuckDBPyConnection, wave: int) -> frozenset:

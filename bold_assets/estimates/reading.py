@@ -88,9 +88,9 @@ def read_inputs(con: duckdb.DuckDBPyConnection, wave: int
     linked, in_scope = {}, {}
     for p in plans.values():
         if p.corrected and p.population_source and p.population_source not in linked:
-            linked[p.population_source] = _persons_with(con, p.validated_at,
+            linked[p.population_source] = persons_with(con, p.validated_at,
                                                         [p.population_source])
-            in_scope[p.population_source] = _persons_with(
+            in_scope[p.population_source] = persons_with(
                 con, p.validated_at, scope_sources(p.validated_at, p.population_source))
     ps.register_hmac(con, ps.project_key(get_settings()))
     return Inputs(persons, flags, linked, in_scope, cross_person_pairs(con)), plans
@@ -104,7 +104,7 @@ def scope_sources(wave: int, population_source: str) -> list[str]:
     return list(plan.sources[1:])
 
 
-def _persons_with(con: duckdb.DuckDBPyConnection, up_to_wave: int, sources: list[str]) -> set:
+def persons_with(con: duckdb.DuckDBPyConnection, up_to_wave: int, sources: list[str]) -> set:
     """Spine ids of the persons holding a record of `sources` (research link files of waves up
     to `up_to_wave`)."""
     parts = " UNION ALL ".join(

@@ -204,15 +204,26 @@ def _keyed_records(con: duckdb.DuckDBPyConnection, source: Source,
     return groups, W.semi_join(con, J.read_std(con, (source.name,)), groups)
 
 
-def trace(con: duckdb.DuckDBPyConnection, plan: TracePlan, models_dir: Path, *,
-          threshold: float = TRACE_THRESHOLD, retrain: bool = False, seed: int = 1,
-          borrow_from: str | None = W.REFERENCE_MODEL) -> dict[str, Any]:
-    """Trace `plan`'s people through its reference file and write `linkage.<plan.table>`
-    (replaced; the shape depends on the kind of trace, see the module). Reads the
-    standardised records (`linkage.std_<source>`) and, for a spine trace,
-    `linkage.person_ids`. Returns counts."""
+@dataclass(frozen=True)
+class TraceScores:
+    """A trace's scored groups (`group_scores`) and what they were scored from."""
+
+    scores: pd.DataFrame
+    traced: pd.Series  # traced record uid -> traced group
+    ref_groups: pd.DataFrame  # the reference's keyed records (record_id, grp)
+    groups: pd.DataFrame | None  # a population trace's keyed records (None: a spine trace)
+    model: str
+    entry: dict[str, Any]
+
+
+def trace_scores(con: duckdb.DuckDBPyConnection, plan: TracePlan, models_dir: Path, *,
+                 threshold: float = TRACE_THRESHOLD, retrain: bool = False, seed: int = 1,
+                 borrow_from: str | None = W.REFERENCE_MODEL) -> TraceScores:
+    """Score `plan`'s people against its reference file, group by group (before `one_to_one`).
+    Reads the standardised records and, for a spine trace, `linkage.person_ids`."""
     ref = plan.reference
     ref_groups, ref_std = _keyed_records(con, ref, plan.reference_key)
+    groups = None
     if plan.of_spine:
         ids, traced_std = W.spine_people(con, plan.traced)
         traced = pd.Series(ids["person_id"].to_numpy(),
@@ -226,11 +237,26 @@ def trace(con: duckdb.DuckDBPyConnection, plan: TracePlan, models_dir: Path, *,
     model = trace_model_plan(plan.name, traced_sources, ref.name, borrow_from)
     edges, entry = W.scored_edges(con, model, [traced_std, ref_std], models_dir,
                                   threshold=threshold, retrain=retrain, seed=seed)
-    links = one_to_one(group_scores(edges, traced, _uid_groups(ref.name, ref_groups)))
+    scores = group_scores(edges, traced, _uid_groups(ref.name, ref_groups))
+    return TraceScores(scores, traced, ref_groups, groups, model.name, entry)
+
+
+def trace(con: duckdb.DuckDBPyConnection, plan: TracePlan, models_dir: Path, *,
+          threshold: float = TRACE_THRESHOLD, retrain: bool = False, seed: int = 1,
+          borrow_from: str | None = W.REFERENCE_MODEL) -> dict[str, Any]:
+    """Trace `plan`'s people through its reference file and write `linkage.<plan.table>`
+    (replaced; the shape depends on the kind of trace, see the module). Reads the
+    standardised records (`linkage.std_<source>`) and, for a spine trace,
+    `linkage.person_ids`. Returns counts."""
+    ref = plan.reference
+    scored = trace_scores(con, plan, models_dir, threshold=threshold, retrain=retrain, seed=seed,
+                          borrow_from=borrow_from)
+    traced, ref_groups, groups = scored.traced, scored.ref_groups, scored.groups
+    links = one_to_one(scored.scores)
     summary = {"people": int(traced.nunique()), "records": len(traced),
                "reference_people": int(ref_groups["grp"].nunique()),
                "people_linked": len(links), "threshold": threshold,
-               "models": {model.name: entry["meta"].get("version")}}
+               "models": {scored.model: scored.entry["meta"].get("version")}}
     if plan.of_spine:
         rows = ref_groups.merge(links, left_on="grp", right_on="reference")
         rows = rows.assign(source_dataset=ref.name, person_id=rows["traced"].astype("int64"))
