@@ -53,8 +53,10 @@ CREATE OR REPLACE TEMP TABLE _scored AS
 SELECT least(a.person_id, b.person_id) AS l, greatest(a.person_id, b.person_id) AS r,
        max(p.match_probability) AS p
 FROM linkage.pairwise_predictions AS p
-JOIN linkage.person_ids AS a ON a.source_dataset = p.source_dataset_l AND a.record_id = p.record_id_l
-JOIN linkage.person_ids AS b ON b.source_dataset = p.source_dataset_r AND b.record_id = p.record_id_r
+JOIN linkage.person_ids AS a
+  ON a.source_dataset = p.source_dataset_l AND a.record_id = p.record_id_l
+JOIN linkage.person_ids AS b
+  ON b.source_dataset = p.source_dataset_r AND b.record_id = p.record_id_r
 WHERE a.person_id <> b.person_id GROUP BY ALL;
 """
 

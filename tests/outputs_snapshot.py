@@ -9,7 +9,10 @@ commit), from the repository root:
 It materialises wave_0_job at the test population and seed (tests/conftest.py) in a temporary
 warehouse and writes tests/data/outputs_checksums.json. The stored file was last regenerated
 for issue 23 (the world's names follow England and Wales, the clusters are guarded against
-chaining, name-only family/civil records are scored), with outputs code unchanged since.
+chaining, name-only family/civil records are scored), with outputs code unchanged since; then
+for `needs_estimates_wave_0` alone (every other table the same), when records with no date of
+birth were first compared with the records of their name (`comparisons.blocking_rules_for`):
+the clusters stayed as they were, and the estimates draw from the pairs now scored.
 
 Columns added to the tables since (`ADDED_COLUMNS`) leave the stored checksums as they are: the
 stored columns are still checked byte for byte, in the stored row order, and each added column

@@ -265,20 +265,20 @@ def test_ids_and_further_columns_guessed_and_explained():
     assert "extra contact: compared as email" in text and "not used: notes" in text
 
 
-def test_weak_records_with_a_name_only_get_candidate_pairs():
-    """Family and civil records with no date of birth and no address: the weak models block
-    them on the exact name against every record; two records that both have a date of birth are
-    left to the other rules."""
+def test_records_with_no_date_of_birth_get_candidate_pairs_on_their_name():
+    """A record with no date of birth, whatever its address: every wave-0 model blocks it on
+    the exact name against every record; two records that both have a date of birth are left to
+    the other rules (which need the same date, or the same area, with the name)."""
     import duckdb
 
     from bold_assets.linkage.comparisons import blocking_rules_for
 
     filled = {"forename1_std", "surname_std", "dob_std", "dob_year", "postcode_std",
               "postcode_district", "forename1_dm", "surname_dm", "dob_year_month"}
-    rule = [r for r in blocking_rules_for(filled, weak=True) if isinstance(r, str)
-            and "IS NULL" in r]
-    assert len(rule) == 1 and not any(
-        isinstance(r, str) and "IS NULL" in r for r in blocking_rules_for(filled))
+    for weak in (False, True):
+        rule = [r for r in blocking_rules_for(filled, weak=weak) if isinstance(r, str)
+                and "IS NULL" in r]
+        assert len(rule) == 1, rule
     people = pd.DataFrame({
         "id": [1, 2, 3, 4],
         "forename1_std": ["ADA", "ADA", "ADA", "ADA"],
@@ -289,7 +289,7 @@ def test_weak_records_with_a_name_only_get_candidate_pairs():
         con.register("t", people)
         pairs = con.execute(f"SELECT l.id, r.id FROM t l JOIN t r ON l.id < r.id "
                             f"AND {rule[0]} ORDER BY ALL").fetchall()
-    assert pairs == [(1, 2), (1, 3), (1, 4)]  # record 1 has the name only
+    assert pairs == [(1, 2), (1, 3), (1, 4), (2, 4), (3, 4)]  # not (2, 3): both have a date
 
 
 def test_a_register_of_earlier_births_widens_the_plausible_range():

@@ -178,14 +178,17 @@ def blocking_rules_for(filled: set[str], weak: bool = False) -> list[BlockingRul
     """Candidate pairs for prediction: any one rule admits a pair.
 
     Each rule survives a different combination of errors: a wrong date of birth, a changed
-    surname or postcode, typos in both names, swapped names. `weak` adds rules for records that
-    often lack a date of birth (family, civil): same address and surname, or same address and
-    forename; and a record with a name only (no date of birth, no address) against the records
-    of the same name.
+    surname or postcode, typos in both names, swapped names. A record with no date of birth is
+    compared with every record of its name: the other rules reach it only at the same address, so
+    without this rule a person whose record lacks a date of birth and shows another address is
+    split (most of the spine's split persons were: benchmarks/bench_split_diagnosis.py).
+    `weak` adds rules for records that often lack a date of birth (family, civil): same address
+    and surname, or same address and forename.
     """
     # Every rule keeps blocks small at a million records: exact names alone, or a phonetic
     # surname with the birth year, would compare every pair of common names (hundreds of
-    # millions of pairs), so names are always paired with a date or an area.
+    # millions of pairs), so names are always paired with a date or an area, or kept to the
+    # records that have no date of birth.
     rules: list[BlockingRuleCreator | str] = []
     if "dob_std" in filled:
         rules.append(block_on("dob_std"))
@@ -213,15 +216,16 @@ def blocking_rules_for(filled: set[str], weak: bool = False) -> list[BlockingRul
         rules.append(block_on("forename1_std", "postcode_std"))
         # an initial for a forename and a mistyped surname, at the same address
         rules.append(block_on("substr(forename1_std, 1, 1)", "postcode_std"))
-    anchors = [c for c in ("dob_std", "postcode_std") if c in filled]
-    if weak and anchors and rules and {"forename1_std", "surname_std"} <= filled:
-        # a record with a name and nothing else (no date of birth, no address) against any
-        # record of the same name: the name's rarity (term frequencies) decides the match
-        name_only = " OR ".join(
-            "(" + " AND ".join(f"{side}.{c} IS NULL" for c in anchors) + ")"
-            for side in ("l", "r"))
+    names = {"forename1_std", "surname_std"} <= filled
+    if "dob_std" in filled and rules and names:
+        # a record with no date of birth against any record of the same name: the rules above
+        # reach it only at the same address (the name's rarity, its term frequency, decides)
         rules.append("l.forename1_std = r.forename1_std AND l.surname_std = r.surname_std "
-                     f"AND ({name_only})")
+                     "AND (l.dob_std IS NULL OR r.dob_std IS NULL)")
+    if weak and names and rules and "dob_std" not in filled and "postcode_std" in filled:
+        # no date of birth in any record: one with no address against the records of its name
+        rules.append("l.forename1_std = r.forename1_std AND l.surname_std = r.surname_std "
+                     "AND (l.postcode_std IS NULL OR r.postcode_std IS NULL)")
     if not rules:
         raise ValueError("no blocking rule fits these records: they need a date of birth or "
                          "both forename and surname")
