@@ -43,21 +43,14 @@ from bold_assets.estimates import reading  # noqa: E402
 SPINE_WAVE = 0
 
 # each spine person's majority true person, and the pairs of pieces of one true person
-_PIECES = """
+_PIECES = f"""
 CREATE OR REPLACE TEMP TABLE _majority AS
 SELECT person_id AS est, arg_max(true_person, n) AS true_person FROM (
     SELECT i.person_id, t.person_id AS true_person, count(*) AS n
     FROM linkage.person_ids AS i JOIN truth.record_person AS t USING (source_dataset, record_id)
     WHERE t.person_id IS NOT NULL GROUP BY ALL) GROUP BY ALL;
 CREATE OR REPLACE TEMP TABLE _scored AS
-SELECT least(a.person_id, b.person_id) AS l, greatest(a.person_id, b.person_id) AS r,
-       max(p.match_probability) AS p
-FROM linkage.pairwise_predictions AS p
-JOIN linkage.person_ids AS a
-  ON a.source_dataset = p.source_dataset_l AND a.record_id = p.record_id_l
-JOIN linkage.person_ids AS b
-  ON b.source_dataset = p.source_dataset_r AND b.record_id = p.record_id_r
-WHERE a.person_id <> b.person_id GROUP BY ALL;
+SELECT l, r, match_probability AS p FROM ({reading.SCORED_CROSS_PERSON_SQL});
 """
 
 

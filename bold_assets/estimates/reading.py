@@ -38,6 +38,20 @@ def research_link(wave: int) -> str:
     return f"research.{research_links()[wave]}"
 
 
+# Candidate pairs the spine's Splink models scored across two persons, on the identifier zone's
+# person ids (l < r), with the highest probability per pair of persons.
+SCORED_CROSS_PERSON_SQL = """
+    SELECT least(a.person_id, b.person_id) AS l, greatest(a.person_id, b.person_id) AS r,
+           max(pp.match_probability) AS match_probability
+    FROM linkage.pairwise_predictions AS pp
+    JOIN linkage.person_ids AS a
+      ON a.source_dataset = pp.source_dataset_l AND a.record_id = pp.record_id_l
+    JOIN linkage.person_ids AS b
+      ON b.source_dataset = pp.source_dataset_r AND b.record_id = pp.record_id_r
+    WHERE a.person_id <> b.person_id
+    GROUP BY ALL"""
+
+
 def cross_person_pairs(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Candidate pairs the spine's Splink models scored across two persons (keyed research ids;
     the highest probability per pair of persons). Needs `bold_hmac` on the connection."""
@@ -46,17 +60,7 @@ def cross_person_pairs(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     if not table_exists(con, "linkage", "pairwise_predictions"):
         return pd.DataFrame(columns=["id_l", "id_r", "match_probability"])
     return con.execute(f"""
-        WITH p AS (
-            SELECT least(a.person_id, b.person_id) AS l, greatest(a.person_id, b.person_id) AS r,
-                   max(pp.match_probability) AS match_probability
-            FROM linkage.pairwise_predictions AS pp
-            JOIN linkage.person_ids AS a
-              ON a.source_dataset = pp.source_dataset_l AND a.record_id = pp.record_id_l
-            JOIN linkage.person_ids AS b
-              ON b.source_dataset = pp.source_dataset_r AND b.record_id = pp.record_id_r
-            WHERE a.person_id <> b.person_id
-            GROUP BY ALL
-        )
+        WITH p AS ({SCORED_CROSS_PERSON_SQL})
         SELECT {research_id_sql('l')} AS id_l, {research_id_sql('r')} AS id_r, match_probability
         FROM p ORDER BY id_l, id_r
     """).df()
