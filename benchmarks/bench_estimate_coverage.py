@@ -14,6 +14,8 @@ of links, without changing what is published:
   wave-3 trace (`trace.one_to_one` drops them), drawn as links to that person with their trace
   probability: two spine persons tracing to one NHS number are likely one person split;
 - + untraced: and the persons in the PDS trace's scope that it did not trace;
+- + calibrated: as "+ untraced", with the scored pairs' match probabilities recalibrated on the
+  PDS trace's silver labels (`calibrate`: two spine persons tracing best to one PDS record);
 - oracle: the persons linkage truly built wrongly (read from truth, so not a method: the
   ceiling of drawing a set of persons). A person of the wave's spine whose records are not
   exactly all the records of one true person (research link files of waves up to it).
@@ -35,6 +37,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -49,7 +52,8 @@ from bold_assets.linkage import trace as T  # noqa: E402
 from bold_assets.linkage import wave_link as W  # noqa: E402
 from bold_assets.linkage.spine import research_id_sql  # noqa: E402
 
-VARIANTS = ("published", "no sampling", "clusterings", "+ collisions", "+ untraced", "oracle")
+VARIANTS = ("published", "no sampling", "clusterings", "+ collisions", "+ untraced",
+            "+ calibrated", "oracle")
 TRACE_WAVE = 3  # the wave whose spine trace goes to a population file (PDS)
 
 
@@ -61,25 +65,57 @@ def clusterings_disagree(con: duckdb.DuckDBPyConnection) -> set:
     return set(highs[highs > 1].index) | set(links.loc[links["l"].map(mediums_in_low) > 1, "m"])
 
 
-def trace_collisions(con: duckdb.DuckDBPyConnection, models: Path) -> pd.DataFrame:
-    """(id_l, id_r, match_probability): spine persons whose best reference person the one-to-one
-    step gave to another, with that other (research ids). Scores the trace again."""
+def _research_ids(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame,
+                  columns: tuple[str, ...]) -> pd.DataFrame:
+    """`frame` with its spine person ids in `columns` keyed as research ids."""
+    con.register("_bold_ids", frame)
+    try:
+        keyed = ", ".join(f"{research_id_sql(c)} AS {c}" for c in columns)
+        return con.execute(f"SELECT * REPLACE ({keyed}) FROM _bold_ids").df()
+    finally:
+        con.unregister("_bold_ids")
+
+
+def trace_frames(con: duckdb.DuckDBPyConnection, models: Path
+                 ) -> tuple[pd.DataFrame, pd.Series]:
+    """The PDS trace scored again: (collisions, best). Collisions (id_l, id_r,
+    match_probability): spine persons whose best reference person the one-to-one step gave to
+    another, with that other. Best: each scored spine person's best reference person (research
+    ids; the silver labels of `calibrate`)."""
     plan = W.wave_link_spec(CATALOG, TRACE_WAVE).spine_traces[0]
     scores = T.trace_scores(con, plan, models).scores
     best = T.best_reference(scores)
     links = T.one_to_one(scores)
     lost = best[~best["traced"].isin(links["traced"])]
-    frame = pd.DataFrame({
-        "l": lost["traced"].astype("int64").to_numpy(),
-        "r": lost["reference"].map(links.set_index("reference")["traced"]).astype("int64")
+    collisions = _research_ids(con, pd.DataFrame({
+        "id_l": lost["traced"].astype("int64").to_numpy(),
+        "id_r": lost["reference"].map(links.set_index("reference")["traced"]).astype("int64")
         .to_numpy(),
-        "p": lost["match_probability"].to_numpy()})
-    con.register("_bold_collisions", frame)
-    try:
-        return con.execute(f"SELECT {research_id_sql('l')} AS id_l, {research_id_sql('r')} "
-                           "AS id_r, p AS match_probability FROM _bold_collisions").df()
-    finally:
-        con.unregister("_bold_collisions")
+        "match_probability": lost["match_probability"].to_numpy()}), ("id_l", "id_r"))
+    refs = _research_ids(con, pd.DataFrame({"id": best["traced"].astype("int64").to_numpy(),
+                                            "reference": best["reference"].to_numpy()}), ("id",))
+    return collisions, refs.set_index("id")["reference"]
+
+
+def calibrate(pairs: pd.DataFrame, best: pd.Series) -> pd.DataFrame:
+    """`pairs` with match probabilities recalibrated on silver labels: a scored pair of two
+    traced persons is labelled one person when both trace best to the same PDS record. A
+    logistic regression of the label on the logit of the probability (Platt scaling, fitted by
+    Newton's method) maps every pair's probability."""
+    p = pairs["match_probability"].clip(1e-6, 1 - 1e-6).to_numpy(float)
+    x = np.log(p / (1 - p))
+    ref_l, ref_r = pairs["id_l"].map(best), pairs["id_r"].map(best)
+    known = (ref_l.notna() & ref_r.notna()).to_numpy()
+    y = (ref_l == ref_r).to_numpy(float)[known]
+    design = np.column_stack([np.ones(known.sum()), x[known]])
+    beta = np.zeros(2)
+    for _ in range(50):
+        fitted = 1 / (1 + np.exp(-design @ beta))
+        hessian = design.T @ (design * (fitted * (1 - fitted))[:, None]) + 1e-6 * np.eye(2)
+        beta += np.linalg.solve(hessian, design.T @ (y - fitted))
+    print(f"  silver labels: {known.sum()} of {len(pairs)} scored pairs, {y.mean():.3f} one "
+          f"person; calibration logit' = {beta[0]:.2f} + {beta[1]:.2f} logit")
+    return pairs.assign(match_probability=1 / (1 + np.exp(-(beta[0] + beta[1] * x))))
 
 
 def _one_per_pair(scored: pd.DataFrame, more: pd.DataFrame) -> pd.DataFrame:
@@ -122,7 +158,7 @@ def measure(path: Path) -> pd.DataFrame:
     with duckdb.connect(str(path), read_only=True) as con:
         inputs = {w: reading.read_inputs(con, w) for w in waves}  # registers bold_hmac
         disagree = clusterings_disagree(con)
-        collisions = trace_collisions(con, path.parent / "models")
+        collisions, best = trace_frames(con, path.parent / "models")
         not_traced = untraced(con)
         oracle = {w: wrongly_built(con, w) for w in waves}
     colliding = set(collisions["id_l"]) | set(collisions["id_r"])
@@ -130,13 +166,15 @@ def measure(path: Path) -> pd.DataFrame:
                "clusterings": (frozenset(disagree), False),
                "+ collisions": (frozenset(disagree | colliding), True),
                "+ untraced": (frozenset(disagree | colliding | not_traced), True),
+               "+ calibrated": (frozenset(disagree | colliding | not_traced), True),
                "oracle": (oracle, False)}
     rows = []
     for name in VARIANTS:
         uncertain, with_collisions = choices[name]
         estimates = []
         for w, (inp, plans) in inputs.items():
-            pairs = _one_per_pair(inp.pairs, collisions) if with_collisions else inp.pairs
+            scored = calibrate(inp.pairs, best) if name == "+ calibrated" else inp.pairs
+            pairs = _one_per_pair(scored, collisions) if with_collisions else scored
             drawn = uncertain[w] if isinstance(uncertain, dict) else uncertain
             est = E.estimate(E.Inputs(inp.persons, inp.flags, inp.linked, inp.in_scope, pairs,
                                       drawn), plans)

@@ -82,7 +82,7 @@ def trace_sets(con: duckdb.DuckDBPyConnection, path: Path) -> pd.DataFrame:
     links = links.merge(record_people(con), on=["source_dataset", "row_id_hash"])
     pieces = links.groupby("person_id")["estimated_xjs_id"].nunique()
     split = set(links.loc[links["person_id"].map(pieces) > 1, "estimated_xjs_id"])
-    collisions = coverage_bench.trace_collisions(con, path.parent / "models")
+    collisions, _ = coverage_bench.trace_frames(con, path.parent / "models")
     in_scope = persons & reading.persons_with(con, wave, reading.scope_sources(wave, "pds"))
     untraced = persons & coverage_bench.untraced(con)
     sets = {"all": persons, "in the trace's scope": in_scope, "traced": in_scope - untraced,
