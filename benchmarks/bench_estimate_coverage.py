@@ -136,9 +136,9 @@ def untraced(con: duckdb.DuckDBPyConnection) -> set:
     return in_scope - reading.persons_with(con, TRACE_WAVE, [source])
 
 
-def wrongly_built(con: duckdb.DuckDBPyConnection, wave: int) -> frozenset:
-    """Evaluation only (reads truth): the wave's persons whose records are not all the records
-    of one true person: merged with another person's, or a piece of a split person."""
+def split_and_merged(con: duckdb.DuckDBPyConnection, wave: int) -> tuple[set, set]:
+    """Evaluation only (reads truth): the wave's persons that are a piece of a split true person,
+    and those holding records of several true persons (research link files of waves up to it)."""
     links = pd.concat([con.execute(f"SELECT source_dataset, row_id_hash, estimated_xjs_id "
                                    f"FROM research.{t}").df()
                        for w, t in reading.research_links().items() if w <= wave])
@@ -146,9 +146,15 @@ def wrongly_built(con: duckdb.DuckDBPyConnection, wave: int) -> frozenset:
         record_people(con), on=["source_dataset", "row_id_hash"])
     true_people = links.groupby("estimated_xjs_id")["person_id"].nunique()
     pieces = links.groupby("person_id")["estimated_xjs_id"].nunique()
-    merged = set(true_people[true_people > 1].index)
     split = set(links.loc[links["person_id"].map(pieces) > 1, "estimated_xjs_id"])
-    return frozenset(merged | split)
+    return split, set(true_people[true_people > 1].index)
+
+
+def wrongly_built(con: duckdb.DuckDBPyConnection, wave: int) -> frozenset:
+    """Evaluation only: the wave's persons whose records are not all the records of one true
+    person: merged with another person's, or a piece of a split person."""
+    split, merged = split_and_merged(con, wave)
+    return frozenset(split | merged)
 
 
 def measure(path: Path) -> pd.DataFrame:
@@ -168,12 +174,14 @@ def measure(path: Path) -> pd.DataFrame:
                "+ untraced": (frozenset(disagree | colliding | not_traced), True),
                "+ calibrated": (frozenset(disagree | colliding | not_traced), True),
                "oracle": (oracle, False)}
+    # the scored pairs are the spine's, the same for every wave: recalibrated once
+    calibrated = calibrate(inputs[waves[0]][0].pairs, best)
     rows = []
     for name in VARIANTS:
         uncertain, with_collisions = choices[name]
         estimates = []
         for w, (inp, plans) in inputs.items():
-            scored = calibrate(inp.pairs, best) if name == "+ calibrated" else inp.pairs
+            scored = calibrated if name == "+ calibrated" else inp.pairs
             pairs = _one_per_pair(scored, collisions) if with_collisions else scored
             drawn = uncertain[w] if isinstance(uncertain, dict) else uncertain
             est = E.estimate(E.Inputs(inp.persons, inp.flags, inp.linked, inp.in_scope, pairs,

@@ -37,15 +37,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import bench_estimate_coverage as coverage_bench  # noqa: E402
 
-from bold_assets.defs.evaluation.estimate_coverage import record_people  # noqa: E402
 from bold_assets.estimates import reading  # noqa: E402
 
 SPINE_WAVE = 0
 
-# each spine person's majority true person, and the pairs of pieces of one true person
+# each spine person's majority true person (ties: the highest id, so runs agree), and the
+# scored pairs across spine persons
 _PIECES = f"""
 CREATE OR REPLACE TEMP TABLE _majority AS
-SELECT person_id AS est, arg_max(true_person, n) AS true_person FROM (
+SELECT person_id AS est, arg_max(true_person, (n, true_person)) AS true_person FROM (
     SELECT i.person_id, t.person_id AS true_person, count(*) AS n
     FROM linkage.person_ids AS i JOIN truth.record_person AS t USING (source_dataset, record_id)
     WHERE t.person_id IS NOT NULL GROUP BY ALL) GROUP BY ALL;
@@ -77,11 +77,7 @@ def trace_sets(con: duckdb.DuckDBPyConnection, path: Path) -> pd.DataFrame:
     """Per set of the wave-0 spine's persons (research ids): its size and share of split pieces."""
     wave = coverage_bench.TRACE_WAVE
     persons = set(reading.read_inputs(con, SPINE_WAVE)[0].persons["estimated_xjs_id"])
-    links = con.execute("SELECT source_dataset, row_id_hash, estimated_xjs_id "
-                        f"FROM {reading.research_link(SPINE_WAVE)}").df()
-    links = links.merge(record_people(con), on=["source_dataset", "row_id_hash"])
-    pieces = links.groupby("person_id")["estimated_xjs_id"].nunique()
-    split = set(links.loc[links["person_id"].map(pieces) > 1, "estimated_xjs_id"])
+    split, _ = coverage_bench.split_and_merged(con, SPINE_WAVE)
     collisions, _ = coverage_bench.trace_frames(con, path.parent / "models")
     in_scope = persons & reading.persons_with(con, wave, reading.scope_sources(wave, "pds"))
     untraced = persons & coverage_bench.untraced(con)

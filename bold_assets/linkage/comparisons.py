@@ -216,16 +216,14 @@ def blocking_rules_for(filled: set[str], weak: bool = False) -> list[BlockingRul
         rules.append(block_on("forename1_std", "postcode_std"))
         # an initial for a forename and a mistyped surname, at the same address
         rules.append(block_on("substr(forename1_std, 1, 1)", "postcode_std"))
-    names = {"forename1_std", "surname_std"} <= filled
-    if "dob_std" in filled and rules and names:
-        # a record with no date of birth against any record of the same name: the rules above
-        # reach it only at the same address (the name's rarity, its term frequency, decides)
+    # a record missing the anchor the rules above pair names with (its date of birth; for the
+    # weak models of tables with no date of birth, its address) against any record of its name:
+    # the name's rarity (term frequencies) decides the match
+    anchor = ("dob_std" if "dob_std" in filled else
+              "postcode_std" if weak and "postcode_std" in filled else None)
+    if anchor and rules and {"forename1_std", "surname_std"} <= filled:
         rules.append("l.forename1_std = r.forename1_std AND l.surname_std = r.surname_std "
-                     "AND (l.dob_std IS NULL OR r.dob_std IS NULL)")
-    if weak and names and rules and "dob_std" not in filled and "postcode_std" in filled:
-        # no date of birth in any record: one with no address against the records of its name
-        rules.append("l.forename1_std = r.forename1_std AND l.surname_std = r.surname_std "
-                     "AND (l.postcode_std IS NULL OR r.postcode_std IS NULL)")
+                     f"AND (l.{anchor} IS NULL OR r.{anchor} IS NULL)")
     if not rules:
         raise ValueError("no blocking rule fits these records: they need a date of birth or "
                          "both forename and surname")
