@@ -102,10 +102,42 @@ def world_tables() -> dict:
     return generate_world(SMALL_POPULATION, TEST_SEED).tables
 
 
+def copied_from_pipeline(tmp_path_factory: pytest.TempPathFactory, name: str,
+                         schemas: tuple[str, ...]) -> Path | None:
+    """A new warehouse holding the `schemas` of the session's pipeline warehouse, when xdist's
+    workers have built it already (None otherwise, or when it is held open for writing): the
+    tables a build of those schemas makes, as the pipeline's assets made them from the same
+    population, seed and code, without building them again."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return None
+    shared = tmp_path_factory.getbasetemp().parent / "shared_pipeline"
+    if not (shared / "built").exists():
+        return None
+    path = tmp_path_factory.mktemp(name) / "bold.duckdb"
+    con = duckdb.connect(str(path))
+    try:
+        con.execute(f"ATTACH '{shared / 'outputs.duckdb'}' AS pipeline (READ_ONLY)")
+        tables = con.execute("SELECT schema_name, table_name FROM duckdb_tables() WHERE "
+                             "database_name = 'pipeline' ORDER BY ALL").fetchall()
+        for schema, table in tables:
+            if schema in schemas:
+                con.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+                con.execute(f'CREATE TABLE "{schema}"."{table}" AS '
+                            f'SELECT * FROM pipeline."{schema}"."{table}"')
+    except duckdb.IOException:  # the pipeline's file is open for writing: build instead
+        con.close()
+        path.unlink(missing_ok=True)
+        return None
+    con.close()
+    return path
+
+
 @pytest.fixture(scope="session")
 def raw_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A warehouse holding raw, truth and reference tables for a small population."""
-    return built_once(tmp_path_factory, "raw", "raw/*,truth/*,reference/*")
+    """A warehouse holding raw, truth and reference tables for a small population (those of
+    the pipeline warehouse when it is built already)."""
+    return (copied_from_pipeline(tmp_path_factory, "raw_copy", ("raw", "truth", "reference"))
+            or built_once(tmp_path_factory, "raw", "raw/*,truth/*,reference/*"))
 
 
 @pytest.fixture(scope="session")

@@ -268,17 +268,16 @@ def test_outputs_suite_enforces_disclosure_rules():
                       "rows__suppressed_cells_blank"}
 
 
-def test_every_suite_holds_on_the_pipeline_and_integrity_breaks_are_caught(
-        pipeline_warehouse, tmp_path):  # fmt: skip
+def test_integrity_breaks_of_the_pipeline_warehouse_are_caught(pipeline_warehouse, tmp_path):
+    """Every suite holds on the pipeline warehouse: its run ran them all as blocking checks
+    (`pipeline_warehouse` fails on any critical failure). Here one link of each kind is broken
+    on a copy, and the suite of its table says so."""
     import shutil
 
     copy = tmp_path / "bold.duckdb"
     shutil.copy(pipeline_warehouse, copy)
     con = duckdb.connect(str(copy))
     try:
-        for name, suite in load_suites().items():
-            critical = [o.message() for o in failures(run_suite(con, suite), critical_only=True)]
-            assert critical == [], name
         # break one link of each kind
         con.execute("""DELETE FROM linkage.person_clusters WHERE record_id =
                        (SELECT min(record_id) FROM linkage.person_clusters
