@@ -85,6 +85,36 @@ def test_unmeasured_people_are_imputed_from_their_stratum():
     assert lad["estimate"] == pytest.approx(truth[:1000].sum() / 2000, abs=0.02)
 
 
+def test_people_who_died_before_the_validating_snapshot_are_not_counted():
+    """The validated measure records nothing for people its wave's mart leaves out (dead before
+    its snapshot): the estimate is over the people it holds, not over them imputed; the cell's
+    persons stay everyone, and a cell of only such people has no estimate."""
+    people = _people(1000, lsoas=("A", "B"))
+    people[M] = np.arange(1000) < 500  # the proxy
+    ids = people["estimated_xjs_id"]
+    dead = set(ids[:200])
+    held = ids[~ids.isin(dead)]
+    ref = pd.DataFrame({M: np.arange(len(held)) < 240}, index=held.to_numpy())  # 30% of 800
+    out = E.estimate(E.Inputs(people, {3: ref, 2: people.set_index("estimated_xjs_id")[[M]]}),
+                     _plan(), draws=300)
+    lad = _row(out)
+    assert lad["persons"] == 1000 and lad["naive_rate"] == pytest.approx(0.5)
+    assert lad["estimate"] == pytest.approx(0.30, abs=0.01)  # imputing the dead: ~0.40
+    # nobody of LSOA B held by the later mart: no estimate there, and none published
+    gone = set(ids[people["lsoa_code"] == "B"])
+    ref_b = ref[~ref.index.isin(gone)]
+    out = E.estimate(E.Inputs(people, {3: ref_b, 2: ref_b}), _plan(), draws=50)
+    b = _row(out, "lsoa", "B")
+    assert b["persons"] == 500 and np.isnan(b["estimate"]) and np.isnan(b["upper"])
+    published = _published([("lsoa", "A", 100, 500), ("lsoa", "B", 250, 500),
+                            ("lad", "L1", 350, 1000)])
+    protected = protect_estimates(out, published, AREAS, 0)
+    assert protected.set_index("area_code").loc["B", "suppressed"]
+    exact = pd.Series([500, 500, 1000, 1000], index=pd.MultiIndex.from_tuples(
+        [("lsoa", "A"), ("lsoa", "B"), ("lad", "L1"), ("country", E.COUNTRY[0])]))
+    assert verify_estimates(protected, published, exact, lsoa_parent={"A": "L1", "B": "L1"}) == []
+
+
 def test_likely_missed_links_merge_people_and_move_the_estimate():
     """200 people, 100 flagged; each flagged person has an unflagged twin joined by a pair of
     probability 0.9: merged, they are ~110 people of whom 100 flagged."""

@@ -3,9 +3,12 @@ carries linkage error and proxy (measurement) error. Reads no truth: only what p
 
 What is estimated. For a wave and a measure, the prevalence among the wave's people of the need
 *as the register's validated measure records it* (the flag of the latest built wave whose
-register row is `validated`), had every record been linked without error. Where no wave
-validates the measure, the estimand is the wave's own flag under perfect linkage, and the output
-says the proxy error is not corrected (`validated_by_wave` empty).
+register row is `validated`), had every record been linked without error. The validated measure
+records nothing for a person who died before that wave's snapshot (its mart leaves them out:
+dbt's deaths rule), so the prevalence is among the wave's people that wave's mart still holds
+(`counted`); `persons` stays the cell's people. Where no wave validates the measure, the estimand
+is the wave's own flag under perfect linkage, among all the wave's people, and the output says
+the proxy error is not corrected (`validated_by_wave` empty).
 
 Method: multiple imputation (Rubin 1987) of the two things production cannot see, in `draws`
 Monte Carlo draws; the estimate is the mean over draws, the interval their 5th-95th percentiles.
@@ -260,34 +263,74 @@ def _cell_draws(v: _Values, cell: np.ndarray, cells: int, rng: np.random.Generat
     return out
 
 
-def estimate(inputs: Inputs, plans: Mapping[str, MeasurePlan], draws: int = DRAWS,
-             seed: int = 0) -> pd.DataFrame:
-    """Per level, area and measure: estimate, lower, upper (90%), the naive flag rate and its
-    Wilson interval, the persons counted, method and errors included."""
-    rng = np.random.default_rng(seed)
-    persons = inputs.persons.dropna(subset=["lsoa_code", "lad_code"]).reset_index(drop=True)
-    inputs = replace(inputs, persons=persons)
+def counted(plan: MeasurePlan, inputs: Inputs) -> np.ndarray | None:
+    """Whom the measure's prevalence is over: for a measure a later wave validates, the wave's
+    people that wave's mart holds (it leaves out those who died before its snapshot, for whom the
+    validated measure records nothing); None: all the wave's people."""
+    if not plan.corrected:
+        return None
+    held = inputs.persons["estimated_xjs_id"].isin(inputs.flags[plan.reference_wave].index)
+    return None if held.all() else held.to_numpy()
+
+
+@dataclass
+class _Population:
+    """The people a group of measures is estimated over: their inputs, cells (positions in the
+    cells of all the wave's people) and one set of link draws."""
+
+    inputs: Inputs
+    cells: dict[str, np.ndarray]
+    merges: list[_Merge]
+    sampled: np.ndarray
+
+
+def _population(inputs: Inputs, keep: np.ndarray | None, cells: Mapping[str, tuple],
+                rng: np.random.Generator, draws: int) -> _Population:
+    persons = inputs.persons if keep is None else inputs.persons[keep].reset_index(drop=True)
     sampled = (np.ones(len(persons), bool) if inputs.uncertain is None
                else persons["estimated_xjs_id"].isin(inputs.uncertain).to_numpy())
     merges = [_Merge(member, rep) for member, rep in
               link_draws(pd.Index(persons["estimated_xjs_id"]), inputs.pairs, draws, rng)]
+    return _Population(replace(inputs, persons=persons),
+                       {lvl: c if keep is None else c[keep] for lvl, (c, _) in cells.items()},
+                       merges, sampled)
+
+
+def estimate(inputs: Inputs, plans: Mapping[str, MeasurePlan], draws: int = DRAWS,
+             seed: int = 0) -> pd.DataFrame:
+    """Per level, area and measure: estimate, lower, upper (90%) over the measure's `counted`
+    people, the naive flag rate and its Wilson interval, the cell's persons, method and errors
+    included. A cell with nobody counted has no estimate (NaN)."""
+    rng = np.random.default_rng(seed)
+    persons = inputs.persons.dropna(subset=["lsoa_code", "lad_code"]).reset_index(drop=True)
+    inputs = replace(inputs, persons=persons)
     cells = _cells(persons)
+    populations: dict[int | None, _Population] = {}
     rows = []
     for m, plan in plans.items():
-        v = _person_values(plan, inputs, rng, draws)
+        keep = counted(plan, inputs)
+        key = None if keep is None else plan.reference_wave
+        if key not in populations:
+            populations[key] = _population(inputs, keep, cells, rng, draws)
+        pop = populations[key]
+        v = _person_values(plan, pop.inputs, rng, draws)
         flag = persons[m].astype(bool).to_numpy().astype(float)
-        for level, (cell, codes) in cells.items():
+        for level, (all_cells, codes) in cells.items():
+            cell = pop.cells[level]
             n = np.bincount(cell, minlength=len(codes)).astype(float)
             base = np.bincount(cell, weights=v.point, minlength=len(codes))
-            shift = np.column_stack([mg.shift(v.point, cell, n, base) for mg in merges])
-            theta = np.clip(_cell_draws(v, cell, len(codes), rng, draws, sampled) / n[:, None]
-                            + shift, 0, 1)
-            naive = np.bincount(cell, weights=flag, minlength=len(codes)) / n
-            naive_lo, naive_hi = wilson(naive, n)
+            shift = np.column_stack([mg.shift(v.point, cell, n, base) for mg in pop.merges])
+            with np.errstate(invalid="ignore", divide="ignore"):
+                theta = np.clip(_cell_draws(v, cell, len(codes), rng, draws, pop.sampled)
+                                / n[:, None] + shift, 0, 1)
+            theta[n == 0] = np.nan
+            everyone = np.bincount(all_cells, minlength=len(codes)).astype(float)
+            naive = np.bincount(all_cells, weights=flag, minlength=len(codes)) / everyone
+            naive_lo, naive_hi = wilson(naive, everyone)
             lo, hi = np.quantile(theta, [(1 - CONFIDENCE) / 2, (1 + CONFIDENCE) / 2], axis=1)
             rows.append(pd.DataFrame({
                 "geography_level": level, "area_code": codes, "measure": m,
-                "persons": n.astype(int), "estimate": theta.mean(axis=1), "lower": lo,
+                "persons": everyone.astype(int), "estimate": theta.mean(axis=1), "lower": lo,
                 "upper": hi, "naive_rate": naive, "naive_lower": naive_lo,
                 "naive_upper": naive_hi,
                 "validated_by_wave": plan.reference_wave if plan.corrected else None,

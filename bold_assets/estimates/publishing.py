@@ -51,14 +51,17 @@ def protect_estimates(estimates: pd.DataFrame, published: pd.DataFrame, areas: p
                & ((est["coverage"] == "covered") | country)).to_numpy()
     low = _implied(est["lower"], est["persons"], base)
     high = _implied(est["upper"], est["persons"], base)
-    primary = ~on_cell | (low < rules.threshold).to_numpy() | (
-        est["persons"] - high < rules.threshold).to_numpy()
+    # no estimate (nobody the measure counts in the cell) is suppressed as any small cell
+    primary = ~on_cell | est["estimate"].isna().to_numpy() | (
+        low < rules.threshold).fillna(True).to_numpy(bool) | (
+        est["persons"] - high < rules.threshold).fillna(True).to_numpy(bool)
     hidden = primary.copy()
     local = ~country
     cells = est.loc[local, key].assign(
         parent_code=est.loc[local, "area_code"].map(areas.set_index("lsoa_code")["lad_code"])
         .where(est.loc[local, "geography_level"] == "lsoa"),
-        count=(est.loc[local, "estimate"] * est.loc[local, "persons"]).round().astype("int64"),
+        count=(est.loc[local, "estimate"].fillna(0) * est.loc[local, "persons"]).round()
+        .astype("int64"),
         denominator=est.loc[local, "persons"], count_primary=primary[local],
         denominator_primary=False, coverage="covered")
     if (cells["geography_level"] == "lsoa").any():
