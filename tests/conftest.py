@@ -114,21 +114,18 @@ def copied_from_pipeline(tmp_path_factory: pytest.TempPathFactory, name: str,
     if not (shared / "built").exists():
         return None
     path = tmp_path_factory.mktemp(name) / "bold.duckdb"
-    con = duckdb.connect(str(path))
-    try:
-        con.execute(f"ATTACH '{shared / 'outputs.duckdb'}' AS pipeline (READ_ONLY)")
-        tables = con.execute("SELECT schema_name, table_name FROM duckdb_tables() WHERE "
-                             "database_name = 'pipeline' ORDER BY ALL").fetchall()
-        for schema, table in tables:
-            if schema in schemas:
-                con.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
-                con.execute(f'CREATE TABLE "{schema}"."{table}" AS '
-                            f'SELECT * FROM pipeline."{schema}"."{table}"')
-    except duckdb.IOException:  # the pipeline's file is open for writing: build instead
-        con.close()
-        path.unlink(missing_ok=True)
-        return None
-    con.close()
+    with duckdb.connect(str(path)) as con:
+        try:
+            con.execute(f"ATTACH '{shared / 'outputs.duckdb'}' AS pipeline (READ_ONLY)")
+        except duckdb.IOException:  # the pipeline's file is open for writing: build instead
+            return None
+        for schema, table in con.execute(
+                "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = "
+                "'pipeline' AND list_contains(?, schema_name) ORDER BY ALL",
+                [list(schemas)]).fetchall():  # fmt: skip
+            con.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+            con.execute(f'CREATE TABLE "{schema}"."{table}" AS '
+                        f'SELECT * FROM pipeline."{schema}"."{table}"')
     return path
 
 

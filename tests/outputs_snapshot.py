@@ -7,14 +7,15 @@ commit), from the repository root:
     PYTHONPATH=$PWD .venv/bin/python tests/outputs_snapshot.py --write
 
 It materialises every asset at the test population and seed (tests/conftest.py) in a temporary
-warehouse and writes tests/data/outputs_checksums.json (of wave 0's tables). The stored file was last regenerated
-for issue 23 (the world's names follow England and Wales, the clusters are guarded against
-chaining, name-only family/civil records are scored), with outputs code unchanged since; then
-for `needs_estimates_wave_0` alone (every other table the same), when records with no date of
-birth were first compared with the records of their name (`comparisons.blocking_rules_for`):
-the clusters stayed as they were, and the estimates draw from the pairs now scored; and for
-`needs_estimates_wave_0` alone again when the estimates of validated measures stopped counting
-the people who died before the validating wave's snapshot (`estimator.counted`).
+warehouse and writes tests/data/outputs_checksums.json (of wave 0's tables). The stored file was
+last regenerated for issue 23 (the world's names follow England and Wales, the clusters are
+guarded against chaining, name-only family/civil records are scored), with outputs code
+unchanged since; then for `needs_estimates_wave_0` alone (every other table the same), when
+records with no date of birth were first compared with the records of their name
+(`comparisons.blocking_rules_for`): the clusters stayed as they were, and the estimates draw
+from the pairs now scored; and for `needs_estimates_wave_0` alone again when the estimates of
+validated measures stopped counting the people who died before the validating wave's snapshot
+(`estimator.counted`).
 
 Columns added to the tables since (`ADDED_COLUMNS`) leave the stored checksums as they are: the
 stored columns are still checked byte for byte, in the stored row order, and each added column

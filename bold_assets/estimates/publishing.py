@@ -51,9 +51,8 @@ def protect_estimates(estimates: pd.DataFrame, published: pd.DataFrame, areas: p
                & ((est["coverage"] == "covered") | country)).to_numpy()
     low = _implied(est["lower"], est["persons"], base)
     high = _implied(est["upper"], est["persons"], base)
-    # no estimate (nobody the measure counts in the cell) is suppressed as any small cell
-    primary = ~on_cell | est["estimate"].isna().to_numpy() | (
-        low < rules.threshold).fillna(True).to_numpy(bool) | (
+    # a cell with no estimate (nobody the measure counts there) has no bounds: suppressed
+    primary = ~on_cell | (low < rules.threshold).fillna(True).to_numpy(bool) | (
         est["persons"] - high < rules.threshold).fillna(True).to_numpy(bool)
     hidden = primary.copy()
     local = ~country
