@@ -4,9 +4,9 @@ them, on warehouses `bold materialize` finished (all waves, with truth).
 The estimates' errors lean one way (bench_estimate_coverage.py: mean error -0.005 in wave 0
 against an SD of 0.009): a person split in two adds a person to a cell's denominator and rarely
 a need to its count. The estimator draws merges from two truth-free sources of links: the
-cross-person pairs the Splink models scored (`reading.cross_person_pairs`) and, in the
-benchmark's "+ collisions" variant, the PDS trace's collisions. This script measures, against
-truth, how much of the splitting each source can see:
+cross-person pairs the Splink models scored (`reading.cross_person_pairs`) and the spine
+traces' collisions (`reading.trace_collisions`). This script measures, against truth, how much
+of the splitting each source can see:
 
 - the wave-0 spine's persons, true persons, split pieces and merged persons;
 - the pairs of pieces of one true person: with a scored pair (by match probability) or none
@@ -18,8 +18,8 @@ truth, how much of the splitting each source can see:
 
     python benchmarks/bench_split_diagnosis.py --warehouse data/bold.duckdb [--warehouse ...]
 
-Each warehouse needs its project key (BOLD_PROJECT_KEY, or the key file beside it) and its
-models folder beside it. Prints counts and shares only.
+Each warehouse needs its project key (BOLD_PROJECT_KEY, or the key file beside it). Prints
+counts and shares only.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ import bench_estimate_coverage as coverage_bench  # noqa: E402
 from bold_assets.estimates import reading  # noqa: E402
 
 SPINE_WAVE = 0
+TRACE_WAVE, TRACE_SOURCE = 3, "pds"  # the spine's trace to a population file
 
 # each spine person's majority true person (ties: the highest id, so runs agree), and the
 # scored pairs across spine persons
@@ -73,14 +74,15 @@ def pair_sources(con: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataF
     return pieces, calibration
 
 
-def trace_sets(con: duckdb.DuckDBPyConnection, path: Path) -> pd.DataFrame:
+def trace_sets(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Per set of the wave-0 spine's persons (research ids): its size and share of split pieces."""
-    wave = coverage_bench.TRACE_WAVE
+    wave = TRACE_WAVE
     persons = set(reading.read_inputs(con, SPINE_WAVE)[0].persons["estimated_xjs_id"])
     split, _ = coverage_bench.split_and_merged(con, SPINE_WAVE)
-    collisions, _ = coverage_bench.trace_frames(con, path.parent / "models")
-    in_scope = persons & reading.persons_with(con, wave, reading.scope_sources(wave, "pds"))
-    untraced = persons & coverage_bench.untraced(con)
+    collisions = reading.trace_collisions(con, [wave])  # bold_hmac: read_inputs registered it
+    in_scope = persons & reading.persons_with(
+        con, wave, reading.scope_sources(wave, TRACE_SOURCE))
+    untraced = in_scope - reading.persons_with(con, wave, [TRACE_SOURCE])
     sets = {"all": persons, "in the trace's scope": in_scope, "traced": in_scope - untraced,
             "untraced": untraced,
             "colliding": persons & (set(collisions["id_l"]) | set(collisions["id_r"]))}
@@ -100,13 +102,13 @@ def main(argv: list[str] | None = None) -> int:
             pieces, calibration = pair_sources(con)
             persons, true = con.execute("SELECT count(*), count(DISTINCT true_person) "
                                         "FROM _majority").fetchone()
-            sets = trace_sets(con, path)
+            sets = trace_sets(con)
         print(f"\n{path}: {persons} spine persons (all waves' records) for {true} true persons\n"
               f"pairs of pieces of one true person, by their best scored pair:\n"
               f"{pieces.to_string(index=False)}\n"
               f"scored cross-person pairs: match probability against truth:\n"
               f"{calibration.to_string(index=False)}\n"
-              f"wave-{SPINE_WAVE} persons and the PDS trace (wave {coverage_bench.TRACE_WAVE}):\n"
+              f"wave-{SPINE_WAVE} persons and the PDS trace (wave {TRACE_WAVE}):\n"
               f"{sets.to_string(index=False)}")
     return 0
 

@@ -8,7 +8,9 @@ import dagster as dg
 
 from bold_assets.definitions import defs
 from bold_assets.defs.estimates import WAVE_ESTIMATES
+from bold_assets.defs.evaluation.estimate_coverage import record_people
 from bold_assets.estimates import publishing, reading
+from tests.conftest import TEST_PROJECT_KEY, bold_env
 
 
 def test_estimates_are_published_with_their_cells_and_verify(pipeline_warehouse, read_only):
@@ -56,6 +58,33 @@ def test_estimates_are_published_with_their_cells_and_verify(pipeline_warehouse,
                 kinds = {v.kind for v in publishing.verify_estimates(
                     leaked, published, reading.area_persons(con, wave), lsoa_parent=parent)}
                 assert "recoverable" in kinds, (wave, lad)
+
+
+def test_the_persons_drawn_are_those_linkage_may_have_built_wrongly(pipeline_warehouse,
+                                                                     read_only):
+    """The truth-free set of persons the estimator draws (`Inputs.uncertain`) is a minority of
+    the wave's persons that holds most of the persons linkage built wrongly (checked here against
+    truth: a piece of a split true person, or several true persons in one); the spine traces'
+    collisions are drawn as links."""
+    with bold_env(BOLD_PROJECT_KEY=TEST_PROJECT_KEY), read_only(pipeline_warehouse) as con:
+        inputs, _ = reading.read_inputs(con, 0)
+        collisions = reading.trace_collisions(con, reading.built_waves(con, 0))
+        links = con.execute("SELECT source_dataset, row_id_hash, estimated_xjs_id "
+                            "FROM research.xjs_link").df().merge(record_people(con))
+    pieces = links.groupby("person_id")["estimated_xjs_id"].nunique()
+    people = links.groupby("estimated_xjs_id")["person_id"].nunique()
+    wrong = (set(links.loc[links["person_id"].map(pieces) > 1, "estimated_xjs_id"])
+             | set(people[people > 1].index))
+    ids = inputs.persons["estimated_xjs_id"]
+    drawn, bad = ids.isin(inputs.uncertain), ids.isin(wrong)
+    assert 0 < drawn.sum() < 0.3 * len(ids) and bad.sum() > 50
+    assert bad[drawn].mean() > 5 * bad[~drawn].mean()
+    assert drawn[bad].mean() > 0.5
+    assert len(collisions) > 10
+    pairs = set(zip(inputs.pairs["id_l"], inputs.pairs["id_r"], strict=True))
+    assert all((min(a, b), max(a, b)) in pairs
+               for a, b in zip(collisions["id_l"], collisions["id_r"], strict=True))
+    assert set(collisions["id_l"]) | set(collisions["id_r"]) <= set(inputs.uncertain)
 
 
 def test_estimates_read_no_truth():

@@ -133,6 +133,21 @@ def test_one_to_one_resolution():
     pd.testing.assert_frame_equal(shuffled, got)
 
 
+def test_collisions_are_the_persons_whose_best_reference_went_to_another():
+    rows = [  # traced, reference, weight, weight_sum, match_probability
+        (1, "r1", 10.0, 10.0, 0.97), (1, "r2", 5.0, 5.0, 0.6),  # 1's best r1 goes to 2
+        (2, "r1", 12.0, 12.0, 0.99),
+        (3, "r3", 8.0, 8.0, 0.9), (4, "r3", 8.0, 8.0, 0.8),  # a tie: 4 loses r3 to 3
+        (5, "r4", 7.0, 7.0, 0.95),  # nobody else wants r4
+    ]
+    scores = pd.DataFrame(rows, columns=["traced", "reference", "weight", "weight_sum",
+                                         "match_probability"]).assign(reference_uid="")
+    got = T.spine_collisions(scores, T.one_to_one(scores))
+    # each with the person that took its best reference person, at its own best probability
+    assert sorted(map(tuple, got.to_numpy().tolist())) == [(1, 2, 0.97), (4, 3, 0.8)]
+    assert T.spine_collisions(scores.iloc[:0], T.one_to_one(scores.iloc[:0])).empty
+
+
 # A small warehouse --------------------------------------------------------------------------------
 
 N_PEOPLE, N_SPINE, N_PUPILS = 1500, 300, 300
@@ -288,6 +303,12 @@ def test_spine_trace_links_spine_persons_one_to_one(traced):
     assert all(n == n_pds[k] for k, n in links.groupby("nhs_number").size().items())
     assert f1["spine-pds people"] >= 0.9 and f1["spine-pds people precision"] >= 0.95, f1
     assert f1["spine-pds records"] >= 0.85, f1
+    # the spine persons that lost their best PDS person to another: unlinked, the other linked
+    with _con(traced["path"]) as con:
+        lost = con.execute(f"SELECT * FROM linkage.{T.collisions_table(SPINE_TRACE.table)}").df()
+    assert len(lost) == summary["collisions"]
+    assert not lost["person_id"].isin(links["person_id"]).any()
+    assert lost["other_person_id"].isin(links["person_id"]).all()
 
 
 def test_population_trace_links_pupils_one_to_one(traced):

@@ -60,15 +60,21 @@ class WaveEstimates:
         o = WAVE_OUTPUTS[self.wave]
         marts = [dg.AssetKey(["marts", f"person_needs_wave_{w}"]) for w in output_waves()]
         links = [dg.AssetKey(["research", w["link"]]) for w in wave_links()]
-        return [o.lsoa_key, o.lad_key, AREAS, *marts, *links, PAIRS_KEY, PERSON_IDS_KEY]
+        traces = [dg.AssetKey(["linkage", t]) for t in reading.spine_trace_tables(output_waves())]
+        return [o.lsoa_key, o.lad_key, AREAS, *marts, *links, PAIRS_KEY, PERSON_IDS_KEY,
+                *traces]
 
-    def compute(self, warehouse: WarehouseResource) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """(exact estimates, published estimates)."""
+    def compute(self, warehouse: WarehouseResource
+                ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:
+        """(exact estimates, published estimates, counts of the linkage error's inputs)."""
         with warehouse.connect() as con:
             inputs, plans = reading.read_inputs(con, self.wave)
             published, areas = _published(con, self.wave), _areas(con)
         exact = estimator.estimate(inputs, plans)
-        return exact, publishing.protect_estimates(exact, published, areas, self.wave)
+        ids = inputs.persons["estimated_xjs_id"]
+        drawn = len(ids) if inputs.uncertain is None else int(ids.isin(inputs.uncertain).sum())
+        counts = {"cross_person_pairs": len(inputs.pairs), "persons_uncertain": drawn}
+        return exact, publishing.protect_estimates(exact, published, areas, self.wave), counts
 
     def violations(self, con) -> list:
         """Violations of the published table, against each cell's exact people (re-derived)."""
@@ -88,7 +94,7 @@ class WaveEstimates:
                               "and proxy error, per LSOA, LAD and England and Wales, beside the "
                               "naive flag rate; disclosure-controlled with its cells.")
         def needs_estimates(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-            exact, pub = self.compute(warehouse)
+            exact, pub, counts = self.compute(warehouse)
             with warehouse.connect() as con:
                 n = replace_table_from(con, "outputs", self.key.path[1], pub, _SQL_COLS)
                 schema = column_schema(con, f"outputs.{self.key.path[1]}")
@@ -102,6 +108,7 @@ class WaveEstimates:
                 "rows_published": int((~pub["suppressed"]).sum()),
                 "rows_suppressed": int(pub["suppressed"].sum()),
                 "draws": estimator.DRAWS,
+                **counts,
                 "methods": dg.MetadataValue.md(methods[["measure", "validated_by_wave", "method",
                                                         "errors_included"]].to_markdown(
                     index=False)),

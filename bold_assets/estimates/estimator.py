@@ -25,15 +25,19 @@ Monte Carlo draws; the estimate is the mean over draws, the interval their 5th-9
 - Linkage error, by multiple imputation of links (as in Goldstein, Harron & Wade 2012,
   "The analysis of record-linked data using multiple imputation with data value priors",
   Stat Med 31:3481-93): each candidate pair the Splink models scored across two persons of the
-  published (medium) clustering is drawn as a link with its match probability; the persons it
-  joins are merged (a merged person's need: recorded in any part), which moves both the count
-  and the denominator of the cells. Persons are not split: the medium clusters are dense (their
-  records joined by many high-probability pairs), so a drawn non-link rarely cuts one.
-- Sampling error: the measured people's count is a binomial draw at their rate (the cell's
-  people as one draw of its population; `_cell_draws`). For the cell's own people, a census of
-  the linked extracts, this term stands in for the links no model scored (outside blocking or
-  below the predict floor), which the drawn links cannot reach: with it the intervals are
-  conservative, without it they are too narrow (the README's "Measured" figures).
+  published (medium) clustering, and each pair of spine persons a one-to-one trace found to
+  share their best reference person (a trace collision: one NHS number, two persons), is drawn
+  as a link with its match probability; the persons it joins are merged (a merged person's
+  need: recorded in any part), which moves both the count and the denominator of the cells.
+  Persons are not split: the medium clusters are dense (their records joined by many
+  high-probability pairs), so a drawn non-link rarely cuts one.
+- Links no model scored (outside blocking or below the predict floor) no drawn link can reach.
+  For the persons linkage may have built wrongly, as production sees them (`Inputs.uncertain`:
+  those on which the three clusterings disagree, those in a trace collision, and those in a
+  population file's scope it did not link), the measured values are drawn as a binomial at
+  their cell's rate (`_cell_draws`: as if each were one draw of the cell's population); the
+  others count as measured. Drawing every measured person instead gives intervals that are too
+  wide, drawing nobody too narrow (the README's "Measured" figures).
 Assumptions: the imputed people resemble the measured people of their stratum (missing at random
 given proxy, age band and sex); Splink's match probabilities are calibrated; the validated
 measure is the reference (its own misses of latent need are beyond what any extract shows).
@@ -134,9 +138,8 @@ class Inputs:
     in_scope: per population file, the ids of the persons its link plan tries to link (holding a
       record of the plan's other sources);
     pairs: candidate pairs across two persons (id_l, id_r, match_probability);
-    uncertain: the persons whose measured values get the sampling term (`_cell_draws`); None:
-      every measured person (the published default). A truth-free narrower set, the persons
-      linkage may have built wrongly, is being measured: benchmarks/bench_estimate_coverage.py.
+    uncertain: the persons whose measured values are drawn (`_cell_draws`): those linkage may
+      have built wrongly (`reading.read_inputs`); None: every measured person.
     """
 
     persons: pd.DataFrame

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import duckdb
 import pandas as pd
 
@@ -66,15 +68,67 @@ def cross_person_pairs(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """).df()
 
 
+def spine_trace_tables(waves: Iterable[int]) -> list[str]:
+    """The `linkage.<table>`s of the spine traces of `waves` (`trace` and `ttp` plans: each
+    spine person traced one-to-one to a reference person)."""
+    from bold_assets.catalog import CATALOG
+    from bold_assets.linkage.wave_link import wave_link_spec
+
+    specs = [wave_link_spec(CATALOG, w) for w in waves if w > 0]
+    return [t.table for s in specs for t in (*s.spine_traces, *s.ttps)]
+
+
+def trace_collisions(con: duckdb.DuckDBPyConnection, waves: Iterable[int]) -> pd.DataFrame:
+    """The spine traces' collisions (`linkage.trace.spine_collisions`) of `waves`, as pairs of
+    persons (keyed research ids) with their trace probability. Needs `bold_hmac`."""
+    from bold_assets.linkage.spine import research_id_sql
+    from bold_assets.linkage.trace import collisions_table
+
+    tables = [collisions_table(t) for t in spine_trace_tables(waves)]
+    parts = [f"SELECT person_id, other_person_id, match_probability FROM linkage.{t}"
+             for t in tables if table_exists(con, "linkage", t)]
+    if not parts:
+        return pd.DataFrame(columns=["id_l", "id_r", "match_probability"])
+    return con.execute(f"""
+        SELECT {research_id_sql('person_id')} AS id_l,
+               {research_id_sql('other_person_id')} AS id_r, match_probability
+        FROM ({' UNION ALL '.join(parts)})
+    """).df()
+
+
+def one_per_pair(*frames: pd.DataFrame) -> pd.DataFrame:
+    """Pairs of persons (id_l, id_r, match_probability), one row per pair with its highest
+    probability (a pair in two frames would otherwise get two chances to be drawn), ordered by
+    (id_l, id_r) with id_l < id_r: the link draws follow the rows."""
+    both = pd.concat([f for f in frames if len(f)] or [frames[0]], ignore_index=True)
+    left, right = both["id_l"], both["id_r"]
+    both = both.assign(id_l=left.where(left < right, right), id_r=right.where(left < right, left))
+    return (both.sort_values("match_probability", ascending=False, kind="stable")
+            .drop_duplicates(["id_l", "id_r"]).sort_values(["id_l", "id_r"])
+            .reset_index(drop=True))
+
+
+def clusterings_disagree(con: duckdb.DuckDBPyConnection) -> set:
+    """The spine persons (medium clusters) on which the three clusterings disagree: made of
+    several high clusters, or inside a low cluster holding other medium persons."""
+    links = con.execute("SELECT estimated_xjs_id AS m, xjs_id_high AS h, xjs_id_low AS l "
+                        "FROM research.xjs_link").df()
+    highs = links.groupby("m")["h"].nunique()
+    mediums_in_low = links.groupby("l")["m"].nunique()
+    return set(highs[highs > 1].index) | set(links.loc[links["l"].map(mediums_in_low) > 1, "m"])
+
+
 def read_inputs(con: duckdb.DuckDBPyConnection, wave: int
                 ) -> tuple[Inputs, dict[str, MeasurePlan]]:
-    """The wave's persons, the built waves' flags the plans need, the population links and the
-    cross-person pairs; and the measures' plans."""
+    """The wave's persons, the built waves' flags the plans need, the population links, the
+    cross-person pairs (the spine's scored pairs and the spine traces' collisions) and the
+    persons linkage may have built wrongly (`Inputs.uncertain`); and the measures' plans."""
     from bold_assets import pseudonymise as ps
     from bold_assets.settings import get_settings
 
     reg = register.load_register()
-    plans = measure_plans(wave, built_waves(con, wave), reg)
+    built = built_waves(con, wave)
+    plans = measure_plans(wave, built, reg)
     measures = list(plans)
     persons = con.execute(
         f"SELECT estimated_xjs_id, lsoa_code, lad_code, age_band, sex, {', '.join(measures)} "
@@ -97,7 +151,12 @@ def read_inputs(con: duckdb.DuckDBPyConnection, wave: int
             in_scope[p.population_source] = persons_with(
                 con, p.validated_at, scope_sources(p.validated_at, p.population_source))
     ps.register_hmac(con, ps.project_key(get_settings()))
-    return Inputs(persons, flags, linked, in_scope, cross_person_pairs(con)), plans
+    collisions = trace_collisions(con, built)
+    not_linked = set().union(*(in_scope[s] - linked[s] for s in in_scope))
+    uncertain = frozenset(clusterings_disagree(con) | set(collisions["id_l"])
+                          | set(collisions["id_r"]) | not_linked)
+    pairs = one_per_pair(cross_person_pairs(con), collisions)
+    return Inputs(persons, flags, linked, in_scope, pairs, uncertain), plans
 
 
 def scope_sources(wave: int, population_source: str) -> list[str]:

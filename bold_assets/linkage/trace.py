@@ -14,7 +14,9 @@ id does). The traced side is either
   sources, each with all its spine records (as `wave_link.link_population` reads them); written
   to `linkage.<table>(source_dataset, record_id, person_id, match_probability)`, the shape of a
   `link` plan's table: each record of a reference person with the spine person traced to it, so
-  the wave's research link file (`research.wave_<n>_link`) and dbt treat it as a link table; or
+  the wave's research link file (`research.wave_<n>_link`) and dbt treat it as a link table;
+  the spine persons whose best reference person went to another spine person go to
+  `linkage.<table>_collisions` (`spine_collisions`); or
 - one population source's people (records grouped by its person key, e.g. NPD pupils by `upn`;
   records without a key are not traced): written to `linkage.<table>(source_dataset, record_id,
   reference_dataset, reference_record_id, match_probability)`, each record of a traced person
@@ -64,6 +66,9 @@ POPULATION_TRACE_SCHEMA = pa.schema(
      for c in POPULATION_TRACE_COLUMNS])
 SCORE_COLUMNS = ("traced", "reference", "weight", "weight_sum", "match_probability",
                  "reference_uid")
+# linkage.<table>_collisions of a spine trace (`spine_collisions`)
+COLLISION_SCHEMA = pa.schema([("person_id", pa.int64()), ("other_person_id", pa.int64()),
+                              ("match_probability", pa.float64())])
 
 
 @dataclass(frozen=True)
@@ -190,6 +195,35 @@ def one_to_one(scores: pd.DataFrame) -> pd.DataFrame:
     return best.sort_values("traced", kind="stable").reset_index(drop=True)
 
 
+def collisions_table(table: str) -> str:
+    """The `linkage.<name>` of a spine trace's collisions (`write_spine_collisions`)."""
+    return f"{table}_collisions"
+
+
+def spine_collisions(scores: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
+    """The traced groups whose best reference group `one_to_one` gave to another traced group
+    (`links`), with that group and their best pair's probability: (person_id, other_person_id,
+    match_probability). Two spine persons tracing best to one reference person (one NHS number)
+    are likely one person split; the error-aware estimates draw them as a link
+    (`bold_assets.estimates.reading`)."""
+    best = best_reference(scores)
+    lost = best[~best["traced"].isin(links["traced"])]
+    other = lost["reference"].map(links.set_index("reference")["traced"])
+    return pd.DataFrame({"person_id": lost["traced"].to_numpy(), "other_person_id": other
+                         .to_numpy(), "match_probability": lost["match_probability"].to_numpy()})
+
+
+def write_spine_collisions(con: duckdb.DuckDBPyConnection, table: str, scores: pd.DataFrame,
+                           links: pd.DataFrame) -> int:
+    """Replace `linkage.<table>_collisions` with the spine trace's `spine_collisions` (the
+    identifier zone: spine person ids). Returns its rows."""
+    rows = spine_collisions(scores, links).astype(
+        {"person_id": "int64", "other_person_id": "int64"})
+    wh.replace_table_from(con, "linkage", collisions_table(table), pa.Table.from_pandas(
+        rows, preserve_index=False, schema=COLLISION_SCHEMA))
+    return len(rows)
+
+
 def _uid_groups(source: str, groups: pd.DataFrame) -> pd.Series:
     """record uid (`source|record_id`) -> group, from (record_id, grp)."""
     return pd.Series(groups["grp"].to_numpy(), index=source + "|" + groups["record_id"])
@@ -261,7 +295,8 @@ def trace(con: duckdb.DuckDBPyConnection, plan: TracePlan, models_dir: Path, *,
         rows = ref_groups.merge(links, left_on="grp", right_on="reference")
         rows = rows.assign(source_dataset=ref.name, person_id=rows["traced"].astype("int64"))
         W.write_links(con, plan.table, rows)
-        return summary | {"reference_records_linked": len(rows)}
+        lost = write_spine_collisions(con, plan.table, scored.scores, links)
+        return summary | {"reference_records_linked": len(rows), "collisions": lost}
     rows = groups.merge(links, left_on="grp", right_on="traced")
     rows = rows.assign(source_dataset=plan.population.name, reference_dataset=ref.name,
                        reference_record_id=rows["reference_uid"].str.split("|", n=1).str[1])

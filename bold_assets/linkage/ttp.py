@@ -187,7 +187,8 @@ def link_ttp_into_spine(con: duckdb.DuckDBPyConnection, plan: TtpPlan, models_di
                         ) -> dict[str, Any]:
     """The spine persons holding a record of `plan.traced` traced one-to-one to the TTP persons
     (`linkage.<plan.ids_table>`); writes `linkage.<plan.table>` (replaced; a link table's
-    shape). Returns counts."""
+    shape) and the spine persons that lost their TTP person to another
+    (`trace.write_spine_collisions`). Returns counts."""
     ttp_ids = read_ttp_ids(con, plan)
     ids, traced_std = W.spine_people(con, plan.traced)
     traced = pd.Series(ids["person_id"].to_numpy(),
@@ -199,12 +200,14 @@ def link_ttp_into_spine(con: duckdb.DuckDBPyConnection, plan: TtpPlan, models_di
                                plan.council_names, borrow_from)
     edges, entry = W.scored_edges(con, model, [traced_std, council_std], models_dir,
                                   threshold=threshold, retrain=retrain, seed=seed)
-    links = T.one_to_one(T.group_scores(edges, traced, reference))
+    scores = T.group_scores(edges, traced, reference)
+    links = T.one_to_one(scores)
     rows = ttp_ids.merge(links, left_on="ttp_id", right_on="reference")
     rows = rows.assign(person_id=rows["traced"].astype("int64"))
     W.write_links(con, plan.table, rows)
+    lost = T.write_spine_collisions(con, plan.table, scores, links)
     return {"people": int(traced.nunique()), "records": len(traced),
-            "people_linked": len(links), "council_records_linked": len(rows),
+            "people_linked": len(links), "council_records_linked": len(rows), "collisions": lost,
             "spine_threshold": threshold, "models": {model.name: entry["meta"].get("version")}}
 
 
