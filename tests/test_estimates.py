@@ -203,6 +203,29 @@ def test_bounds_follow_their_cell_and_hide_small_implied_counts():
     assert {"estimate_on_hidden_cell", "below_threshold"} <= kinds
 
 
+def test_published_interval_holds_the_exact_one():
+    """The lower bound's implied count is rounded down and the upper's up (to the nearest, an
+    interval of 11 people, 85.6 to 96.6, would publish as 85 to 95: narrower); the estimate to
+    the nearest multiple of 5."""
+    persons = {"L1": 300, E.COUNTRY[0]: 300}
+    est = _estimates({"L1": 0.3, E.COUNTRY[0]: 0.3}, persons)
+    est[["lower", "upper"]] = [85.6 / 300, 96.6 / 300]
+    est["estimate"] = 92.4 / 300
+    areas = AREAS.iloc[:1]
+    out = protect_estimates(est, _published([("lsoa", "A", 90, 300), ("lad", "L1", 90, 300)]),
+                            areas, wave=0).set_index("area_code")
+    lad = out.loc["L1"]
+    assert not lad["suppressed"]
+    assert (lad["lower"], lad["estimate"], lad["upper"]) == pytest.approx(
+        (85 / 300, 90 / 300, 100 / 300), abs=1e-4)
+    # a bound already on a multiple stays there, float error or not
+    est[["lower", "upper"]] = [0.1 * 3 * 300 / 300 - 0.05, 0.35]  # 75.0000..., 105 people
+    out = protect_estimates(est, _published([("lsoa", "A", 90, 300), ("lad", "L1", 90, 300)]),
+                            areas, wave=0).set_index("area_code")
+    assert (out.loc["L1", "lower"], out.loc["L1", "upper"]) == pytest.approx(
+        (75 / 300, 105 / 300), abs=1e-4)
+
+
 def test_country_estimate_hidden_when_one_lad_would_give_it_away():
     est = pd.concat([
         _estimates({"L1": 0.3}, {"L1": 300}),

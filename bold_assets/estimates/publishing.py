@@ -2,14 +2,17 @@
 
 An estimate row is published only on a cell whose count the outputs publish (so ACRO and
 secondary suppression have passed the people it sits on). Each of estimate, lower and upper is
-published as a rate whose count (value x the cell's exact people) is rounded to the base and
+published as a rate whose count (value x the cell's exact people) is a multiple of the base,
 divided by the published (rounded) denominator, so a published bound reveals no more than a
-rounded count does. A row is suppressed where its lower bound implies fewer people with the
-need than the threshold, or its upper bound fewer without it. Secondary suppression
-(`disclosure.secondary_suppress`, on the implied counts) keeps a suppressed LSOA estimate from
-being recovered from its LAD's and its neighbours'; the England and Wales row is published only
-where every LAD row of the measure is. `verify_estimates` checks all of it on the published
-table, as `disclosure.verify` does for the counts.
+rounded count does: the estimate's count goes to the nearest multiple, the lower bound's down
+and the upper bound's up (`OUTWARD`), so the published interval holds the exact one (to the
+nearest, an interval a dozen people wide could lose almost half its width). A row is suppressed
+where its lower bound implies fewer people with the need than the threshold, or its upper bound
+fewer without it. Secondary suppression (`disclosure.secondary_suppress`, on the implied counts)
+keeps a suppressed LSOA estimate from being recovered from its LAD's and its neighbours'; the
+England and Wales row is published only where every LAD row of the measure is.
+`verify_estimates` checks all of it on the published table, as `disclosure.verify` does for the
+counts.
 """
 
 from __future__ import annotations
@@ -27,8 +30,20 @@ COLUMNS = ("geography_level", "area_code", "area_name", "wave", "measure", "esti
            "validated_by_wave", "method", "errors_included", "suppressed")
 
 
-def _implied(values: pd.Series, persons: pd.Series, base: int) -> pd.Series:
-    return disclosure.round_to_base(values.astype(float) * persons.astype(float), base)
+# how each published value's implied count goes to a multiple of the base
+OUTWARD = {"estimate": "nearest", "lower": "down", "upper": "up"}
+
+
+def _implied(values: pd.Series, persons: pd.Series, base: int, how: str = "nearest"
+             ) -> pd.Series:
+    """The count `values` x `persons` as a multiple of `base`: to the nearest (half up), or
+    down or up (a count a float error puts a hair off a multiple stays on it)."""
+    count = values.astype(float) * persons.astype(float)
+    if how == "nearest":
+        return disclosure.round_to_base(count, base)
+    step = np.floor if how == "down" else np.ceil
+    nudge = 1e-9 if how == "down" else -1e-9
+    return (step(count / base + nudge) * base).astype("Int64")
 
 
 def protect_estimates(estimates: pd.DataFrame, published: pd.DataFrame, areas: pd.DataFrame,
@@ -49,8 +64,8 @@ def protect_estimates(estimates: pd.DataFrame, published: pd.DataFrame, areas: p
     est.loc[country, "denominator"] = disclosure.round_to_base(est.loc[country, "persons"], base)
     on_cell = (est["count"].notna() & est["denominator"].notna()
                & ((est["coverage"] == "covered") | country)).to_numpy()
-    low = _implied(est["lower"], est["persons"], base)
-    high = _implied(est["upper"], est["persons"], base)
+    low = _implied(est["lower"], est["persons"], base, OUTWARD["lower"])
+    high = _implied(est["upper"], est["persons"], base, OUTWARD["upper"])
     # a cell with no estimate (nobody the measure counts there) has no bounds: suppressed
     primary = ~on_cell | (low < rules.threshold).fillna(True).to_numpy(bool) | (
         est["persons"] - high < rules.threshold).fillna(True).to_numpy(bool)
@@ -71,7 +86,8 @@ def protect_estimates(estimates: pd.DataFrame, published: pd.DataFrame, areas: p
     hidden[country] |= ~_country_safe(est, hidden, rules)[country]
     den = est["denominator"].astype(float)
     for col in BOUNDS:
-        est[col] = (_implied(est[col], est["persons"], base).astype(float) / den).round(4)
+        est[col] = (_implied(est[col], est["persons"], base, OUTWARD[col]).astype(float)
+                    / den).round(4)
     naive = est["count"].astype(float) / den
     naive_lo, naive_hi = wilson(naive.to_numpy(), den.to_numpy())
     est["naive_rate"], est["naive_lower"], est["naive_upper"] = (
