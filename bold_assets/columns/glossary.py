@@ -158,6 +158,12 @@ TABLES: list[tuple[str, dict[str, str]]] = [
         ("reference_dataset", "Reference source the record was traced to (e.g. pds)"),
         ("reference_record_id", "Reference record the traced person matched best"),
         ("match_probability", "Match probability of the best pair behind the link"))),
+    (r"linkage\.\w+_collisions", _t(
+        ("person_id", "Spine person whose best reference person went to another spine person "
+                      "(the one-to-one trace left it unlinked)"),
+        ("other_person_id", "The spine person that took that reference person"),
+        ("match_probability", "Match probability of the first person's best pair with that "
+                              "reference person"))),
     # research link files and research-zone tables of the linkage
     (r"research\.mags_crown_journey", _t(
         ("mc_case_id", "Keyed hash of the magistrates' case_id (as research.mags.case_id_hash)"),
@@ -199,9 +205,10 @@ TABLES: list[tuple[str, dict[str, str]]] = [
         ("estimate", "estimated prevalence of the need (the register's validated measure under "
                      "perfect linkage, or the flag where no wave validates it); a count rounded "
                      "to 5 over the published denominator; null when suppressed"),
-        ("lower", "lower bound of the 90% interval (linkage, proxy and sampling error), rounded "
-                  "as the estimate"),
-        ("upper", "upper bound of the 90% interval, rounded as the estimate"),
+        ("lower", "lower bound of the 90% interval (linkage, proxy and sampling error): its "
+                  "count rounded down to a multiple of 5, over the published denominator"),
+        ("upper", "upper bound of the 90% interval: its count rounded up to a multiple of 5, "
+                  "over the published denominator"),
         ("naive_rate", "the published flag rate (count / denominator of the outputs)"),
         ("naive_lower", "lower bound of the naive 90% Wilson interval of the published rate "
                         "(sampling error only)"),
@@ -228,7 +235,10 @@ TABLES: list[tuple[str, dict[str, str]]] = [
                  "perfect linkage); 'not validated': none does (truth: the latent need)"),
         ("truth", "true prevalence among the true people of the cell"),
         ("true_people", "true people of the cell (under perfect linkage)"),
+        ("exact_lower", "the estimator's lower bound, before rounding (not published)"),
+        ("exact_upper", "the estimator's upper bound, before rounding (not published)"),
         ("covered", "the published 90% interval contains the truth"),
+        ("exact_covered", "the exact (unrounded) 90% interval contains the truth"),
         ("naive_covered", "the naive binomial interval contains the truth"),
         ("width", "upper - lower"),
         ("naive_width", "naive_upper - naive_lower"))),
@@ -236,7 +246,9 @@ TABLES: list[tuple[str, dict[str, str]]] = [
         ("pool", "'validated' or 'not validated' (see evaluation.estimate_coverage)"),
         ("cells", "published LAD rows"),
         ("measures", "measures among them"),
-        ("coverage", "share of the rows whose 90% interval contains the truth"),
+        ("coverage", "share of the rows whose published 90% interval contains the truth"),
+        ("exact_coverage", "share whose exact 90% interval (before the bounds are rounded "
+                           "outward for disclosure control) contains the truth"),
         ("naive_coverage", "share whose naive binomial interval contains the truth"),
         ("mean_width", "mean width of the 90% intervals"),
         ("mean_naive_width", "mean width of the naive intervals"),
@@ -390,6 +402,16 @@ TABLES: list[tuple[str, dict[str, str]]] = [
         ("notes_bias_missingness", "Notes on bias and missingness"),
         ("flag_sql", "Boolean SQL over the declared evidence that makes the flag; empty: the "
                      "nearest earlier wave's"))),
+    (r"marts\.needs_estimates_exact_wave_\d+", _t(
+        ("geography_level", "lsoa, lad or country (England and Wales)"),
+        ("area_code", "ONS code of the LSOA, LAD or K04000001 (England and Wales)"),
+        ("measure", "risk factor register id (driver_* / outcome_*)"),
+        ("persons", "the wave's people of the area (exact)"),
+        ("estimate", "the estimator's prevalence, before rounding and suppression (inside the "
+                     "warehouse only: outputs.needs_estimates_wave_<n> is what is published)"),
+        ("lower", "the estimator's 90% lower bound, before rounding"),
+        ("upper", "the estimator's 90% upper bound, before rounding"),
+        ("validated_by_wave", "the wave whose validated measure the estimate targets"))),
     (r"marts\.area_coverage_wave_\d+", _t(
         ("lad_code", "LAD (of stg_lsoa), whose council submits the return"),
         ("measure", "Register id resting on the return (var council_coverage)"),

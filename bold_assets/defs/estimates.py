@@ -36,6 +36,16 @@ def estimates_key(wave: int) -> dg.AssetKey:
     return dg.AssetKey(["outputs", f"needs_estimates_wave_{wave}"])
 
 
+def exact_table(wave: int) -> str:
+    """`marts.<table>`: the estimator's rows before rounding and suppression, which the
+    estimates asset keeps inside the warehouse for the evaluation group (never published)."""
+    return f"needs_estimates_exact_wave_{wave}"
+
+
+EXACT_COLUMNS = ["geography_level", "area_code", "measure", "persons", "estimate", "lower",
+                 "upper", "validated_by_wave"]
+
+
 def _published(con, wave: int) -> pd.DataFrame:
     o = WAVE_OUTPUTS[wave]
     return con.execute(" UNION ALL BY NAME ".join(
@@ -92,10 +102,12 @@ class WaveEstimates:
         @dg.asset(key=self.key, group_name=f"wave_{w}", kinds={"duckdb"}, deps=self.deps,
                   description=f"Wave-{w} needs prevalence with a 90% interval carrying linkage "
                               "and proxy error, per LSOA, LAD and England and Wales, beside the "
-                              "naive flag rate; disclosure-controlled with its cells.")
+                              "naive flag rate; disclosure-controlled with its cells. The "
+                              f"unrounded rows stay in marts.{exact_table(w)} (evaluation).")
         def needs_estimates(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
             exact, pub, counts = self.compute(warehouse)
             with warehouse.connect() as con:
+                replace_table_from(con, "marts", exact_table(w), exact[EXACT_COLUMNS])
                 n = replace_table_from(con, "outputs", self.key.path[1], pub, _SQL_COLS)
                 schema = column_schema(con, f"outputs.{self.key.path[1]}")
             png = charts.interval_chart(pub[pub["geography_level"] == "lad"], w)

@@ -1,11 +1,13 @@
 """Coverage of the published intervals against truth (evaluation only: reads `truth.*`).
 
 For each wave, measure and published LAD (and England and Wales) row: the true prevalence among
-the true people of that cell, and whether the 90% interval and the naive binomial interval
-contain it. The truth of a measure some wave validates is the register's validated measure under
-perfect linkage (`truth_marts`: the flag of the estimate's reference wave, on each true person's
-records): what the estimate estimates. A measure no wave validates has no such reference: its
-truth is the latent need (`truth.persons`), and it is reported apart (`pool` 'not validated').
+the true people of that cell, and whether the 90% interval (as published, and as the estimator
+gave it before its bounds were rounded outward for disclosure control) and the naive binomial
+interval contain it. The truth of a measure some wave validates is the register's validated
+measure under perfect linkage (`truth_marts`: the flag of the estimate's reference wave, on each
+true person's records): what the estimate estimates. A measure no wave validates has no such
+reference: its truth is the latent need (`truth.persons`), and it is reported apart (`pool`
+'not validated').
 A true person's cell is the one their records put them in under perfect linkage (the wave's
 truth mart); the people of a cell the later (reference) wave drops as dead before its snapshot
 are left out of that cell's truth.
@@ -41,9 +43,11 @@ def cell_truth(truth_mart: pd.DataFrame, reference: pd.DataFrame | None,
 
 
 def coverage_cells(estimates: pd.DataFrame, truth_marts: dict[int, pd.DataFrame],
-                   latent: pd.DataFrame) -> pd.DataFrame:
+                   latent: pd.DataFrame, exact: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per published LAD and country row of every wave's estimates: truth, and whether each
-    interval contains it. `estimates`: the published tables of the waves stacked."""
+    interval contains it. `estimates`: the published tables of the waves stacked; `exact`: the
+    estimator's own rows of the same waves (with `wave`), before rounding, whose interval is
+    checked on the same rows (`exact_covered`; without it, as the published one)."""
     rows = []
     shown = estimates[~estimates["suppressed"].astype(bool)
                       & estimates["geography_level"].isin(["lad", "country"])]
@@ -55,24 +59,35 @@ def coverage_cells(estimates: pd.DataFrame, truth_marts: dict[int, pd.DataFrame]
             pool=POOLS[0] if ref is not None else POOLS[1]))
     out = pd.concat(rows, ignore_index=True) if rows else shown.assign(
         truth=np.nan, true_people=np.nan, pool=None)
+    key = ["wave", "geography_level", "area_code", "measure"]
+    if exact is not None:
+        out = out.merge(exact[key + ["lower", "upper"]].add_prefix("exact_").rename(
+            columns={f"exact_{k}": k for k in key}), on=key, how="left")
+    else:
+        out = out.assign(exact_lower=out["lower"], exact_upper=out["upper"])
     out["covered"] = (out["lower"] <= out["truth"]) & (out["truth"] <= out["upper"])
+    out["exact_covered"] = (out["exact_lower"] <= out["truth"]) & (
+        out["truth"] <= out["exact_upper"])
     out["naive_covered"] = (out["naive_lower"] <= out["truth"]) & (
         out["truth"] <= out["naive_upper"])
     out["width"] = out["upper"] - out["lower"]
     out["naive_width"] = out["naive_upper"] - out["naive_lower"]
     return out[["wave", "measure", "geography_level", "area_code", "pool", "validated_by_wave",
                 "estimate", "lower", "upper", "naive_rate", "naive_lower", "naive_upper",
-                "truth", "true_people", "covered", "naive_covered", "width", "naive_width"]]
+                "exact_lower", "exact_upper", "truth", "true_people", "covered",
+                "exact_covered", "naive_covered", "width", "naive_width"]]
 
 
 def summary(cells: pd.DataFrame) -> pd.DataFrame:
-    """Per wave and pool, LAD rows: cells, coverage of the 90% and naive intervals, mean widths
-    and mean error of each point against the truth."""
+    """Per wave and pool, LAD rows: cells, coverage of the published 90%, the exact (before
+    rounding) and the naive intervals, mean widths and mean error of each point against the
+    truth."""
     lad = cells[cells["geography_level"] == "lad"]
     g = lad.assign(error=lad["estimate"] - lad["truth"],
                    naive_error=lad["naive_rate"] - lad["truth"]).groupby(["wave", "pool"])
     out = g.agg(cells=("covered", "size"), measures=("measure", "nunique"),
-                coverage=("covered", "mean"), naive_coverage=("naive_covered", "mean"),
+                coverage=("covered", "mean"), exact_coverage=("exact_covered", "mean"),
+                naive_coverage=("naive_covered", "mean"),
                 mean_width=("width", "mean"), mean_naive_width=("naive_width", "mean"),
                 mean_error=("error", "mean"), mean_naive_error=("naive_error", "mean"))
     return out.reset_index().round(4)

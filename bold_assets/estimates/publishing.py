@@ -2,11 +2,12 @@
 
 An estimate row is published only on a cell whose count the outputs publish (so ACRO and
 secondary suppression have passed the people it sits on). Each of estimate, lower and upper is
-published as a rate whose count (value x the cell's exact people) is a multiple of the base,
-divided by the published (rounded) denominator, so a published bound reveals no more than a
-rounded count does: the estimate's count goes to the nearest multiple, the lower bound's down
-and the upper bound's up (`OUTWARD`), so the published interval holds the exact one (to the
-nearest, an interval a dozen people wide could lose almost half its width). A row is suppressed
+published as a count that is a multiple of the base over the published (rounded) denominator,
+so a published bound reveals no more than a rounded count does: the estimate's count (its value
+x the cell's exact people) goes to the nearest multiple, the lower bound's (its value x the
+published denominator) down and the upper bound's up (`OUTWARD`), so the published interval
+holds the exact one (to the nearest, an interval a dozen people wide could lose almost half its
+width). A row is suppressed
 where its lower bound implies fewer people with the need than the threshold, or its upper bound
 fewer without it. Secondary suppression (`disclosure.secondary_suppress`, on the implied counts)
 keeps a suppressed LSOA estimate from being recovered from its LAD's and its neighbours'; the
@@ -64,11 +65,14 @@ def protect_estimates(estimates: pd.DataFrame, published: pd.DataFrame, areas: p
     est.loc[country, "denominator"] = disclosure.round_to_base(est.loc[country, "persons"], base)
     on_cell = (est["count"].notna() & est["denominator"].notna()
                & ((est["coverage"] == "covered") | country)).to_numpy()
-    low = _implied(est["lower"], est["persons"], base, OUTWARD["lower"])
-    high = _implied(est["upper"], est["persons"], base, OUTWARD["upper"])
+    den = est["denominator"].astype(float)
+    # each value's implied count: the estimate's of the cell's exact people, the bounds' of the
+    # published denominator (so lower / denominator <= the exact lower, and upper >= the upper)
+    basis = {"estimate": est["persons"], "lower": den, "upper": den}
+    implied = {c: _implied(est[c], basis[c], base, OUTWARD[c]) for c in BOUNDS}
     # a cell with no estimate (nobody the measure counts there) has no bounds: suppressed
-    primary = ~on_cell | (low < rules.threshold).fillna(True).to_numpy(bool) | (
-        est["persons"] - high < rules.threshold).fillna(True).to_numpy(bool)
+    primary = ~on_cell | (implied["lower"] < rules.threshold).fillna(True).to_numpy(bool) | (
+        den - implied["upper"] < rules.threshold).fillna(True).to_numpy(bool)
     hidden = primary.copy()
     local = ~country
     cells = est.loc[local, key].assign(
@@ -84,10 +88,8 @@ def protect_estimates(estimates: pd.DataFrame, published: pd.DataFrame, areas: p
         cells["count_secondary"] = False
     hidden[local] = (cells["count_primary"] | cells["count_secondary"]).to_numpy(bool)
     hidden[country] |= ~_country_safe(est, hidden, rules)[country]
-    den = est["denominator"].astype(float)
     for col in BOUNDS:
-        est[col] = (_implied(est[col], est["persons"], base, OUTWARD[col]).astype(float)
-                    / den).round(4)
+        est[col] = (implied[col].astype(float) / den).round(4)
     naive = est["count"].astype(float) / den
     naive_lo, naive_hi = wilson(naive.to_numpy(), den.to_numpy())
     est["naive_rate"], est["naive_lower"], est["naive_upper"] = (

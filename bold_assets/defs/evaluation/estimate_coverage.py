@@ -4,16 +4,17 @@
 Reads truth (the evaluation group is its only reader): each wave's mart is rebuilt under
 perfect linkage from the dbt models' own SQL (`bold_assets.estimates.truth_marts`), and each
 published LAD and England and Wales row is compared with the true prevalence among its true
-people (`bold_assets.estimates.coverage`). The summary pools, per wave, the measures a wave
-validates apart from those none does. Charts: per wave, naive vs corrected intervals by LAD
-with the truth.
+people (`bold_assets.estimates.coverage`), and so is the estimator's exact interval on the same
+row (`marts.needs_estimates_exact_wave_<n>`, before its bounds were rounded outward). The
+summary pools, per wave, the measures a wave validates apart from those none does. Charts: per
+wave, naive vs corrected intervals by LAD with the truth.
 """
 
 import dagster as dg
 import pandas as pd
 
 from bold_assets import warehouse as wh
-from bold_assets.defs.estimates import WAVE_ESTIMATES
+from bold_assets.defs.estimates import WAVE_ESTIMATES, exact_table
 from bold_assets.defs.evaluation.needs_validity import TRUTH, record_hashes
 from bold_assets.defs.metadata import column_schema
 from bold_assets.defs.paths import path_value
@@ -62,9 +63,11 @@ def evaluate(warehouse: WarehouseResource) -> tuple[pd.DataFrame, dict[int, pd.D
     with warehouse.connect() as con:
         published = {w: con.execute(f"SELECT * FROM {'.'.join(WAVE_ESTIMATES[w].key.path)}").df()
                      for w in waves}
+        exact = pd.concat([con.execute(f"SELECT *, {w} AS wave FROM marts.{exact_table(w)}").df()
+                           for w in waves], ignore_index=True)
     marts, latent = truth(warehouse, waves)
     cells = coverage.coverage_cells(pd.concat(published.values(), ignore_index=True), marts,
-                                    latent)
+                                    latent, exact)
     return cells, published
 
 
