@@ -15,6 +15,7 @@ the links no model scored); the published one is what `outputs.needs_estimates_w
   exactly all the records of one true person (research link files of waves up to it).
 
     python benchmarks/bench_estimate_coverage.py --warehouse data/bold.duckdb [--warehouse ...]
+    python benchmarks/bench_estimate_coverage.py --published --warehouse ...  # published rows
 
 Each warehouse needs its project key (BOLD_PROJECT_KEY, or the key file beside it). Prints, per
 variant and wave, the LAD coverage of the validated measures, the mean interval width and the
@@ -106,11 +107,33 @@ def table(cells: pd.DataFrame) -> pd.DataFrame:
                  sd_error=("error", "std")).round(4)
 
 
+def published_rows(paths: list[Path]) -> pd.DataFrame:
+    """`evaluation.estimate_coverage` of the warehouses pooled (what the pipeline published and
+    checked, nothing computed again): per pool and wave, the published LAD rows' coverage, the
+    exact (unrounded) interval's on the same rows, the naive interval's, and mean widths."""
+    frames = []
+    for path in paths:
+        with duckdb.connect(str(path), read_only=True) as con:
+            frames.append(con.execute("SELECT * FROM evaluation.estimate_coverage").df())
+    lad = pd.concat(frames, ignore_index=True).query("geography_level == 'lad'")
+    lad = lad.assign(exact_width=lad["exact_upper"] - lad["exact_lower"])
+    return lad.groupby(["pool", "wave"]).agg(
+        cells=("covered", "size"), published=("covered", "mean"), exact=("exact_covered", "mean"),
+        naive=("naive_covered", "mean"), width=("width", "mean"),
+        exact_width=("exact_width", "mean"), naive_width=("naive_width", "mean")).round(4)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--warehouse", action="append", required=True, type=Path,
                         help="a finished warehouse (repeat for several seeds)")
+    parser.add_argument("--published", action="store_true",
+                        help="only pool the warehouses' evaluation.estimate_coverage (the "
+                             "published rows), computing nothing again")
     args = parser.parse_args(argv)
+    if args.published:
+        print(published_rows(args.warehouse).to_string())
+        return 0
     every = [measure(p) for p in args.warehouse]
     for cells in every:
         print(f"\n{cells['warehouse'].iloc[0]}\n{table(cells).to_string()}")

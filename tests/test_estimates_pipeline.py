@@ -110,6 +110,12 @@ def test_coverage_of_the_intervals_against_truth(pipeline_warehouse, read_only):
     assert abs(validated.loc[0, "mean_error"]) < abs(validated.loc[0, "mean_naive_error"]) / 3
     pooled = (validated["coverage"] * validated["cells"]).sum() / validated["cells"].sum()
     assert pooled >= 0.8
+    # each published interval holds the estimator's exact one (bounds rounded outward, to the
+    # rates' 4 places), so it covers wherever the exact one does
+    assert cells[["exact_lower", "exact_upper"]].notna().all().all()
+    assert ((cells["lower"] <= cells["exact_lower"] + 1e-4)
+            & (cells["exact_upper"] <= cells["upper"] + 1e-4)).all()
+    assert (validated["coverage"] >= validated["exact_coverage"]).all()
     # a measure no wave validates is reported apart, against the latent need
     apart = cells[cells["pool"] == "not validated"]
     assert set(apart["measure"]) == {"driver_family"}
