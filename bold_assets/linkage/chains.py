@@ -21,7 +21,6 @@ record of its (guarded) component.
 
 from __future__ import annotations
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 from scipy.sparse import coo_matrix
@@ -70,6 +69,8 @@ def weak_bridges(n: int, i: np.ndarray, j: np.ndarray, p: np.ndarray, bar: float
     group_pair = np.minimum(a, b).astype(np.int64) * n64 + np.maximum(a, b)
     pairs = pd.DataFrame({"record": record_pair[cross], "group": group_pair[cross]})
     links = pairs.drop_duplicates("record")["group"].value_counts()
+    import networkx as nx  # here, not at import: the code location loads without it (0.2 s)
+
     graph = nx.Graph()
     graph.add_edges_from(zip((links.index // n64).tolist(), (links.index % n64).tolist(),
                              strict=True))
