@@ -111,11 +111,13 @@ def one_per_pair(*frames: pd.DataFrame) -> pd.DataFrame:
 def clusterings_disagree(con: duckdb.DuckDBPyConnection) -> set:
     """The spine persons (medium clusters) on which the three clusterings disagree: made of
     several high clusters, or inside a low cluster holding other medium persons."""
-    links = con.execute("SELECT estimated_xjs_id AS m, xjs_id_high AS h, xjs_id_low AS l "
-                        "FROM research.xjs_link").df()
-    highs = links.groupby("m")["h"].nunique()
-    mediums_in_low = links.groupby("l")["m"].nunique()
-    return set(highs[highs > 1].index) | set(links.loc[links["l"].map(mediums_in_low) > 1, "m"])
+    return {m for (m,) in con.execute("""
+        SELECT estimated_xjs_id FROM research.xjs_link
+        GROUP BY 1 HAVING count(DISTINCT xjs_id_high) > 1
+        UNION
+        SELECT estimated_xjs_id FROM research.xjs_link WHERE xjs_id_low IN (
+            SELECT xjs_id_low FROM research.xjs_link
+            GROUP BY 1 HAVING count(DISTINCT estimated_xjs_id) > 1)""").fetchall()}
 
 
 def read_inputs(con: duckdb.DuckDBPyConnection, wave: int
