@@ -158,18 +158,19 @@ def pipeline_dagster_home(pipeline_warehouse: Path) -> Path:
 # Groups whose tests take longest on one worker (seconds, from `--durations=0`; a guide for
 # ordering only: a group missing here runs after them). xdist hands the groups out in this order
 # (pyproject's addopts turn off its own ordering by number of tests), so the long ones start
-# first and the short ones fill the end. "test_refresh" holds tests/test_spark.py.
-LONG_GROUPS = {"test_refresh": 124, "test_dbt": 104, "test_backfill_daemon": 89,
-               "test_wave_design": 89, "test_landing": 46, "test_quality_concurrency": 22,
-               "test_world": 22, "test_raw_assets": 11, "test_linkage_core": 11,
-               "test_quality_fast": 10, "test_quality": 9}
+# first and the short ones fill the end. "test_refresh" holds tests/test_spark.py and
+# tests/test_backfill_daemon.py.
+LONG_GROUPS = {"test_refresh": 190, "test_dbt": 104, "test_wave_design": 89, "test_landing": 46,
+               "test_quality_concurrency": 22, "test_world": 22, "test_raw_assets": 11,
+               "test_linkage_core": 11, "test_quality_fast": 10, "test_quality": 9}
 
 
 pytest_plugins = ["tests.refresh_runs"]  # the `refreshed` run of test_refresh and test_spark
 
 # Modules that share a session fixture run in one group (on one worker): tests/test_spark.py
-# builds on tests/test_refresh.py's refreshes (`refreshed`, tests/refresh_runs.py).
-SHARED_GROUPS = {"test_spark": "test_refresh"}
+# builds on tests/test_refresh.py's refreshes (`refreshed`, tests/refresh_runs.py), and
+# tests/test_backfill_daemon.py compares the daemon's ids with them.
+SHARED_GROUPS = {"test_spark": "test_refresh", "test_backfill_daemon": "test_refresh"}
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's loadgroup reads the xdist_group marks

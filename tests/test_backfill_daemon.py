@@ -6,7 +6,9 @@ backfill pass, up to 30 s later; they then wait in the same run queue, which is 
 (`bold refresh` takes the daemon's path: its backfill is in the closing note of issue 24).
 
 The runs must all succeed, never overlap, run the snapshots in order, and give the ids a
-sequential in-process refresh of the same weeks gives.
+sequential in-process refresh of the same weeks gives: the refreshes of `refreshed`
+(tests/refresh_runs.py, the same population, seed, weeks and assets; this module runs in its
+xdist group, so the refreshes are made once for both).
 """
 
 from __future__ import annotations
@@ -22,11 +24,11 @@ import pytest
 
 from bold_assets import backfill
 from bold_assets.instance import ensure_instance_config
-from tests.conftest import TEST_PROJECT_KEY, TEST_SEED, bold_env
+from tests.conftest import TEST_PROJECT_KEY, TEST_SEED
+from tests.refresh_runs import FIRST, POPULATION, REFRESH, SECOND
 
-POPULATION = 1000
-WEEKS = ["2023-10-02", "2023-10-09"]
-SELECT = "raw/*,reference/*,linkage/*,research/person_id_changes"
+WEEKS = [FIRST, SECOND]
+SELECT = REFRESH
 ONE_ASSET = ["linkage", "std_mags"]  # what a Materialize click on one asset launches
 
 LAUNCH_RUN = """mutation($p: ExecutionParams!) { launchRun(executionParams: $p) {
@@ -66,22 +68,9 @@ def _wait_run(url: str, run_id: str, timeout_s: float = 300) -> dict:
         time.sleep(1)
 
 
-def _sequential(root: Path, selection: list[list[str]]) -> None:
-    """The same weeks refreshed one after the other in this process, on another warehouse."""
-    import dagster as dg
-
-    from bold_assets.refresh import run_in_order
-
-    with bold_env(**{**_env(root), "DAGSTER_HOME": None, "BOLD_LANDING_DIR": None,
-                     "BOLD_SNAPSHOT_DATE": None}):
-        runs = run_in_order(WEEKS, asset_selection=[dg.AssetKey(k) for k in selection],
-                            checks=False)
-    assert all(r.success for r in runs)
-
-
 @pytest.fixture(scope="module")
-def daemon_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    root, reference = tmp_path_factory.mktemp("daemon"), tmp_path_factory.mktemp("sequential")
+def daemon_run(tmp_path_factory: pytest.TempPathFactory, refreshed: dict) -> dict:
+    root = tmp_path_factory.mktemp("daemon")
     env = _env(root)
     ensure_instance_config(env["DAGSTER_HOME"])
     selection = _selection()
@@ -100,13 +89,11 @@ def daemon_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
         assert launched["launchRun"]["__typename"] == "LaunchRunSuccess", launched
         one_id = launched["launchRun"]["run"]["runId"]
         queued = _run(url, one_id)["status"]
-        # the sequential reference runs here while the daemon runs the queue
-        _sequential(reference, selection)
         runs = [backfill.RunState.of(_wait_run(url, r)) for r in run_ids]
         one = _wait_run(url, one_id)
     result = backfill.BackfillResult("", "", sorted(runs, key=lambda r: r.partition))
     return {"result": result, "one": one, "one_queued": queued,
-            "ids": _ids(root / "bold.duckdb"), "reference_ids": _ids(reference / "bold.duckdb")}
+            "ids": _ids(root / "bold.duckdb"), "reference_ids": _ids(refreshed["path"])}
 
 
 def test_backfill_and_materialize_run_one_at_a_time_in_order(daemon_run):
