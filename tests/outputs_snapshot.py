@@ -15,7 +15,9 @@ records with no date of birth were first compared with the records of their name
 (`comparisons.blocking_rules_for`): the clusters stayed as they were, and the estimates draw
 from the pairs now scored; and for `needs_estimates_wave_0` alone again when the estimates of
 validated measures stopped counting the people who died before the validating wave's snapshot
-(`estimator.counted`).
+(`estimator.counted`); and for it alone once more when the estimates drew only the persons
+linkage may have built wrongly (`reading.read_inputs`) and published their bounds rounded outward
+(`publishing.OUTWARD`).
 
 Columns added to the tables since (`ADDED_COLUMNS`) leave the stored checksums as they are: the
 stored columns are still checked byte for byte, in the stored row order, and each added column

@@ -8,7 +8,9 @@ backfill pass, up to 30 s later; they then wait in the same run queue, which is 
 The runs must all succeed, never overlap, run the snapshots in order, and give the ids a
 sequential in-process refresh of the same weeks gives: the refreshes of `refreshed`
 (tests/refresh_runs.py, the same population, seed, weeks and assets; this module runs in its
-xdist group, so the refreshes are made once for both).
+xdist group, so the refreshes are made once for both). That warehouse refreshed its first week
+twice more before the second (a re-run, and every pair scored again on Spark), which
+tests/test_refresh.py and tests/test_spark.py show changes no id.
 """
 
 from __future__ import annotations

@@ -203,27 +203,36 @@ def test_bounds_follow_their_cell_and_hide_small_implied_counts():
     assert {"estimate_on_hidden_cell", "below_threshold"} <= kinds
 
 
+def _published_lad(estimate: float, lower: float, upper: float) -> tuple[float, ...]:
+    """(lower, estimate, upper) as published for one LAD of 300 people, as counts of people
+    (the rates have 4 decimal places); the arguments are counts too."""
+    est = _estimates({"L1": 0.3, E.COUNTRY[0]: 0.3}, {"L1": 300, E.COUNTRY[0]: 300})
+    est[["estimate", "lower", "upper"]] = [estimate / 300, lower / 300, upper / 300]
+    out = protect_estimates(est, _published([("lsoa", "A", 90, 300), ("lad", "L1", 90, 300)]),
+                            AREAS.iloc[:1], wave=0).set_index("area_code").loc["L1"]
+    assert not out["suppressed"]
+    return tuple(round(out[c] * 300) for c in ("lower", "estimate", "upper"))  # 4 places
+
+
 def test_published_interval_holds_the_exact_one():
-    """The lower bound's implied count is rounded down and the upper's up (to the nearest, an
-    interval of 11 people, 85.6 to 96.6, would publish as 85 to 95: narrower); the estimate to
-    the nearest multiple of 5."""
-    persons = {"L1": 300, E.COUNTRY[0]: 300}
-    est = _estimates({"L1": 0.3, E.COUNTRY[0]: 0.3}, persons)
-    est[["lower", "upper"]] = [85.6 / 300, 96.6 / 300]
-    est["estimate"] = 92.4 / 300
-    areas = AREAS.iloc[:1]
-    out = protect_estimates(est, _published([("lsoa", "A", 90, 300), ("lad", "L1", 90, 300)]),
-                            areas, wave=0).set_index("area_code")
-    lad = out.loc["L1"]
-    assert not lad["suppressed"]
-    assert (lad["lower"], lad["estimate"], lad["upper"]) == pytest.approx(
-        (85 / 300, 90 / 300, 100 / 300), abs=1e-4)
-    # a bound already on a multiple stays there, float error or not
-    est[["lower", "upper"]] = [0.1 * 3 * 300 / 300 - 0.05, 0.35]  # 75.0000..., 105 people
-    out = protect_estimates(est, _published([("lsoa", "A", 90, 300), ("lad", "L1", 90, 300)]),
-                            areas, wave=0).set_index("area_code")
-    assert (out.loc["L1", "lower"], out.loc["L1", "upper"]) == pytest.approx(
-        (75 / 300, 105 / 300), abs=1e-4)
+    """The lower bound's implied count is rounded down and the upper's up, the estimate's to
+    the nearest multiple of 5 (to the nearest, 88 to 96.6 people would publish as 90 to 95)."""
+    assert _published_lad(92.4, 88, 96.6) == (85, 90, 100)
+    # a bound a float error puts a hair off its multiple (54.999..., 115.000...1) stays on it
+    assert _published_lad(85, 55, 115) == (55, 85, 115)
+
+
+def test_bounds_never_tell_where_the_estimate_was_rounded_from():
+    """A bound on the estimate's own multiple would say which side of it the estimate's count
+    lay: each sits at least 5 people away, so 90 and 91 people publish alike; verify catches a
+    published interval that does not."""
+    assert _published_lad(91, 91, 91) == _published_lad(90, 90, 90) == (85, 90, 95)
+    row = pd.DataFrame([{"geography_level": "lad", "area_code": "L1", "measure": M,
+                         "estimate": 90 / 300, "lower": 90 / 300, "upper": 95 / 300,
+                         "denominator": 300, "suppressed": False}])
+    exact = pd.Series([300], index=pd.MultiIndex.from_tuples([("lad", "L1")]))
+    kinds = {v.kind for v in verify_estimates(row, _published([("lad", "L1", 90, 300)]), exact)}
+    assert kinds == {"narrow_interval"}
 
 
 def test_country_estimate_hidden_when_one_lad_would_give_it_away():

@@ -81,6 +81,8 @@ def test_the_persons_drawn_are_those_linkage_may_have_built_wrongly(pipeline_war
     assert bad[drawn].mean() > 5 * bad[~drawn].mean()
     assert drawn[bad].mean() > 0.5
     assert len(collisions) > 10
+    # keyed as the mart's ids: most collision persons are wave-0 persons
+    assert collisions["id_l"].isin(ids).mean() > 0.5
     pairs = set(zip(inputs.pairs["id_l"], inputs.pairs["id_r"], strict=True))
     assert all((min(a, b), max(a, b)) in pairs
                for a, b in zip(collisions["id_l"], collisions["id_r"], strict=True))

@@ -1,5 +1,7 @@
 """Each wave's error-aware estimates: `outputs/needs_estimates_wave_<n>` (one factory, every wave
-with a mart), in the wave's group, after its safe outputs.
+with a mart), in the wave's group, after its safe outputs; with them, in the same step and
+transaction, `marts/needs_estimates_exact_wave_<n>`, the estimator's rows before rounding and
+suppression, which stay inside the warehouse for the evaluation group.
 
 Per LSOA, LAD and England and Wales and per measure: the estimate of the need's prevalence with
 a 90% interval carrying linkage and proxy error, the naive flag rate with its binomial interval,
@@ -21,7 +23,7 @@ from bold_assets.defs.resources import WarehouseResource
 from bold_assets.defs.wave_0.linkage import PAIRS_KEY, PERSON_IDS_KEY
 from bold_assets.defs.wave_0.outputs import AREAS, WAVE_OUTPUTS, output_waves
 from bold_assets.estimates import charts, estimator, publishing, reading
-from bold_assets.warehouse import replace_table_from
+from bold_assets.warehouse import write_frames
 
 _SQL_COLS = """geography_level::VARCHAR AS geography_level, area_code::VARCHAR AS area_code,
     area_name::VARCHAR AS area_name, wave::INTEGER AS wave, measure::VARCHAR AS measure,
@@ -36,10 +38,10 @@ def estimates_key(wave: int) -> dg.AssetKey:
     return dg.AssetKey(["outputs", f"needs_estimates_wave_{wave}"])
 
 
-def exact_table(wave: int) -> str:
-    """`marts.<table>`: the estimator's rows before rounding and suppression, which the
-    estimates asset keeps inside the warehouse for the evaluation group (never published)."""
-    return f"needs_estimates_exact_wave_{wave}"
+def exact_key(wave: int) -> dg.AssetKey:
+    """`marts/needs_estimates_exact_wave_<n>`: the estimator's rows before rounding and
+    suppression, kept inside the warehouse for the evaluation group (never published)."""
+    return dg.AssetKey(["marts", f"needs_estimates_exact_wave_{wave}"])
 
 
 EXACT_COLUMNS = ["geography_level", "area_code", "measure", "persons", "estimate", "lower",
@@ -62,6 +64,7 @@ class WaveEstimates:
     def __init__(self, wave: int):
         self.wave = wave
         self.key = estimates_key(wave)
+        self.exact_key = exact_key(wave)
 
     @property
     def deps(self) -> list[dg.AssetKey]:
@@ -98,25 +101,41 @@ class WaveEstimates:
     @cached_property
     def asset(self) -> dg.AssetsDefinition:
         w = self.wave
+        group = f"wave_{w}"
 
-        @dg.asset(key=self.key, group_name=f"wave_{w}", kinds={"duckdb"}, deps=self.deps,
-                  description=f"Wave-{w} needs prevalence with a 90% interval carrying linkage "
-                              "and proxy error, per LSOA, LAD and England and Wales, beside the "
-                              "naive flag rate; disclosure-controlled with its cells. The "
-                              f"unrounded rows stay in marts.{exact_table(w)} (evaluation).")
+        @dg.multi_asset(name=f"needs_estimates_wave_{w}", specs=[
+            dg.AssetSpec(self.exact_key, group_name=group, kinds={"duckdb"}, deps=self.deps,
+                         description=f"Wave-{w} needs prevalence with its 90% interval per LSOA, "
+                                     "LAD and England and Wales as the estimator gave them, "
+                                     "before rounding and suppression: inside the warehouse "
+                                     "only, for the evaluation group (never published)."),
+            dg.AssetSpec(self.key, group_name=group, kinds={"duckdb"}, deps=self.deps,
+                         description=f"Wave-{w} needs prevalence with a 90% interval carrying "
+                                     "linkage and proxy error, per LSOA, LAD and England and "
+                                     "Wales, beside the naive flag rate; disclosure-controlled "
+                                     "with its cells."),
+        ])
         def needs_estimates(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
             exact, pub, counts = self.compute(warehouse)
-            with warehouse.connect() as con:
-                replace_table_from(con, "marts", exact_table(w), exact[EXACT_COLUMNS])
-                n = replace_table_from(con, "outputs", self.key.path[1], pub, _SQL_COLS)
-                schema = column_schema(con, f"outputs.{self.key.path[1]}")
+            exact_name, pub_name = self.exact_key.path[1], self.key.path[1]
+            with warehouse.connect() as con:  # both tables or neither
+                write_frames(con, {"__exact": exact[EXACT_COLUMNS], "__published": pub}, [
+                    "CREATE SCHEMA IF NOT EXISTS marts", "CREATE SCHEMA IF NOT EXISTS outputs",
+                    f"CREATE OR REPLACE TABLE marts.{exact_name} AS SELECT * FROM __exact",
+                    f"CREATE OR REPLACE TABLE outputs.{pub_name} AS "
+                    f"SELECT {_SQL_COLS} FROM __published"])
+                schemas = {k: column_schema(con, ".".join(k.path))
+                           for k in (self.exact_key, self.key)}
             png = charts.interval_chart(pub[pub["geography_level"] == "lad"], w)
             chart_file = charts.save(warehouse.file, f"needs_estimates_wave_{w}.png", png)
             methods = pub.drop_duplicates("measure").assign(
                 measure=lambda d: d["measure"].map(register.measure_names()))
-            return dg.MaterializeResult(metadata={
-                "dagster/row_count": n,
-                "dagster/column_schema": schema,
+            yield dg.MaterializeResult(asset_key=self.exact_key, metadata={
+                "dagster/row_count": len(exact),
+                "dagster/column_schema": schemas[self.exact_key]})
+            yield dg.MaterializeResult(asset_key=self.key, metadata={
+                "dagster/row_count": len(pub),
+                "dagster/column_schema": schemas[self.key],
                 "rows_published": int((~pub["suppressed"]).sum()),
                 "rows_suppressed": int(pub["suppressed"].sum()),
                 "draws": estimator.DRAWS,

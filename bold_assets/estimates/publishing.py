@@ -6,12 +6,14 @@ published as a count that is a multiple of the base over the published (rounded)
 so a published bound reveals no more than a rounded count does: the estimate's count (its value
 x the cell's exact people) goes to the nearest multiple, the lower bound's (its value x the
 published denominator) down and the upper bound's up (`OUTWARD`), so the published interval
-holds the exact one (to the nearest, an interval a dozen people wide could lose almost half its
-width). A row is suppressed
-where its lower bound implies fewer people with the need than the threshold, or its upper bound
-fewer without it. Secondary suppression (`disclosure.secondary_suppress`, on the implied counts)
-keeps a suppressed LSOA estimate from being recovered from its LAD's and its neighbours'; the
-England and Wales row is published only where every LAD row of the measure is.
+holds the exact one, to the rates' 4 decimal places (to the nearest, an interval a dozen people
+wide could lose almost half its width). Each bound also sits at least one base from the
+estimate: a narrower interval would tell which side of its multiple the estimate's count was
+rounded from. A row is suppressed where its lower bound implies fewer people with the need than
+the threshold, or its upper bound fewer without it. Secondary suppression
+(`disclosure.secondary_suppress`, on the implied counts) keeps a suppressed LSOA estimate from
+being recovered from its LAD's and its neighbours'; the England and Wales row is published only
+where every LAD row of the measure is.
 `verify_estimates` checks all of it on the published table, as `disclosure.verify` does for the
 counts.
 """
@@ -70,6 +72,12 @@ def protect_estimates(estimates: pd.DataFrame, published: pd.DataFrame, areas: p
     # published denominator (so lower / denominator <= the exact lower, and upper >= the upper)
     basis = {"estimate": est["persons"], "lower": den, "upper": den}
     implied = {c: _implied(est[c], basis[c], base, OUTWARD[c]) for c in BOUNDS}
+    # each bound at least one base from the estimate: a bound on the estimate's own multiple
+    # would tell which side of it the estimate's count was rounded from
+    for col, step in (("lower", -base), ("upper", base)):
+        limit = implied["estimate"] + step
+        beyond = implied[col] <= limit if step < 0 else implied[col] >= limit
+        implied[col] = implied[col].where(beyond.fillna(False), limit)
     # a cell with no estimate (nobody the measure counts there) has no bounds: suppressed
     primary = ~on_cell | (implied["lower"] < rules.threshold).fillna(True).to_numpy(bool) | (
         den - implied["upper"] < rules.threshold).fillna(True).to_numpy(bool)
@@ -159,6 +167,14 @@ def verify_estimates(est: pd.DataFrame, published: pd.DataFrame, exact_persons: 
             f"{col} implies fewer than {rules.threshold} people with or without the need")
     order = (e["lower"] <= e["estimate"]) & (e["estimate"] <= e["upper"])
     add("interval", e[shown & ~order], "estimate outside its interval")
+    # a bound less than one base from the estimate (beyond the rates' rounding to 4 places)
+    # tells which side of its multiple the estimate's count lies
+    gap = rules.round_base - den * 1e-4 - 1e-6
+    with np.errstate(invalid="ignore"):
+        narrow = ((e["estimate"] - e["lower"]) * den < gap) | (
+            (e["upper"] - e["estimate"]) * den < gap)
+    add("narrow_interval", e[shown & narrow.fillna(False)],
+        f"a bound less than {rules.round_base} people from the estimate")
     # differencing inside each LAD: suppressed LSOA estimates number 0 or >= 2 under a
     # published LAD estimate (counts as the implied, exact ones)
     lsoa = e[e["geography_level"] == "lsoa"].assign(

@@ -84,9 +84,14 @@ def trace_collisions(con: duckdb.DuckDBPyConnection, waves: Iterable[int]) -> pd
     from bold_assets.linkage.spine import research_id_sql
     from bold_assets.linkage.trace import collisions_table
 
-    tables = [collisions_table(t) for t in spine_trace_tables(waves)]
-    parts = [f"SELECT person_id, other_person_id, match_probability FROM linkage.{t}"
-             for t in tables if table_exists(con, "linkage", t)]
+    traced = [t for t in spine_trace_tables(waves) if table_exists(con, "linkage", t)]
+    stale = [t for t in traced if not table_exists(con, "linkage", collisions_table(t))]
+    if stale:  # drawing without them would narrow the intervals unseen
+        raise ValueError(f"linkage.{collisions_table(stale[0])} is missing: linkage.{stale[0]} "
+                         "was written before spine traces kept their collisions; materialise "
+                         f"linkage/{stale[0]} again, then the estimates")
+    parts = [f"SELECT person_id, other_person_id, match_probability "
+             f"FROM linkage.{collisions_table(t)}" for t in traced]
     if not parts:
         return pd.DataFrame(columns=["id_l", "id_r", "match_probability"])
     return con.execute(f"""

@@ -200,12 +200,16 @@ def wave_link_spec(catalog: Any, number: int) -> WaveLinkSpec:
         raise ValueError(f"wave {number}: dedupe_link plan(s) "
                          f"{sorted(dedupes[o].name for o in orphans)} belong to no into_spine "
                          "plan")
-    tables = [x.table for x in (*links, *traces, *ttps)] + [t.ids_table for t in ttps]
+    from bold_assets.linkage.trace import collisions_table  # it builds on this module
+
+    spine_traces = [t for t in traces if t.of_spine] + ttps
+    tables = ([x.table for x in (*links, *traces, *ttps)] + [t.ids_table for t in ttps]
+              + [collisions_table(t.table) for t in spine_traces])
     twice = sorted({t for t in tables if tables.count(t) > 1})
     if twice:
         raise ValueError(f"wave {number}: link / trace plans write the same table(s) "
                          f"{', '.join(twice)} (ttp plans included: each writes linkage.<table> "
-                         "and linkage.<name>_ids)")
+                         "and linkage.<name>_ids; spine traces also linkage.<table>_collisions)")
     return WaveLinkSpec(number, tuple(into), tuple(links), spine_before, tuple(traces),
                         tuple(ttps))
 

@@ -5,7 +5,7 @@ Reads truth (the evaluation group is its only reader): each wave's mart is rebui
 perfect linkage from the dbt models' own SQL (`bold_assets.estimates.truth_marts`), and each
 published LAD and England and Wales row is compared with the true prevalence among its true
 people (`bold_assets.estimates.coverage`), and so is the estimator's exact interval on the same
-row (`marts.needs_estimates_exact_wave_<n>`, before its bounds were rounded outward). The
+row (`marts/needs_estimates_exact_wave_<n>`, before its bounds were rounded outward). The
 summary pools, per wave, the measures a wave validates apart from those none does. Charts: per
 wave, naive vs corrected intervals by LAD with the truth.
 """
@@ -14,7 +14,7 @@ import dagster as dg
 import pandas as pd
 
 from bold_assets import warehouse as wh
-from bold_assets.defs.estimates import WAVE_ESTIMATES, exact_table
+from bold_assets.defs.estimates import WAVE_ESTIMATES
 from bold_assets.defs.evaluation.needs_validity import TRUTH, record_hashes
 from bold_assets.defs.metadata import column_schema
 from bold_assets.defs.paths import path_value
@@ -22,6 +22,8 @@ from bold_assets.defs.resources import WarehouseResource
 from bold_assets.estimates import charts, coverage, truth_marts
 
 CELLS_KEY = dg.AssetKey(["evaluation", "estimate_coverage"])
+# the published estimates and the estimator's exact rows of every wave
+ESTIMATES = [k for e in WAVE_ESTIMATES.values() for k in (e.key, e.exact_key)]
 SUMMARY_KEY = dg.AssetKey(["evaluation", "estimate_coverage_summary"])
 
 
@@ -63,7 +65,8 @@ def evaluate(warehouse: WarehouseResource) -> tuple[pd.DataFrame, dict[int, pd.D
     with warehouse.connect() as con:
         published = {w: con.execute(f"SELECT * FROM {'.'.join(WAVE_ESTIMATES[w].key.path)}").df()
                      for w in waves}
-        exact = pd.concat([con.execute(f"SELECT *, {w} AS wave FROM marts.{exact_table(w)}").df()
+        exact = pd.concat([con.execute(f"SELECT *, {w} AS wave FROM "
+                                       f"{'.'.join(WAVE_ESTIMATES[w].exact_key.path)}").df()
                            for w in waves], ignore_index=True)
     marts, latent = truth(warehouse, waves)
     cells = coverage.coverage_cells(pd.concat(published.values(), ignore_index=True), marts,
@@ -75,15 +78,17 @@ def evaluate(warehouse: WarehouseResource) -> tuple[pd.DataFrame, dict[int, pd.D
     name="estimate_coverage",
     specs=[
         dg.AssetSpec(CELLS_KEY, group_name="evaluation", kinds={"duckdb"},
-                     deps=[e.key for e in WAVE_ESTIMATES.values()] + TRUTH,
+                     deps=ESTIMATES + TRUTH,
                      description="Each published LAD and England and Wales estimate against the "
                                  "truth: the true prevalence among its true people, and whether "
-                                 "the 90% and the naive intervals contain it."),
+                                 "the published 90%, the exact (unrounded) 90% and the naive "
+                                 "intervals contain it."),
         dg.AssetSpec(SUMMARY_KEY, group_name="evaluation", kinds={"duckdb"},
-                     deps=[e.key for e in WAVE_ESTIMATES.values()] + TRUTH,
+                     deps=ESTIMATES + TRUTH,
                      description="Coverage of the published 90% intervals on LAD cells per wave, "
                                  "pooled over the measures a wave validates and, apart, those "
-                                 "none does; beside the naive interval's."),
+                                 "none does; beside the exact (unrounded) and the naive "
+                                 "intervals'."),
     ],
 )
 def estimate_coverage(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
