@@ -284,7 +284,7 @@ class _Population:
 
     inputs: Inputs
     cells: dict[str, np.ndarray]
-    merges: _Merges
+    merges: list[_Merge]
     sampled: np.ndarray
 
 
@@ -293,8 +293,8 @@ def _population(inputs: Inputs, keep: np.ndarray | None, cells: Mapping[str, tup
     persons = inputs.persons if keep is None else inputs.persons[keep].reset_index(drop=True)
     sampled = (np.ones(len(persons), bool) if inputs.uncertain is None
                else persons["estimated_xjs_id"].isin(inputs.uncertain).to_numpy())
-    merges = _Merges(link_draws(pd.Index(persons["estimated_xjs_id"]), inputs.pairs, draws,
-                                rng))
+    merges = [_Merge(member, rep) for member, rep in
+              link_draws(pd.Index(persons["estimated_xjs_id"]), inputs.pairs, draws, rng)]
     return _Population(replace(inputs, persons=persons),
                        {lvl: c if keep is None else c[keep] for lvl, (c, _) in cells.items()},
                        merges, sampled)
@@ -323,7 +323,7 @@ def estimate(inputs: Inputs, plans: Mapping[str, MeasurePlan], draws: int = DRAW
             cell = pop.cells[level]
             n = np.bincount(cell, minlength=len(codes)).astype(float)
             base = np.bincount(cell, weights=v.point, minlength=len(codes))
-            shift = pop.merges.shift(v.point, cell, n, base)
+            shift = np.column_stack([mg.shift(v.point, cell, n, base) for mg in pop.merges])
             with np.errstate(invalid="ignore", divide="ignore"):
                 theta = np.clip(_cell_draws(v, cell, len(codes), rng, draws, pop.sampled)
                                 / n[:, None] + shift, 0, 1)
@@ -344,46 +344,26 @@ def estimate(inputs: Inputs, plans: Mapping[str, MeasurePlan], draws: int = DRAW
     return out
 
 
-class _Merges:
-    """Every draw's merges at once: in draw `d`, the `member` persons join their component's
-    representative `rep` (`link_draws`); the draws' arrays are laid end to end, so one pass
-    over them serves all the draws."""
+class _Merge:
+    """One draw's merges: `member` persons join their component's representative `rep`."""
 
-    def __init__(self, draws: list[tuple[np.ndarray, np.ndarray]]):
-        self.draws = len(draws)
-        reps, groups, rep_draw, member_draw, offset = [], [], [], [], 0
-        for d, (member, rep) in enumerate(draws):
-            unique, group = np.unique(rep, return_inverse=True)
-            reps.append(unique)
-            groups.append(group + offset)
-            rep_draw.append(np.full(len(unique), d))
-            member_draw.append(np.full(len(member), d))
-            offset += len(unique)
-        empty = np.empty(0, int)
-        self.reps = np.concatenate(reps) if reps else empty
-        self.group = np.concatenate(groups) if groups else empty
-        self.member = np.concatenate([m for m, _ in draws]) if draws else empty
-        self.rep_draw = np.concatenate(rep_draw) if rep_draw else empty
-        self.member_draw = np.concatenate(member_draw) if member_draw else empty
+    def __init__(self, member: np.ndarray, rep: np.ndarray):
+        self.member = member
+        self.reps, self.group = np.unique(rep, return_inverse=True)
 
     def shift(self, values: np.ndarray, cell: np.ndarray, n: np.ndarray,
               base: np.ndarray) -> np.ndarray:
-        """Per cell and draw: the change of the cell's prevalence (`base`: its people with the
-        need, `n`: its people) when the draw's merges happen: a merged person counts once, in
-        its representative's cell, with the need if any part has it."""
-        cells = len(n)
+        """Change of each cell's prevalence (`base`: its people with the need, `n`: its people)
+        when the merges happen: a merged person counts once, in its representative's cell, with
+        the need if any part has it."""
         if not len(self.member):
-            return np.zeros((cells, self.draws))
+            return np.zeros(len(n))
         none = 1 - values[self.reps]
         np.multiply.at(none, self.group, 1 - values[self.member])
-        at_rep = self.rep_draw * cells + cell[self.reps]  # (draw, cell) as one index
-        at_member = self.member_draw * cells + cell[self.member]
-        size = cells * self.draws
-        ds = np.bincount(at_rep, weights=(1 - none) - values[self.reps], minlength=size)
-        ds -= np.bincount(at_member, weights=values[self.member], minlength=size)
-        dn = -np.bincount(at_member, minlength=size)
-        ds, dn = ds.reshape(self.draws, cells).T, dn.reshape(self.draws, cells).T
-        after = np.divide(base[:, None] + ds, n[:, None] + dn, out=np.zeros((cells, self.draws)),
-                          where=n[:, None] + dn > 0)
-        before = np.divide(base, n, out=np.zeros(cells), where=n > 0)
-        return after - before[:, None]
+        ds = np.bincount(cell[self.reps], weights=(1 - none) - values[self.reps],
+                         minlength=len(n))
+        ds -= np.bincount(cell[self.member], weights=values[self.member], minlength=len(n))
+        dn = -np.bincount(cell[self.member], minlength=len(n))
+        after = np.divide(base + ds, n + dn, out=np.zeros(len(n)), where=n + dn > 0)
+        before = np.divide(base, n, out=np.zeros(len(n)), where=n > 0)
+        return after - before
