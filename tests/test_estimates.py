@@ -4,12 +4,15 @@ and disclosure control of the bounds (the differencing attack extended to them).
 
 from __future__ import annotations
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 
 from bold_assets import disclosure
+from bold_assets import pseudonymise as ps
 from bold_assets.estimates import estimator as E
+from bold_assets.estimates import reading
 from bold_assets.estimates.publishing import protect_estimates, verify_estimates
 
 M = "driver_mental_health"
@@ -246,3 +249,18 @@ def test_country_estimate_hidden_when_one_lad_would_give_it_away():
     out = protect_estimates(est, pub, areas, wave=0).set_index("area_code")
     assert out.loc["L2", "suppressed"] and out.loc[E.COUNTRY[0], "suppressed"]
     assert disclosure.Rules().threshold == 10
+
+
+def test_a_trace_kept_without_its_collisions_stops_the_estimates():
+    """A spine trace written before traces kept their collisions would narrow the intervals
+    unseen: the estimates fail, naming the asset to materialise again; with the table (empty
+    here) they read it."""
+    con = duckdb.connect()
+    ps.register_hmac(con, b"test-key")
+    con.execute("CREATE SCHEMA linkage; CREATE TABLE linkage.pds_links (person_id BIGINT)")
+    with pytest.raises(ValueError, match="materialise linkage/pds_links again"):
+        reading.trace_collisions(con, [3])
+    con.execute("CREATE TABLE linkage.pds_links_collisions (person_id BIGINT, "
+                "other_person_id BIGINT, match_probability DOUBLE)")
+    assert reading.trace_collisions(con, [3]).empty
+    assert reading.trace_collisions(con, [0]).empty  # wave 0 has no trace
