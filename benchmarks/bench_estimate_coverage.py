@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -83,7 +84,7 @@ def measure(path: Path) -> pd.DataFrame:
                 drawn = {"every person drawn": None, "no sampling": frozenset(),
                          "clusterings only": disagree, "oracle": oracle[w]}[name]
                 pairs = inp.pairs if name != "clusterings only" else scored
-                inp = E.Inputs(inp.persons, inp.flags, inp.linked, inp.in_scope, pairs, drawn)
+                inp = replace(inp, pairs=pairs, uncertain=drawn)
             estimates.append(E.estimate(inp, plans).assign(wave=w, suppressed=False))
         cells = coverage.coverage_cells(pd.concat(estimates, ignore_index=True), marts, latent)
         if cells["truth"].isna().all():
@@ -109,18 +110,15 @@ def table(cells: pd.DataFrame) -> pd.DataFrame:
 
 def published_rows(paths: list[Path]) -> pd.DataFrame:
     """`evaluation.estimate_coverage` of the warehouses pooled (what the pipeline published and
-    checked, nothing computed again): per pool and wave, the published LAD rows' coverage, the
-    exact (unrounded) interval's on the same rows, the naive interval's, and mean widths."""
+    checked, nothing computed again), summarised as `evaluation.estimate_coverage_summary` is:
+    per pool and wave, the published LAD rows' coverage, the exact (unrounded) interval's on the
+    same rows, the naive interval's, mean widths and errors."""
     frames = []
     for path in paths:
         with duckdb.connect(str(path), read_only=True) as con:
             frames.append(con.execute("SELECT * FROM evaluation.estimate_coverage").df())
-    lad = pd.concat(frames, ignore_index=True).query("geography_level == 'lad'")
-    lad = lad.assign(exact_width=lad["exact_upper"] - lad["exact_lower"])
-    return lad.groupby(["pool", "wave"]).agg(
-        cells=("covered", "size"), published=("covered", "mean"), exact=("exact_covered", "mean"),
-        naive=("naive_covered", "mean"), width=("width", "mean"),
-        exact_width=("exact_width", "mean"), naive_width=("naive_width", "mean")).round(4)
+    return (coverage.summary(pd.concat(frames, ignore_index=True))
+            .set_index(["pool", "wave"]).sort_index())
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -250,7 +250,8 @@ TABLES: list[tuple[str, dict[str, str]]] = [
         ("exact_coverage", "share whose exact 90% interval (before the bounds are rounded "
                            "outward for disclosure control) contains the truth"),
         ("naive_coverage", "share whose naive binomial interval contains the truth"),
-        ("mean_width", "mean width of the 90% intervals"),
+        ("mean_width", "mean width of the published 90% intervals"),
+        ("mean_exact_width", "mean width of the exact (unrounded) 90% intervals"),
         ("mean_naive_width", "mean width of the naive intervals"),
         ("mean_error", "mean of estimate - truth"),
         ("mean_naive_error", "mean of naive rate - truth"))),

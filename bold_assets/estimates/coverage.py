@@ -84,10 +84,11 @@ def summary(cells: pd.DataFrame) -> pd.DataFrame:
     truth."""
     lad = cells[cells["geography_level"] == "lad"]
     g = lad.assign(error=lad["estimate"] - lad["truth"],
-                   naive_error=lad["naive_rate"] - lad["truth"]).groupby(["wave", "pool"])
+                   naive_error=lad["naive_rate"] - lad["truth"],
+                   exact_width=lad["exact_upper"] - lad["exact_lower"]).groupby(["wave", "pool"])
     out = g.agg(cells=("covered", "size"), measures=("measure", "nunique"),
                 coverage=("covered", "mean"), exact_coverage=("exact_covered", "mean"),
-                naive_coverage=("naive_covered", "mean"),
-                mean_width=("width", "mean"), mean_naive_width=("naive_width", "mean"),
+                naive_coverage=("naive_covered", "mean"), mean_width=("width", "mean"),
+                mean_exact_width=("exact_width", "mean"), mean_naive_width=("naive_width", "mean"),
                 mean_error=("error", "mean"), mean_naive_error=("naive_error", "mean"))
     return out.reset_index().round(4)

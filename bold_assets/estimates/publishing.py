@@ -74,10 +74,9 @@ def protect_estimates(estimates: pd.DataFrame, published: pd.DataFrame, areas: p
     implied = {c: _implied(est[c], basis[c], base, OUTWARD[c]) for c in BOUNDS}
     # each bound at least one base from the estimate: a bound on the estimate's own multiple
     # would tell which side of it the estimate's count was rounded from
-    for col, step in (("lower", -base), ("upper", base)):
-        limit = implied["estimate"] + step
-        beyond = implied[col] <= limit if step < 0 else implied[col] >= limit
-        implied[col] = implied[col].where(beyond.fillna(False), limit)
+    low, high = implied["estimate"] - base, implied["estimate"] + base
+    implied["lower"] = implied["lower"].where((implied["lower"] <= low).fillna(False), low)
+    implied["upper"] = implied["upper"].where((implied["upper"] >= high).fillna(False), high)
     # a cell with no estimate (nobody the measure counts there) has no bounds: suppressed
     primary = ~on_cell | (implied["lower"] < rules.threshold).fillna(True).to_numpy(bool) | (
         den - implied["upper"] < rules.threshold).fillna(True).to_numpy(bool)

@@ -74,8 +74,7 @@ def spine_trace_tables(waves: Iterable[int]) -> list[str]:
     from bold_assets.catalog import CATALOG
     from bold_assets.linkage.wave_link import wave_link_spec
 
-    specs = [wave_link_spec(CATALOG, w) for w in waves if w > 0]
-    return [t.table for s in specs for t in (*s.spine_traces, *s.ttps)]
+    return [t for w in waves if w > 0 for t in wave_link_spec(CATALOG, w).spine_trace_tables]
 
 
 def trace_collisions(con: duckdb.DuckDBPyConnection, waves: Iterable[int]) -> pd.DataFrame:

@@ -103,6 +103,12 @@ class WaveLinkSpec:
         return tuple(t for t in self.traces if t.of_spine)
 
     @property
+    def spine_trace_tables(self) -> tuple[str, ...]:
+        """The `linkage.<table>`s of the plans tracing spine persons one-to-one to a reference
+        person (spine traces' and `ttp` plans'): each with a `<table>_collisions` beside it."""
+        return (*(t.table for t in self.spine_traces), *(t.table for t in self.ttps))
+
+    @property
     def plan_names(self) -> tuple[str, ...]:
         return (*(n for p in self.into_spine for n in (p.dedupe_name, p.link_name)),
                 *(link.name for link in self.links), *(t.name for t in self.traces),
@@ -202,16 +208,16 @@ def wave_link_spec(catalog: Any, number: int) -> WaveLinkSpec:
                          "plan")
     from bold_assets.linkage.trace import collisions_table  # it builds on this module
 
-    spine_traces = [t for t in traces if t.of_spine] + ttps
+    spec = WaveLinkSpec(number, tuple(into), tuple(links), spine_before, tuple(traces),
+                        tuple(ttps))
     tables = ([x.table for x in (*links, *traces, *ttps)] + [t.ids_table for t in ttps]
-              + [collisions_table(t.table) for t in spine_traces])
+              + [collisions_table(t) for t in spec.spine_trace_tables])
     twice = sorted({t for t in tables if tables.count(t) > 1})
     if twice:
         raise ValueError(f"wave {number}: link / trace plans write the same table(s) "
                          f"{', '.join(twice)} (ttp plans included: each writes linkage.<table> "
                          "and linkage.<name>_ids; spine traces also linkage.<table>_collisions)")
-    return WaveLinkSpec(number, tuple(into), tuple(links), spine_before, tuple(traces),
-                        tuple(ttps))
+    return spec
 
 
 def dedupe_plan(source: str, name: str) -> mdl.ModelPlan:
