@@ -178,9 +178,19 @@ def _kind_by_name(column: str, registry: dict[str, str]) -> str | None:
     return "name"
 
 
-def _build_reference(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """Temp tables of identifier values found in raw / linkage, by kind (names and record ids
-    in upper case, postcodes also without spaces: as the scanned values are compared)."""
+# scanning more tables than this, the known names and record ids are gathered once into temp
+# tables; fewer (a leak check's one table), each table's sampled values probe the sources
+PROBE_UP_TO_TABLES = 4
+
+
+def _build_reference(con: duckdb.DuckDBPyConnection, tables: int) -> dict[str, str]:
+    """The identifier values found in raw / linkage, by kind (names and record ids in upper case,
+    postcodes also without spaces: as the scanned values are compared), each as a relation for
+    a FROM clause: a temp table of the distinct values, or, for names and record ids when at
+    most `PROBE_UP_TO_TABLES` tables are scanned, the query reading them from the sources.
+    Those two are every record's (hundreds of thousands of values at the default population):
+    gathering their distinct set cost a leak check more than the rest of its scan, where a
+    semi join of the table's sampled values streams past them once."""
     existing = {(r[0], r[1]) for r in con.execute(
         "SELECT schema_name, table_name FROM duckdb_tables()").fetchall()}
     names, dobs, pcs, ids = [], [], [], []
@@ -205,17 +215,19 @@ def _build_reference(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
             names.append(f"SELECT forename1_std AS v FROM linkage.std_{s.name}")
     if ("linkage", "person_clusters") in existing:
         ids.append("SELECT upper(record_id) AS v FROM linkage.person_clusters")
-    tables = {}
+    out = {}
     for kind, parts, typ in (("name", names, "VARCHAR"), ("dob", dobs, "DATE"),
                              ("postcode", pcs, "VARCHAR"), ("record_id", ids, "VARCHAR")):
-        name = f"__bold_ref_{kind}"
-        body = " UNION ".join(parts) if parts else f"SELECT CAST(NULL AS {typ}) AS v"
+        body = " UNION ALL ".join(parts) if parts else f"SELECT CAST(NULL AS {typ}) AS v"
         # names of one or two letters (initials) say nothing on their own
         keep = "length(v) >= 3" if kind == "name" else "v IS NOT NULL"
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS "
+        if kind in ("name", "record_id") and tables <= PROBE_UP_TO_TABLES:
+            out[kind] = f"(SELECT v FROM ({body}) WHERE {keep})"
+            continue
+        out[kind] = f"__bold_ref_{kind}"
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {out[kind]} AS "
                     f"SELECT DISTINCT v FROM ({body}) WHERE {keep}")
-        tables[kind] = name
-    return tables
+    return out
 
 
 def _as_date_sql(expr: str) -> str:
@@ -319,13 +331,18 @@ def _text_findings(con: duckdb.DuckDBPyConnection, schema: str, table: str, cand
     values = _sampled(f'"{schema}"."{table}"',
                       {c: f'upper(trim(CAST("{c}" AS VARCHAR)))' for c in cands}, sample)
     as_date = _as_date_sql("v")
+    # the sampled values that are known names or record ids: the sample (a few hundred
+    # values) is the semi join's small side, the sources' values stream past it
     rows = con.execute(f"""
-        WITH s AS ({values})
+        WITH s AS ({values}),
+            known_name AS (SELECT DISTINCT s.v FROM s SEMI JOIN {ref['name']} r ON s.v = r.v),
+            known_id AS (
+                SELECT DISTINCT s.v FROM s SEMI JOIN {ref['record_id']} r ON s.v = r.v)
         SELECT col, count(*),
-            count(*) FILTER (WHERE v IN (SELECT v FROM {ref['name']})),
+            count(*) FILTER (WHERE v IN (SELECT v FROM known_name)),
             count(*) FILTER (WHERE replace(v, ' ', '') IN (SELECT v FROM {ref['postcode']})
                              OR regexp_full_match(v, '{POSTCODE_PATTERN}')),
-            count(*) FILTER (WHERE v IN (SELECT v FROM {ref['record_id']})),
+            count(*) FILTER (WHERE v IN (SELECT v FROM known_id)),
             count(*) FILTER (WHERE CAST({as_date} AS DATE) IN (SELECT v FROM {ref['dob']}))
         FROM s GROUP BY col""").fetchall()
     out = []
@@ -377,7 +394,7 @@ def scan_identifiers(
     findings: list[Finding] = []
     if not cols:
         return findings
-    ref = _build_reference(con)
+    ref = _build_reference(con, tables=len({(c[0], c[1]) for c in cols}))
     if key is not None:
         register_hmac(con, key)
     # known dates of birth so dense that any dates match them by chance (see the docstring)
@@ -402,6 +419,7 @@ def scan_identifiers(
                                 ref, sample, dense)
         order = {c: i for i, (c, _) in enumerate(columns)}
         findings += sorted(found, key=lambda f: order[f.column])
-    for t in ref.values():
-        con.execute(f"DROP TABLE IF EXISTS {t}")
+    for relation in ref.values():
+        if relation.startswith("__bold_ref_"):
+            con.execute(f"DROP TABLE IF EXISTS {relation}")
     return findings

@@ -16,8 +16,9 @@ records with no date of birth were first compared with the records of their name
 from the pairs now scored; and for `needs_estimates_wave_0` alone again when the estimates of
 validated measures stopped counting the people who died before the validating wave's snapshot
 (`estimator.counted`); and for it alone once more when the estimates drew only the persons
-linkage may have built wrongly (`reading.read_inputs`) and published their bounds rounded outward
-(`publishing.OUTWARD`).
+linkage may have built wrongly (`reading.read_inputs`) and published their bounds rounded outward;
+and again when the bounds went, as every published count does, to the nearest multiple of 5
+(`publishing.protect_estimates`).
 
 Columns added to the tables since (`ADDED_COLUMNS`) leave the stored checksums as they are: the
 stored columns are still checked byte for byte, in the stored row order, and each added column

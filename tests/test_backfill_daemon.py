@@ -8,7 +8,8 @@ backfill pass, up to 30 s later; they then wait in the same run queue, which is 
 The runs must all succeed, never overlap, run the snapshots in order, and give the ids a
 sequential in-process refresh of the same weeks gives: the refreshes of `refreshed`
 (tests/refresh_runs.py, the same population, seed, weeks and assets; this module runs in its
-xdist group, so the refreshes are made once for both). That warehouse refreshed its first week
+xdist group, so the refreshes are made once for both), whose trained models the backfill's
+first run finds saved beside its warehouse. That warehouse refreshed its first week
 twice more before the second (a re-run, and every pair scored again on Spark), which
 tests/test_refresh.py and tests/test_spark.py show changes no id.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -73,6 +75,10 @@ def _wait_run(url: str, run_id: str, timeout_s: float = 300) -> dict:
 @pytest.fixture(scope="module")
 def daemon_run(tmp_path_factory: pytest.TempPathFactory, refreshed: dict) -> dict:
     root = tmp_path_factory.mktemp("daemon")
+    # the models `refreshed` trained on the same extracts, and their charts: the runs reuse
+    # them as saved models (what a team's refresh does) rather than train them again
+    for folder in ("models", "reports"):
+        shutil.copytree(refreshed["path"].parent / folder, root / folder)
     env = _env(root)
     ensure_instance_config(env["DAGSTER_HOME"])
     selection = _selection()

@@ -217,12 +217,12 @@ def _published_lad(estimate: float, lower: float, upper: float) -> tuple[float, 
     return tuple(round(out[c] * 300) for c in ("lower", "estimate", "upper"))  # 4 places
 
 
-def test_published_interval_holds_the_exact_one():
-    """The lower bound's implied count is rounded down and the upper's up, the estimate's to
-    the nearest multiple of 5 (to the nearest, 88 to 96.6 people would publish as 90 to 95)."""
-    assert _published_lad(92.4, 88, 96.6) == (85, 90, 100)
-    # a bound a float error puts a hair off its multiple (54.999..., 115.000...1) stays on it
-    assert _published_lad(85, 55, 115) == (55, 85, 115)
+def test_published_bounds_are_the_exact_ones_to_the_nearest_multiple():
+    """Each bound's implied count goes to the nearest multiple of 5, as the estimate's does: 83
+    to 117 people publish as 85 to 115 (outward they would be 80 to 120, adding 10 people to an
+    interval of 34) and 82 to 118 as 80 to 120."""
+    assert _published_lad(100, 83, 117) == (85, 100, 115)
+    assert _published_lad(100, 82, 118) == (80, 100, 120)
 
 
 def test_bounds_never_tell_where_the_estimate_was_rounded_from():
