@@ -206,9 +206,10 @@ TABLES: list[tuple[str, dict[str, str]]] = [
                      "perfect linkage, or the flag where no wave validates it); a count rounded "
                      "to 5 over the published denominator; null when suppressed"),
         ("lower", "lower bound of the 90% interval (linkage, proxy and sampling error): its "
-                  "count rounded down to a multiple of 5, over the published denominator"),
-        ("upper", "upper bound of the 90% interval: its count rounded up to a multiple of 5, "
-                  "over the published denominator"),
+                  "count rounded to 5 over the published denominator, at least 5 people below "
+                  "the estimate's"),
+        ("upper", "upper bound of the 90% interval: its count rounded to 5 over the published "
+                  "denominator, at least 5 people above the estimate's"),
         ("naive_rate", "the published flag rate (count / denominator of the outputs)"),
         ("naive_lower", "lower bound of the naive 90% Wilson interval of the published rate "
                         "(sampling error only)"),
@@ -248,7 +249,7 @@ TABLES: list[tuple[str, dict[str, str]]] = [
         ("measures", "measures among them"),
         ("coverage", "share of the rows whose published 90% interval contains the truth"),
         ("exact_coverage", "share whose exact 90% interval (before the bounds are rounded "
-                           "outward for disclosure control) contains the truth"),
+                           "for disclosure control) contains the truth"),
         ("naive_coverage", "share whose naive binomial interval contains the truth"),
         ("mean_width", "mean width of the published 90% intervals"),
         ("mean_exact_width", "mean width of the exact (unrounded) 90% intervals"),

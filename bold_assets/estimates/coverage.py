@@ -2,7 +2,7 @@
 
 For each wave, measure and published LAD (and England and Wales) row: the true prevalence among
 the true people of that cell, and whether the 90% interval (as published, and as the estimator
-gave it before its bounds were rounded outward for disclosure control) and the naive binomial
+gave it before its bounds were rounded for disclosure control) and the naive binomial
 interval contain it. The truth of a measure some wave validates is the register's validated
 measure under perfect linkage (`truth_marts`: the flag of the estimate's reference wave, on each
 true person's records): what the estimate estimates. A measure no wave validates has no such

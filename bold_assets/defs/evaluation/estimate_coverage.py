@@ -5,7 +5,7 @@ Reads truth (the evaluation group is its only reader): each wave's mart is rebui
 perfect linkage from the dbt models' own SQL (`bold_assets.estimates.truth_marts`), and each
 published LAD and England and Wales row is compared with the true prevalence among its true
 people (`bold_assets.estimates.coverage`), and so is the estimator's exact interval on the same
-row (`marts/needs_estimates_exact_wave_<n>`, before its bounds were rounded outward). The
+row (`marts/needs_estimates_exact_wave_<n>`, before its bounds were rounded). The
 summary pools, per wave, the measures a wave validates apart from those none does. Charts: per
 wave, naive vs corrected intervals by LAD with the truth.
 """
