@@ -9,7 +9,9 @@ The runs must all succeed, never overlap, run the snapshots in order, and give t
 sequential in-process refresh of the same weeks gives: the refreshes of `refreshed`
 (tests/refresh_runs.py, the same population, seed, weeks and assets; this module runs in its
 xdist group, so the refreshes are made once for both), whose trained models the backfill's
-first run finds saved beside its warehouse. That warehouse refreshed its first week
+first run finds saved beside its warehouse (so no model is trained in a run the daemon
+launches: training is tested in process, in tests/test_refresh.py and
+tests/test_linkage_core.py). That warehouse refreshed its first week
 twice more before the second (a re-run, and every pair scored again on Spark), which
 tests/test_refresh.py and tests/test_spark.py show changes no id.
 """

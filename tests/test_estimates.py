@@ -225,10 +225,29 @@ def test_published_bounds_are_the_exact_ones_to_the_nearest_multiple():
     assert _published_lad(100, 82, 118) == (80, 100, 120)
 
 
-def test_bounds_never_tell_where_the_estimate_was_rounded_from():
-    """A bound on the estimate's own multiple would say which side of it the estimate's count
-    lay: each sits at least 5 people away, so 90 and 91 people publish alike; verify catches a
-    published interval that does not."""
+def test_a_lower_bound_under_the_threshold_is_suppressed_however_it_rounds():
+    """An exact lower bound of 8 people would publish as 10 (to the nearest): the row is
+    suppressed on the exact bound, as on the published one; so is an upper bound 8 people short
+    of the denominator."""
+    def suppressed(lower: float, upper: float) -> bool:
+        est = _estimates({"L1": 0.1, E.COUNTRY[0]: 0.1}, {"L1": 300, E.COUNTRY[0]: 300})
+        est[["estimate", "lower", "upper"]] = [30 / 300, lower / 300, upper / 300]
+        pub = _published([("lsoa", "A", 30, 300), ("lad", "L1", 30, 300)])
+        out = protect_estimates(est, pub, AREAS.iloc[:1], wave=0).set_index("area_code")
+        return bool(out.loc["L1", "suppressed"])
+
+    assert not suppressed(10, 50)
+    assert suppressed(8, 50) and suppressed(9.9, 50)
+    est = _estimates({"L1": 0.9}, {"L1": 300})
+    est[["estimate", "lower", "upper"]] = [270 / 300, 250 / 300, 292 / 300]  # 8 without
+    out = protect_estimates(est, _published([("lad", "L1", 270, 300)]), AREAS.iloc[:1], wave=0)
+    assert out.set_index("area_code").loc["L1", "suppressed"]
+
+
+def test_each_bound_sits_at_least_one_base_from_the_estimate():
+    """The bounds are rounded over another base than the estimate, and a bound a couple of
+    people from it would round onto it: each sits at least 5 people away, so 90 and 91 people
+    publish alike; verify catches a published interval that does not."""
     assert _published_lad(91, 91, 91) == _published_lad(90, 90, 90) == (85, 90, 95)
     row = pd.DataFrame([{"geography_level": "lad", "area_code": "L1", "measure": M,
                          "estimate": 90 / 300, "lower": 90 / 300, "upper": 95 / 300,

@@ -5,14 +5,17 @@ secondary suppression have passed the people it sits on). Each of estimate, lowe
 published as a count that is a multiple of the base over the published (rounded) denominator,
 so a published bound reveals no more than a rounded count does: the estimate's count (its value
 x the cell's exact people) and the bounds' (their value x the published denominator) go to the
-nearest multiple, as every published count does. Rounding to the nearest moves each bound by
-at most half a base either way, so the interval keeps the exact one's coverage; rounding the
+nearest multiple, as every published count does. Rounding to the nearest moves a bound by at
+most half a base either way, so the interval keeps the exact one's coverage; rounding the
 bounds outward added a base to an interval only a dozen people wide at a LAD of a few hundred,
 and its 90% intervals covered 95-97% (`benchmarks/bench_estimate_coverage.py --published`).
-Each bound also sits at least one base from the estimate: a narrower interval would tell which
-side of its multiple the estimate's count was rounded from. A row is suppressed where its lower
-bound implies fewer people with the need than the threshold, or its upper bound fewer without
-it. Secondary suppression
+Each bound also sits at least one base from the estimate (further than half a base from the
+exact one, then): the bounds are rounded over another base than the estimate, and a bound a
+couple of people from the estimate would round onto it, publishing an interval with no width on
+that side. A row is suppressed where its lower bound, exact or published, implies fewer people
+with the need than the threshold, or its upper bound fewer without it (the exact bound over the
+published denominator: rounding to the nearest would let an exact 7.5 people through as 10).
+Secondary suppression
 (`disclosure.secondary_suppress`, on the implied counts) keeps a suppressed LSOA estimate from
 being recovered from its LAD's and its neighbours'; the England and Wales row is published only
 where every LAD row of the measure is.
@@ -60,17 +63,19 @@ def protect_estimates(estimates: pd.DataFrame, published: pd.DataFrame, areas: p
                & ((est["coverage"] == "covered") | country)).to_numpy()
     den = est["denominator"].astype(float)
     # each value's implied count: the estimate's of the cell's exact people, the bounds' of the
-    # published denominator (so each published bound is within half a base of the exact one)
+    # published denominator (each bound within half a base of the exact one, unless that is
+    # closer than one base to the estimate: then one base from it)
     basis = {"estimate": est["persons"], "lower": den, "upper": den}
     implied = {c: _implied(est[c], basis[c], base) for c in BOUNDS}
-    # each bound at least one base from the estimate: a bound on the estimate's own multiple
-    # would tell which side of it the estimate's count was rounded from
     low, high = implied["estimate"] - base, implied["estimate"] + base
     implied["lower"] = implied["lower"].where((implied["lower"] <= low).fillna(False), low)
     implied["upper"] = implied["upper"].where((implied["upper"] >= high).fillna(False), high)
-    # a cell with no estimate (nobody the measure counts there) has no bounds: suppressed
-    primary = ~on_cell | (implied["lower"] < rules.threshold).fillna(True).to_numpy(bool) | (
-        den - implied["upper"] < rules.threshold).fillna(True).to_numpy(bool)
+    # the fewest people with the need (without it) each bound implies, exact or published; a
+    # cell with no estimate (nobody the measure counts there) has no bounds: suppressed
+    with_need = np.minimum(est["lower"].astype(float) * den, implied["lower"].astype(float))
+    without = den - np.maximum(est["upper"].astype(float) * den, implied["upper"].astype(float))
+    primary = ~on_cell | ~(with_need >= rules.threshold).to_numpy(bool) | ~(
+        without >= rules.threshold).to_numpy(bool)
     hidden = primary.copy()
     local = ~country
     cells = est.loc[local, key].assign(
@@ -158,7 +163,6 @@ def verify_estimates(est: pd.DataFrame, published: pd.DataFrame, exact_persons: 
     order = (e["lower"] <= e["estimate"]) & (e["estimate"] <= e["upper"])
     add("interval", e[shown & ~order], "estimate outside its interval")
     # a bound less than one base from the estimate (beyond the rates' rounding to 4 places)
-    # tells which side of its multiple the estimate's count lies
     gap = rules.round_base - den * 1e-4 - 1e-6
     with np.errstate(invalid="ignore"):
         narrow = ((e["estimate"] - e["lower"]) * den < gap) | (
