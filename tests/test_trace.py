@@ -305,7 +305,7 @@ def test_spine_trace_links_spine_persons_one_to_one(traced):
     assert f1["spine-pds records"] >= 0.85, f1
     # the spine persons that lost their best PDS person to another: unlinked, the other linked
     with _con(traced["path"]) as con:
-        lost = con.execute(f"SELECT * FROM linkage.{T.collisions_table(SPINE_TRACE.table)}").df()
+        lost = con.execute(f"SELECT * FROM linkage.{W.collisions_table(SPINE_TRACE.table)}").df()
     assert len(lost) == summary["collisions"]
     assert not lost["person_id"].isin(links["person_id"]).any()
     assert lost["other_person_id"].isin(links["person_id"]).all()

@@ -101,15 +101,15 @@ class WaveEstimates:
     @cached_property
     def asset(self) -> dg.AssetsDefinition:
         w = self.wave
-        group = f"wave_{w}"
+        group, deps = f"wave_{w}", self.deps
 
         @dg.multi_asset(name=f"needs_estimates_wave_{w}", specs=[
-            dg.AssetSpec(self.exact_key, group_name=group, kinds={"duckdb"}, deps=self.deps,
+            dg.AssetSpec(self.exact_key, group_name=group, kinds={"duckdb"}, deps=deps,
                          description=f"Wave-{w} needs prevalence with its 90% interval per LSOA, "
                                      "LAD and England and Wales as the estimator gave them, "
                                      "before rounding and suppression: inside the warehouse "
                                      "only, for the evaluation group (never published)."),
-            dg.AssetSpec(self.key, group_name=group, kinds={"duckdb"}, deps=self.deps,
+            dg.AssetSpec(self.key, group_name=group, kinds={"duckdb"}, deps=deps,
                          description=f"Wave-{w} needs prevalence with a 90% interval carrying "
                                      "linkage and proxy error, per LSOA, LAD and England and "
                                      "Wales, beside the naive flag rate; disclosure-controlled "

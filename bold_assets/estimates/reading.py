@@ -81,7 +81,7 @@ def trace_collisions(con: duckdb.DuckDBPyConnection, waves: Iterable[int]) -> pd
     """The spine traces' collisions (`linkage.trace.spine_collisions`) of `waves`, as pairs of
     persons (keyed research ids) with their trace probability. Needs `bold_hmac`."""
     from bold_assets.linkage.spine import research_id_sql
-    from bold_assets.linkage.trace import collisions_table
+    from bold_assets.linkage.wave_link import collisions_table
 
     traced = [t for t in spine_trace_tables(waves) if table_exists(con, "linkage", t)]
     stale = [t for t in traced if not table_exists(con, "linkage", collisions_table(t))]

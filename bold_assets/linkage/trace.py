@@ -195,11 +195,6 @@ def one_to_one(scores: pd.DataFrame) -> pd.DataFrame:
     return best.sort_values("traced", kind="stable").reset_index(drop=True)
 
 
-def collisions_table(table: str) -> str:
-    """The `linkage.<name>` of a spine trace's collisions (`write_spine_collisions`)."""
-    return f"{table}_collisions"
-
-
 def spine_collisions(scores: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
     """The traced groups whose best reference group `one_to_one` gave to another traced group
     (`links`), with that group and their best pair's probability: (person_id, other_person_id,
@@ -219,7 +214,7 @@ def write_spine_collisions(con: duckdb.DuckDBPyConnection, table: str, scores: p
     identifier zone: spine person ids). Returns its rows."""
     rows = spine_collisions(scores, links).astype(
         {"person_id": "int64", "other_person_id": "int64"})
-    wh.replace_table_from(con, "linkage", collisions_table(table), pa.Table.from_pandas(
+    wh.replace_table_from(con, "linkage", W.collisions_table(table), pa.Table.from_pandas(
         rows, preserve_index=False, schema=COLLISION_SCHEMA))
     return len(rows)
 

@@ -86,6 +86,11 @@ class PopulationLink:
     table: str  # linkage.<table> the links are written to
 
 
+def collisions_table(table: str) -> str:
+    """The `linkage.<name>` of a spine trace's collisions (`trace.write_spine_collisions`)."""
+    return f"{table}_collisions"
+
+
 @dataclass(frozen=True)
 class WaveLinkSpec:
     """What one later wave's linkage is, read from its `Wave.link_plans`."""
@@ -206,8 +211,6 @@ def wave_link_spec(catalog: Any, number: int) -> WaveLinkSpec:
         raise ValueError(f"wave {number}: dedupe_link plan(s) "
                          f"{sorted(dedupes[o].name for o in orphans)} belong to no into_spine "
                          "plan")
-    from bold_assets.linkage.trace import collisions_table  # it builds on this module
-
     spec = WaveLinkSpec(number, tuple(into), tuple(links), spine_before, tuple(traces),
                         tuple(ttps))
     tables = ([x.table for x in (*links, *traces, *ttps)] + [t.ids_table for t in ttps]
