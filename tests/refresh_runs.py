@@ -11,7 +11,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from tests.conftest import TEST_PROJECT_KEY, TEST_SEED, bold_env
+from tests.conftest import TEST_PROJECT_KEY, TEST_SEED, bold_env, instance_home
 
 POPULATION = 1000
 FIRST, SECOND = "2023-10-02", "2023-12-04"
@@ -26,8 +26,7 @@ def _refresh(warehouse: Path, snapshot: str, select: str = REFRESH, full_relink:
     cover them), runs kept in a Dagster instance beside the warehouse."""
     from bold_assets.refresh import job_asset_keys, run_in_order
 
-    home = warehouse.parent / "dagster_home"
-    home.mkdir(exist_ok=True)
+    home = instance_home(warehouse.parent / "dagster_home")
     keys = job_asset_keys("wave_0_job", select)
     with bold_env(BOLD_WAREHOUSE=str(warehouse), BOLD_POPULATION=str(POPULATION),
                   BOLD_SEED=str(TEST_SEED), BOLD_PROJECT_KEY=TEST_PROJECT_KEY,

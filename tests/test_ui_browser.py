@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from bold_assets import backfill
-from tests.conftest import TEST_PROJECT_KEY
+from tests.conftest import TEST_PROJECT_KEY, instance_home
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -49,6 +49,8 @@ def ui_home(pipeline_warehouse: Path, pipeline_dagster_home: Path,
     warehouse, home = root / "bold.duckdb", root / "dagster_home"
     shutil.copy(pipeline_warehouse, warehouse)
     shutil.copytree(pipeline_dagster_home, home)
+    (home / "dagster.yaml").unlink()  # its event log is the original's: this one's instead
+    instance_home(home)
     return warehouse, home
 
 

@@ -18,6 +18,7 @@ import pytest
 from bold_assets.catalog import CATALOG, LinkPlan, load_catalog
 from bold_assets.defs.lineage import missing_producers, require_producers
 from bold_assets.linkage import wave_link as W
+from tests.conftest import instance_home
 
 ROOT = Path(__file__).resolve().parents[1]
 EXTENSION = "tests.dummy_wave"
@@ -109,18 +110,22 @@ def _run(proj: Path, env: dict[str, str], *args: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def dummy_wave_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def dummy_wave_run(tmp_path_factory: pytest.TempPathFactory, refreshed: dict) -> Path:
     """The dummy wave's linkage and everything upstream of it, materialised by
     `bold materialize` in a fresh process whose catalogue holds the extension: the only steps
-    besides the declarations are the generators of dbt files and suites."""
+    besides the declarations are the generators of dbt files and suites. Wave 0's models are
+    those the refreshes of tests/refresh_runs.py trained, saved beside the warehouse as a team
+    adding a wave has its own (the wave's own linkage is trained in the run)."""
     root = tmp_path_factory.mktemp("dummy_wave")
     proj = _project_copy(root)
+    for folder in ("models", "reports"):
+        shutil.copytree(refreshed["path"].parent / folder, root / folder)
     env = {**os.environ, "BOLD_CATALOG_EXTENSIONS": EXTENSION,
            "BOLD_WAREHOUSE": str(root / "bold.duckdb"), "BOLD_POPULATION": str(POPULATION),
            "BOLD_SEED": "7", "BOLD_PROJECT_KEY": "test-project-key-not-secret",
            "DAGSTER_HOME": str(root / "dagster_home"), "PYTHONPATH": str(proj)}
     env.pop("BOLD_LANDING_DIR", None)
-    (root / "dagster_home").mkdir()
+    instance_home(root / "dagster_home")
     # the wave's linkage, research link file and evaluation; its dbt models are generated and
     # parsed here (the definitions load them) and built by tests/test_dbt.py on a tiny warehouse
     select = ",".join(f"+{k}" for k in (
