@@ -9,6 +9,7 @@ on one worker (a group per module), so module fixtures are built once.
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from collections.abc import Iterator
@@ -77,7 +78,7 @@ def instance_home(home: Path) -> Path:
     config = home / "dagster.yaml"
     if not config.exists():
         config.write_text(INSTANCE_CONFIG.read_text() + CONSOLIDATED_EVENT_LOG.format(
-            folder=home / "history"))
+            folder=json.dumps(str(home / "history"))))  # a YAML string, whatever the path
         # its database made here, once: the consolidated log creates its tables only when its
         # file does not exist yet, so two processes opening it first at once could find it
         # without them
@@ -200,7 +201,7 @@ LONG_GROUPS = {"test_refresh": 215, "test_dbt": 93, "test_landing": 29,
                "test_linkage_core": 10, "test_quality_fast": 7, "test_quality": 7}
 
 
-pytest_plugins = ["tests.refresh_runs"]  # the `refreshed` run of test_refresh and test_spark
+pytest_plugins = ["tests.refresh_runs"]  # the `refreshed` runs (see SHARED_GROUPS)
 
 # Modules that share a session fixture run in one group (on one worker): tests/test_spark.py
 # builds on tests/test_refresh.py's refreshes (`refreshed`, tests/refresh_runs.py), and

@@ -1,4 +1,5 @@
-"""The refresh runs tests/test_refresh.py and tests/test_spark.py share: a pytest plugin
+"""The refresh runs tests/test_refresh.py, tests/test_spark.py, tests/test_backfill_daemon.py and
+tests/test_wave_design.py share (the last two reuse the models they trained): a pytest plugin
 (`tests/conftest.py` loads it), so its session fixture is built once per worker (a fixture
 imported into two test modules would be built once for each)."""
 
@@ -54,7 +55,7 @@ def _state(path: Path) -> dict[str, pd.DataFrame]:
                                    [dt.date.fromisoformat(FIRST)]).df()}
 
 
-@pytest.fixture(scope="session")  # shared with tests/test_spark.py (the same xdist group)
+@pytest.fixture(scope="session")  # shared by the modules of one xdist group (conftest)
 def refreshed(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """Linkage run on DuckDB for one snapshot; the same extracts refreshed again (nothing to
     score); every pair scored again on Spark (`SPARK_RELINK`; skipped where Spark cannot run);

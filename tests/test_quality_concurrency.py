@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from bold_assets.quality.suites import get_suite
 from bold_assets.warehouse import lock_path
@@ -112,6 +113,48 @@ def test_nested_connections_in_one_process_do_not_wait_for_themselves(tmp_path):
         outer.execute("CREATE TABLE t AS SELECT 1 AS x")
         with connect(tmp_path / "bold.duckdb") as inner:
             assert inner.execute("SELECT x FROM t").fetchall() == [(1,)]
+
+
+def test_between_connections_the_file_is_free_for_other_processes(tmp_path):
+    """`connect` keeps its in-memory DuckDB database between connections, not the file: another
+    process opens and writes it in between, and the next connection reads what it wrote; a
+    connection left in an open or a failed transaction releases the file too (rolled back);
+    hosts beyond HOSTS_KEPT are closed."""
+    from bold_assets import warehouse
+
+    path = tmp_path / "bold.duckdb"
+
+    def other_process(sql: str) -> str:
+        code = ("import sys, duckdb\ncon = duckdb.connect(sys.argv[1])\n"
+                "print(con.execute(sys.argv[2]).fetchall())")
+        out = subprocess.run([sys.executable, "-c", code, str(path), sql],
+                             capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stderr[-2000:]
+        return out.stdout.strip()
+
+    with warehouse.connect(path) as con:
+        con.execute("CREATE TABLE t AS SELECT 1 AS x")
+    kept = [k for k in warehouse._HOSTS if k[0] == str(path.resolve())]
+    assert len(kept) == 1
+    assert other_process("INSERT INTO t VALUES (2) RETURNING x") == "[(2,)]"
+    with warehouse.connect(path) as con:
+        assert con.execute("SELECT sum(x) FROM t").fetchall() == [(3,)]
+        con.execute("BEGIN TRANSACTION")
+        con.execute("INSERT INTO t VALUES (4)")  # never committed
+    assert other_process("SELECT sum(x) FROM t") == "[(3,)]"
+    with warehouse.connect(path) as con:
+        con.execute("BEGIN TRANSACTION")
+        con.execute("INSERT INTO t VALUES (8)")
+        with pytest.raises(duckdb.CatalogException):
+            con.execute("SELECT * FROM no_such_table")  # the transaction has failed
+    assert other_process("INSERT INTO t VALUES (16) RETURNING x") == "[(16,)]"
+    with warehouse.connect(path) as con:
+        assert con.execute("SELECT sum(x) FROM t").fetchall() == [(19,)]
+    assert kept[0] in warehouse._HOSTS  # the same database all along
+    for i in range(warehouse.HOSTS_KEPT + 1):  # other warehouses push this one's host out
+        with warehouse.connect(tmp_path / f"other_{i}.duckdb") as con:
+            con.execute("SELECT 1")
+    assert kept[0] not in warehouse._HOSTS and len(warehouse._HOSTS) <= warehouse.HOSTS_KEPT
 
 
 def test_a_program_outside_the_lock_is_waited_for_then_reported(tmp_path, monkeypatch):

@@ -266,13 +266,13 @@ def _metaphone_arrow(values: pa.Array) -> pa.Array:
 
 def register_functions(con: duckdb.DuckDBPyConnection) -> None:
     """Make the phonetic UDF, name macro and nickname table available on a connection."""
-    try:
+    registered = con.execute("SELECT count(*) FROM duckdb_functions() "
+                             "WHERE function_name = 'bold_metaphone'").fetchall()[0][0]
+    if not registered:  # once per database: a warehouse connection's database is kept
         con.create_function(
             "bold_metaphone", _metaphone_arrow, ["VARCHAR"], "VARCHAR", type="arrow",
             null_handling="special", side_effects=False,
         )
-    except (duckdb.CatalogException, duckdb.NotImplementedException, RuntimeError):
-        pass  # already registered on this connection
     placeholders = ", ".join(f"'{p}'" for p in NAME_PLACEHOLDERS)
     titles = "|".join(TITLES)
     # upper case, accents off, apostrophes and dots dropped, other non-letters (but hyphens) ->
