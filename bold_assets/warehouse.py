@@ -42,6 +42,7 @@ _ATTACHED: dict[str, duckdb.DuckDBPyConnection] = {}  # file -> the host it is a
 _HOSTS_LOCK = threading.Lock()
 HOSTS_KEPT = 2
 
+
 class WarehouseBusy(RuntimeError):
     """The warehouse stayed in use too long; the message says by whom and what to do."""
 
