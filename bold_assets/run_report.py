@@ -126,17 +126,19 @@ def linkage_engines(events: Iterable[Any]) -> dict[str, int]:
     return counts
 
 
-def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, int]]]:
-    """Tables and views per schema with their row counts."""
+def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[str, int | None]]]:
+    """Tables and views per schema with their row counts; a view's is None (counting its rows
+    would run its query over every record: dbt's staging and intermediate models are views)."""
     rows = con.execute("""
-        SELECT table_schema, table_name FROM information_schema.tables
+        SELECT table_schema, table_name, table_type = 'VIEW' FROM information_schema.tables
         WHERE table_name NOT LIKE '\\_\\_%' ESCAPE '\\'
         ORDER BY table_schema, table_name""").fetchall()
-    out: dict[str, list[tuple[str, int]]] = {}
-    for schema, table in rows:
+    out: dict[str, list[tuple[str, int | None]]] = {}
+    for schema, table, view in rows:
         if schema not in SUMMARY_SCHEMAS:
             continue
-        n = con.execute(f'SELECT count(*) FROM "{schema}"."{table}"').fetchall()[0][0]
+        n = None if view else con.execute(
+            f'SELECT count(*) FROM "{schema}"."{table}"').fetchall()[0][0]
         out.setdefault(schema, []).append((table, n))
     return out
 
@@ -180,9 +182,10 @@ def _3(value: float | None) -> str:
 
 def summary_lines(con: duckdb.DuckDBPyConnection, events: Iterable[Any],
                   elapsed_s: float) -> list[str]:
-    lines = [f"bold: done in {_clock(elapsed_s)}. Tables in the warehouse (rows):"]
+    lines = [f"bold: done in {_clock(elapsed_s)}. Tables in the warehouse (rows; views not "
+             "counted):"]
     for schema, tables in table_counts(con).items():
-        shown = ", ".join(f"{t} {n:,}" for t, n in tables)
+        shown = ", ".join(f"{t} {n:,}" if n is not None else f"{t} (view)" for t, n in tables)
         lines.append(f"  {schema:<16} {len(tables):>2} tables: {shown}")
     c = check_counts(events)
     lines.append(f"checks this run: {c['passed']} passed, {c['warned']} warned, "

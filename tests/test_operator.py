@@ -196,6 +196,20 @@ def test_subset_run_prints_progress_and_summary(tmp_path, capsys):
     assert len(out) < 20
 
 
+def test_the_summary_counts_tables_and_never_runs_a_view():
+    """A view's rows would cost its query over every record: the summary names it uncounted."""
+    from bold_assets.run_report import summary_lines
+
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA raw; CREATE SCHEMA dbt_staging")
+    con.execute("CREATE TABLE raw.crown AS SELECT range AS i FROM range(1234)")
+    con.execute("CREATE VIEW dbt_staging.stg_crown AS SELECT * FROM raw.crown "
+                "WHERE error('the view ran') IS NULL")  # counting its rows would raise
+    lines = summary_lines(con, [], 1.0)
+    assert "  raw               1 tables: crown 1,234" in lines
+    assert "  dbt_staging       1 tables: stg_crown (view)" in lines
+
+
 def test_checks_execute_alone_without_the_asset(pipeline_warehouse, tmp_path):
     from bold_assets.definitions import defs
 
