@@ -57,37 +57,41 @@ def open_file(warehouse: Path | str, read_only: bool = False,
     """A connection whose default catalog is the warehouse file, attached as CATALOG."""
     con = duckdb.connect(":memory:", config=config or {})
     try:
-        path = str(warehouse).replace("'", "''")
-        con.execute(f"ATTACH '{path}' AS {CATALOG}{' (READ_ONLY)' if read_only else ''}")
-        con.execute(f"USE {CATALOG}")
+        _use_file(con, warehouse, read_only)
     except Exception:
         con.close()
         raise
     return con
 
 
-def _attached(host: duckdb.DuckDBPyConnection) -> bool:
-    return host.execute("SELECT count(*) FROM duckdb_databases() WHERE database_name = ?",
-                        [CATALOG]).fetchall()[0][0] > 0
+def _use_file(con: duckdb.DuckDBPyConnection, warehouse: Path | str,
+              read_only: bool = False) -> None:
+    """Attach the warehouse file to `con`'s database as CATALOG and make it the default."""
+    path = str(warehouse).replace("'", "''")
+    con.execute(f"ATTACH '{path}' AS {CATALOG}{' (READ_ONLY)' if read_only else ''}")
+    con.execute(f"USE {CATALOG}")
+
+
+def _forget(host: duckdb.DuckDBPyConnection) -> None:
+    """Close a host (releasing any file attached to it) and forget it; under _HOSTS_LOCK."""
+    for key in [k for k, h in _HOSTS.items() if h is host]:
+        del _HOSTS[key]
+    host.close()
 
 
 def _drop(host: duckdb.DuckDBPyConnection) -> None:
-    """Close a host (releasing any file attached to it) and forget it."""
     with _HOSTS_LOCK:
-        for key in [k for k, h in _HOSTS.items() if h is host]:
-            del _HOSTS[key]
-    host.close()
+        _forget(host)
 
 
 def _attach(warehouse: Path, config: dict | None) -> duckdb.DuckDBPyConnection:
     """A connection on the warehouse's kept database, with the file attached and the default."""
     key = (str(warehouse), tuple(sorted((config or {}).items())))
     with _HOSTS_LOCK:
-        host = _HOSTS.pop(key, None)
-        if host is not None and _attached(host):  # left attached by an interrupted close
-            host.close()
-            host = None
-        host = host or duckdb.connect(":memory:", config=config or {})
+        stale = _ATTACHED.pop(str(warehouse), None)
+        if stale is not None:  # marked attached with no connection open (connect only
+            _forget(stale)  # attaches then): a close was interrupted; this releases the file
+        host = _HOSTS.pop(key, None) or duckdb.connect(":memory:", config=config or {})
         _HOSTS[key] = host  # the most recently used last
         _ATTACHED[str(warehouse)] = host
         busy = set(map(id, _ATTACHED.values()))
@@ -96,9 +100,7 @@ def _attach(warehouse: Path, config: dict | None) -> duckdb.DuckDBPyConnection:
                 _HOSTS.pop(old).close()
     con = host.cursor()
     try:
-        path = str(warehouse).replace("'", "''")
-        con.execute(f"ATTACH '{path}' AS {CATALOG}")
-        con.execute(f"USE {CATALOG}")
+        _use_file(con, warehouse)
     except BaseException as exc:
         con.close()
         with _HOSTS_LOCK:

@@ -87,7 +87,8 @@ def instance_home(home: Path) -> Path:
 
 
 # an absolute folder, so an instance read with DagsterInstance.from_config(home) finds it (a
-# copy of a home needs instance_home again: tests/test_ui_browser.py)
+# copy of a home needs instance_home again: tests/test_ui_browser.py). The tests' one naming of
+# a Dagster storage class inside `dagster._core`: tests/test_run_origin.py checks it still loads.
 CONSOLIDATED_EVENT_LOG = """
 event_log_storage:
   module: dagster._core.storage.event_log

@@ -75,6 +75,15 @@ def refreshed(tmp_path_factory: pytest.TempPathFactory) -> dict:
             "clusters_first": again["clusters"], "states": (first, spark)}
 
 
+def copy_trained_models(refreshed: dict, root: Path) -> None:
+    """The models `refreshed` trained, and their charts, beside a warehouse in `root`: its runs
+    reuse them as saved models (what a team's refresh does) rather than train them again."""
+    import shutil
+
+    for folder in ("models", "reports"):
+        shutil.copytree(refreshed["path"].parent / folder, root / folder)
+
+
 # Spark settings for inputs of a few thousand records, where compiling costs more than running:
 # the JVM's quick compiler only and its serial collector, Spark's expressions interpreted rather
 # than compiled (`factoryMode` is an internal setting, for tests), no adaptive re-planning. They

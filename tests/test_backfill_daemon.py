@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 import time
 from pathlib import Path
 
@@ -31,7 +30,7 @@ import pytest
 from bold_assets import backfill
 from bold_assets.instance import ensure_instance_config
 from tests.conftest import TEST_PROJECT_KEY, TEST_SEED
-from tests.refresh_runs import FIRST, POPULATION, REFRESH, SECOND
+from tests.refresh_runs import FIRST, POPULATION, REFRESH, SECOND, copy_trained_models
 
 WEEKS = [FIRST, SECOND]
 SELECT = REFRESH
@@ -77,10 +76,7 @@ def _wait_run(url: str, run_id: str, timeout_s: float = 300) -> dict:
 @pytest.fixture(scope="module")
 def daemon_run(tmp_path_factory: pytest.TempPathFactory, refreshed: dict) -> dict:
     root = tmp_path_factory.mktemp("daemon")
-    # the models `refreshed` trained on the same extracts, and their charts: the runs reuse
-    # them as saved models (what a team's refresh does) rather than train them again
-    for folder in ("models", "reports"):
-        shutil.copytree(refreshed["path"].parent / folder, root / folder)
+    copy_trained_models(refreshed, root)  # trained on the same extracts
     env = _env(root)
     ensure_instance_config(env["DAGSTER_HOME"])
     selection = _selection()

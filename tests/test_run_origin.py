@@ -57,3 +57,17 @@ def test_nested_blocks_and_errors_leave_the_instance_as_it_was(tmp_path):
         with pytest.raises(ValueError), run_origin.runs_with_origin(instance, "wave_0_job"):
             raise ValueError("a failed run")
         assert "create_run_for_job" not in vars(instance)
+
+
+def test_the_test_instances_consolidated_event_log_still_loads(tmp_path):
+    """tests/conftest.py `instance_home` names Dagster's ConsolidatedSqliteEventLogStorage by its
+    module path inside `dagster._core` (Dagster is pinned to 1.13): an instance made from it
+    stores and reads back an event in the one database it names."""
+    from tests.conftest import instance_home
+
+    home = instance_home(tmp_path / "home")
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        assert type(instance.event_log_storage).__name__ == "ConsolidatedSqliteEventLogStorage"
+        instance.report_runless_asset_event(dg.AssetMaterialization("probe"))
+        assert instance.get_latest_materialization_event(dg.AssetKey("probe")) is not None
+    assert (home / "history" / "event_log.db").exists()

@@ -19,6 +19,7 @@ from bold_assets.catalog import CATALOG, LinkPlan, load_catalog
 from bold_assets.defs.lineage import missing_producers, require_producers
 from bold_assets.linkage import wave_link as W
 from tests.conftest import instance_home
+from tests.refresh_runs import copy_trained_models
 
 ROOT = Path(__file__).resolve().parents[1]
 EXTENSION = "tests.dummy_wave"
@@ -118,8 +119,7 @@ def dummy_wave_run(tmp_path_factory: pytest.TempPathFactory, refreshed: dict) ->
     adding a wave has its own (the wave's own linkage is trained in the run)."""
     root = tmp_path_factory.mktemp("dummy_wave")
     proj = _project_copy(root)
-    for folder in ("models", "reports"):
-        shutil.copytree(refreshed["path"].parent / folder, root / folder)
+    copy_trained_models(refreshed, root)
     env = {**os.environ, "BOLD_CATALOG_EXTENSIONS": EXTENSION,
            "BOLD_WAREHOUSE": str(root / "bold.duckdb"), "BOLD_POPULATION": str(POPULATION),
            "BOLD_SEED": "7", "BOLD_PROJECT_KEY": "test-project-key-not-secret",
