@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
+import gc
 import importlib.metadata
+import io
 import os
 import shutil
 import subprocess
@@ -20,6 +23,7 @@ from packaging import version
 from bold_assets import register
 from bold_assets.catalog import CATALOG
 from bold_assets.sources import OASYS_NEED_THRESHOLDS, OASYS_SECTIONS, SOURCES
+from tests.conftest import bold_env
 
 DBT_DIR = register.DBT_PROJECT_DIR
 D = dt.date
@@ -387,18 +391,42 @@ def build_tiny_warehouse(path: Path) -> None:
                  for r, (s, m, h, lo) in LINKS.items()])
 
 
-def run_dbt(warehouse: Path, *args: str, cwd: Path = DBT_DIR) -> subprocess.CompletedProcess:
-    """dbt in a subprocess from `cwd`, as a user would run it. A warehouse beside the project
-    folder is named by its file name (relative to the folder holding the project, as a user's
-    `BOLD_WAREHOUSE=data/bold.duckdb` is: profiles.yml adds `../`), so the profile of every copy
-    laid out that way is the same, and dbt reuses the parse the copy was given (`copy_project`,
-    `_copies`): the profile's path is part of what dbt compares before it reuses one, and an
-    absolute path would make it parse every file again."""
+def run_dbt(warehouse: Path, *args: str, cwd: Path = DBT_DIR,
+            in_process: bool = True) -> subprocess.CompletedProcess:
+    """dbt from `cwd`, as a user runs it there: in this process through dbt's programmatic entry
+    point (`dbtRunner`, as dbt's own functional tests run it: a call is about 1 s against 4.5 s
+    for a new process importing dbt), or, with `in_process=False`, as a command in a subprocess.
+    Either way stdout holds what dbt printed and returncode is dbt's exit code (0 success, 1
+    failure, 2 error).
+
+    A warehouse beside the project folder is named by its file name (relative to the folder
+    holding the project, as a user's `BOLD_WAREHOUSE=data/bold.duckdb` is: profiles.yml adds
+    `../`), so the profile of every copy laid out that way is the same, and dbt reuses the parse
+    the copy was given (`copy_project`, `_copies`): the profile's path is part of what dbt
+    compares before it reuses one, and an absolute path would make it parse every file again."""
     name = warehouse.name if warehouse.parent == Path(cwd).parent else str(warehouse)
-    env = {**os.environ, "BOLD_WAREHOUSE": name, "DBT_SEND_ANONYMOUS_USAGE_STATS": "0"}
-    dbt = Path(sys.executable).with_name("dbt")
-    return subprocess.run([str(dbt), *args], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=600)
+    env = {"BOLD_WAREHOUSE": name, "DBT_SEND_ANONYMOUS_USAGE_STATS": "0"}
+    if not in_process:
+        dbt = Path(sys.executable).with_name("dbt")
+        return subprocess.run([str(dbt), *args], cwd=cwd, env={**os.environ, **env},
+                              capture_output=True, text=True, timeout=600)
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    from dbt.cli.main import dbtRunner
+
+    printed, here = io.StringIO(), os.getcwd()
+    try:
+        with bold_env(**env), contextlib.redirect_stdout(printed):
+            os.chdir(cwd)  # profiles.yml's `../` is relative to where dbt runs
+            result = dbtRunner().invoke(list(args))
+    finally:
+        os.chdir(here)
+        # dbt-duckdb keeps its database open for the process's next invocation: close it, so
+        # the test (and the next dbt call) opens the file as a new process would
+        DuckDBConnectionManager.close_all_connections()
+        gc.collect()
+    code = 0 if result.success else 2 if result.exception is not None else 1
+    return subprocess.CompletedProcess(["dbt", *args], code, printed.getvalue(),
+                                       "" if result.exception is None else str(result.exception))
 
 
 def copy_project(dest: Path, parsed: Path = DBT_DIR / "target" / "partial_parse.msgpack"
@@ -424,7 +452,7 @@ def built(tmp_path_factory) -> Path:
     build_tiny_warehouse(wh)
     # a copy of the project so the test never touches dbt_project/target of the working tree
     proj = copy_project(root / "dbt_project")
-    res = run_dbt(wh, "build", "--profiles-dir", ".", cwd=proj)
+    res = run_dbt(wh, "build", "--profiles-dir", ".", cwd=proj, in_process=False)  # the command
     assert res.returncode == 0, res.stdout[-4000:] + res.stderr[-2000:]
     return wh
 

@@ -92,7 +92,7 @@ def test_dbt_build_standalone_on_pipeline_warehouse(pipeline_warehouse, tmp_path
     shutil.copy(pipeline_warehouse, wh)
     proj = copy_project(tmp_path / "dbt_project")
     res = run_dbt(wh, "build", "--profiles-dir", ".", "--select", "person_needs_wave_0",
-                  cwd=proj)
+                  cwd=proj, in_process=False)
     assert res.returncode == 0, res.stdout[-4000:]
     assert "ERROR=0" in res.stdout and "PASS=" in res.stdout
 
