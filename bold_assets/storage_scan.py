@@ -11,6 +11,7 @@ words, in every file under a folder (SQLite databases included: Dagster stores e
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import zlib
@@ -35,13 +36,20 @@ def vocabulary() -> set[str]:
     words = {w for t in DagsterEventType for w in t.value.split("_")}
     roots = [_PACKAGE, _PACKAGE.parent / "expectations", _PACKAGE.parent / "dbt_project"]
     for root in roots:
-        if not root.exists():
-            continue
-        for f in root.rglob("*"):
-            if f.suffix in (".py", ".json", ".sql", ".yml", ".csv") and "target" not in f.parts:
+        # never into dbt's target folder: a dbt run (another process) makes and removes its run
+        # folders there while this walks, and a folder gone mid-walk failed the scan
+        for folder, subfolders, files in os.walk(root):
+            subfolders[:] = [d for d in subfolders if d != "target"]
+            for name in files:
+                f = Path(folder, name)
+                if f.suffix not in (".py", ".json", ".sql", ".yml", ".csv"):
+                    continue
                 if f.parent.name == "data" and f.suffix == ".csv":
                     continue  # the name pools of the synthetic world are what we look for
-                words.update(re.findall(r"[A-Za-z]+", f.read_text(errors="ignore")))
+                try:
+                    words.update(re.findall(r"[A-Za-z]+", f.read_text(errors="ignore")))
+                except FileNotFoundError:  # removed since the folder was listed
+                    continue
     return words
 
 

@@ -45,7 +45,8 @@ TEST_PROJECT_KEY = "test-project-key-not-secret"
 
 @contextmanager
 def bold_env(**values: str | None) -> Iterator[None]:
-    """Set BOLD_* variables for the duration of a block, then restore them."""
+    """Set environment variables (BOLD_* and others) for the duration of a block, then restore
+    them."""
     saved = {k: os.environ.get(k) for k in values}
     try:
         for k, v in values.items():

@@ -412,18 +412,24 @@ def run_dbt(warehouse: Path, *args: str, cwd: Path = DBT_DIR,
                               capture_output=True, text=True, timeout=600)
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
     from dbt.cli.main import dbtRunner
+    from dbt.deprecations import reset_deprecations
+    from dbt_common.events.event_manager_client import cleanup_event_logger
 
     printed, here = io.StringIO(), os.getcwd()
+    reset_deprecations()  # each call warns as a new process would
     try:
         with bold_env(**env), contextlib.redirect_stdout(printed):
             os.chdir(cwd)  # profiles.yml's `../` is relative to where dbt runs
             result = dbtRunner().invoke(list(args))
     finally:
         os.chdir(here)
+        cleanup_event_logger()  # dbt's loggers hold this call's stdout and log file
         # dbt-duckdb keeps its database open for the process's next invocation: close it, so
         # the test (and the next dbt call) opens the file as a new process would
         DuckDBConnectionManager.close_all_connections()
         gc.collect()
+    if result.exception is not None and not isinstance(result.exception, Exception):
+        raise result.exception  # Ctrl-C or a test timeout, which dbtRunner catches
     code = 0 if result.success else 2 if result.exception is not None else 1
     return subprocess.CompletedProcess(["dbt", *args], code, printed.getvalue(),
                                        "" if result.exception is None else str(result.exception))
