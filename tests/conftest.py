@@ -198,7 +198,7 @@ def pipeline_dagster_home(pipeline_warehouse: Path) -> Path:
 # (pyproject's addopts turn off its own ordering by number of tests), so the long ones start
 # first and the short ones fill the end. "test_refresh" holds tests/test_spark.py,
 # tests/test_backfill_daemon.py and tests/test_wave_design.py (SHARED_GROUPS below).
-LONG_GROUPS = {"test_refresh": 215, "test_dbt": 93, "test_landing": 29,
+LONG_GROUPS = {"test_refresh": 190, "test_dbt": 59, "test_landing": 30,
                "test_quality_concurrency": 20, "test_world": 17, "test_raw_assets": 10,
                "test_linkage_core": 10, "test_quality_fast": 7, "test_quality": 7}
 
