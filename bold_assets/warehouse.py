@@ -121,11 +121,10 @@ def _detach(warehouse: Path, con: duckdb.DuckDBPyConnection) -> None:
         return
     try:
         host.execute(f"DETACH {CATALOG}")
-    except duckdb.Error:
+    except BaseException as exc:
         _drop(host)
-    except BaseException:
-        _drop(host)
-        raise
+        if not isinstance(exc, duckdb.Error):
+            raise
 
 
 def _open(warehouse: Path, wait_s: float, config: dict | None = None

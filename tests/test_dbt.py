@@ -397,7 +397,9 @@ def run_dbt(warehouse: Path, *args: str, cwd: Path = DBT_DIR,
     point (`dbtRunner`, as dbt's own functional tests run it: a call is about 1 s against 4.5 s
     for a new process importing dbt), or, with `in_process=False`, as a command in a subprocess.
     Either way stdout holds what dbt printed and returncode is dbt's exit code (0 success, 1
-    failure, 2 error).
+    failure, 2 error). In process, three dbt members outside its documented API put the process
+    back as a new one would find it (its loggers, its deprecation warnings, dbt-duckdb's open
+    database); dbt-core and dbt-duckdb are pinned, and every in-process call here uses them.
 
     A warehouse beside the project folder is named by its file name (relative to the folder
     holding the project, as a user's `BOLD_WAREHOUSE=data/bold.duckdb` is: profiles.yml adds
